@@ -1,0 +1,189 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/objstore"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Client talks to a jetcron installation over NATS.
+type Client struct {
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	names   topology.Names
+	reader  *event.Reader
+	scripts objstore.Store
+	stores  map[string]objstore.Store // by URL prefix, for reading logs
+	s3      S3Opener
+}
+
+// S3Opener opens an S3-compatible store from a location URL; the CLI sets
+// one when --store names S3 (see objstore).
+type S3Opener func(ctx context.Context, location, kind string) (objstore.Store, error)
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithNamespace selects a namespace other than "jetcron".
+func WithNamespace(ns string) Option {
+	return func(c *Client) error {
+		n, err := topology.NewNames(ns)
+		if err != nil {
+			return err
+		}
+		c.names = n
+		return nil
+	}
+}
+
+// WithScriptStore uploads scripts to s instead of the NATS object store.
+func WithScriptStore(s objstore.Store) Option {
+	return func(c *Client) error { c.scripts = s; return nil }
+}
+
+// WithStore makes logs whose URL starts with prefix readable from s.
+func WithStore(prefix string, s objstore.Store) Option {
+	return func(c *Client) error { c.stores[prefix] = s; return nil }
+}
+
+// New returns a client on nc.
+func New(nc *nats.Conn, opts ...Option) (*Client, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	c := &Client{nc: nc, js: js, names: topology.MustNames(""), stores: map[string]objstore.Store{}}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, fmt.Errorf("client: %w", err)
+		}
+	}
+	c.reader = event.NewReader(nc, js, c.names)
+	return c, nil
+}
+
+// Names returns the names of the client's namespace.
+func (c *Client) Names() topology.Names { return c.names }
+
+// Conn returns the client's NATS connection.
+func (c *Client) Conn() *nats.Conn { return c.nc }
+
+func (c *Client) call(ctx context.Context, verb string, req, out any) error {
+	return api.Call(ctx, c.nc, c.names, verb, req, out)
+}
+
+// CreateOption modifies CreateJob.
+type CreateOption func(*api.CreateRequest)
+
+// WithUpdate replaces the job if it exists.
+func WithUpdate() CreateOption { return func(r *api.CreateRequest) { r.Update = true } }
+
+// WithDryRun validates and reports without writing.
+func WithDryRun() CreateOption { return func(r *api.CreateRequest) { r.DryRun = true } }
+
+// CreateJob creates a job (or, WithUpdate, replaces it).
+func (c *Client) CreateJob(ctx context.Context, spec job.Spec, opts ...CreateOption) (api.CreateResponse, error) {
+	req := api.CreateRequest{Spec: spec}
+	for _, o := range opts {
+		o(&req)
+	}
+	var resp api.CreateResponse
+	err := c.call(ctx, api.VerbJobCreate, req, &resp)
+	return resp, err
+}
+
+// GetJob returns a job with its next fire times and runtime state.
+func (c *Client) GetJob(ctx context.Context, name string) (api.JobView, error) {
+	var v api.JobView
+	err := c.call(ctx, api.VerbJobGet, api.NameRequest{Name: name}, &v)
+	return v, err
+}
+
+// ListJobs returns the jobs that match req, by name.
+func (c *Client) ListJobs(ctx context.Context, req api.ListRequest) ([]api.JobView, error) {
+	var out []api.JobView
+	err := c.call(ctx, api.VerbJobList, req, &out)
+	return out, err
+}
+
+// DisableJob pauses a job, keeping its definition and history.
+func (c *Client) DisableJob(ctx context.Context, name, reason string) (api.JobView, error) {
+	var v api.JobView
+	err := c.call(ctx, api.VerbJobDisable, api.DisableRequest{Name: name, Reason: reason}, &v)
+	return v, err
+}
+
+// EnableJob resumes a job from now (catchUp: from where it stopped, within
+// its catch-up window).
+func (c *Client) EnableJob(ctx context.Context, name string, catchUp bool) (api.JobView, error) {
+	var v api.JobView
+	err := c.call(ctx, api.VerbJobEnable, api.EnableRequest{Name: name, CatchUp: catchUp}, &v)
+	return v, err
+}
+
+// DeleteJob deletes a job's definition; its history stays.
+func (c *Client) DeleteJob(ctx context.Context, name string) error {
+	return c.call(ctx, api.VerbJobDelete, api.NameRequest{Name: name}, nil)
+}
+
+// RunJob runs a job now with params; force ignores its overlap policy.
+func (c *Client) RunJob(ctx context.Context, name string, params map[string]string, force bool) (api.RunResponse, error) {
+	var r api.RunResponse
+	err := c.call(ctx, api.VerbJobRun, api.RunRequest{Name: name, Params: params, Force: force}, &r)
+	return r, err
+}
+
+// Enqueue adds an ad hoc run of a job at a time, with params.
+func (c *Client) Enqueue(ctx context.Context, name string, at time.Time, params map[string]string) (api.RunResponse, error) {
+	var r api.RunResponse
+	err := c.call(ctx, api.VerbJobEnqueue, api.EnqueueRequest{Name: name, At: at, Params: params}, &r)
+	return r, err
+}
+
+// Cancel stops a running execution or removes a waiting one.
+func (c *Client) Cancel(ctx context.Context, id, reason string) (api.CancelResponse, error) {
+	var r api.CancelResponse
+	err := c.call(ctx, api.VerbExecCancel, api.CancelRequest{ID: id, Reason: reason}, &r)
+	return r, err
+}
+
+// Info describes the scheduler replica that answers and the leader.
+func (c *Client) Info(ctx context.Context) (api.InfoResponse, error) {
+	var r api.InfoResponse
+	err := c.call(ctx, api.VerbInfo, struct{}{}, &r)
+	return r, err
+}
+
+// Workers returns the live workers.
+func (c *Client) Workers(ctx context.Context) ([]job.WorkerInfo, error) {
+	kv, err := c.js.KeyValue(ctx, c.names.WorkersBucket())
+	if err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	defer w.Stop()
+	out := []job.WorkerInfo{}
+	for ent := range w.Updates() {
+		if ent == nil {
+			break
+		}
+		var wi job.WorkerInfo
+		if json.Unmarshal(ent.Value(), &wi) == nil {
+			out = append(out, wi)
+		}
+	}
+	return out, nil
+}

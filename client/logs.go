@@ -1,0 +1,294 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/objstore"
+)
+
+// Headers of live log chunks and log reads (as the worker sends them).
+const (
+	headerOffset  = "Jetcron-Offset"
+	headerEOF     = "Jetcron-Eof"
+	headerAttempt = "Jetcron-Attempt"
+	headerWritten = "Jetcron-Written"
+)
+
+// ErrNoLog means the execution has no stored log (yet).
+var ErrNoLog = errors.New("no stored log")
+
+// Log copies the stored log of an execution's attempt (0: the last one
+// that has a log) to w.
+func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) error {
+	x, err := c.reader.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	url := x.LogURL
+	if attempt > 0 {
+		url = ""
+		for _, a := range x.Attempts {
+			if a.N == attempt {
+				url = a.LogURL
+			}
+		}
+	}
+	if url == "" {
+		return fmt.Errorf("execution %s (%s): %w", id, x.State, ErrNoLog)
+	}
+	return c.CopyObject(ctx, url, w)
+}
+
+// CopyObject copies the object at a nats:// or s3:// URL to w.
+func (c *Client) CopyObject(ctx context.Context, url string, w io.Writer) error {
+	scheme, bucket, key, err := objstore.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	store, err := c.storeFor(ctx, scheme, bucket, url)
+	if err != nil {
+		return err
+	}
+	rc, err := store.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.Copy(w, rc); err != nil {
+		return fmt.Errorf("read %s: %w", url, err)
+	}
+	return nil
+}
+
+func (c *Client) storeFor(ctx context.Context, scheme, bucket, url string) (objstore.Store, error) {
+	for prefix, s := range c.stores {
+		if strings.HasPrefix(url, prefix) {
+			return s, nil
+		}
+	}
+	switch scheme {
+	case "nats":
+		s, err := objstore.OpenNATS(ctx, c.js, bucket)
+		if err != nil {
+			return nil, err
+		}
+		c.stores["nats://"+bucket+"/"] = s
+		return s, nil
+	default:
+		return nil, fmt.Errorf("log %s is in %s storage; give --store with its location and credentials", url, scheme)
+	}
+}
+
+// FollowLog copies an execution's output to w from its first byte while it
+// runs, through every attempt, and returns when the execution ends. An
+// execution that already ended prints its stored log.
+func (c *Client) FollowLog(ctx context.Context, id string, w io.Writer) error {
+	chunks := make(chan *nats.Msg, 4096)
+	sub, err := c.nc.ChanSubscribe(c.names.LogSubject(id), chunks)
+	if err != nil {
+		return fmt.Errorf("follow log: %w", err)
+	}
+	defer sub.Unsubscribe()
+	_ = sub.SetPendingLimits(-1, -1)
+
+	evCtx, stopEvents := context.WithCancel(ctx)
+	defer stopEvents()
+	jobName, _, err := job.ParseExecutionID(id)
+	if err != nil {
+		return fmt.Errorf("%w: %w", job.ErrInvalid, err)
+	}
+	events := make(chan event.Event, 64)
+	go func() {
+		defer close(events)
+		for e, err := range c.reader.Watch(evCtx, event.WatchOptions{Job: jobName, Execution: id, FromSeq: 1}) {
+			if err != nil {
+				return
+			}
+			select {
+			case events <- e:
+			case <-evCtx.Done():
+				return
+			}
+		}
+	}()
+
+	if err := c.checkExists(ctx, id); err != nil {
+		return err
+	}
+	f := follower{c: c, id: id, w: w}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-events:
+			if !ok {
+				return fmt.Errorf("follow log: event watch ended")
+			}
+			switch {
+			case e.Kind == event.Started:
+				if err := f.startAttempt(ctx, e.Attempt); err != nil {
+					return err
+				}
+			case e.Kind.Final():
+				return f.finish(ctx, e, chunks)
+			}
+		case m := <-chunks:
+			if err := f.chunk(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// checkExists fails with job.ErrNotFound unless the execution has events
+// or waits in the pending bucket.
+func (c *Client) checkExists(ctx context.Context, id string) error {
+	evs, err := c.reader.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 {
+		return nil
+	}
+	kv, err := c.js.KeyValue(ctx, c.names.PendingBucket())
+	if err == nil {
+		if _, err := kv.Get(ctx, id); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("execution %s: %w", id, job.ErrNotFound)
+}
+
+// follower assembles a live log from worker reads and chunks, by offset.
+type follower struct {
+	c       *Client
+	id      string
+	w       io.Writer
+	attempt int
+	offset  int64
+	eof     bool
+}
+
+func (f *follower) startAttempt(ctx context.Context, attempt int) error {
+	if attempt <= f.attempt {
+		return nil
+	}
+	if f.attempt > 0 {
+		fmt.Fprintf(f.w, "\n--- attempt %d ---\n", attempt)
+	}
+	f.attempt, f.offset, f.eof = attempt, 0, false
+	return f.catchUp(ctx, -1)
+}
+
+// catchUp reads what the worker has written since our offset (up to limit
+// if limit >= 0).
+func (f *follower) catchUp(ctx context.Context, limit int64) error {
+	for limit < 0 || f.offset < limit {
+		req, _ := json.Marshal(map[string]int64{"offset": f.offset})
+		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		m, err := f.c.nc.RequestWithContext(rctx, f.c.names.LogReadSubject(f.id), req)
+		cancel()
+		if err != nil {
+			return nil // not running here (yet, or any more): chunks and the stored log cover it
+		}
+		if a, _ := strconv.Atoi(m.Header.Get(headerAttempt)); a != f.attempt {
+			return nil
+		}
+		start, _ := strconv.ParseInt(m.Header.Get(headerOffset), 10, 64)
+		written, _ := strconv.ParseInt(m.Header.Get(headerWritten), 10, 64)
+		if start > f.offset {
+			fmt.Fprintf(f.w, "\n[jetcron: %d bytes not kept live; see the stored log]\n", start-f.offset)
+			f.offset = start
+		}
+		if len(m.Data) == 0 {
+			return nil
+		}
+		if _, err := f.w.Write(m.Data); err != nil {
+			return err
+		}
+		f.offset = start + int64(len(m.Data))
+		if f.offset >= written {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
+	attempt, _ := strconv.Atoi(m.Header.Get(headerAttempt))
+	if attempt > f.attempt {
+		if err := f.startAttempt(ctx, attempt); err != nil {
+			return err
+		}
+	}
+	if attempt != f.attempt || f.eof {
+		return nil
+	}
+	off, _ := strconv.ParseInt(m.Header.Get(headerOffset), 10, 64)
+	if off > f.offset {
+		if err := f.catchUp(ctx, off); err != nil {
+			return err
+		}
+	}
+	end := off + int64(len(m.Data))
+	if end > f.offset && off <= f.offset {
+		if _, err := f.w.Write(m.Data[f.offset-off:]); err != nil {
+			return err
+		}
+		f.offset = end
+	}
+	if m.Header.Get(headerEOF) != "" {
+		f.eof = true
+	}
+	return nil
+}
+
+// finish ends following when the execution ended: the rest comes from the
+// stored log of the last attempt if the live stream did not deliver it all.
+func (f *follower) finish(ctx context.Context, e event.Event, chunks chan *nats.Msg) error {
+	// Drain chunks that arrived before the final event.
+	for {
+		select {
+		case m := <-chunks:
+			if err := f.chunk(ctx, m); err != nil {
+				return err
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if f.attempt == e.Attempt && f.eof {
+		return nil
+	}
+	if e.LogURL == "" {
+		return nil
+	}
+	if f.attempt != e.Attempt || f.offset == 0 {
+		if f.attempt > 0 {
+			fmt.Fprintf(f.w, "\n--- attempt %d (stored log) ---\n", e.Attempt)
+		}
+		return f.c.CopyObject(ctx, e.LogURL, f.w)
+	}
+	// Print what we missed of the last attempt from the stored log.
+	var buf strings.Builder
+	if err := f.c.CopyObject(ctx, e.LogURL, &buf); err != nil {
+		return err
+	}
+	if s := buf.String(); int64(len(s)) > f.offset {
+		_, err := io.WriteString(f.w, s[f.offset:])
+		return err
+	}
+	return nil
+}

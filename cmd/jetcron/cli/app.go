@@ -1,0 +1,141 @@
+// Package cli is the jetcron command line: urfave/cli commands that parse
+// flags into configurations and call the client, scheduler, worker and dev
+// server packages. Tests drive it in-process through Run.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/natsconn"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Version is the jetcron version printed by --version.
+var Version = "0.1.0-dev"
+
+// Deps are the process's streams, injected so tests can capture them.
+type Deps struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Stdin  io.Reader
+}
+
+// App returns the jetcron command line application.
+func App(d Deps) *cli.App {
+	return &cli.App{
+		Name:                 "jetcron",
+		Usage:                "a distributed cron and delayed-job system on NATS JetStream",
+		Version:              Version,
+		Writer:               d.Stdout,
+		ErrWriter:            d.Stderr,
+		Reader:               d.Stdin,
+		Flags:                globalFlags(),
+		EnableBashCompletion: true,
+		HideHelpCommand:      true,
+		ExitErrHandler:       func(*cli.Context, error) {}, // Run reports errors
+		Commands: []*cli.Command{
+			devCommand(),
+			schedulerCommand(),
+			workerCommand(),
+			jobCommand(),
+			execCommand(),
+			cronCommand(),
+		},
+	}
+}
+
+// Run runs the command line with args (args[0] is the program name) and
+// returns the exit code. Flags may come before or after positional
+// arguments; everything after "--" is passed through untouched.
+func Run(ctx context.Context, d Deps, args []string) int {
+	app := App(d)
+	err := app.RunContext(ctx, reorder(app, args))
+	if err == nil {
+		return 0
+	}
+	code, msg := describe(err)
+	if msg != "" {
+		fmt.Fprintln(d.Stderr, "jetcron: "+msg)
+	}
+	return code
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "nats", Value: natsconn.DefaultURL, Usage: "NATS server URL(s), comma-separated", EnvVars: []string{"JETCRON_NATS_URL"}},
+		&cli.StringFlag{Name: "creds", Usage: "NATS credentials file", EnvVars: []string{"JETCRON_NATS_CREDS"}},
+		&cli.StringFlag{Name: "nkey", Usage: "NATS NKey seed file", EnvVars: []string{"JETCRON_NATS_NKEY"}},
+		&cli.StringFlag{Name: "user", Usage: "NATS user", EnvVars: []string{"JETCRON_NATS_USER"}},
+		&cli.StringFlag{Name: "password", Usage: "NATS password (prefer the environment variable)", EnvVars: []string{"JETCRON_NATS_PASSWORD"}},
+		&cli.StringFlag{Name: "token", Usage: "NATS token (prefer the environment variable)", EnvVars: []string{"JETCRON_NATS_TOKEN"}},
+		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate to verify NATS", EnvVars: []string{"JETCRON_NATS_TLS_CA"}},
+		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for NATS", EnvVars: []string{"JETCRON_NATS_TLS_CERT"}},
+		&cli.StringFlag{Name: "tls-key", Usage: "client key for NATS", EnvVars: []string{"JETCRON_NATS_TLS_KEY"}},
+		&cli.StringFlag{Name: "namespace", Value: topology.DefaultNamespace, Usage: "prefix of every stream, bucket and subject", EnvVars: []string{"JETCRON_NAMESPACE"}},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JETCRON_LOG_LEVEL"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"JETCRON_LOG_FORMAT"}},
+	}
+}
+
+// connOptions reads the global connection flags.
+func connOptions(c *cli.Context, name string, persistent bool) natsconn.Options {
+	return natsconn.Options{
+		URL: c.String("nats"), Name: name, Creds: c.String("creds"), NKey: c.String("nkey"),
+		User: c.String("user"), Password: c.String("password"), Token: c.String("token"),
+		TLSCA: c.String("tls-ca"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
+		Persistent: persistent,
+	}
+}
+
+// logger builds the process logger from --log-level and --log-format.
+func logger(c *cli.Context) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return nil, usageErr("--log-level: %q is not debug, info, warn or error", c.String("log-level"))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.String("log-format")) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(c.App.ErrWriter, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts)), nil
+	default:
+		return nil, usageErr("--log-format: %q is not text or json", c.String("log-format"))
+	}
+}
+
+// newClient connects the CLI to NATS and returns a client.
+func newClient(c *cli.Context) (*client.Client, func(), error) {
+	if err := topology.ValidateNamespace(c.String("namespace")); err != nil {
+		return nil, nil, usageErr("--namespace: %v", err)
+	}
+	opts := connOptions(c, "jetcron-cli", false)
+	if err := opts.Validate(); err != nil {
+		return nil, nil, usageErr("%v", err)
+	}
+	nc, err := natsconn.Connect(opts)
+	if err != nil {
+		return nil, nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (is `jetcron dev` running? set --nats or JETCRON_NATS_URL)", err)}
+	}
+	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")))
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	cl2, err := withStores(c, cl)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return cl2, nc.Close, nil
+}
+
+var errUsage = errors.New("usage")

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+// Exit codes.
+const (
+	exitFailure     = 1 // anything else
+	exitUsage       = 2 // bad flags or arguments, invalid definitions
+	exitNotFound    = 3 // the job or execution does not exist
+	exitConflict    = 4 // exists already, or conflicts with the current state
+	exitUnavailable = 5 // NATS or the scheduler cannot be reached
+)
+
+// exitError is an error with its exit code and message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+// flagOf maps a definition field to the command line flag that sets it.
+var flagOf = map[string]string{
+	"name":                "NAME",
+	"schedule":            "--cron/--every/--at",
+	"schedule.cron":       "--cron",
+	"schedule.every":      "--every",
+	"schedule.at":         "--at",
+	"schedule.tz":         "--tz",
+	"schedule.start":      "--start",
+	"schedule.end":        "--end",
+	"task":                "-- ARGV/--script/--http-url",
+	"task.command":        "-- ARGV",
+	"task.interpreter":    "--interpreter",
+	"task.script":         "--script",
+	"task.script.sha256":  "--script",
+	"task.http.url":       "--http-url",
+	"task.http.headers":   "--http-header",
+	"task.http.timeout":   "--http-timeout",
+	"task.handler":        "--handler",
+	"queue":               "--queue",
+	"timeout":             "--timeout",
+	"kill_grace":          "--kill-grace",
+	"retry.retries":       "--retries",
+	"retry.backoff":       "--backoff",
+	"retry.backoff_max":   "--backoff",
+	"retry.on_exit":       "--retry-on-exit",
+	"overlap":             "--overlap",
+	"catchup.window":      "--catchup",
+	"catchup.policy":      "--catchup-policy",
+	"completions":         "--completions",
+	"jitter":              "--jitter",
+	"params":              "--param",
+	"env":                 "--env",
+	"reason":              "--reason",
+	"at":                  "--at/--in",
+	"labels":              "--label",
+	"description":         "--description",
+}
+
+// describe turns an error into an exit code and one message for stderr.
+func describe(err error) (int, string) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code, ee.msg
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return codeOfStatus(ae.Code), apiMessage(ae)
+	}
+	var fe *job.FieldError
+	var fes job.FieldErrors
+	switch {
+	case errors.As(err, &fes):
+		parts := make([]string, len(fes))
+		for i, f := range fes {
+			parts[i] = fieldMessage(f.Field, f.Msg)
+		}
+		return exitUsage, "invalid job: " + strings.Join(parts, "; ")
+	case errors.As(err, &fe):
+		return exitUsage, "invalid job: " + fieldMessage(fe.Field, fe.Msg)
+	case errors.Is(err, job.ErrNotFound):
+		return exitNotFound, err.Error()
+	case errors.Is(err, job.ErrExists), errors.Is(err, job.ErrConflict):
+		return exitConflict, err.Error()
+	case errors.Is(err, api.ErrUnavailable):
+		return exitUnavailable, err.Error()
+	case errors.Is(err, errUsage):
+		return exitUsage, err.Error()
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "flag provided but not defined") || strings.Contains(msg, "invalid value") || strings.HasPrefix(msg, "Required flag") {
+		return exitUsage, msg
+	}
+	return exitFailure, msg
+}
+
+func codeOfStatus(status int) int {
+	switch status {
+	case 400, 422:
+		return exitUsage
+	case 404:
+		return exitNotFound
+	case 409:
+		return exitConflict
+	case 503:
+		return exitUnavailable
+	}
+	return exitFailure
+}
+
+func apiMessage(e *api.Error) string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = fieldMessage(f.Field, f.Message)
+	}
+	sort.Strings(parts)
+	return "invalid job: " + strings.Join(parts, "; ")
+}
+
+// fieldMessage names a field by its flag, and the field itself.
+func fieldMessage(field, msg string) string {
+	if flag, ok := flagOf[field]; ok {
+		return fmt.Sprintf("%s (%s): %s", flag, field, msg)
+	}
+	return field + ": " + msg
+}

@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/jetcron/jetcron/pkg/natsconn"
+	"github.com/jetcron/jetcron/pkg/probe"
+	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/scheduler"
+	"github.com/jetcron/jetcron/worker"
+)
+
+// topologyFlags configure the JetStream resources a role creates or uses.
+func topologyFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "replicas", Value: 1, Usage: "replicas of every stream and bucket (3 in a cluster)", EnvVars: []string{"JETCRON_REPLICAS"}},
+		&cli.DurationFlag{Name: "lease", Value: 15 * time.Second, Usage: "leader lease length", EnvVars: []string{"JETCRON_LEASE"}},
+		&cli.DurationFlag{Name: "ack-wait", Value: 30 * time.Second, Usage: "time without a heartbeat before an execution moves to another worker", EnvVars: []string{"JETCRON_ACK_WAIT"}},
+		&cli.DurationFlag{Name: "events-max-age", Usage: "keep events this long (default: forever)", EnvVars: []string{"JETCRON_EVENTS_MAX_AGE"}},
+		&cli.StringFlag{Name: "health", Usage: "serve /healthz, /readyz and /metrics on this address (e.g. :8081)", EnvVars: []string{"JETCRON_HEALTH_ADDR"}},
+	}
+}
+
+func topologyOf(c *cli.Context) (topology.Config, error) {
+	t := topology.Config{
+		Namespace:    c.String("namespace"),
+		Replicas:     c.Int("replicas"),
+		LeaseTTL:     c.Duration("lease"),
+		AckWait:      c.Duration("ack-wait"),
+		EventsMaxAge: c.Duration("events-max-age"),
+	}.WithDefaults()
+	if err := t.Validate(); err != nil {
+		return t, usageErr("%v", err)
+	}
+	return t, nil
+}
+
+func schedulerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "scheduler",
+		Usage: "run a scheduler replica: answers the API; the leader fires due slots",
+		Flags: append(topologyFlags(),
+			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
+			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
+		),
+		Action: runScheduler,
+	}
+}
+
+func runScheduler(c *cli.Context) error {
+	log, err := logger(c)
+	if err != nil {
+		return err
+	}
+	topo, err := topologyOf(c)
+	if err != nil {
+		return err
+	}
+	nc, err := natsconn.Connect(connOptions(c, "jetcron-scheduler", true))
+	if err != nil {
+		return &exitError{code: exitUnavailable, msg: err.Error()}
+	}
+	defer nc.Close()
+	reg := probe.NewRegistry()
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg)})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := s.Start(c.Context); err != nil {
+		return err
+	}
+	ready := func() error {
+		if !s.Ready() {
+			return errors.New("not connected to NATS")
+		}
+		return nil
+	}
+	stopProbe, err := serveProbe(c, ready, reg, log)
+	if err != nil {
+		_ = s.Stop(context.Background())
+		return err
+	}
+	defer stopProbe()
+	<-c.Context.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Stop(stopCtx)
+}
+
+func workerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "worker",
+		Usage: "run a worker: pulls executions of its queues and runs them",
+		Flags: append(topologyFlags(),
+			&cli.StringFlag{Name: "id", Usage: "worker ID (default hostname-random)", EnvVars: []string{"JETCRON_WORKER_ID"}},
+			&cli.StringSliceFlag{Name: "queue", Aliases: []string{"q"}, Usage: "queue to pull from (repeatable; default \"default\")", EnvVars: []string{"JETCRON_QUEUES"}},
+			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "executions that run at once (default: CPUs)", EnvVars: []string{"JETCRON_CONCURRENCY"}},
+			&cli.StringFlag{Name: "work-dir", Usage: "per-run directories and script cache", EnvVars: []string{"JETCRON_WORK_DIR"}},
+			&cli.StringSliceFlag{Name: "interpreter", Usage: "allowed interpreter NAME=/abs/path (repeatable; default: the known ones found on PATH)", EnvVars: []string{"JETCRON_INTERPRETERS"}},
+			&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGTERM, how long running executions may finish before they are handed to other workers", EnvVars: []string{"JETCRON_SHUTDOWN_GRACE"}},
+		),
+		Action: runWorker,
+	}
+}
+
+func runWorker(c *cli.Context) error {
+	log, err := logger(c)
+	if err != nil {
+		return err
+	}
+	topo, err := topologyOf(c)
+	if err != nil {
+		return err
+	}
+	var interps map[string]string
+	if vals := c.StringSlice("interpreter"); len(vals) > 0 {
+		interps = map[string]string{}
+		for _, v := range vals {
+			name, path, ok := strings.Cut(v, "=")
+			if !ok || name == "" {
+				return usageErr("--interpreter: %q is not NAME=/abs/path", v)
+			}
+			if _, err := os.Stat(path); err != nil {
+				return usageErr("--interpreter %s: %v", name, err)
+			}
+			interps[name] = path
+		}
+	}
+	nc, err := natsconn.Connect(connOptions(c, "jetcron-worker", true))
+	if err != nil {
+		return &exitError{code: exitUnavailable, msg: err.Error()}
+	}
+	defer nc.Close()
+	reg := probe.NewRegistry()
+	cfg := worker.Config{ID: c.String("id"), Queues: c.StringSlice("queue"), Concurrency: c.Int("concurrency"),
+		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, Logger: log}
+	if cfg, err = withWorkerStores(c, cfg); err != nil {
+		return err
+	}
+	w, err := worker.New(nc, cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	w.SetMetrics(worker.NewMetrics(reg, func() float64 { return float64(w.Busy()) }, float64(cfg.Concurrency)))
+	if err := w.Start(c.Context); err != nil {
+		return err
+	}
+	stopProbe, err := serveProbe(c, w.Ready, reg, log)
+	if err != nil {
+		_ = w.Stop(context.Background())
+		return err
+	}
+	defer stopProbe()
+	<-c.Context.Done()
+	log.Info("stopping: running executions may finish", "grace", c.Duration("shutdown-grace"))
+	stopCtx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-grace"))
+	defer cancel()
+	return w.Stop(stopCtx)
+}
+
+// serveProbe starts the --health endpoints if asked.
+func serveProbe(c *cli.Context, ready func() error, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+	addr := c.String("health")
+	if addr == "" {
+		return func() {}, nil
+	}
+	srv, err := probe.Listen(addr, probe.Handler(ready, reg), log)
+	if err != nil {
+		return nil, usageErr("--health: %v", err)
+	}
+	log.Info(fmt.Sprintf("serving /healthz, /readyz and /metrics on http://%s", srv.Addr()))
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Stop(ctx)
+	}, nil
+}

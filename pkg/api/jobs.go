@@ -1,0 +1,350 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+func nameErr(name string) error {
+	if err := job.ValidateName(name); err != nil {
+		return job.Fieldf("name", "%q %v", name, err)
+	}
+	return nil
+}
+
+// load reads a job definition and its revision.
+func (s *Service) load(ctx context.Context, name string) (job.Spec, uint64, error) {
+	if err := nameErr(name); err != nil {
+		return job.Spec{}, 0, err
+	}
+	ent, err := s.jobs.Get(ctx, name)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return job.Spec{}, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
+	}
+	if err != nil {
+		return job.Spec{}, 0, fmt.Errorf("read job %q: %w: %w", name, ErrUnavailable, err)
+	}
+	var spec job.Spec
+	if err := json.Unmarshal(ent.Value(), &spec); err != nil {
+		return job.Spec{}, 0, fmt.Errorf("job %q is stored damaged: %w", name, err)
+	}
+	return spec, ent.Revision(), nil
+}
+
+// ensureQueue creates the consumer of a queue the first time a job names it.
+func (s *Service) ensureQueue(ctx context.Context, queue string) error {
+	s.qmu.Lock()
+	done := s.queues[queue]
+	s.qmu.Unlock()
+	if done {
+		return nil
+	}
+	if err := topology.EnsureQueue(ctx, s.js, s.cfg.Topology, queue); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	s.qmu.Lock()
+	s.queues[queue] = true
+	s.qmu.Unlock()
+	return nil
+}
+
+func (s *Service) create(ctx context.Context, data []byte) (any, error) {
+	var req CreateRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	spec := req.Spec
+	// Fields only the API sets.
+	spec.CreatedAt, spec.UpdatedAt, spec.EnabledAt = s.now(), s.now(), s.now()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	spec = spec.WithDefaults()
+	for attempt := 0; ; attempt++ {
+		old, rev, err := s.load(ctx, spec.Name)
+		exists := err == nil
+		if err != nil && !errors.Is(err, job.ErrNotFound) {
+			return nil, err
+		}
+		if exists && !req.Update {
+			return nil, fmt.Errorf("job %q %w (use --update to replace it)", spec.Name, job.ErrExists)
+		}
+		var changes []string
+		if exists {
+			spec.CreatedAt = old.CreatedAt
+			spec.EnabledAt = old.EnabledAt
+			if spec.Schedule.String() != old.Schedule.String() {
+				// A new schedule owes nothing from before it existed.
+				spec.EnabledAt = s.now()
+			}
+			if !spec.Disabled && old.Disabled {
+				spec.EnabledAt = s.now()
+			}
+			changes = diff(old, spec)
+			if len(changes) == 0 {
+				return CreateResponse{Job: s.view(ctx, old, rev), Result: "unchanged"}, nil
+			}
+			spec.UpdatedAt = s.now()
+		}
+		if !exists || spec.Schedule.String() != old.Schedule.String() {
+			if err := spec.CheckFuture(s.now()); err != nil {
+				return nil, err
+			}
+		}
+		if req.DryRun {
+			result := "created"
+			if exists {
+				result = "updated"
+			}
+			return CreateResponse{Job: s.view(ctx, spec, rev), Result: result, Changes: changes}, nil
+		}
+		if err := s.ensureQueue(ctx, spec.Queue); err != nil {
+			return nil, err
+		}
+		value, _ := json.Marshal(spec)
+		var newRev uint64
+		if exists {
+			newRev, err = s.jobs.Update(ctx, spec.Name, value, rev)
+		} else {
+			newRev, err = s.jobs.Create(ctx, spec.Name, value)
+		}
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
+			if attempt < 3 {
+				continue // someone else wrote it meanwhile: decide again
+			}
+			return nil, fmt.Errorf("job %q changed concurrently: %w", spec.Name, job.ErrConflict)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write job %q: %w: %w", spec.Name, ErrUnavailable, err)
+		}
+		kind, result := event.JobCreated, "created"
+		if exists {
+			kind, result = event.JobUpdated, "updated"
+		}
+		s.audit(ctx, event.Event{Kind: kind, Job: spec.Name, Revision: newRev, Reason: strings.Join(changes, ", ")})
+		return CreateResponse{Job: s.view(ctx, spec, newRev), Result: result, Changes: changes}, nil
+	}
+}
+
+// diff names the top-level fields that differ, ignoring timestamps.
+func diff(a, b job.Spec) []string {
+	a.CreatedAt, a.UpdatedAt, a.EnabledAt = b.CreatedAt, b.UpdatedAt, b.EnabledAt
+	var out []string
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	t := va.Type()
+	for i := range t.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// audit appends a job-level event; a failure is logged, not returned: the
+// change itself is done.
+func (s *Service) audit(ctx context.Context, e event.Event) {
+	e.Time = s.now()
+	e.Attempt = int(e.Revision % 1_000_000_000)
+	if _, err := s.events.Publish(ctx, e); err != nil {
+		s.log.WarnContext(ctx, "audit event lost", "kind", e.Kind, "job", e.Job, "error", err)
+	}
+}
+
+func (s *Service) get(ctx context.Context, data []byte) (any, error) {
+	var req NameRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	spec, rev, err := s.load(ctx, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	v := s.view(ctx, spec, rev)
+	v.State = s.runtime(ctx, spec.Name)
+	if v.State != nil && v.State.Completed {
+		v.Status = StatusCompleted
+		v.Next = nil
+	}
+	return v, nil
+}
+
+func (s *Service) runtime(ctx context.Context, name string) *job.Runtime {
+	ent, err := s.state.Get(ctx, name)
+	if err != nil {
+		return nil
+	}
+	var rt job.Runtime
+	if json.Unmarshal(ent.Value(), &rt) != nil {
+		return nil
+	}
+	return &rt
+}
+
+func (s *Service) list(ctx context.Context, data []byte) (any, error) {
+	var req ListRequest
+	if len(data) > 0 {
+		if err := decode(data, &req); err != nil {
+			return nil, err
+		}
+	}
+	states := map[string]job.Runtime{}
+	if w, err := s.state.WatchAll(ctx, jetstream.IgnoreDeletes()); err == nil {
+		for ent := range w.Updates() {
+			if ent == nil {
+				break
+			}
+			var rt job.Runtime
+			if json.Unmarshal(ent.Value(), &rt) == nil {
+				states[ent.Key()] = rt
+			}
+		}
+		_ = w.Stop()
+	}
+	w, err := s.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w: %w", ErrUnavailable, err)
+	}
+	defer w.Stop()
+	out := []JobView{}
+	for ent := range w.Updates() {
+		if ent == nil {
+			break
+		}
+		var spec job.Spec
+		if json.Unmarshal(ent.Value(), &spec) != nil || spec.Name == "" {
+			continue
+		}
+		if req.Prefix != "" && !strings.HasPrefix(spec.Name, req.Prefix) {
+			continue
+		}
+		if !hasLabels(spec.Labels, req.Labels) {
+			continue
+		}
+		v := s.viewN(spec, ent.Revision(), 1)
+		if rt, ok := states[spec.Name]; ok {
+			v.State = &rt
+			if rt.Completed {
+				v.Status, v.Next = StatusCompleted, nil
+			}
+		}
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b JobView) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func hasLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// modify applies change to a job with a revision check, retrying on a
+// concurrent write.
+func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, error) {
+	for attempt := 0; ; attempt++ {
+		spec, rev, err := s.load(ctx, name)
+		if err != nil {
+			return job.Spec{}, 0, false, err
+		}
+		if !change(&spec) {
+			return spec, rev, false, nil
+		}
+		spec.UpdatedAt = s.now()
+		value, _ := json.Marshal(spec)
+		newRev, err := s.jobs.Update(ctx, name, value, rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return job.Spec{}, 0, false, fmt.Errorf("write job %q: %w: %w", name, ErrUnavailable, err)
+		}
+		return spec, newRev, true, nil
+	}
+}
+
+func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
+	var req DisableRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Reason) > job.MaxDescriptionLen {
+		return nil, job.Fieldf("reason", "is longer than %d bytes", job.MaxDescriptionLen)
+	}
+	spec, rev, changed, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
+		if sp.Disabled && sp.DisabledReason == req.Reason {
+			return false
+		}
+		sp.Disabled, sp.DisabledReason = true, req.Reason
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.audit(ctx, event.Event{Kind: event.JobDisabled, Job: spec.Name, Revision: rev, Reason: req.Reason})
+	}
+	return s.view(ctx, spec, rev), nil
+}
+
+func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
+	var req EnableRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	spec, rev, changed, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
+		if !sp.Disabled {
+			return false
+		}
+		sp.Disabled, sp.DisabledReason = false, ""
+		if !req.CatchUp {
+			sp.EnabledAt = s.now()
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		reason := "resumes from now"
+		if req.CatchUp {
+			reason = "catches up slots missed while disabled, within the catch-up window"
+		}
+		s.audit(ctx, event.Event{Kind: event.JobEnabled, Job: spec.Name, Revision: rev, Reason: reason})
+	}
+	return s.view(ctx, spec, rev), nil
+}
+
+func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
+	var req NameRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	spec, rev, err := s.load(ctx, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.jobs.Delete(ctx, req.Name, jetstream.LastRevision(rev)); err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return nil, fmt.Errorf("job %q changed concurrently: %w", req.Name, job.ErrConflict)
+		}
+		return nil, fmt.Errorf("delete job %q: %w: %w", req.Name, ErrUnavailable, err)
+	}
+	s.audit(ctx, event.Event{Kind: event.JobDeleted, Job: spec.Name, Revision: rev + 1, Reason: "definition deleted; history kept"})
+	return s.view(ctx, spec, rev), nil
+}

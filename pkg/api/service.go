@@ -1,0 +1,173 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Version is the API's version.
+const Version = "1.0.0"
+
+// Config configures the API service.
+type Config struct {
+	// Topology names the resources; its consumer settings are used when a
+	// job names a new queue.
+	Topology topology.Config
+	// InstanceID identifies the replica in Info answers.
+	InstanceID string
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// Logger defaults to a discarding logger.
+	Logger *slog.Logger
+	// Concurrency bounds requests handled at once. Defaults to 64.
+	Concurrency int
+}
+
+// Service answers the API on NATS.
+type Service struct {
+	cfg    Config
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	names  topology.Names
+	log    *slog.Logger
+	svc    micro.Service
+	sem    chan struct{}
+	jobs   jetstream.KeyValue
+	state  jetstream.KeyValue
+	pend   jetstream.KeyValue
+	lead   jetstream.KeyValue
+	events *event.Publisher
+	reader *event.Reader
+
+	qmu    sync.Mutex      // guards queues
+	queues map[string]bool // queues whose consumer this replica has ensured
+}
+
+// NewService returns an API service; Start begins answering.
+func NewService(nc *nats.Conn, js jetstream.JetStream, cfg Config) (*Service, error) {
+	cfg.Topology = cfg.Topology.WithDefaults()
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 64
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	names := cfg.Topology.Names()
+	return &Service{
+		cfg: cfg, nc: nc, js: js, names: names, log: log.With("component", "api"),
+		sem: make(chan struct{}, cfg.Concurrency), events: event.NewPublisher(js, names),
+		reader: event.NewReader(nc, js, names), queues: map[string]bool{},
+	}, nil
+}
+
+// Start opens the buckets and registers the endpoints.
+func (s *Service) Start(ctx context.Context) error {
+	var err error
+	open := func(bucket string) jetstream.KeyValue {
+		if err != nil {
+			return nil
+		}
+		var kv jetstream.KeyValue
+		kv, err = s.js.KeyValue(ctx, bucket)
+		if err != nil {
+			err = fmt.Errorf("api: bucket %s: %w", bucket, err)
+		}
+		return kv
+	}
+	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
+	if err != nil {
+		return err
+	}
+	svc, err := micro.AddService(s.nc, micro.Config{
+		Name:        s.names.APIServiceName(),
+		Version:     Version,
+		Description: "jetcron API",
+		QueueGroup:  s.names.Namespace() + "-api",
+	})
+	if err != nil {
+		return fmt.Errorf("api: %w", err)
+	}
+	g := svc.AddGroup(s.names.APIPrefix())
+	handlers := map[string]func(context.Context, []byte) (any, error){
+		VerbJobCreate:  s.create,
+		VerbJobGet:     s.get,
+		VerbJobList:    s.list,
+		VerbJobDisable: s.disable,
+		VerbJobEnable:  s.enable,
+		VerbJobDelete:  s.delete,
+		VerbJobRun:     s.run,
+		VerbJobEnqueue: s.enqueue,
+		VerbExecCancel: s.cancel,
+		VerbInfo:       s.info,
+	}
+	for verb, h := range handlers {
+		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
+			_ = svc.Stop()
+			return fmt.Errorf("api: endpoint %s: %w", verb, err)
+		}
+	}
+	s.svc = svc
+	return nil
+}
+
+// Stop stops answering.
+func (s *Service) Stop(context.Context) error {
+	if s.svc == nil {
+		return nil
+	}
+	return s.svc.Stop()
+}
+
+// wrap runs a handler in its own goroutine (bounded), with a deadline, and
+// turns its result into a reply.
+func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)) micro.Handler {
+	return micro.HandlerFunc(func(req micro.Request) {
+		s.sem <- struct{}{}
+		go func() {
+			defer func() { <-s.sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := h(ctx, req.Data())
+			if err != nil {
+				e := ErrorOf(err)
+				if e.Code >= 500 {
+					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
+				}
+				data, _ := json.Marshal(e)
+				_ = req.Error(fmt.Sprint(e.Code), e.Message, data)
+				return
+			}
+			_ = req.RespondJSON(out)
+		}()
+	})
+}
+
+// decode reads a request strictly: unknown fields are refused, so a typo
+// in a field name is an error rather than a silently ignored setting.
+func decode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("%v", err)
+	}
+	return nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock.Now().UTC().Truncate(time.Millisecond) }

@@ -1,0 +1,153 @@
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+// Version is the schema version of Event.
+const Version = 1
+
+// JobToken is the execution token of job-level events.
+const JobToken = "_"
+
+// Kind is what happened.
+type Kind string
+
+// Execution event kinds.
+const (
+	Scheduled  Kind = "scheduled"  // published to the work stream
+	Delayed    Kind = "delayed"    // waits for the running execution (overlap delay)
+	Started    Kind = "started"    // an attempt began on a worker
+	Retrying   Kind = "retrying"   // an attempt failed; another follows at next_attempt_at
+	Succeeded  Kind = "succeeded"  // final
+	Failed     Kind = "failed"     // final
+	TimedOut   Kind = "timed_out"  // final
+	Cancelled  Kind = "cancelled"  // final
+	Skipped    Kind = "skipped"    // final: the job was running (overlap skip) or the wait slot was taken
+	Missed     Kind = "missed"     // final: older than the catch-up window
+	Abandoned  Kind = "abandoned"  // an attempt was lost with its worker; a new attempt took over
+	Superseded Kind = "superseded" // a stale attempt finished after another took over; not final
+	Rejected   Kind = "rejected"   // a work item or follow-up request was refused
+	FollowUp   Kind = "followup"   // a run requested follow-up runs
+)
+
+// Job-level event kinds.
+const (
+	JobCreated   Kind = "job_created"
+	JobUpdated   Kind = "job_updated"
+	JobDeleted   Kind = "job_deleted"
+	JobDisabled  Kind = "job_disabled"
+	JobEnabled   Kind = "job_enabled"
+	JobCompleted Kind = "job_completed"
+	JobInvalid   Kind = "job_invalid"
+)
+
+// Final reports whether the kind ends an execution.
+func (k Kind) Final() bool {
+	switch k {
+	case Succeeded, Failed, TimedOut, Cancelled, Skipped, Missed:
+		return true
+	}
+	return false
+}
+
+// State maps a final kind to the execution state.
+func (k Kind) State() job.State {
+	switch k {
+	case Scheduled, Delayed:
+		return job.StateScheduled
+	case Started:
+		return job.StateRunning
+	case Retrying, Abandoned:
+		return job.StateRetrying
+	case Succeeded:
+		return job.StateSucceeded
+	case Failed, Rejected:
+		return job.StateFailed
+	case TimedOut:
+		return job.StateTimedOut
+	case Cancelled:
+		return job.StateCancelled
+	case Skipped:
+		return job.StateSkipped
+	case Missed:
+		return job.StateMissed
+	}
+	return ""
+}
+
+// Event is one fact about an execution or a job. Fields that do not apply
+// to a kind are empty.
+type Event struct {
+	V           int               `json:"v"`
+	Kind        Kind              `json:"kind"`
+	Job         string            `json:"job"`
+	Execution   string            `json:"execution_id,omitempty"`
+	Time        time.Time         `json:"time"`
+	ScheduledAt *time.Time        `json:"scheduled_at,omitempty"`
+	WallTime    string            `json:"scheduled_local,omitempty"`
+	TZ          string            `json:"tz,omitempty"`
+	Trigger     job.Trigger       `json:"trigger,omitempty"`
+	Queue       string            `json:"queue,omitempty"`
+	Revision    uint64            `json:"spec_revision,omitempty"`
+	Term        uint64            `json:"term,omitempty"`
+	Attempt     int               `json:"attempt,omitempty"`
+	Worker      string            `json:"worker,omitempty"`
+	ExitCode    *int              `json:"exit_code,omitempty"`
+	DurationMS  *int64            `json:"duration_ms,omitempty"`
+	LogURL      string            `json:"log_url,omitempty"`
+	LogBytes    int64             `json:"log_bytes,omitempty"`
+	Error       string            `json:"error,omitempty"`
+	Reason      string            `json:"reason,omitempty"`
+	NextAttempt *time.Time        `json:"next_attempt_at,omitempty"`
+	ParentID    string            `json:"parent_id,omitempty"`
+	FollowUps   []string          `json:"follow_ups,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	// Count and Last describe a range of missed slots in one event: Count
+	// slots from ScheduledAt to Last.
+	Count int        `json:"count,omitempty"`
+	Last  *time.Time `json:"last,omitempty"`
+	// Seq is the stream sequence, set when read (not part of the payload).
+	Seq uint64 `json:"-"`
+}
+
+// Token returns the execution token of the event's subject.
+func (e *Event) Token() string {
+	if e.Execution == "" {
+		return JobToken
+	}
+	return e.Execution
+}
+
+// MsgID is the event's deduplication ID: the same fact published twice (a
+// retried publish) is stored once.
+func (e *Event) MsgID() string {
+	return fmt.Sprintf("%s/%s/%s/%d", e.Job, e.Token(), e.Kind, e.Attempt)
+}
+
+// Decode parses an event payload. It returns ok=false for a payload of an
+// unknown schema version or kind-less JSON, which readers skip.
+func Decode(data []byte) (e Event, ok bool, err error) {
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Event{}, false, fmt.Errorf("decode event: %w", err)
+	}
+	if e.V != Version || e.Kind == "" {
+		return Event{}, false, nil
+	}
+	return e, true, nil
+}
+
+// Slot returns a pointer to a UTC copy of t, for ScheduledAt-like fields.
+func Slot(t time.Time) *time.Time {
+	u := t.UTC()
+	return &u
+}
+
+// WallTime formats a slot as a wall-clock time in loc, with its offset.
+func WallTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format(time.RFC3339)
+}

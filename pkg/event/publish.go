@@ -1,0 +1,70 @@
+package event
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Publisher appends events to the events stream.
+type Publisher struct {
+	js    jetstream.JetStream
+	names topology.Names
+}
+
+// NewPublisher returns a Publisher for the namespace of names.
+func NewPublisher(js jetstream.JetStream, names topology.Names) *Publisher {
+	return &Publisher{js: js, names: names}
+}
+
+// Msg returns the NATS message of e: its subject, payload and message ID.
+func (p *Publisher) Msg(e Event) (*nats.Msg, error) {
+	e.V = Version
+	if e.Time.IsZero() {
+		return nil, fmt.Errorf("event %s of %s: time is required", e.Kind, e.Job)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	m := nats.NewMsg(p.names.EventSubject(e.Job, e.Token(), string(e.Kind)))
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, e.MsgID())
+	return m, nil
+}
+
+// Publish appends e and waits until the stream has stored it, retrying on
+// transient errors with the same message ID until ctx ends. It returns the
+// event's stream sequence.
+func (p *Publisher) Publish(ctx context.Context, e Event) (uint64, error) {
+	m, err := p.Msg(e)
+	if err != nil {
+		return 0, err
+	}
+	ack, err := streamio.Publish(ctx, p.js, m, 5*time.Second)
+	if err != nil {
+		return 0, fmt.Errorf("publish %s event of %s: %w", e.Kind, e.Token(), err)
+	}
+	return ack.Sequence, nil
+}
+
+// PublishAsync starts appending e and returns a future for the ack; hot paths
+// keep many in flight.
+func (p *Publisher) PublishAsync(e Event) (jetstream.PubAckFuture, error) {
+	m, err := p.Msg(e)
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.js.PublishMsgAsync(m)
+	if err != nil {
+		return nil, fmt.Errorf("publish %s event of %s: %w", e.Kind, e.Token(), err)
+	}
+	return f, nil
+}

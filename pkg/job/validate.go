@@ -1,0 +1,383 @@
+package job
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jetcron/jetcron/pkg/schedule"
+)
+
+// Interpreters are the script interpreters a definition may name. A worker
+// runs a script only if it also allows the interpreter (see the worker's
+// Interpreters setting).
+var Interpreters = []string{"bash", "sh", "python3", "python", "ruby", "node", "perl", "php", "pwsh"}
+
+// Limits on a definition's sizes.
+const (
+	MaxDescriptionLen = 1024
+	MaxLabels         = 64
+	MaxParamsBytes    = 64 << 10
+	MaxEnvBytes       = 64 << 10
+	MaxArgv           = 1024
+	MaxScriptBytes    = 10 << 20
+	MaxRetries        = 100
+)
+
+var (
+	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.\-/]{0,61}[A-Za-z0-9])?$`)
+	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Validate checks every field of s and reports all problems together as
+// FieldErrors (errors.Is(err, ErrInvalid) holds). It does not check that an
+// At instant lies in the future: only a new schedule must, and the API knows
+// when a schedule is new (see CheckFuture).
+func (s *Spec) Validate() error {
+	var es FieldErrors
+	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
+
+	if err := ValidateName(s.Name); err != nil {
+		add("name", "%v", err)
+	}
+	if len(s.Description) > MaxDescriptionLen {
+		add("description", "is %d bytes; at most %d are allowed", len(s.Description), MaxDescriptionLen)
+	}
+	if len(s.Labels) > MaxLabels {
+		add("labels", "has %d labels; at most %d are allowed", len(s.Labels), MaxLabels)
+	}
+	for k, v := range s.Labels {
+		if !labelKeyRE.MatchString(k) {
+			add("labels", "key %q must be 1-63 characters of letters, digits, '_', '-', '.', '/' starting and ending with a letter or digit", k)
+		}
+		if len(v) > 256 || !utf8.ValidString(v) {
+			add("labels", "value of %q must be valid UTF-8 of at most 256 bytes", k)
+		}
+	}
+	es = append(es, s.Schedule.validate()...)
+	es = append(es, s.Task.validate()...)
+	if s.Queue != "" {
+		if err := ValidateName(s.Queue); err != nil {
+			add("queue", "%v", err)
+		}
+	}
+	if s.Timeout < 0 {
+		add("timeout", "must be positive")
+	}
+	if s.KillGrace < 0 {
+		add("kill_grace", "must be positive")
+	}
+	es = append(es, s.Retry.validate()...)
+	switch s.Overlap {
+	case "", OverlapDelay, OverlapSkip, OverlapAllow, OverlapReplace:
+	default:
+		add("overlap", "unknown policy %q (use delay, skip, allow or replace)", s.Overlap)
+	}
+	if s.CatchUp.Window < 0 {
+		add("catchup.window", "must be positive")
+	} else if s.CatchUp.Window.D() > MaxCatchUpWindow {
+		add("catchup.window", "%s is longer than the maximum of %s", s.CatchUp.Window, FormatDuration(MaxCatchUpWindow))
+	}
+	switch s.CatchUp.Policy {
+	case "", CatchUpAll, CatchUpLatest:
+	default:
+		add("catchup.policy", "unknown policy %q (use all or latest)", s.CatchUp.Policy)
+	}
+	if s.Completions < 0 {
+		add("completions", "must not be negative")
+	}
+	if s.Jitter < 0 {
+		add("jitter", "must be positive")
+	} else if s.Schedule.Every != 0 && s.Jitter >= s.Schedule.Every {
+		add("jitter", "%s must be shorter than the interval %s", s.Jitter, s.Schedule.Every)
+	}
+	size := 0
+	for k, v := range s.Params {
+		if err := ValidateParamName(k); err != nil {
+			add("params", "%v", err)
+		}
+		size += len(k) + len(v)
+	}
+	if size > MaxParamsBytes {
+		add("params", "are %d bytes; at most %d are allowed", size, MaxParamsBytes)
+	}
+	size = 0
+	for k, v := range s.Env {
+		if err := ValidateEnvName(k); err != nil {
+			add("env", "%v", err)
+		}
+		if strings.ContainsRune(v, 0) {
+			add("env", "value of %s contains a NUL byte", k)
+		}
+		size += len(k) + len(v)
+	}
+	if size > MaxEnvBytes {
+		add("env", "is %d bytes; at most %d are allowed", size, MaxEnvBytes)
+	}
+	if len(s.DisabledReason) > MaxDescriptionLen {
+		add("disabled_reason", "is longer than %d bytes", MaxDescriptionLen)
+	}
+	return es.err()
+}
+
+// CheckFuture reports an error if a one-shot schedule's instant is not after
+// now. The API calls it when a schedule is created or changed.
+func (s *Spec) CheckFuture(now time.Time) error {
+	if s.Schedule.At != nil && !s.Schedule.At.After(now) {
+		return Fieldf("schedule.at", "%s is in the past", s.Schedule.At.Format(time.RFC3339))
+	}
+	if s.Schedule.End != nil && !s.Schedule.End.After(now) {
+		return Fieldf("schedule.end", "%s is in the past", s.Schedule.End.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (s Schedule) validate() FieldErrors {
+	var es FieldErrors
+	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
+	n := 0
+	for _, set := range []bool{s.Cron != "", s.Every != 0, s.At != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		add("schedule", "set exactly one of cron, every or at (%d set)", n)
+		return es
+	}
+	loc, err := schedule.LoadLocation(s.TZ)
+	if err != nil {
+		add("schedule.tz", "%v", err)
+		return es
+	}
+	switch {
+	case s.Cron != "":
+		c, err := schedule.ParseCron(s.Cron, loc)
+		if err != nil {
+			add("schedule.cron", "%v", err)
+			return es
+		}
+		if err := schedule.CheckFires(c, s.from()); err != nil {
+			add("schedule.cron", "%q %v", s.Cron, err)
+		}
+	case s.Every != 0:
+		if s.Every.D() < schedule.MinEvery {
+			add("schedule.every", "%s is shorter than the minimum of %s", s.Every, FormatDuration(schedule.MinEvery))
+		}
+	}
+	if s.Start != nil && s.End != nil && !s.End.After(*s.Start) {
+		add("schedule.end", "%s is not after start %s", s.End.Format(time.RFC3339), s.Start.Format(time.RFC3339))
+	}
+	return es
+}
+
+// from is where a never-fires check starts: the start bound if any, else now
+// is not known here, so the Unix epoch of this century is used; a spec that
+// fires at least once in any 5-year span fires from any start.
+func (s Schedule) from() time.Time {
+	if s.Start != nil {
+		return *s.Start
+	}
+	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func (t Task) validate() FieldErrors {
+	var es FieldErrors
+	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
+	switch t.Kind {
+	case TaskCommand:
+		if len(t.Command) == 0 || t.Command[0] == "" {
+			add("task.command", "must name a program (everything after -- on the command line)")
+		}
+		if len(t.Command) > MaxArgv {
+			add("task.command", "has %d arguments; at most %d are allowed", len(t.Command), MaxArgv)
+		}
+		for _, a := range t.Command {
+			if strings.ContainsRune(a, 0) {
+				add("task.command", "an argument contains a NUL byte")
+				break
+			}
+		}
+	case TaskScript:
+		if !slices.Contains(Interpreters, t.Interpreter) {
+			add("task.interpreter", "unknown interpreter %q (known: %s)", t.Interpreter, strings.Join(Interpreters, ", "))
+		}
+		switch {
+		case t.Script == nil:
+			add("task.script", "is required for a script task")
+		case !sha256RE.MatchString(t.Script.SHA256):
+			add("task.script.sha256", "must be 64 lower-case hex digits")
+		case t.Script.Key != ScriptKey(t.Script.SHA256):
+			add("task.script.key", "must be %q for this digest", ScriptKey(t.Script.SHA256))
+		case t.Script.Size < 0 || t.Script.Size > MaxScriptBytes:
+			add("task.script.size", "%d bytes is over the limit of %d", t.Script.Size, MaxScriptBytes)
+		}
+	case TaskHTTP:
+		if t.HTTP == nil {
+			add("task.http", "is required for an http task")
+			break
+		}
+		u, err := url.Parse(t.HTTP.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("task.http.url", "%q is not an http or https URL", t.HTTP.URL)
+		}
+		for k := range t.HTTP.Headers {
+			if k == "" || strings.ContainsAny(k, ": \t\r\n") {
+				add("task.http.headers", "%q is not a valid header name", k)
+			}
+		}
+		if t.HTTP.Timeout < 0 {
+			add("task.http.timeout", "must be positive")
+		}
+	case TaskGo:
+		if err := ValidateName(t.Handler); err != nil {
+			add("task.handler", "%v", err)
+		}
+	case "":
+		add("task", "is required: give a command after --, --script with --interpreter, or --http-url")
+	default:
+		add("task.kind", "unknown kind %q (use command, script, http or go)", t.Kind)
+	}
+	for _, a := range t.Args {
+		if strings.ContainsRune(a, 0) {
+			add("task.args", "an argument contains a NUL byte")
+			break
+		}
+	}
+	return es
+}
+
+func (r Retry) validate() FieldErrors {
+	var es FieldErrors
+	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
+	if r.Retries < 0 {
+		add("retry.retries", "must not be negative")
+	} else if r.Retries > MaxRetries {
+		add("retry.retries", "%d is over the maximum of %d", r.Retries, MaxRetries)
+	}
+	if r.Backoff < 0 {
+		add("retry.backoff", "must be positive")
+	}
+	if r.BackoffMax < 0 {
+		add("retry.backoff_max", "must be positive")
+	}
+	if r.Backoff > 0 && r.BackoffMax > 0 && r.BackoffMax < r.Backoff {
+		add("retry.backoff_max", "%s is below the initial backoff %s", r.BackoffMax, r.Backoff)
+	}
+	for _, c := range r.OnExit {
+		if c < 1 || c > 255 {
+			add("retry.on_exit", "exit code %d is not in 1-255", c)
+		}
+	}
+	return es
+}
+
+// ScriptKey is the object key of a script with the given hex digest.
+func ScriptKey(sha256Hex string) string { return "sha256/" + sha256Hex }
+
+// Compile returns the schedule of s with its start and end bounds applied.
+func (s Schedule) Compile() (schedule.Schedule, error) {
+	loc, err := schedule.LoadLocation(s.TZ)
+	if err != nil {
+		return nil, Fieldf("schedule.tz", "%v", err)
+	}
+	var inner schedule.Schedule
+	switch {
+	case s.Cron != "":
+		c, err := schedule.ParseCron(s.Cron, loc)
+		if err != nil {
+			return nil, Fieldf("schedule.cron", "%v", err)
+		}
+		inner = c
+	case s.Every != 0:
+		e := schedule.Every{Interval: s.Every.D()}
+		if s.Start != nil {
+			e.Anchor = *s.Start
+		}
+		inner = e
+	case s.At != nil:
+		inner = schedule.Once{At: *s.At}
+	default:
+		return nil, Fieldf("schedule", "set exactly one of cron, every or at")
+	}
+	if s.Start == nil && s.End == nil {
+		return inner, nil
+	}
+	return bounded{inner: inner, start: s.Start, end: s.End}, nil
+}
+
+// bounded restricts a schedule to [start, end].
+type bounded struct {
+	inner      schedule.Schedule
+	start, end *time.Time
+}
+
+func (b bounded) Next(t time.Time) time.Time {
+	if b.start != nil && t.Before(*b.start) {
+		t = b.start.Add(-time.Nanosecond)
+	}
+	n := b.inner.Next(t)
+	if n.IsZero() || b.end != nil && n.After(*b.end) {
+		return time.Time{}
+	}
+	return n
+}
+
+// Location returns the schedule's time zone (UTC when unset or unknown).
+func (s Schedule) Location() *time.Location {
+	loc, err := schedule.LoadLocation(s.TZ)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// String describes the schedule as written: "cron 0 30 2 * * * (Europe/Berlin)",
+// "every 5m", "at 2026-01-02T15:04:05Z".
+func (s Schedule) String() string {
+	var out string
+	switch {
+	case s.Cron != "":
+		out = "cron " + s.Cron
+	case s.Every != 0:
+		out = "every " + s.Every.String()
+	case s.At != nil:
+		out = "at " + s.At.Format(time.RFC3339)
+	}
+	if s.TZ != "" && s.TZ != "UTC" {
+		out += fmt.Sprintf(" (%s)", s.TZ)
+	}
+	return out
+}
+
+// Describe says the schedule in words ("at 02:30 every day (Europe/Berlin)").
+func (s Schedule) Describe() string {
+	var d interface{ Describe() string }
+	switch {
+	case s.Cron != "":
+		c, err := schedule.ParseCron(s.Cron, s.Location())
+		if err != nil {
+			return s.Cron
+		}
+		d = c
+	case s.Every != 0:
+		e := schedule.Every{Interval: s.Every.D()}
+		if s.Start != nil {
+			e.Anchor = *s.Start
+		}
+		d = e
+	case s.At != nil:
+		d = schedule.Once{At: *s.At}
+	default:
+		return ""
+	}
+	out := d.Describe()
+	if s.TZ != "" && s.TZ != "UTC" && s.Cron != "" {
+		out += " (" + s.TZ + ")"
+	}
+	return out
+}

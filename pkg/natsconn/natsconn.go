@@ -1,0 +1,126 @@
+// Package natsconn connects to NATS the way every jetcron role and the CLI
+// do: any NATS authentication method, TLS, and reconnection that never gives
+// up (a scheduler or worker must outlive a NATS restart).
+package natsconn
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// DefaultURL is where NATS is unless configured otherwise.
+const DefaultURL = "nats://127.0.0.1:4222"
+
+// Options configures a connection.
+type Options struct {
+	// URL is one or more comma-separated server URLs.
+	URL string
+	// Name identifies the connection in the server's monitoring.
+	Name string
+	// Creds is a credentials file (JWT and NKey seed).
+	Creds string
+	// NKey is an NKey seed file.
+	NKey string
+	// User and Password authenticate with a user and password.
+	User     string
+	Password string
+	// Token authenticates with a token.
+	Token string
+	// TLSCA verifies the server; TLSCert and TLSKey authenticate the client.
+	TLSCA   string
+	TLSCert string
+	TLSKey  string
+	// Persistent reconnects forever (roles); otherwise a few times (CLI).
+	Persistent bool
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Validate checks that the options name readable files and do not mix
+// authentication methods.
+func (o Options) Validate() error {
+	methods := 0
+	for _, set := range []bool{o.Creds != "", o.NKey != "", o.User != "", o.Token != ""} {
+		if set {
+			methods++
+		}
+	}
+	if methods > 1 {
+		return errors.New("choose one of --creds, --nkey, --user/--password or --token")
+	}
+	if o.Password != "" && o.User == "" {
+		return errors.New("--password needs --user")
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	for flag, path := range map[string]string{"--creds": o.Creds, "--nkey": o.NKey, "--tls-ca": o.TLSCA, "--tls-cert": o.TLSCert, "--tls-key": o.TLSKey} {
+		if path == "" {
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("%s: %w", flag, err)
+		}
+	}
+	return nil
+}
+
+// Connect opens the connection.
+func Connect(o Options) (*nats.Conn, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.URL == "" {
+		o.URL = DefaultURL
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := []nats.Option{
+		nats.Name(o.Name),
+		nats.Timeout(5 * time.Second),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("disconnected from NATS", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrl()) }),
+	}
+	if o.Persistent {
+		opts = append(opts, nats.MaxReconnects(-1), nats.RetryOnFailedConnect(false))
+	} else {
+		opts = append(opts, nats.MaxReconnects(5))
+	}
+	switch {
+	case o.Creds != "":
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	case o.NKey != "":
+		opt, err := nats.NkeyOptionFromSeed(o.NKey)
+		if err != nil {
+			return nil, fmt.Errorf("--nkey: %w", err)
+		}
+		opts = append(opts, opt)
+	case o.User != "":
+		opts = append(opts, nats.UserInfo(o.User, o.Password))
+	case o.Token != "":
+		opts = append(opts, nats.Token(o.Token))
+	}
+	if o.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(o.TLSCA))
+	}
+	if o.TLSCert != "" {
+		opts = append(opts, nats.ClientCert(o.TLSCert, o.TLSKey))
+	}
+	nc, err := nats.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", o.URL, err)
+	}
+	return nc, nil
+}

@@ -1,0 +1,117 @@
+package streamio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Msg is a stored message returned by a direct get.
+type Msg struct {
+	Subject string
+	Seq     uint64
+	Time    time.Time
+	Header  nats.Header
+	Data    []byte
+}
+
+// DirectRequest is a batched direct get: up to Batch messages matching
+// Filter with a sequence of at least Seq (1 when zero).
+type DirectRequest struct {
+	Stream   string
+	Filter   string
+	Seq      uint64
+	Batch    int
+	MaxBytes int
+}
+
+// ErrDirectTimeout means the stream did not answer a direct get in time.
+var ErrDirectTimeout = errors.New("direct get: no answer")
+
+// DirectBatch runs req and returns the messages in sequence order. An empty
+// result is not an error. The stream must allow direct gets.
+func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
+	body := map[string]any{"seq": max(req.Seq, 1), "batch": max(req.Batch, 1)}
+	if req.Filter != "" {
+		body["next_by_subj"] = req.Filter
+	}
+	if req.MaxBytes > 0 {
+		body["max_bytes"] = req.MaxBytes
+	}
+	data, _ := json.Marshal(body)
+	inbox := nc.NewRespInbox()
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		return nil, fmt.Errorf("direct get: %w", err)
+	}
+	defer sub.Unsubscribe()
+	if err := sub.SetPendingLimits(-1, -1); err != nil {
+		return nil, fmt.Errorf("direct get: %w", err)
+	}
+	if err := nc.PublishRequest("$JS.API.DIRECT.GET."+req.Stream, inbox, data); err != nil {
+		return nil, fmt.Errorf("direct get: %w", err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	var out []Msg
+	for {
+		m, err := sub.NextMsgWithContext(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, fmt.Errorf("%w: %s", ErrDirectTimeout, req.Stream)
+			}
+			if errors.Is(err, nats.ErrNoResponders) {
+				return nil, fmt.Errorf("direct get %s: %w", req.Stream, err)
+			}
+			return nil, fmt.Errorf("direct get %s: %w", req.Stream, err)
+		}
+		if len(m.Data) == 0 && m.Header != nil {
+			switch m.Header.Get("Status") {
+			case "204": // end of batch
+				return out, nil
+			case "404": // nothing matched
+				return out, nil
+			case "503":
+				return nil, fmt.Errorf("direct get %s: %w", req.Stream, nats.ErrNoResponders)
+			case "":
+			default:
+				return nil, fmt.Errorf("direct get %s: status %s %s", req.Stream, m.Header.Get("Status"), m.Header.Get("Description"))
+			}
+		}
+		seq, _ := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
+		ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
+		out = append(out, Msg{Subject: m.Header.Get("Nats-Subject"), Seq: seq, Time: ts, Header: m.Header, Data: m.Data})
+	}
+}
+
+// DirectLast returns the last message matching subject (wildcards allowed),
+// or ok=false if there is none.
+func DirectLast(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
+	data, _ := json.Marshal(map[string]any{"last_by_subj": subject})
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	m, err := nc.RequestWithContext(ctx, "$JS.API.DIRECT.GET."+stream, data)
+	if err != nil {
+		return Msg{}, false, fmt.Errorf("direct last %s %s: %w", stream, subject, err)
+	}
+	if len(m.Data) == 0 && m.Header != nil && m.Header.Get("Status") != "" {
+		if m.Header.Get("Status") == "404" {
+			return Msg{}, false, nil
+		}
+		return Msg{}, false, fmt.Errorf("direct last %s %s: status %s %s", stream, subject, m.Header.Get("Status"), m.Header.Get("Description"))
+	}
+	seq, _ := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
+	ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
+	return Msg{Subject: m.Header.Get("Nats-Subject"), Seq: seq, Time: ts, Header: m.Header, Data: m.Data}, true, nil
+}

@@ -1,0 +1,241 @@
+package topology
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Config sets what may differ between installations. The zero value is a
+// single-node file-backed setup with the documented defaults.
+type Config struct {
+	// Namespace prefixes every name. Defaults to "jetcron".
+	Namespace string
+	// Replicas of every stream and bucket: 1 on a single server, 3 in a
+	// cluster. Defaults to 1.
+	Replicas int
+	// Memory stores everything in memory instead of files (tests only: a
+	// restart loses it all).
+	Memory bool
+	// LeaseTTL is the leader lease; the leader renews it every third.
+	// Defaults to 15s.
+	LeaseTTL time.Duration
+	// WorkerTTL is how long a worker's presence outlives its last heartbeat.
+	// Defaults to 15s.
+	WorkerTTL time.Duration
+	// ClaimTTL is how long an execution claim is kept; it must exceed the
+	// longest catch-up window. Defaults to 25h.
+	ClaimTTL time.Duration
+	// AckWait is how long a worker may go without heartbeating before its
+	// execution is redelivered to another. Defaults to 30s.
+	AckWait time.Duration
+	// MaxDeliver bounds deliveries of one work item, counting attempts lost
+	// with their worker. Defaults to 25.
+	MaxDeliver int
+	// DuplicateWindow is the work and events streams' deduplication window.
+	// Defaults to 10m.
+	DuplicateWindow time.Duration
+	// MaxWork bounds the work stream; when it is full, publishing fails
+	// loudly instead of dropping work. Defaults to 1,000,000 messages.
+	MaxWork int64
+	// EventsMaxAge and EventsMaxBytes bound the events stream's retention.
+	// Zero keeps events forever.
+	EventsMaxAge   time.Duration
+	EventsMaxBytes int64
+	// LogsMaxAge bounds how long stored logs are kept. Zero keeps them.
+	LogsMaxAge time.Duration
+}
+
+// WithDefaults returns c with zero fields set to their defaults.
+func (c Config) WithDefaults() Config {
+	c.Namespace = cmp.Or(c.Namespace, DefaultNamespace)
+	c.Replicas = cmp.Or(c.Replicas, 1)
+	c.LeaseTTL = cmp.Or(c.LeaseTTL, 15*time.Second)
+	c.WorkerTTL = cmp.Or(c.WorkerTTL, 15*time.Second)
+	c.ClaimTTL = cmp.Or(c.ClaimTTL, 25*time.Hour)
+	c.AckWait = cmp.Or(c.AckWait, 30*time.Second)
+	c.MaxDeliver = cmp.Or(c.MaxDeliver, 25)
+	c.DuplicateWindow = cmp.Or(c.DuplicateWindow, 10*time.Minute)
+	c.MaxWork = cmp.Or(c.MaxWork, 1_000_000)
+	return c
+}
+
+// Validate reports the first invalid setting, naming it.
+func (c Config) Validate() error {
+	if err := ValidateNamespace(c.Namespace); err != nil {
+		return err
+	}
+	switch {
+	case c.Replicas < 1 || c.Replicas > 5:
+		return fmt.Errorf("replicas: %d is not in 1-5", c.Replicas)
+	case c.LeaseTTL < time.Second:
+		return fmt.Errorf("lease ttl: %s is shorter than 1s", c.LeaseTTL)
+	case c.WorkerTTL < time.Second:
+		return fmt.Errorf("worker ttl: %s is shorter than 1s", c.WorkerTTL)
+	case c.AckWait < time.Second:
+		return fmt.Errorf("ack wait: %s is shorter than 1s", c.AckWait)
+	case c.ClaimTTL <= 24*time.Hour:
+		return fmt.Errorf("claim ttl: %s must exceed the longest catch-up window (24h)", c.ClaimTTL)
+	case c.MaxDeliver < 2:
+		return fmt.Errorf("max deliver: %d is below 2", c.MaxDeliver)
+	}
+	return nil
+}
+
+// Names returns the names of c's namespace.
+func (c Config) Names() Names { return MustNames(cmp.Or(c.Namespace, DefaultNamespace)) }
+
+func (c Config) storage() jetstream.StorageType {
+	if c.Memory {
+		return jetstream.MemoryStorage
+	}
+	return jetstream.FileStorage
+}
+
+// KeyValueConfigs returns the configuration of every KV bucket.
+func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	st := c.storage()
+	return []jetstream.KeyValueConfig{
+		{Bucket: n.JobsBucket(), Description: "jetcron job definitions", History: 10, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.StateBucket(), Description: "jetcron per-job runtime state (leader only)", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.LeaderBucket(), Description: "jetcron leader lease", History: 1, TTL: c.LeaseTTL, LimitMarkerTTL: time.Second, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.WorkersBucket(), Description: "jetcron worker presence", History: 1, TTL: c.WorkerTTL, LimitMarkerTTL: time.Second, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.ClaimsBucket(), Description: "jetcron execution claims", History: 1, TTL: c.ClaimTTL, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.PendingBucket(), Description: "jetcron ad hoc runs waiting for their time", History: 1, Storage: st, Replicas: c.Replicas},
+	}
+}
+
+// WorkStreamConfig returns the work stream's configuration.
+func (c Config) WorkStreamConfig() jetstream.StreamConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	return jetstream.StreamConfig{
+		Name:                 n.WorkStream(),
+		Description:          "jetcron due executions (work queue)",
+		Subjects:             []string{n.WorkSubjects()},
+		Retention:            jetstream.WorkQueuePolicy,
+		Discard:              jetstream.DiscardNew,
+		DiscardNewPerSubject: true,
+		MaxMsgsPerSubject:    1,
+		MaxMsgs:              c.MaxWork,
+		MaxBytes:             -1,
+		MaxAge:               0,
+		Duplicates:           c.DuplicateWindow,
+		Storage:              c.storage(),
+		Replicas:             c.Replicas,
+		AllowDirect:          true,
+		AllowAtomicPublish:   true,
+	}
+}
+
+// EventsStreamConfig returns the events stream's configuration.
+func (c Config) EventsStreamConfig() jetstream.StreamConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	dup := c.DuplicateWindow
+	if c.EventsMaxAge > 0 && dup > c.EventsMaxAge {
+		dup = c.EventsMaxAge
+	}
+	return jetstream.StreamConfig{
+		Name:        n.EventsStream(),
+		Description: "jetcron execution events (append-only)",
+		Subjects:    []string{n.EventSubjects()},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      c.EventsMaxAge,
+		MaxBytes:    cmp.Or(c.EventsMaxBytes, -1),
+		MaxMsgs:     -1,
+		Duplicates:  dup,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		Storage:     c.storage(),
+		Replicas:    c.Replicas,
+		AllowDirect: true,
+	}
+}
+
+// ObjectStoreConfigs returns the configuration of the scripts and logs stores.
+func (c Config) ObjectStoreConfigs() []jetstream.ObjectStoreConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	return []jetstream.ObjectStoreConfig{
+		{Bucket: n.ScriptsStore(), Description: "jetcron scripts (content-addressed)", Storage: c.storage(), Replicas: c.Replicas},
+		{Bucket: n.LogsStore(), Description: "jetcron execution logs", TTL: c.LogsMaxAge, Storage: c.storage(), Replicas: c.Replicas},
+	}
+}
+
+// WorkConsumerConfig returns the configuration of a queue's consumer.
+func (c Config) WorkConsumerConfig(queue string) jetstream.ConsumerConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	return jetstream.ConsumerConfig{
+		Durable:       n.WorkConsumer(queue),
+		Description:   "jetcron workers of queue " + queue,
+		FilterSubject: n.WorkQueueFilter(queue),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.AckWait,
+		MaxDeliver:    c.MaxDeliver,
+		MaxAckPending: 100_000,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Replicas:      c.Replicas,
+	}
+}
+
+// Ensure creates or updates every stream, bucket, object store and the
+// default queue's consumer. It is idempotent and safe to run concurrently.
+func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("topology: %w", err)
+	}
+	for _, kv := range c.KeyValueConfigs() {
+		if _, err := js.CreateOrUpdateKeyValue(ctx, kv); err != nil {
+			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
+		}
+	}
+	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
+		}
+	}
+	for _, os := range c.ObjectStoreConfigs() {
+		if _, err := js.CreateOrUpdateObjectStore(ctx, os); err != nil {
+			return fmt.Errorf("ensure object store %s: %w", os.Bucket, err)
+		}
+	}
+	return EnsureQueue(ctx, js, c, "default")
+}
+
+// EnsureQueue creates or updates the consumer of a queue.
+func EnsureQueue(ctx context.Context, js jetstream.JetStream, c Config, queue string) error {
+	c = c.WithDefaults()
+	cc := c.WorkConsumerConfig(queue)
+	if _, err := js.CreateOrUpdateConsumer(ctx, c.Names().WorkStream(), cc); err != nil {
+		return fmt.Errorf("ensure consumer %s: %w", cc.Durable, err)
+	}
+	return nil
+}
+
+// ErrNotReady means the topology has not been created yet (no one has run
+// Ensure against this NATS account and namespace).
+var ErrNotReady = errors.New("jetcron resources not found (is a scheduler or `jetcron dev` running?)")
+
+// Check verifies that the streams exist, translating "not found" into
+// ErrNotReady.
+func Check(ctx context.Context, js jetstream.JetStream, n Names) error {
+	for _, s := range []string{n.WorkStream(), n.EventsStream()} {
+		if _, err := js.Stream(ctx, s); err != nil {
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				return fmt.Errorf("stream %s: %w", s, ErrNotReady)
+			}
+			return fmt.Errorf("stream %s: %w", s, err)
+		}
+	}
+	return nil
+}

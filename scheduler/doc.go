@@ -1,0 +1,41 @@
+// Package scheduler is the scheduler role: every replica answers the API,
+// and the one that holds the leader lease plans and publishes due slots.
+//
+// # Exactly-once firing
+//
+// A slot becomes at most one execution because of three layers, each
+// covering a hole in the one before:
+//
+//  1. The work item is published with Nats-Msg-Id = its execution ID,
+//     which is deterministic in (job, slot): a re-publish within the
+//     stream's duplicate window is dropped by the broker. But the window
+//     is finite, and a restarted server forgets the IDs of items already
+//     acked off the work queue.
+//  2. The leader records each job's cursor — the newest slot accounted for
+//     — in the state bucket with revision-checked updates, and never fires
+//     a slot at or before it. Cursors are flushed about once a second, not
+//     per fire (a synchronous write per fire would cap dispatch far below
+//     the stream's rate); a crash loses at most that second, whose slots
+//     the next leader re-publishes into layer 1 and 3.
+//  3. The worker claims each execution with a create-only key before
+//     running it; a second copy of an execution is dropped.
+//
+// And at least one: slots missed while no leader ran fire on takeover
+// within the job's catch-up window; older ones are recorded as missed.
+//
+// # Fencing
+//
+// The leader checks its lease (leader.Lease.Valid, on its own monotonic
+// clock) before every batch it publishes and every cursor flush, so a
+// paused or partitioned ex-leader publishes nothing once its lease may have
+// ended. Its cursor updates name the revision it last read: if a newer
+// leader wrote the cursor meanwhile, the update fails and the ex-leader
+// steps down.
+//
+// # The leader loop
+//
+// One goroutine owns the plan (a heap of next fire times), the runtime
+// state of every job, and the pending runs; watches of the jobs bucket, the
+// pending bucket and the final events feed it through channels. It sleeps
+// until the earliest due time or the next change.
+package scheduler

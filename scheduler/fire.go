@@ -1,0 +1,384 @@
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
+	"github.com/jetcron/jetcron/scheduler/internal/plan"
+)
+
+// errLeaseExpired means the lease may have ended before we acted.
+var errLeaseExpired = errors.New("lease may have expired; not publishing")
+
+// origin says where a work item came from, so its outcome lands right.
+type origin struct {
+	kind     originKind
+	decision int // index into decisions, for slots
+	pending  *pendingItem
+	job      string
+}
+
+type originKind int
+
+const (
+	fromSlot originKind = iota
+	fromPending
+	fromBuffered
+)
+
+// tick fires everything due now: delayed runs whose job ended, due slots,
+// due pending runs; then flushes cursors when it is time.
+func (r *leaderRun) tick(ctx context.Context, _ string) error {
+	now := r.now()
+	var items []dispatch.Item
+	var origins []origin
+
+	// Delayed runs: the ones whose job just ended, or all of them now and then.
+	offer := r.offerBuffered
+	r.offerBuffered = nil
+	if len(r.bufferedJobs) > 0 && !now.Before(r.nextBufferedRetry) {
+		offer = offer[:0]
+		for name := range r.bufferedJobs {
+			offer = append(offer, name)
+		}
+		r.nextBufferedRetry = now.Add(bufferedRetry)
+	}
+	seen := map[string]bool{}
+	for _, name := range offer {
+		st := r.state.entries[name]
+		ji := r.jobs[name]
+		if seen[name] || st == nil || st.rt.Buffered == nil {
+			continue
+		}
+		seen[name] = true
+		if ji == nil { // deleted meanwhile
+			r.setBuffered(name, nil)
+			continue
+		}
+		items = append(items, r.item(ji, st.rt.Buffered.ID, st.rt.Buffered.Slot, st.rt.Buffered.Trigger, st.rt.Buffered.Params, st.rt.Buffered.ParentID, false))
+		origins = append(origins, origin{kind: fromBuffered, job: name})
+	}
+
+	// Due slots.
+	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
+	for i, d := range decisions {
+		ji := r.jobs[d.Job]
+		r.recordMissed(d, ji)
+		for _, slot := range d.Fire {
+			items = append(items, r.item(ji, job.ExecutionID(d.Job, slot.At), slot.At, slot.Trigger, nil, "", false))
+			origins = append(origins, origin{kind: fromSlot, decision: i, job: d.Job})
+		}
+	}
+
+	// Due pending runs.
+	for len(r.pending) > 0 && !r.pending[0].p.At.After(now) && len(items) < r.s.cfg.MaxBatch*2 {
+		it := heap.Pop(&r.pending).(*pendingItem)
+		delete(r.pendIdx, it.p.ID)
+		ji := r.jobs[it.p.Job]
+		if ji == nil {
+			r.emit(event.Event{Kind: event.Rejected, Job: it.p.Job, Execution: it.p.ID, Time: now, Trigger: it.p.Trigger, ParentID: it.p.ParentID, Reason: "job " + it.p.Job + " does not exist"})
+			r.purgePending(ctx, it)
+			continue
+		}
+		slot := it.p.Slot
+		if slot.IsZero() {
+			slot = it.p.At
+		}
+		items = append(items, r.item(ji, it.p.ID, slot, it.p.Trigger, it.p.Params, it.p.ParentID, it.p.Force))
+		origins = append(origins, origin{kind: fromPending, pending: it, job: it.p.Job})
+	}
+
+	if len(items) > 0 {
+		if !r.lease.Valid() {
+			return errLeaseExpired
+		}
+		r.replaceRunning(ctx, items)
+		results := r.disp.Publish(ctx, items, r.lease.Valid)
+		lost := r.apply(ctx, now, decisions, results, origins)
+		if lost {
+			r.awaitEvents(ctx)
+			return errLeaseExpired
+		}
+	}
+	r.awaitEvents(ctx)
+
+	if r.state.pending() && !now.Before(r.nextFlush) {
+		if !r.lease.Valid() {
+			return errLeaseExpired
+		}
+		if err := r.state.flush(ctx); err != nil {
+			return err
+		}
+		r.nextFlush = r.now().Add(r.s.cfg.FlushInterval)
+	} else if !r.state.pending() {
+		r.nextFlush = now.Add(r.s.cfg.FlushInterval)
+	}
+	return nil
+}
+
+// item builds the work item of one execution of a job.
+func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigger, params map[string]string, parent string, force bool) dispatch.Item {
+	return dispatch.Item{
+		Work: job.Work{
+			V:           job.WorkVersion,
+			ID:          id,
+			Job:         ji.spec.Name,
+			ScheduledAt: slot.UTC(),
+			Trigger:     trig,
+			ParentID:    parent,
+			Params:      params,
+			Spec:        ji.spec,
+			Revision:    ji.revision,
+			Term:        r.lease.Term(),
+		},
+		Exclusive: ji.spec.Overlap.Exclusive() && !force,
+	}
+}
+
+// recordMissed emits the missed events of a decision.
+func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo) {
+	if len(d.Missed) == 0 && d.MissedRange == nil {
+		return
+	}
+	loc := time.UTC
+	tz := ""
+	if ji != nil {
+		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
+	}
+	now := r.now()
+	for _, slot := range d.Missed {
+		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: "older than the catch-up window when a leader could fire it"})
+	}
+	if mr := d.MissedRange; mr != nil {
+		reason := fmt.Sprintf("%d more slots up to %s were older than the catch-up window", mr.Count, mr.Last.Format(time.RFC3339))
+		if mr.AtLeast {
+			reason = fmt.Sprintf("at least %d more slots up to %s were older than the catch-up window", mr.Count, mr.Last.Format(time.RFC3339))
+		}
+		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, mr.First), Time: now, ScheduledAt: event.Slot(mr.First), Last: event.Slot(mr.Last), Count: mr.Count, TZ: tz, Reason: reason})
+	}
+	r.s.cfg.Metrics.slot("missed", len(d.Missed))
+	if d.MissedRange != nil {
+		r.s.cfg.Metrics.slot("missed", d.MissedRange.Count)
+	}
+}
+
+// apply records the outcome of every published item: events, cursors,
+// delayed runs, pending keys. It reports whether publishing stopped because
+// the lease may have ended.
+func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.Decision, results []dispatch.Result, origins []origin) (lost bool) {
+	// Per decision: the cursor reached (slots up to the first failure).
+	type progress struct {
+		cursor  time.Time
+		failed  bool
+		fired   int64
+		touched bool
+	}
+	prog := make([]progress, len(decisions))
+	for i, d := range decisions {
+		prog[i].cursor = d.Cursor
+		if len(d.Fire) > 0 {
+			// Missed slots before the first fire are accounted regardless.
+			prog[i].cursor = d.Fire[0].At.Add(-time.Nanosecond)
+			if len(d.Missed) > 0 {
+				prog[i].cursor = maxTime(d.Missed[len(d.Missed)-1], prog[i].cursor)
+			}
+		}
+	}
+	for k, res := range results {
+		o := origins[k]
+		w := &res.Item.Work
+		if errors.Is(res.Err, dispatch.ErrLeaseLost) {
+			lost = true
+		}
+		switch o.kind {
+		case fromSlot:
+			p := &prog[o.decision]
+			if p.failed {
+				continue
+			}
+			switch res.Outcome {
+			case dispatch.Published, dispatch.Duplicate:
+				r.scheduled(w, now)
+				p.fired++
+				if w.Trigger == job.TriggerSchedule {
+					r.s.cfg.Metrics.late(now.Sub(w.ScheduledAt))
+				}
+			case dispatch.Busy:
+				r.busy(w, nil)
+			default:
+				p.failed = true
+				r.log.WarnContext(ctx, "slot not published; will retry", "execution_id", w.ID, "error", res.Err)
+				continue
+			}
+			p.cursor = w.ScheduledAt
+			p.touched = true
+		case fromPending:
+			switch res.Outcome {
+			case dispatch.Published, dispatch.Duplicate:
+				r.scheduled(w, now)
+				r.purgePending(ctx, o.pending)
+			case dispatch.Busy:
+				if r.busy(w, &o.pending.p) {
+					continue // now the job's delayed run; its key goes when it is published
+				}
+				r.purgePending(ctx, o.pending)
+			default:
+				o.pending.p.At = now.Add(time.Second)
+				heap.Push(&r.pending, o.pending)
+				r.pendIdx[o.pending.p.ID] = o.pending
+			}
+		case fromBuffered:
+			switch res.Outcome {
+			case dispatch.Published, dispatch.Duplicate:
+				r.scheduled(w, now)
+				st := r.state.get(o.job)
+				if b := st.rt.Buffered; b != nil && b.ID == w.ID {
+					if it, ok := r.pendIdx[b.ID]; ok {
+						heap.Remove(&r.pending, it.index)
+						delete(r.pendIdx, b.ID)
+					}
+					if b.Stored {
+						_ = r.pendKV.Purge(ctx, b.ID)
+					}
+					r.setBuffered(o.job, nil)
+				}
+			}
+		}
+	}
+	for i, d := range decisions {
+		p := prog[i]
+		st := r.state.get(d.Job)
+		if p.cursor.After(st.rt.LastSlot) {
+			st.rt.LastSlot = p.cursor
+			if ji := r.jobs[d.Job]; ji != nil {
+				st.rt.SpecRevision = ji.revision
+			}
+			r.state.markDirty(d.Job)
+		}
+		if p.fired > 0 {
+			st.rt.Fired += p.fired
+			r.state.markDirty(d.Job)
+			r.s.cfg.Metrics.slot("fired", int(p.fired))
+		}
+		if p.failed {
+			r.replan(d.Job)
+			r.plan.Retry(d.Job, st.rt.LastSlot, now.Add(time.Second))
+			continue
+		}
+		if d.Done || p.fired != int64(len(d.Fire)) {
+			r.replan(d.Job)
+		}
+	}
+	return lost
+}
+
+// scheduled records that an execution is on the work stream.
+func (r *leaderRun) scheduled(w *job.Work, now time.Time) {
+	loc := w.Spec.Schedule.Location()
+	r.emit(event.Event{
+		Kind: event.Scheduled, Job: w.Job, Execution: w.ID, Time: now,
+		ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, loc), TZ: w.Spec.Schedule.TZ,
+		Trigger: w.Trigger, Queue: w.Spec.Queue, Revision: w.Revision, Term: w.Term, Params: w.Params, ParentID: w.ParentID,
+	})
+}
+
+// busy handles an execution refused because its job is running, by the
+// job's overlap policy. It reports whether the run became the job's
+// delayed run.
+func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
+	now := r.now()
+	st := r.state.get(w.Job)
+	if w.Spec.Overlap == job.OverlapDelay && (st.rt.Buffered == nil || st.rt.Buffered.ID == w.ID) {
+		p := &job.Pending{ID: w.ID, Job: w.Job, At: w.ScheduledAt, Slot: w.ScheduledAt, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID}
+		if from != nil {
+			p.CreatedAt, p.Stored = from.CreatedAt, true
+		}
+		if st.rt.Buffered == nil {
+			r.emit(event.Event{Kind: event.Delayed, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Queue: w.Spec.Queue, Params: w.Params, ParentID: w.ParentID, Reason: "the previous execution has not ended (overlap delay)"})
+			r.s.cfg.Metrics.slot("delayed", 1)
+		}
+		r.setBuffered(w.Job, p)
+		return true
+	}
+	reason := "the previous execution has not ended (overlap skip)"
+	if w.Spec.Overlap == job.OverlapDelay {
+		reason = "the previous execution has not ended and " + st.rt.Buffered.ID + " is already waiting (overlap delay keeps one)"
+	}
+	r.emit(event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason})
+	r.s.cfg.Metrics.slot("skipped", 1)
+	return false
+}
+
+func (r *leaderRun) purgePending(ctx context.Context, it *pendingItem) {
+	if err := r.pendKV.Purge(ctx, it.p.ID); err != nil {
+		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", it.p.ID, "error", err)
+	}
+}
+
+// replaceRunning cancels the running executions of every replace-policy
+// job among items before they are published.
+func (r *leaderRun) replaceRunning(ctx context.Context, items []dispatch.Item) {
+	done := map[string]bool{}
+	for _, it := range items {
+		w := &it.Work
+		if w.Spec.Overlap != job.OverlapReplace || done[w.Job] {
+			continue
+		}
+		done[w.Job] = true
+		for _, filter := range r.s.names.WorkJobFilter(w.Spec.Queue, w.Job) {
+			msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Filter: filter, Batch: 100})
+			if err != nil {
+				r.log.WarnContext(ctx, "replace: cannot list running executions", "job", w.Job, "error", err)
+				continue
+			}
+			for _, m := range msgs {
+				var old job.Work
+				if json.Unmarshal(m.Data, &old) != nil || old.ID == w.ID {
+					continue
+				}
+				r.cancelForReplace(ctx, old, m.Seq, w.ID)
+			}
+		}
+	}
+}
+
+func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint64, by string) {
+	reason := "replaced by " + by + " (overlap replace)"
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := r.s.nc.RequestWithContext(cctx, r.s.names.CancelSubject(old.ID), []byte(reason))
+	if err == nil {
+		return // the worker running it cancels it and records the event
+	}
+	if !errors.Is(err, nats.ErrNoResponders) {
+		r.log.WarnContext(ctx, "replace: cancel request failed", "execution_id", old.ID, "error", err)
+		return
+	}
+	// Not running anywhere: it waits in the stream. Remove it.
+	stream, err := r.s.js.Stream(ctx, r.s.names.WorkStream())
+	if err == nil {
+		err = stream.DeleteMsg(ctx, seq)
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "replace: cannot remove waiting execution", "execution_id", old.ID, "error", err)
+		return
+	}
+	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Reason: reason, Error: reason})
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,258 @@
+// Package dispatch publishes due executions to the work stream.
+//
+// Every work item is published with Nats-Msg-Id = its execution ID, which is
+// deterministic in (job, slot): a slot published twice — a retry, a second
+// leader, a replay after a crash — is stored once within the stream's
+// duplicate window. Items go out in atomic batches of up to 1,000 (one fsync
+// for the batch instead of one per message); a refused batch (one of its IDs
+// is already stored, a job is still running, a lost stream leader) is
+// published again one message at a time, many in flight, so each item gets
+// its own answer. A transient failure is retried with the same ID until it
+// is acknowledged or the leader's lease runs out.
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Outcome is what happened to one item.
+type Outcome int
+
+// Outcomes.
+const (
+	// Published: the stream stored the item now.
+	Published Outcome = iota + 1
+	// Duplicate: the stream already had an item with this ID.
+	Duplicate
+	// Busy: the job's exclusive subject holds an unfinished execution.
+	Busy
+	// Failed: the item was not published (see Err); try again later.
+	Failed
+)
+
+func (o Outcome) String() string {
+	return [...]string{"", "published", "duplicate", "busy", "failed"}[o]
+}
+
+// Item is one execution to publish.
+type Item struct {
+	Work      job.Work
+	Exclusive bool
+}
+
+// Result is the outcome of one item.
+type Result struct {
+	Item    Item
+	Outcome Outcome
+	Seq     uint64
+	Err     error
+}
+
+// ErrLeaseLost means publishing stopped because the leader's lease may have
+// ended.
+var ErrLeaseLost = errors.New("lease no longer valid")
+
+// Dispatcher publishes work items.
+type Dispatcher struct {
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	names topology.Names
+	log   *slog.Logger
+	// NoBatch disables atomic batches (for measuring their effect).
+	NoBatch bool
+}
+
+// New returns a Dispatcher.
+func New(nc *nats.Conn, js jetstream.JetStream, names topology.Names, log *slog.Logger) *Dispatcher {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{nc: nc, js: js, names: names, log: log.With("component", "scheduler.dispatch")}
+}
+
+// Subject returns the work subject of an item.
+func (d *Dispatcher) Subject(it Item) string {
+	w := &it.Work
+	return d.names.WorkSubject(w.Spec.Queue, w.Job, w.ID, it.Exclusive)
+}
+
+func (d *Dispatcher) msg(it Item) (*nats.Msg, error) {
+	data, err := json.Marshal(it.Work)
+	if err != nil {
+		return nil, fmt.Errorf("encode work %s: %w", it.Work.ID, err)
+	}
+	m := nats.NewMsg(d.Subject(it))
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, it.Work.ID)
+	return m, nil
+}
+
+// Publish publishes items and returns one result per item, in order. valid
+// is checked before every batch and retry: once it reports false, the
+// remaining items fail with ErrLeaseLost and nothing more is published.
+func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() bool) []Result {
+	results := make([]Result, len(items))
+	for i := range items {
+		results[i].Item = items[i]
+	}
+	for start := 0; start < len(items); start += streamio.MaxAtomicBatch {
+		end := min(start+streamio.MaxAtomicBatch, len(items))
+		if !valid() {
+			for i := start; i < len(items); i++ {
+				results[i].Outcome, results[i].Err = Failed, ErrLeaseLost
+			}
+			return results
+		}
+		d.publishChunk(ctx, results[start:end], valid)
+	}
+	return results
+}
+
+func (d *Dispatcher) publishChunk(ctx context.Context, rs []Result, valid func() bool) {
+	msgs := make([]*nats.Msg, 0, len(rs))
+	for i := range rs {
+		m, err := d.msg(rs[i].Item)
+		if err != nil {
+			rs[i].Outcome, rs[i].Err = Failed, err
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) != len(rs) {
+		d.publishEach(ctx, rs, valid)
+		return
+	}
+	if !d.NoBatch && len(msgs) > 1 {
+		bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ack, err := streamio.AtomicBatch(bctx, d.nc, msgs)
+		cancel()
+		if err == nil {
+			first := ack.Seq - uint64(len(rs)) + 1
+			for i := range rs {
+				rs[i].Outcome, rs[i].Seq = Published, first+uint64(i)
+			}
+			return
+		}
+		d.log.DebugContext(ctx, "batch refused; publishing one by one", "items", len(rs), "error", err)
+	}
+	d.publishEach(ctx, rs, valid)
+}
+
+// publishEach publishes every item of rs with many in flight, then retries
+// transient failures one by one.
+func (d *Dispatcher) publishEach(ctx context.Context, rs []Result, valid func() bool) {
+	futures := make([]jetstream.PubAckFuture, len(rs))
+	for i := range rs {
+		if rs[i].Outcome == Failed && rs[i].Err != nil && !errors.Is(rs[i].Err, ErrLeaseLost) {
+			continue // could not even encode it
+		}
+		m, err := d.msg(rs[i].Item)
+		if err != nil {
+			rs[i].Outcome, rs[i].Err = Failed, err
+			continue
+		}
+		f, err := d.js.PublishMsgAsync(m)
+		if err != nil {
+			rs[i].Err = err
+			continue
+		}
+		futures[i] = f
+	}
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case ack := <-f.Ok():
+			rs[i].Seq = ack.Sequence
+			rs[i].Outcome = Published
+			if ack.Duplicate {
+				rs[i].Outcome = Duplicate
+			}
+		case err := <-f.Err():
+			rs[i].Err = err
+		case <-ctx.Done():
+			rs[i].Err = ctx.Err()
+		}
+	}
+	for i := range rs {
+		if rs[i].Outcome != 0 {
+			continue
+		}
+		d.settle(ctx, &rs[i], valid)
+	}
+}
+
+// settle decides the outcome of an item whose publish failed: a full
+// exclusive subject means the job is busy; a transient error is retried with
+// the same ID while the lease holds.
+func (d *Dispatcher) settle(ctx context.Context, r *Result, valid func() bool) {
+	for {
+		if isStoreRefusal(r.Err) {
+			if r.Item.Exclusive && d.subjectHolds(ctx, r.Item) {
+				r.Outcome, r.Err = Busy, nil
+				return
+			}
+			r.Outcome = Failed
+			d.log.ErrorContext(ctx, "work stream refused an execution; is it full?", "execution_id", r.Item.Work.ID, "error", r.Err)
+			return
+		}
+		if streamio.Permanent(r.Err) || ctx.Err() != nil {
+			r.Outcome = Failed
+			return
+		}
+		if !valid() {
+			r.Outcome, r.Err = Failed, ErrLeaseLost
+			return
+		}
+		m, err := d.msg(r.Item)
+		if err != nil {
+			r.Outcome, r.Err = Failed, err
+			return
+		}
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ack, err := d.js.PublishMsg(tctx, m)
+		cancel()
+		if err == nil {
+			r.Seq, r.Outcome, r.Err = ack.Sequence, Published, nil
+			if ack.Duplicate {
+				r.Outcome = Duplicate
+			}
+			return
+		}
+		r.Err = err
+		d.log.WarnContext(ctx, "publish failed; retrying with the same id", "execution_id", r.Item.Work.ID, "error", err)
+		select {
+		case <-ctx.Done():
+			r.Outcome = Failed
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// isStoreRefusal reports the stream's "could not store" answer (code 10077),
+// given both for a full stream and for a full subject.
+func isStoreRefusal(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077
+}
+
+// subjectHolds reports whether the item's subject already holds a message
+// (the job's previous execution), which is what makes a refusal "busy".
+func (d *Dispatcher) subjectHolds(ctx context.Context, it Item) bool {
+	_, ok, err := streamio.DirectLast(ctx, d.nc, d.names.WorkStream(), d.Subject(it))
+	return err == nil && ok
+}

@@ -1,0 +1,264 @@
+package plan
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/schedule"
+)
+
+// Limits on the work one decision does for missed slots.
+const (
+	MaxMissedEvents = 100
+	MaxMissedCount  = 100_000
+	// LateThreshold is how late a slot may fire and still count as on time
+	// (trigger "schedule" rather than "catchup").
+	LateThreshold = 5 * time.Second
+)
+
+// Entry is a job as the planner sees it.
+type Entry struct {
+	Job      string
+	Schedule schedule.Schedule
+	// Jitter delays every fire of the job by this fixed offset.
+	Jitter time.Duration
+	// Window and Latest are the catch-up policy.
+	Window time.Duration
+	Latest bool
+	// Cursor is the newest slot accounted for (zero: none).
+	Cursor time.Time
+	// NotBefore: slots before it are never owed (creation or enable time).
+	NotBefore time.Time
+	// Remaining fires before the job completes; negative means unlimited.
+	Remaining int64
+}
+
+// Slot is a slot to fire.
+type Slot struct {
+	At      time.Time
+	Trigger job.Trigger
+}
+
+// MissedRange summarises missed slots beyond the individually listed ones.
+type MissedRange struct {
+	First, Last time.Time
+	// Count of slots in the range; a lower bound if AtLeast.
+	Count   int
+	AtLeast bool
+}
+
+// Decision is what to do for one due job.
+type Decision struct {
+	Job    string
+	Fire   []Slot
+	Missed []time.Time
+	// MissedRange covers missed slots after those in Missed, if any.
+	MissedRange *MissedRange
+	// Cursor is the job's cursor once the decision is carried out.
+	Cursor time.Time
+	// Done means the schedule has no slot after Cursor (or completions were
+	// reached): the job is complete.
+	Done bool
+}
+
+// Plan holds every job's entry ordered by its next fire time. It is not safe
+// for concurrent use: one goroutine owns it.
+type Plan struct {
+	h     entryHeap
+	index map[string]*item
+}
+
+type item struct {
+	e     Entry
+	next  time.Time // next slot after cursor (zero: none)
+	due   time.Time // next + jitter, or a retry time
+	index int
+}
+
+// New returns an empty plan.
+func New() *Plan { return &Plan{index: map[string]*item{}} }
+
+// Len returns the number of jobs in the plan.
+func (p *Plan) Len() int { return len(p.h) }
+
+// Upsert adds or replaces a job's entry. It reports whether the job has any
+// slot left to plan (false means complete: the entry is not kept).
+func (p *Plan) Upsert(e Entry) bool {
+	p.Remove(e.Job)
+	it := &item{e: e}
+	it.next = firstAfter(e)
+	if it.next.IsZero() || e.Remaining == 0 {
+		return false
+	}
+	it.due = it.next.Add(e.Jitter)
+	p.index[e.Job] = it
+	heap.Push(&p.h, it)
+	return true
+}
+
+// Remove drops a job's entry, if any.
+func (p *Plan) Remove(name string) {
+	if it, ok := p.index[name]; ok {
+		heap.Remove(&p.h, it.index)
+		delete(p.index, name)
+	}
+}
+
+// Get returns a job's entry.
+func (p *Plan) Get(name string) (Entry, bool) {
+	it, ok := p.index[name]
+	if !ok {
+		return Entry{}, false
+	}
+	return it.e, true
+}
+
+// NextDue returns when the earliest entry is due.
+func (p *Plan) NextDue() (time.Time, bool) {
+	if len(p.h) == 0 {
+		return time.Time{}, false
+	}
+	return p.h[0].due, true
+}
+
+// Retry makes a job due again at t without moving its cursor (used when
+// carrying out a decision failed).
+func (p *Plan) Retry(name string, cursor time.Time, t time.Time) {
+	it, ok := p.index[name]
+	if !ok {
+		return
+	}
+	it.e.Cursor = cursor
+	it.next = firstAfter(it.e)
+	it.due = t
+	heap.Fix(&p.h, it.index)
+}
+
+// Due pops every entry due at or before now and returns its decision,
+// advancing the entries (completed ones leave the plan). At most max
+// decisions are returned (max <= 0 means no limit); the rest stay due.
+func (p *Plan) Due(now time.Time, max int) []Decision {
+	var out []Decision
+	for len(p.h) > 0 && !p.h[0].due.After(now) && (max <= 0 || len(out) < max) {
+		it := p.h[0]
+		d := decide(it.e, now)
+		fired := int64(len(d.Fire))
+		it.e.Cursor = d.Cursor
+		if it.e.Remaining > 0 {
+			it.e.Remaining -= fired
+		}
+		it.next = firstAfter(it.e)
+		if d.Done || it.next.IsZero() || it.e.Remaining == 0 {
+			d.Done = true
+			heap.Pop(&p.h)
+			delete(p.index, it.e.Job)
+		} else {
+			it.due = it.next.Add(it.e.Jitter)
+			heap.Fix(&p.h, 0)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// firstAfter returns the first slot after the entry's cursor that is owed.
+func firstAfter(e Entry) time.Time {
+	from := e.Cursor
+	if !e.NotBefore.IsZero() && from.Before(e.NotBefore) {
+		from = e.NotBefore.Add(-time.Nanosecond)
+	}
+	return e.Schedule.Next(from)
+}
+
+// decide computes the decision for an entry at now.
+func decide(e Entry, now time.Time) Decision {
+	d := Decision{Job: e.Job, Cursor: e.Cursor}
+	s := firstAfter(e)
+	if s.IsZero() {
+		d.Done = true
+		return d
+	}
+	horizon := now.Add(-e.Jitter) // slots at or before horizon are due
+	windowStart := horizon.Add(-e.Window)
+	// Missed: older than the window.
+	for !s.IsZero() && !s.After(windowStart) {
+		if len(d.Missed) < MaxMissedEvents {
+			d.Missed = append(d.Missed, s)
+		} else {
+			if d.MissedRange == nil {
+				d.MissedRange = &MissedRange{First: s}
+			}
+			d.MissedRange.Last = s
+			d.MissedRange.Count++
+			if d.MissedRange.Count >= MaxMissedCount {
+				d.MissedRange.AtLeast = true
+				// Jump to the window without enumerating the rest: every
+				// slot up to the window's start is accounted for.
+				d.Cursor = windowStart
+				s = e.Schedule.Next(windowStart)
+				break
+			}
+		}
+		d.Cursor = s
+		s = e.Schedule.Next(s)
+	}
+	// Within the window.
+	var inWindow []time.Time
+	for !s.IsZero() && !s.After(horizon) {
+		inWindow = append(inWindow, s)
+		s = e.Schedule.Next(s)
+	}
+	if e.Latest && len(inWindow) > 1 {
+		d.Missed = append(d.Missed, inWindow[:len(inWindow)-1]...)
+		inWindow = inWindow[len(inWindow)-1:]
+	}
+	for _, slot := range inWindow {
+		if e.Remaining >= 0 && int64(len(d.Fire)) >= e.Remaining {
+			d.Done = true
+			break
+		}
+		trig := job.TriggerSchedule
+		if horizon.Sub(slot) > LateThreshold {
+			trig = job.TriggerCatchUp
+		}
+		d.Fire = append(d.Fire, Slot{At: slot, Trigger: trig})
+		d.Cursor = slot
+	}
+	if len(inWindow) > 0 && !d.Done {
+		d.Cursor = inWindow[len(inWindow)-1]
+	}
+	if s.IsZero() && !d.Done {
+		d.Done = true
+	}
+	return d
+}
+
+type entryHeap []*item
+
+func (h entryHeap) Len() int { return len(h) }
+func (h entryHeap) Less(i, j int) bool {
+	if h[i].due.Equal(h[j].due) {
+		return h[i].e.Job < h[j].e.Job
+	}
+	return h[i].due.Before(h[j].due)
+}
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *entryHeap) Push(x any) {
+	it := x.(*item)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
+func (h *entryHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	it.index = -1
+	return it
+}

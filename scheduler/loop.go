@@ -1,0 +1,430 @@
+package scheduler
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/scheduler/internal/catalog"
+	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
+	"github.com/jetcron/jetcron/scheduler/internal/plan"
+)
+
+// bufferedRetry is how often a delayed run is offered to the broker again
+// besides when an execution of its job ends.
+const bufferedRetry = time.Second
+
+// jobInfo is a job the leader knows.
+type jobInfo struct {
+	spec     job.Spec
+	revision uint64
+}
+
+// leaderRun is one term of leadership: the loop and everything it owns.
+type leaderRun struct {
+	s       *Scheduler
+	lease   *leader.Lease
+	log     *slog.Logger
+	plan    *plan.Plan
+	state   *stateStore
+	jobs    map[string]*jobInfo
+	invalid map[string]uint64 // job -> revision reported invalid
+	pending pendingHeap
+	pendIdx map[string]*pendingItem
+	pendKV  jetstream.KeyValue
+
+	// bufferedJobs are the jobs with a delayed run (state Buffered).
+	bufferedJobs      map[string]bool
+	nextBufferedRetry time.Time
+	events  *event.Publisher
+	disp    *dispatch.Dispatcher
+	futures []eventFuture
+
+	nextFlush time.Time
+	// offerBuffered are jobs whose delayed run should be offered now.
+	offerBuffered []string
+}
+
+type eventFuture struct {
+	f jetstream.PubAckFuture
+	e event.Event
+}
+
+func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
+	return &leaderRun{
+		s:       s,
+		lease:   l,
+		log:     s.log.With("term", l.Term()),
+		plan:    plan.New(),
+		jobs:    map[string]*jobInfo{},
+		invalid: map[string]uint64{},
+		pendIdx: map[string]*pendingItem{},
+
+		bufferedJobs: map[string]bool{},
+		events:  event.NewPublisher(s.js, s.names),
+		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
+	}
+}
+
+func (r *leaderRun) now() time.Time { return r.s.cfg.Clock.Now() }
+
+// run loads state, follows the buckets and fires due slots until ctx ends
+// or leading fails.
+func (r *leaderRun) run(ctx context.Context) error {
+	r.s.cfg.Metrics.setLeading(true)
+	defer r.s.cfg.Metrics.setLeading(false)
+	js := r.s.js
+	stateKV, err := js.KeyValue(ctx, r.s.names.StateBucket())
+	if err != nil {
+		return fmt.Errorf("state bucket: %w", err)
+	}
+	jobsKV, err := js.KeyValue(ctx, r.s.names.JobsBucket())
+	if err != nil {
+		return fmt.Errorf("jobs bucket: %w", err)
+	}
+	r.pendKV, err = js.KeyValue(ctx, r.s.names.PendingBucket())
+	if err != nil {
+		return fmt.Errorf("pending bucket: %w", err)
+	}
+	r.state = newStateStore(stateKV, r.lease.Term())
+	if err := r.state.load(ctx); err != nil {
+		return err
+	}
+	for name, e := range r.state.entries {
+		if e.rt.Buffered != nil {
+			r.bufferedJobs[name] = true
+		}
+	}
+	watchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobsCh, err := catalog.Watch(watchCtx, jobsKV, catalog.DecodeSpec)
+	if err != nil {
+		return err
+	}
+	pendCh, err := catalog.Watch(watchCtx, r.pendKV, catalog.DecodePending)
+	if err != nil {
+		return err
+	}
+	finals := r.watchFinals(watchCtx)
+
+	defer func() {
+		// Write what we know while the lease still holds; the next leader
+		// starts from it.
+		if r.state.pending() && r.lease.Valid() {
+			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.lease.Remaining(), time.Second))
+			if err := r.state.flush(fctx); err != nil {
+				r.log.WarnContext(ctx, "final cursor flush failed", "error", err)
+			}
+			fcancel()
+		}
+	}()
+
+	jobsSynced, pendSynced := false, false
+	r.log.InfoContext(ctx, "leading: loading jobs")
+	for {
+		var timer <-chan time.Time
+		var stopTimer func() bool
+		if jobsSynced && pendSynced {
+			if wake, ok := r.nextWake(); ok {
+				t := r.s.cfg.Clock.NewTimer(max(wake.Sub(r.now()), 0))
+				timer, stopTimer = t.C(), t.Stop
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case c, ok := <-jobsCh:
+			if !ok {
+				return errors.New("jobs watch ended")
+			}
+			if c.Synced {
+				jobsSynced = true
+				r.log.InfoContext(ctx, "leading: jobs loaded", "jobs", len(r.jobs), "planned", r.plan.Len())
+				continue
+			}
+			if c.Key == "" && c.Err != nil {
+				return c.Err
+			}
+			r.jobChanged(ctx, c)
+		case c, ok := <-pendCh:
+			if !ok {
+				return errors.New("pending watch ended")
+			}
+			if c.Synced {
+				pendSynced = true
+				continue
+			}
+			if c.Key == "" && c.Err != nil {
+				return c.Err
+			}
+			r.pendingChanged(ctx, c)
+		case name := <-finals:
+			if r.bufferedJobs[name] {
+				r.offerBuffered = append(r.offerBuffered, name)
+			}
+		case <-timer:
+		}
+		if stopTimer != nil {
+			stopTimer()
+		}
+		if jobsSynced && pendSynced {
+			if err := r.tick(ctx, ""); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// nextWake is the earliest time something is due.
+func (r *leaderRun) nextWake() (time.Time, bool) {
+	var wake time.Time
+	set := func(t time.Time) {
+		if wake.IsZero() || t.Before(wake) {
+			wake = t
+		}
+	}
+	if t, ok := r.plan.NextDue(); ok {
+		set(t)
+	}
+	if len(r.pending) > 0 {
+		set(r.pending[0].p.At)
+	}
+	if r.state.pending() {
+		set(r.nextFlush)
+	}
+	if len(r.bufferedJobs) > 0 {
+		set(r.nextBufferedRetry)
+	}
+	return wake, !wake.IsZero()
+}
+
+// jobChanged applies a change of a job definition to the plan.
+func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
+	name := c.Key
+	if c.Value == nil && c.Err == nil { // deleted
+		delete(r.jobs, name)
+		delete(r.invalid, name)
+		r.plan.Remove(name)
+		r.state.remove(name)
+		return
+	}
+	if c.Err != nil {
+		r.plan.Remove(name)
+		delete(r.jobs, name)
+		if r.invalid[name] != c.Revision {
+			r.invalid[name] = c.Revision
+			r.log.WarnContext(ctx, "skipping invalid job definition", "job", name, "revision", c.Revision, "error", c.Err)
+			jobName := name
+			if job.ValidateName(jobName) != nil {
+				jobName = "_invalid"
+			}
+			r.emit(event.Event{Kind: event.JobInvalid, Job: jobName, Time: r.now(), Revision: c.Revision, Reason: fmt.Sprintf("definition under key %q: %v", name, c.Err), Attempt: int(c.Revision % 1_000_000_000)})
+		}
+		return
+	}
+	delete(r.invalid, name)
+	spec := *c.Value
+	prev := r.jobs[name]
+	r.jobs[name] = &jobInfo{spec: spec, revision: c.Revision}
+	st := r.state.get(name)
+	if prev != nil && scheduleChanged(prev.spec, spec) && st.rt.Completed {
+		st.rt.Completed = false
+		r.state.markDirty(name)
+	}
+	r.replan(name)
+}
+
+func scheduleChanged(a, b job.Spec) bool {
+	return a.Schedule.String() != b.Schedule.String() || a.Completions != b.Completions ||
+		!a.EnabledAt.Equal(b.EnabledAt)
+}
+
+// replan (re)inserts a job into the plan from its definition and state.
+func (r *leaderRun) replan(name string) {
+	ji := r.jobs[name]
+	if ji == nil {
+		r.plan.Remove(name)
+		return
+	}
+	spec := ji.spec
+	st := r.state.get(name)
+	if spec.Disabled || st.rt.Completed {
+		r.plan.Remove(name)
+		return
+	}
+	sched, err := spec.Schedule.Compile()
+	if err != nil {
+		r.plan.Remove(name)
+		return
+	}
+	remaining := int64(-1)
+	if spec.Completions > 0 {
+		remaining = max(int64(spec.Completions)-st.rt.Fired, 0)
+	}
+	cursor := st.rt.LastSlot
+	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
+		cursor = cur.Cursor
+	}
+	notBefore := spec.EnabledAt
+	if notBefore.IsZero() {
+		notBefore = spec.CreatedAt
+	}
+	ok := r.plan.Upsert(plan.Entry{
+		Job:       name,
+		Schedule:  sched,
+		Jitter:    jitterOf(name, spec.Jitter.D()),
+		Window:    spec.CatchUp.Window.D(),
+		Latest:    spec.CatchUp.Policy == job.CatchUpLatest,
+		Cursor:    cursor,
+		NotBefore: notBefore,
+		Remaining: remaining,
+	})
+	if !ok {
+		r.complete(name)
+	}
+	r.s.cfg.Metrics.planned(r.plan.Len())
+}
+
+// jitterOf is a job's fixed jitter offset in [0, max): the same on every
+// replica and every run, different between jobs.
+func jitterOf(name string, max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return time.Duration(h.Sum64()%uint64(max/time.Millisecond)) * time.Millisecond
+}
+
+func (r *leaderRun) complete(name string) {
+	st := r.state.get(name)
+	if st.rt.Completed {
+		return
+	}
+	st.rt.Completed = true
+	st.rt.CompletedAt = r.now().UTC()
+	r.state.markDirty(name)
+	r.emit(event.Event{Kind: event.JobCompleted, Job: name, Time: r.now(), Reason: fmt.Sprintf("fired %d times; no further slot", st.rt.Fired)})
+}
+
+// setBuffered records (or clears, with nil) a job's delayed run.
+func (r *leaderRun) setBuffered(name string, p *job.Pending) {
+	st := r.state.get(name)
+	st.rt.Buffered = p
+	r.state.markDirty(name)
+	if p == nil {
+		delete(r.bufferedJobs, name)
+	} else {
+		r.bufferedJobs[name] = true
+	}
+}
+
+// watchFinals sends the job of every execution that ends, so a delayed run
+// is offered at once instead of at the next retry.
+func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
+	out := make(chan string, 1024)
+	go func() {
+		defer close(out)
+		reader := event.NewReader(r.s.nc, r.s.js, r.s.names)
+		for e, err := range reader.Watch(ctx, event.WatchOptions{}) {
+			if err != nil {
+				return
+			}
+			if !e.Kind.Final() {
+				continue
+			}
+			select {
+			case out <- e.Job:
+			default:
+			}
+		}
+	}()
+	return out
+}
+
+// emit publishes an event without waiting; tick waits for the acks.
+func (r *leaderRun) emit(e event.Event) {
+	f, err := r.events.PublishAsync(e)
+	if err != nil {
+		r.log.Warn("event publish failed", "kind", e.Kind, "job", e.Job, "error", err)
+		return
+	}
+	r.futures = append(r.futures, eventFuture{f: f, e: e})
+}
+
+// awaitEvents waits for every emitted event; a failed one is published
+// again synchronously (same message ID).
+func (r *leaderRun) awaitEvents(ctx context.Context) {
+	for _, ef := range r.futures {
+		select {
+		case <-ef.f.Ok():
+		case err := <-ef.f.Err():
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if _, err2 := r.events.Publish(pctx, ef.e); err2 != nil {
+				r.log.WarnContext(ctx, "event lost", "kind", ef.e.Kind, "job", ef.e.Job, "error", err, "retry_error", err2)
+			}
+			cancel()
+		case <-ctx.Done():
+			return
+		}
+	}
+	r.futures = r.futures[:0]
+}
+
+// pendingItem is a pending run in the leader's heap.
+type pendingItem struct {
+	p     job.Pending
+	rev   uint64
+	index int
+}
+
+type pendingHeap []*pendingItem
+
+func (h pendingHeap) Len() int           { return len(h) }
+func (h pendingHeap) Less(i, j int) bool { return h[i].p.At.Before(h[j].p.At) }
+func (h pendingHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *pendingHeap) Push(x any) {
+	it := x.(*pendingItem)
+	it.index = len(*h)
+	*h = append(*h, it)
+}
+func (h *pendingHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return it
+}
+
+// pendingChanged applies a change of the pending bucket.
+func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pending]) {
+	if it, ok := r.pendIdx[c.Key]; ok {
+		heap.Remove(&r.pending, it.index)
+		delete(r.pendIdx, c.Key)
+	}
+	if c.Err != nil {
+		r.log.WarnContext(ctx, "dropping invalid pending run", "key", c.Key, "error", c.Err)
+		_ = r.pendKV.Purge(ctx, c.Key)
+		return
+	}
+	if c.Value == nil {
+		return
+	}
+	it := &pendingItem{p: *c.Value, rev: c.Revision}
+	heap.Push(&r.pending, it)
+	r.pendIdx[c.Key] = it
+}

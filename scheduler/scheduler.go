@@ -1,0 +1,160 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// Config configures a scheduler replica.
+type Config struct {
+	// ID identifies the replica. Defaults to "<hostname>-<random>".
+	ID string
+	// Topology names and sizes the JetStream resources.
+	Topology topology.Config
+	// SkipEnsure leaves creating the resources to someone else (an
+	// operator with more permissions than the scheduler's user).
+	SkipEnsure bool
+	// FlushInterval is how often the leader writes advanced cursors.
+	// Defaults to 1s.
+	FlushInterval time.Duration
+	// MaxBatch bounds the decisions handled in one loop round. Defaults to
+	// 10,000.
+	MaxBatch int
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// Logger defaults to a discarding logger.
+	Logger *slog.Logger
+	// Metrics receives the scheduler's measurements; nil records nothing.
+	Metrics *Metrics
+}
+
+// Scheduler is one scheduler replica.
+type Scheduler struct {
+	cfg     Config
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	names   topology.Names
+	log     *slog.Logger
+	api     *api.Service
+	elector *leader.Elector
+}
+
+// New returns a scheduler replica on connection nc.
+func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
+	cfg.Topology = cfg.Topology.WithDefaults()
+	if err := cfg.Topology.Validate(); err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		cfg.ID = cmp.Or(host, "scheduler") + "-" + nuid.Next()[16:]
+	}
+	cfg.FlushInterval = cmp.Or(cfg.FlushInterval, time.Second)
+	cfg.MaxBatch = cmp.Or(cfg.MaxBatch, 10_000)
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	return &Scheduler{cfg: cfg, nc: nc, js: js, names: cfg.Topology.Names(), log: log.With("component", "scheduler", "scheduler_id", cfg.ID)}, nil
+}
+
+// ID returns the replica's ID.
+func (s *Scheduler) ID() string { return s.cfg.ID }
+
+// Start ensures the JetStream resources (unless SkipEnsure), starts
+// answering the API and starts campaigning for leadership.
+func (s *Scheduler) Start(ctx context.Context) error {
+	if !s.cfg.SkipEnsure {
+		if err := topology.Ensure(ctx, s.js, s.cfg.Topology); err != nil {
+			return fmt.Errorf("scheduler: %w", err)
+		}
+	} else if err := topology.Check(ctx, s.js, s.names); err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	svc, err := api.NewService(s.nc, s.js, api.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	kv, err := s.js.KeyValue(ctx, s.names.LeaderBucket())
+	if err != nil {
+		_ = svc.Stop(ctx)
+		return fmt.Errorf("scheduler: leader bucket: %w", err)
+	}
+	el, err := leader.New(kv, leader.Config{
+		ID:     s.cfg.ID,
+		Key:    topology.LeaderKey,
+		TTL:    s.cfg.Topology.LeaseTTL,
+		OnLead: s.lead,
+		Clock:  s.cfg.Clock,
+		Logger: s.log,
+	})
+	if err != nil {
+		_ = svc.Stop(ctx)
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	if err := el.Start(ctx); err != nil {
+		_ = svc.Stop(ctx)
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	s.api, s.elector = svc, el
+	s.log.InfoContext(ctx, "scheduler started", "namespace", s.names.Namespace())
+	return nil
+}
+
+// Stop stops leading (flushing cursors and resigning the lease so another
+// replica takes over at once), then stops answering the API.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	var errs []error
+	if s.elector != nil {
+		errs = append(errs, s.elector.Stop(ctx))
+	}
+	if s.api != nil {
+		errs = append(errs, s.api.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Leading reports whether this replica holds the lease now.
+func (s *Scheduler) Leading() bool {
+	if s.elector == nil {
+		return false
+	}
+	l := s.elector.Leading()
+	return l != nil && l.Valid()
+}
+
+// Ready reports whether the replica serves the API and campaigns.
+func (s *Scheduler) Ready() bool { return s.api != nil && s.elector != nil && s.nc.IsConnected() }
+
+// lead runs the leader loop for the duration of a lease.
+func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
+	s.cfg.Metrics.leaseChanged()
+	r := newLeaderRun(s, l)
+	if err := r.run(ctx); err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "leader loop stopped; stepping down", "term", l.Term(), "error", err)
+	}
+}

@@ -1,0 +1,38 @@
+// Package worker is the worker role: it pulls due executions from the work
+// stream, runs them (commands, scripts, HTTP calls, Go handlers), and
+// records every attempt as events, with the complete log in object storage.
+//
+// # Delivery
+//
+// A worker pulls only when it has a free slot, one message at a time, so a
+// busy worker never holds work another could run. While an execution runs,
+// the worker sends a heartbeat (InProgress) every third of the ack wait;
+// if the worker dies or freezes, the heartbeats stop and JetStream
+// redelivers the message to any worker after the ack wait. "Running"
+// therefore means "delivered and not yet acked", and it ends by itself.
+//
+// # At least once, and fenced
+//
+// Before running, the worker claims the execution in the claims bucket (see
+// internal/claim): a second copy of an execution is dropped, a redelivery
+// takes the claim over, and a stale attempt that wakes up later cannot
+// record a final result (it records "superseded" instead). The message is
+// acked only after the log is stored and the final event is published, so
+// an acked execution always has its result; a crash before that means a
+// redelivery, never a lost run.
+//
+// # Outcomes
+//
+// A run's outcome maps onto JetStream in one place (ack.go): success and
+// final failure → the final event, then Ack; a retryable failure with
+// retries left → a "retrying" event, then NakWithDelay(backoff); an
+// interrupted run (the worker is shutting down) → Nak, so another worker
+// takes it at once; a message that cannot be a work item → a "rejected"
+// event, then Term.
+//
+// # Shutdown
+//
+// Stop stops pulling at once, lets running executions finish (still
+// heartbeating) until its context ends, then stops the rest (SIGTERM, then
+// SIGKILL after their kill grace) and naks them for immediate redelivery.
+package worker

@@ -1,0 +1,244 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/worker/internal/claim"
+	"github.com/jetcron/jetcron/worker/internal/logcap"
+)
+
+// Causes that stop a run from outside.
+var (
+	errTimeout     = errors.New("timed out")
+	errInterrupted = errors.New("interrupted: the worker is shutting down")
+)
+
+// cancelledError is a cancellation with its reason.
+type cancelledError struct{ reason string }
+
+func (e *cancelledError) Error() string { return e.reason }
+
+// MaxWorkBytes bounds a work message; larger ones are rejected.
+const MaxWorkBytes = 1 << 20
+
+// execution is one attempt of an execution on this worker.
+type execution struct {
+	w         *Worker
+	msg       jetstream.Msg
+	work      job.Work
+	attempt   int
+	seq       uint64
+	startedAt time.Time
+	log       *slog.Logger
+
+	claimMu sync.Mutex // serializes claim writes (heartbeat vs. finish)
+	claim   *claim.Claim
+
+	mu      sync.Mutex // guards capture
+	capture *logcap.Capture
+
+	ctx  context.Context
+	stop context.CancelCauseFunc
+}
+
+func (x *execution) cancel(reason string) { x.stop(&cancelledError{reason: reason}) }
+func (x *execution) interrupt()           { x.stop(errInterrupted) }
+
+func (x *execution) currentCapture() *logcap.Capture {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.capture
+}
+
+// handleMessage runs one delivered work message to its end.
+func (w *Worker) handleMessage(msg jetstream.Msg) {
+	ctx := context.Background()
+	md, err := msg.Metadata()
+	if err != nil {
+		w.log.Warn("work message without metadata; terminating it", "error", err)
+		_ = msg.Term()
+		return
+	}
+	work, err := decodeWork(msg)
+	if err != nil {
+		w.reject(ctx, msg, work, err)
+		return
+	}
+	x := &execution{
+		w: w, msg: msg, work: work, attempt: int(md.NumDelivered), seq: md.Sequence.Stream,
+		log: w.log.With("job", work.Job, "execution_id", work.ID, "attempt", md.NumDelivered),
+	}
+	now := w.cfg.Clock.Now()
+	c, got, err := claim.Acquire(ctx, w.claims, work.ID, x.seq, x.attempt, w.cfg.ID, now)
+	if err != nil {
+		x.log.Warn("cannot claim execution; retrying later", "error", err)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	switch got {
+	case claim.Duplicate:
+		x.log.Info("dropping a second copy of an execution that another message owns")
+		w.cfg.Metrics.duplicate()
+		_ = msg.Term()
+		return
+	case claim.Finished:
+		x.log.Info("execution already has its result (an earlier ack was lost); acking")
+		_ = msg.Ack()
+		return
+	case claim.Stale:
+		x.log.Info("a newer attempt holds the execution; leaving this delivery")
+		return
+	case claim.TookOver:
+		prev := c.Previous
+		w.publish(ctx, event.Event{Kind: event.Abandoned, Job: work.Job, Execution: work.ID, Time: now, Attempt: prev.Attempt, Worker: prev.Worker,
+			Reason: fmt.Sprintf("no heartbeat from worker %s within the ack wait; redelivered as attempt %d", prev.Worker, x.attempt)})
+	}
+	x.claim = c
+	if err := w.precheck(&work); err != nil {
+		x.log.Warn("cannot run here", "error", err)
+		if x.attempt >= w.queueLimits(work.Spec.Queue).maxDeliver {
+			x.runAndFinish(ctx, &outcome{state: job.StateFailed, err: err.Error()}, false)
+			return
+		}
+		_ = msg.NakWithDelay(5 * time.Second)
+		return
+	}
+	x.runAndFinish(ctx, nil, true)
+}
+
+// runAndFinish runs the task (unless pre is a ready outcome) and records the
+// result.
+func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
+	w := x.w
+	x.startedAt = w.cfg.Clock.Now()
+	runCtx, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	if t := x.work.Spec.Timeout.D(); t > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeoutCause(runCtx, t, errTimeout)
+		defer cancel()
+	}
+	x.ctx, x.stop = runCtx, stop
+	w.running.Store(x.work.ID, x)
+	defer w.running.Delete(x.work.ID)
+	w.cfg.Metrics.started()
+
+	hbCtx, hbStop := context.WithCancel(context.Background())
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		x.heartbeat(hbCtx)
+	}()
+
+	w.publish(ctx, event.Event{Kind: event.Started, Job: x.work.Job, Execution: x.work.ID, Time: x.startedAt, Attempt: x.attempt, Worker: w.cfg.ID,
+		ScheduledAt: event.Slot(x.work.ScheduledAt), Trigger: x.work.Trigger, Queue: x.work.Spec.Queue, Revision: x.work.Revision})
+
+	var o outcome
+	capture, err := x.openCapture()
+	switch {
+	case err != nil:
+		o = outcome{state: job.StateFailed, err: "cannot capture output: " + err.Error(), retryable: true}
+	case pre != nil:
+		o = *pre
+	case run:
+		o = x.execute(runCtx)
+	}
+	hbStop()
+	<-hbDone
+	x.finish(ctx, o, capture)
+}
+
+// heartbeat keeps the message in progress and the claim fresh; a lost claim
+// stops the run.
+func (x *execution) heartbeat(ctx context.Context) {
+	every := x.w.heartbeatEvery(x.work.Spec.Queue)
+	for {
+		t := x.w.cfg.Clock.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		if err := x.msg.InProgress(); err != nil {
+			x.log.Warn("heartbeat failed", "error", err)
+		}
+		x.claimMu.Lock()
+		rctx, cancel := context.WithTimeout(ctx, every)
+		err := x.claim.Renew(rctx, x.w.cfg.Clock.Now())
+		cancel()
+		x.claimMu.Unlock()
+		if errors.Is(err, claim.ErrSuperseded) {
+			x.log.Warn("another attempt took this execution over; stopping this one")
+			x.stop(claim.ErrSuperseded)
+			return
+		}
+	}
+}
+
+// decodeWork parses and checks a work message.
+func decodeWork(msg jetstream.Msg) (job.Work, error) {
+	var w job.Work
+	if len(msg.Data()) > MaxWorkBytes {
+		return w, fmt.Errorf("work message of %d bytes exceeds the limit of %d", len(msg.Data()), MaxWorkBytes)
+	}
+	if err := json.Unmarshal(msg.Data(), &w); err != nil {
+		return w, fmt.Errorf("work message is not valid JSON: %w", err)
+	}
+	if w.V != job.WorkVersion {
+		return w, fmt.Errorf("work message has unknown schema version %d (this worker reads %d)", w.V, job.WorkVersion)
+	}
+	jobName, _, err := job.ParseExecutionID(w.ID)
+	if err != nil {
+		return w, err
+	}
+	if jobName != w.Job || w.Spec.Name != w.Job {
+		return w, fmt.Errorf("work message for %q carries job %q and definition %q", w.ID, w.Job, w.Spec.Name)
+	}
+	if err := w.Spec.Validate(); err != nil {
+		return w, fmt.Errorf("work message carries an invalid definition: %w", err)
+	}
+	return w, nil
+}
+
+// reject records a message that cannot be a work item and terminates it,
+// so it is never delivered again.
+func (w *Worker) reject(ctx context.Context, msg jetstream.Msg, work job.Work, why error) {
+	w.log.Warn("rejecting work message", "subject", msg.Subject(), "error", why)
+	e := event.Event{Kind: event.Rejected, Job: "_invalid", Time: w.cfg.Clock.Now(), Worker: w.cfg.ID, Reason: why.Error()}
+	if job.ValidateName(work.Job) == nil {
+		e.Job = work.Job
+		if j, _, err := job.ParseExecutionID(work.ID); err == nil && j == work.Job {
+			e.Execution = work.ID
+		}
+	}
+	if e.Execution == "" {
+		if md, err := msg.Metadata(); err == nil {
+			e.Attempt = int(md.Sequence.Stream % 1_000_000_000)
+		}
+	}
+	w.publish(ctx, e)
+	w.cfg.Metrics.rejected()
+	_ = msg.Term()
+}
+
+// publish appends an event, retrying briefly; a loss is logged.
+func (w *Worker) publish(ctx context.Context, e event.Event) bool {
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := w.events.Publish(pctx, e); err != nil {
+		w.log.Error("event not recorded", "kind", e.Kind, "execution_id", e.Execution, "error", err)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,162 @@
+// Package claim implements the worker's claim on an execution: a key in the
+// claims bucket, created once per execution, that says which work message
+// (stream sequence) and which attempt owns the execution.
+//
+//   - A delivery whose sequence differs from the claim's is a second copy of
+//     an execution that already exists (a slot re-published after the
+//     stream forgot its ID): it is dropped.
+//   - A delivery with the claim's sequence and a newer attempt is a
+//     redelivery after the previous attempt was lost (its worker died or
+//     froze): it takes the claim over with a revision-checked update, so
+//     the previous attempt can no longer record anything.
+//   - Every write of an attempt names the revision it last wrote: a stale
+//     attempt that wakes up after a takeover fails its write and learns it
+//     was superseded.
+package claim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Record is the value of a claim.
+type Record struct {
+	// Seq is the work stream sequence of the message that owns the execution.
+	Seq uint64 `json:"seq"`
+	// Attempt is the attempt (delivery count) that holds the claim.
+	Attempt int `json:"attempt"`
+	// Worker holds the attempt.
+	Worker string `json:"worker"`
+	// Failures counts attempts that ran and failed (not those lost).
+	Failures int `json:"failures,omitempty"`
+	// Final is the final state once recorded; empty while unfinished.
+	Final string `json:"final,omitempty"`
+	// Heartbeat is when the holder last renewed the claim.
+	Heartbeat time.Time `json:"heartbeat"`
+}
+
+// Outcome of Acquire.
+type Outcome int
+
+// Acquire outcomes.
+const (
+	// Acquired: this attempt owns the execution; run it.
+	Acquired Outcome = iota + 1
+	// TookOver: like Acquired, after a lost attempt (Previous says which).
+	TookOver
+	// Duplicate: another message owns the execution; drop this one.
+	Duplicate
+	// Finished: the execution already has its final result (an ack was
+	// lost); ack the message without running.
+	Finished
+	// Stale: a newer attempt holds the claim; leave the message alone.
+	Stale
+)
+
+// ErrSuperseded means another attempt took the claim over.
+var ErrSuperseded = errors.New("claim taken over by a newer attempt")
+
+// Claim is a held claim.
+type Claim struct {
+	kv  jetstream.KeyValue
+	key string
+	rev uint64
+	rec Record
+	// Previous is the record this claim took over, for TookOver.
+	Previous Record
+}
+
+// Record returns the claim's current value.
+func (c *Claim) Record() Record { return c.rec }
+
+// Acquire claims execution id for the message seq, delivered for attempt.
+func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, attempt int, worker string, now time.Time) (*Claim, Outcome, error) {
+	rec := Record{Seq: seq, Attempt: attempt, Worker: worker, Heartbeat: now.UTC()}
+	for try := 0; try < 5; try++ {
+		data, _ := json.Marshal(rec)
+		rev, err := kv.Create(ctx, id, data)
+		if err == nil {
+			return &Claim{kv: kv, key: id, rev: rev, rec: rec}, Acquired, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, 0, fmt.Errorf("claim %s: %w", id, err)
+		}
+		ent, err := kv.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			continue // expired between the two calls: create again
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("claim %s: %w", id, err)
+		}
+		var cur Record
+		if err := json.Unmarshal(ent.Value(), &cur); err != nil {
+			return nil, 0, fmt.Errorf("claim %s: damaged record: %w", id, err)
+		}
+		switch {
+		case cur.Seq != seq:
+			return nil, Duplicate, nil
+		case cur.Final != "":
+			return &Claim{kv: kv, key: id, rev: ent.Revision(), rec: cur}, Finished, nil
+		case cur.Attempt > attempt:
+			return nil, Stale, nil
+		case cur.Attempt == attempt && cur.Worker == worker:
+			// Our own earlier try whose answer was lost.
+			return &Claim{kv: kv, key: id, rev: ent.Revision(), rec: cur}, Acquired, nil
+		}
+		rec.Failures = cur.Failures
+		data, _ = json.Marshal(rec)
+		rev, err = kv.Update(ctx, id, data, ent.Revision())
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			continue // raced with another taker: look again
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("claim %s: take over: %w", id, err)
+		}
+		return &Claim{kv: kv, key: id, rev: rev, rec: rec, Previous: cur}, TookOver, nil
+	}
+	return nil, 0, fmt.Errorf("claim %s: too much contention", id)
+}
+
+// update writes rec if the claim is still ours.
+func (c *Claim) update(ctx context.Context, rec Record) error {
+	data, _ := json.Marshal(rec)
+	rev, err := c.kv.Update(ctx, c.key, data, c.rev)
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+		return fmt.Errorf("claim %s: %w", c.key, ErrSuperseded)
+	}
+	if err != nil {
+		return fmt.Errorf("claim %s: %w", c.key, err)
+	}
+	c.rev, c.rec = rev, rec
+	return nil
+}
+
+// Renew refreshes the claim (and its age in the bucket), failing with
+// ErrSuperseded if another attempt took it over.
+func (c *Claim) Renew(ctx context.Context, now time.Time) error {
+	rec := c.rec
+	rec.Heartbeat = now.UTC()
+	return c.update(ctx, rec)
+}
+
+// Failed records a failed attempt before a retry.
+func (c *Claim) Failed(ctx context.Context, now time.Time) error {
+	rec := c.rec
+	rec.Failures++
+	rec.Heartbeat = now.UTC()
+	return c.update(ctx, rec)
+}
+
+// Finish records the final state; after it, any copy or redelivery of the
+// execution is acked without running.
+func (c *Claim) Finish(ctx context.Context, state string, now time.Time) error {
+	rec := c.rec
+	rec.Final = state
+	rec.Heartbeat = now.UTC()
+	return c.update(ctx, rec)
+}

@@ -1,0 +1,94 @@
+// Package process runs one program (a job's command or script) so that it
+// never outlives the worker, and reports exactly how it ended.
+//
+// # Invariant
+//
+// A run never outlives its worker. The program runs in its own process group
+// with a supervisor that has a parent-death signal; stopping a run sends
+// SIGTERM to the group, then SIGKILL after a grace period; the program sees
+// only the environment given in Spec.Env. Without this, a worker that crashes
+// leaves its scripts running, and the redelivered execution runs a second
+// copy beside the first (RELIABILITY T09).
+//
+// # The supervisor
+//
+// Run does not start the program itself. It re-executes the running binary
+// (/proc/self/exe, which names the running image even after the file on disk
+// was replaced by an upgrade) as
+//
+//	<argv0> __jetcron_supervise__
+//
+// and this package's init function turns that process into a supervisor and
+// exits before main runs. Every binary that links this package can
+// therefore supervise: the jetcron binary, a user's program that embeds a
+// worker, and the test binaries of every package that imports it. Nothing
+// needs to be registered, but the package must be linked into the binary
+// that calls Run (it is, since Run is in it), and no init function that runs
+// before this package's may consume or reject that argument.
+//
+// Run starts the supervisor with Setpgid, so the supervisor leads a new
+// process group, and with Pdeathsig SIGHUP. Linux sends the parent-death
+// signal when the thread that forked the child exits, not the process, so
+// Run forks from a goroutine locked to its OS thread (runtime.LockOSThread)
+// until the supervisor has been reaped; otherwise the Go runtime could end
+// that thread and kill a healthy run. The supervisor gets an empty
+// environment: the program's environment reaches it only through a pipe, so
+// a job cannot set LD_PRELOAD or GODEBUG for the supervisor, and secrets do
+// not appear in its command line (which /proc shows to every user).
+//
+// Two pipes connect the worker and the supervisor (see protocol_linux.go):
+//
+//   - The lifeline, worker to supervisor (fd 3), carries the request (path,
+//     argv, directory, environment), then stays open. Only the worker holds
+//     its write end (it is close-on-exec everywhere), so end of file means
+//     the worker is gone, however it died.
+//   - The status pipe, supervisor to worker (fd 4), carries "started <pid>",
+//     then "exited <code>" or "signaled <signal>" with the run time, or
+//     "failed <errno>" when the program could not be started.
+//
+// The supervisor then:
+//
+//  1. calls signal.Notify for SIGHUP and SIGTERM. It never ignores SIGTERM
+//     with signal.Ignore: an ignored disposition is inherited across exec,
+//     and the program would ignore the SIGTERM meant for it. A caught one is
+//     reset to the default by exec;
+//  2. starts the program as its child, in the supervisor's process group,
+//     with stdin /dev/null, stdout and stderr on the worker's output pipe,
+//     and the environment exactly as given (empty for a nil Spec.Env);
+//  3. waits for it, writes the exit report, and SIGKILLs its own process
+//     group, itself included. That kills the program's background children
+//     ("sleep 60 &"), atomically with respect to fork.
+//
+// If the worker dies meanwhile, both SIGHUP (the parent-death signal) and
+// end of file on the lifeline make the supervisor SIGKILL the group at once.
+// Either suffices alone (TestSupervisorAlone); each covers a weakness of the
+// other: the signal depends on the forking thread, the lifeline on no other
+// process holding a copy of its write end. Before the supervisor has called
+// Notify, SIGHUP simply kills it, and it has not started anything yet.
+//
+// # Stopping, and what the worker observes
+//
+// When Run's context ends, Run sends SIGTERM to the whole group: the program
+// and its children react, the supervisor ignores it and stays to report.
+// After KillGrace Run sends SIGKILL to the group, which also ends the
+// supervisor, so Result says "killed by SIGKILL" without a report.
+//
+// Run waits for the supervisor with waitid(WNOWAIT) before reaping it: while
+// the supervisor is an unreaped zombie, its pid, which is the group ID,
+// cannot be reused, so a signal to the group can never reach a stranger. Run
+// signals the group only before it reaps the supervisor, and sends one more
+// SIGKILL just before, in case something else killed the supervisor and left
+// the group behind (then Run returns ErrSupervisorLost).
+//
+// The output pipe closes when every process holding it has died. A
+// descendant that calls setsid leaves the group and escapes the group kill;
+// if it keeps the output pipe open, Run stops reading DrainTimeout after the
+// supervisor ended and sets Result.OutputCut. Closing that gap, and limiting
+// memory and processes, needs a cgroup per run (RELIABILITY item 18), which
+// this package does not do yet.
+//
+// # Platforms
+//
+// Run needs Linux. On other systems it returns errors.ErrUnsupported, so that
+// the module still builds there. LookPath works everywhere.
+package process

@@ -1,0 +1,82 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/jetcron/jetcron/pkg/objstore"
+	"github.com/jetcron/jetcron/worker/internal/logcap"
+)
+
+// openCapture starts capturing the attempt's output: capped on disk for
+// storage, and streamed live in chunks on <ns>.logs.<execution>.
+func (x *execution) openCapture() (*logcap.Capture, error) {
+	dir := filepath.Join(x.w.cfg.WorkDir, "logs", x.work.ID+"-"+strconv.Itoa(x.attempt))
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	subject := x.w.names.LogSubject(x.work.ID)
+	attempt := strconv.Itoa(x.attempt)
+	c, err := logcap.New(logcap.Config{
+		Dir:      dir,
+		MaxBytes: x.w.cfg.MaxLog,
+		PublishFunc: func(ch logcap.Chunk) {
+			m := nats.NewMsg(subject)
+			m.Data = ch.Data
+			m.Header.Set(HeaderOffset, strconv.FormatInt(ch.Offset, 10))
+			m.Header.Set(HeaderAttempt, attempt)
+			if ch.EOF {
+				m.Header.Set(HeaderEOF, "true")
+			}
+			_ = x.w.nc.PublishMsg(m)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	x.capture = c
+	x.mu.Unlock()
+	return c, nil
+}
+
+// storeLog closes the capture and stores the complete log; it returns the
+// log's URL and size.
+func (x *execution) storeLog(ctx context.Context, c *logcap.Capture) (string, int64, error) {
+	if c == nil {
+		return "", 0, nil
+	}
+	dir := filepath.Join(x.w.cfg.WorkDir, "logs", x.work.ID+"-"+strconv.Itoa(x.attempt))
+	defer os.RemoveAll(dir)
+	if err := c.Close(); err != nil {
+		return "", 0, fmt.Errorf("close log: %w", err)
+	}
+	key := objstore.LogKey(x.work.Job, x.work.ID, x.attempt)
+	var lastErr error
+	for try := range 5 {
+		if try > 0 {
+			time.Sleep(time.Duration(try) * time.Second)
+		}
+		r, size, err := c.Open()
+		if err != nil {
+			return "", 0, fmt.Errorf("open log: %w", err)
+		}
+		pctx, cancel := context.WithTimeout(ctx, time.Minute)
+		url, err := x.w.cfg.Logs.Put(pctx, key, r, size)
+		cancel()
+		r.Close()
+		if err == nil {
+			return url, size, nil
+		}
+		lastErr = err
+		x.log.Warn("storing the log failed; retrying", "error", err)
+	}
+	return "", 0, fmt.Errorf("store log: %w", lastErr)
+}

@@ -1,0 +1,79 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// fetchWait is how long one pull request waits for a message. Short, so a
+// free slot moves between queues quickly and Stop never waits long.
+const fetchWait = time.Second
+
+// pull takes a free slot, then fetches one message of queue, until ctx
+// ends. A busy worker (no free slot) does not fetch at all.
+func (w *Worker) pull(ctx context.Context, queue string) {
+	var cons jetstream.Consumer
+	for ctx.Err() == nil {
+		if cons == nil {
+			c, err := w.js.Consumer(ctx, w.names.WorkStream(), w.names.WorkConsumer(queue))
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					w.log.WarnContext(ctx, "queue has no consumer yet; waiting (a job must name the queue, or run `jetcron scheduler` to create it)", "queue", queue, "error", err)
+				}
+				sleep(ctx, 2*time.Second)
+				continue
+			}
+			cons = c
+			w.learnQueue(queue, c.CachedInfo().Config)
+		}
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+		if err != nil {
+			<-w.slots
+			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+				cons = nil
+			}
+			w.log.DebugContext(ctx, "fetch failed", "queue", queue, "error", err)
+			sleep(ctx, 200*time.Millisecond)
+			continue
+		}
+		got := false
+		for msg := range batch.Messages() {
+			got = true
+			if ctx.Err() != nil {
+				// Stopping: hand the message straight back.
+				_ = msg.Nak()
+				<-w.slots
+				continue
+			}
+			w.runs.Add(1)
+			go func() {
+				defer w.runs.Done()
+				defer func() { <-w.slots }()
+				w.handleMessage(msg)
+			}()
+		}
+		if !got {
+			<-w.slots
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			w.log.DebugContext(ctx, "fetch ended with an error", "queue", queue, "error", err)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,144 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/worker/internal/process"
+)
+
+// outputFile is the name, in the run directory, of the file a run writes
+// its follow-up requests to (JETCRON_OUTPUT).
+const outputFile = "jetcron-output.jsonl"
+
+// runProcess runs a command or script task in its own process group, in a
+// fresh run directory, with only the job's environment and JETCRON_*.
+func (x *execution) runProcess(ctx context.Context) outcome {
+	spec := &x.work.Spec
+	dir, cleanup, err := x.w.runDir(x.work.ID, x.attempt)
+	if err != nil {
+		return outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+	}
+	defer cleanup()
+	env := x.env(dir)
+	pathEnv := envValue(env, "PATH")
+	var argv []string
+	var path string
+	switch spec.Task.Kind {
+	case job.TaskCommand:
+		argv = spec.Task.Command
+		path, err = process.LookPath(argv[0], pathEnv)
+		if err != nil {
+			return outcome{state: job.StateFailed, err: fmt.Sprintf("command %q: %v", argv[0], err)}
+		}
+	case job.TaskScript:
+		script, err := x.w.fetchScript(ctx, spec.Task.Script, dir)
+		if err != nil {
+			return outcome{state: job.StateFailed, err: err.Error(), retryable: !isChecksumMismatch(err)}
+		}
+		path = x.w.cfg.Interpreters[spec.Task.Interpreter]
+		argv = append([]string{spec.Task.Interpreter, script}, spec.Task.Args...)
+	}
+	res, err := process.Run(ctx, process.Spec{
+		Path:      path,
+		Args:      argv,
+		Dir:       dir,
+		Env:       env,
+		Output:    x.currentCapture(),
+		KillGrace: spec.KillGrace.D(),
+	})
+	if err != nil && res.PID == 0 {
+		return outcome{state: job.StateFailed, err: "cannot start: " + err.Error()}
+	}
+	o := outcome{followUps: x.readFollowUps(filepath.Join(dir, outputFile))}
+	code := res.ExitCode
+	o.exitCode = &code
+	switch {
+	case res.Stopped:
+		o.state = job.StateFailed // refined by classify from the cause
+		if res.Killed {
+			o.err = "did not stop after SIGTERM; killed"
+		}
+	case err != nil:
+		o.state, o.err, o.retryable = job.StateFailed, err.Error(), true
+	case res.Signal != 0:
+		o.state, o.err, o.retryable = job.StateFailed, "killed by signal "+res.Signal.String(), true
+	case res.ExitCode == 0:
+		o.state = job.StateSucceeded
+	default:
+		o.state = job.StateFailed
+		o.err = "exit code " + strconv.Itoa(res.ExitCode)
+		o.retryable = retryableExit(spec.Retry, res.ExitCode)
+	}
+	return o
+}
+
+// env builds the environment of a run: the job's variables, a PATH, HOME
+// and TMPDIR in the run directory, and the JETCRON_* variables. Nothing of
+// the worker's own environment leaks in.
+func (x *execution) env(dir string) []string {
+	w := &x.work
+	vars := map[string]string{
+		"PATH":   DefaultPath,
+		"HOME":   dir,
+		"TMPDIR": dir,
+		"LANG":   "C.UTF-8",
+	}
+	for k, v := range w.Spec.Env {
+		vars[k] = v
+	}
+	params, _ := json.Marshal(w.MergedParams())
+	vars["JETCRON_JOB"] = w.Job
+	vars["JETCRON_EXECUTION_ID"] = w.ID
+	vars["JETCRON_SCHEDULED_AT"] = w.ScheduledAt.UTC().Format(time.RFC3339)
+	vars["JETCRON_ATTEMPT"] = strconv.Itoa(x.attempt)
+	vars["JETCRON_PARAMS"] = string(params)
+	vars["JETCRON_OUTPUT"] = filepath.Join(dir, outputFile)
+	vars["JETCRON_TRIGGER"] = string(w.Trigger)
+	vars["JETCRON_QUEUE"] = w.Spec.Queue
+	if w.ParentID != "" {
+		vars["JETCRON_PARENT_ID"] = w.ParentID
+	}
+	out := make([]string, 0, len(vars))
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '=' {
+			return kv[len(key)+1:]
+		}
+	}
+	return ""
+}
+
+// runDir creates the per-run directory under the work dir through an
+// os.Root, so nothing outside the work dir can be reached by a crafted name.
+func (w *Worker) runDir(id string, attempt int) (string, func(), error) {
+	root, err := os.OpenRoot(filepath.Join(w.cfg.WorkDir, "runs"))
+	if err != nil {
+		return "", nil, fmt.Errorf("run directory: %w", err)
+	}
+	defer root.Close()
+	name := id + "-" + strconv.Itoa(attempt)
+	_ = root.RemoveAll(name)
+	if err := root.Mkdir(name, 0o700); err != nil {
+		return "", nil, fmt.Errorf("run directory: %w", err)
+	}
+	dir := filepath.Join(w.cfg.WorkDir, "runs", name)
+	return dir, func() {
+		if r, err := os.OpenRoot(filepath.Join(w.cfg.WorkDir, "runs")); err == nil {
+			_ = r.RemoveAll(name)
+			_ = r.Close()
+		}
+	}, nil
+}

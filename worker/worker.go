@@ -1,0 +1,349 @@
+package worker
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/objstore"
+	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/worker/internal/process"
+)
+
+// DefaultPath is the PATH of a run whose job does not set one.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Config configures a worker.
+type Config struct {
+	// ID identifies the worker. Defaults to "<hostname>-<random>".
+	ID string
+	// Queues the worker pulls from. Defaults to ["default"].
+	Queues []string
+	// Concurrency is how many executions run at once. Defaults to the
+	// number of CPUs.
+	Concurrency int
+	// Topology names the resources and sets the ack wait.
+	Topology topology.Config
+	// WorkDir holds per-run directories and the script cache. Defaults to
+	// a directory under the system temp dir.
+	WorkDir string
+	// Interpreters maps interpreter names to absolute paths. Defaults to
+	// every name of job.Interpreters found on the worker's PATH.
+	Interpreters map[string]string
+	// MaxLog caps each run's stored log (first and last halves kept).
+	// Defaults to 10 MiB.
+	MaxLog int64
+	// Scripts and Logs are the object stores; nil means the NATS object
+	// stores of the namespace.
+	Scripts objstore.Store
+	Logs    objstore.Store
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// Logger defaults to a discarding logger.
+	Logger *slog.Logger
+	// Metrics receives the worker's measurements; nil records nothing.
+	Metrics *Metrics
+}
+
+// Worker runs executions from the work stream.
+type Worker struct {
+	cfg    Config
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	names  topology.Names
+	log    *slog.Logger
+	events *event.Publisher
+	claims jetstream.KeyValue
+
+	handlersMu sync.RWMutex // guards handlers
+	handlers   map[string]Handler
+
+	slots   chan struct{}
+	running sync.Map // execution ID -> *execution
+	limits  sync.Map // queue -> queueLimits
+
+	mu       sync.Mutex // guards pullCancel, stopping, started
+	started  bool
+	stopping bool
+	pulls    sync.WaitGroup
+	runs     sync.WaitGroup
+	pullStop context.CancelFunc
+	bgStop   context.CancelFunc
+	bg       sync.WaitGroup
+	subs     []*nats.Subscription
+	startAt  time.Time
+
+	httpRunner httpTask
+}
+
+// New returns a worker on connection nc.
+func New(nc *nats.Conn, cfg Config) (*Worker, error) {
+	cfg.Topology = cfg.Topology.WithDefaults()
+	if err := cfg.Topology.Validate(); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if cfg.ID == "" {
+		host, _ := os.Hostname()
+		cfg.ID = cmp.Or(host, "worker") + "-" + nuid.Next()[16:]
+	}
+	if err := job.ValidateName(cfg.ID); err != nil {
+		return nil, fmt.Errorf("worker: id %q %w", cfg.ID, err)
+	}
+	if len(cfg.Queues) == 0 {
+		cfg.Queues = []string{job.DefaultQueue}
+	}
+	for _, q := range cfg.Queues {
+		if err := job.ValidateName(q); err != nil {
+			return nil, fmt.Errorf("worker: queue %q %w", q, err)
+		}
+	}
+	slices.Sort(cfg.Queues)
+	cfg.Queues = slices.Compact(cfg.Queues)
+	cfg.Concurrency = cmp.Or(cfg.Concurrency, runtime.NumCPU())
+	if cfg.Concurrency < 1 {
+		return nil, fmt.Errorf("worker: concurrency %d is below 1", cfg.Concurrency)
+	}
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = filepath.Join(os.TempDir(), "jetcron-worker-"+cfg.ID)
+	}
+	cfg.MaxLog = cmp.Or(cfg.MaxLog, 10<<20)
+	if cfg.Interpreters == nil {
+		cfg.Interpreters = DefaultInterpreters(os.Getenv("PATH"))
+	}
+	for name, path := range cfg.Interpreters {
+		if !filepath.IsAbs(path) {
+			return nil, fmt.Errorf("worker: interpreter %s: %q is not an absolute path", name, path)
+		}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	names := cfg.Topology.Names()
+	return &Worker{
+		cfg: cfg, nc: nc, js: js, names: names,
+		log:      log.With("component", "worker", "worker_id", cfg.ID),
+		events:   event.NewPublisher(js, names),
+		handlers: map[string]Handler{},
+		slots:    make(chan struct{}, cfg.Concurrency),
+	}, nil
+}
+
+// DefaultInterpreters finds every known interpreter on pathEnv.
+func DefaultInterpreters(pathEnv string) map[string]string {
+	out := map[string]string{}
+	for _, name := range job.Interpreters {
+		if p, err := process.LookPath(name, pathEnv); err == nil {
+			out[name] = p
+		}
+	}
+	return out
+}
+
+// ID returns the worker's ID.
+func (w *Worker) ID() string { return w.cfg.ID }
+
+// Handle registers the Go handler for jobs whose task names it. It may be
+// called before or after Start.
+func (w *Worker) Handle(name string, h Handler) error {
+	if err := job.ValidateName(name); err != nil {
+		return fmt.Errorf("handler name %q %w", name, err)
+	}
+	if h == nil {
+		return errors.New("handler is nil")
+	}
+	w.handlersMu.Lock()
+	defer w.handlersMu.Unlock()
+	w.handlers[name] = h
+	return nil
+}
+
+func (w *Worker) handler(name string) Handler {
+	w.handlersMu.RLock()
+	defer w.handlersMu.RUnlock()
+	return w.handlers[name]
+}
+
+func (w *Worker) handlerNames() []string {
+	w.handlersMu.RLock()
+	defer w.handlersMu.RUnlock()
+	out := make([]string, 0, len(w.handlers))
+	for n := range w.handlers {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Start opens the stores and buckets, subscribes to control requests and
+// starts pulling. It fails fast if the resources do not exist.
+func (w *Worker) Start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return errors.New("worker: already started")
+	}
+	if err := os.MkdirAll(filepath.Join(w.cfg.WorkDir, "runs"), 0o700); err != nil {
+		return fmt.Errorf("worker: work dir: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(w.cfg.WorkDir, "scripts"), 0o700); err != nil {
+		return fmt.Errorf("worker: work dir: %w", err)
+	}
+	if err := topology.Check(ctx, w.js, w.names); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	var err error
+	if w.claims, err = w.js.KeyValue(ctx, w.names.ClaimsBucket()); err != nil {
+		return fmt.Errorf("worker: claims bucket: %w", err)
+	}
+	if w.cfg.Scripts == nil {
+		if w.cfg.Scripts, err = objstore.OpenNATS(ctx, w.js, w.names.ScriptsStore()); err != nil {
+			return fmt.Errorf("worker: %w", err)
+		}
+	}
+	if w.cfg.Logs == nil {
+		if w.cfg.Logs, err = objstore.OpenNATS(ctx, w.js, w.names.LogsStore()); err != nil {
+			return fmt.Errorf("worker: %w", err)
+		}
+	}
+	if err := w.subscribeControl(); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	w.startAt = w.cfg.Clock.Now()
+	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
+	w.bgStop = bgStop
+	w.bg.Add(1)
+	go func() {
+		defer w.bg.Done()
+		w.presence(bgCtx)
+	}()
+	pullCtx, pullStop := context.WithCancel(context.WithoutCancel(ctx))
+	w.pullStop = pullStop
+	for _, q := range w.cfg.Queues {
+		w.pulls.Add(1)
+		go func() {
+			defer w.pulls.Done()
+			w.pull(pullCtx, q)
+		}()
+	}
+	w.started = true
+	w.log.InfoContext(ctx, "worker started", "queues", w.cfg.Queues, "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
+	return nil
+}
+
+// Stop stops pulling, waits for running executions until ctx ends, then
+// stops the rest and naks them for immediate redelivery. It is idempotent.
+func (w *Worker) Stop(ctx context.Context) error {
+	w.mu.Lock()
+	if !w.started || w.stopping {
+		w.mu.Unlock()
+		return nil
+	}
+	w.stopping = true
+	w.mu.Unlock()
+
+	w.pullStop()
+	w.pulls.Wait()
+	done := make(chan struct{})
+	go func() { w.runs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		n := 0
+		w.running.Range(func(_, v any) bool {
+			v.(*execution).interrupt()
+			n++
+			return true
+		})
+		w.log.Warn("shutdown grace over; interrupting running executions for redelivery", "executions", n)
+		<-done
+	}
+	for _, s := range w.subs {
+		_ = s.Unsubscribe()
+	}
+	w.bgStop()
+	w.bg.Wait()
+	w.removePresence()
+	w.mu.Lock()
+	w.started, w.stopping = false, false
+	w.mu.Unlock()
+	w.log.Info("worker stopped")
+	return nil
+}
+
+func (w *Worker) isStopping() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopping
+}
+
+// Busy returns the number of executions running now.
+func (w *Worker) Busy() int { return len(w.slots) }
+
+// queueLimits are a queue consumer's settings that the worker must follow,
+// read from the consumer itself (whoever created it decided them).
+type queueLimits struct {
+	ackWait    time.Duration
+	maxDeliver int
+}
+
+func (w *Worker) learnQueue(queue string, cc jetstream.ConsumerConfig) {
+	l := queueLimits{ackWait: cc.AckWait, maxDeliver: cc.MaxDeliver}
+	if l.ackWait <= 0 {
+		l.ackWait = w.cfg.Topology.AckWait
+	}
+	if l.maxDeliver <= 0 {
+		l.maxDeliver = w.cfg.Topology.MaxDeliver
+	}
+	w.limits.Store(queue, l)
+}
+
+func (w *Worker) queueLimits(queue string) queueLimits {
+	if v, ok := w.limits.Load(queue); ok {
+		return v.(queueLimits)
+	}
+	return queueLimits{ackWait: w.cfg.Topology.AckWait, maxDeliver: w.cfg.Topology.MaxDeliver}
+}
+
+// heartbeatEvery is how often a running execution of queue tells JetStream
+// it is alive: a third of the queue's ack wait.
+func (w *Worker) heartbeatEvery(queue string) time.Duration { return w.queueLimits(queue).ackWait / 3 }
+
+// SetMetrics sets the worker's metrics; call it before Start.
+func (w *Worker) SetMetrics(m *Metrics) { w.cfg.Metrics = m }
+
+// Ready reports why the worker is not ready to run executions, or nil.
+func (w *Worker) Ready() error {
+	w.mu.Lock()
+	started := w.started
+	w.mu.Unlock()
+	switch {
+	case !started:
+		return errors.New("not started")
+	case !w.nc.IsConnected():
+		return errors.New("not connected to NATS")
+	}
+	return nil
+}
