@@ -314,6 +314,9 @@ func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
 	if w.Spec.Overlap == job.OverlapDelay {
 		reason = "the previous execution has not ended and " + st.rt.Buffered.ID + " is already waiting (overlap delay keeps one)"
 	}
+	if w.Trigger == job.TriggerManual {
+		reason += "; use --force to run anyway"
+	}
 	r.emit(event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason})
 	r.s.cfg.Metrics.slot("skipped", 1)
 	return false

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -50,6 +51,8 @@ type leaderRun struct {
 	futures []eventFuture
 
 	nextFlush time.Time
+	// bg tracks goroutines the run started; run waits for them.
+	bg sync.WaitGroup
 	// offerBuffered are jobs whose delayed run should be offered now.
 	offerBuffered []string
 }
@@ -105,6 +108,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 		}
 	}
 	watchCtx, cancel := context.WithCancel(ctx)
+	defer r.bg.Wait()
 	defer cancel()
 	jobsCh, err := catalog.Watch(watchCtx, jobsKV, catalog.DecodeSpec)
 	if err != nil {
@@ -115,6 +119,9 @@ func (r *leaderRun) run(ctx context.Context) error {
 		return err
 	}
 	finals := r.watchFinals(watchCtx)
+	if err := r.watchMaxDeliveries(watchCtx); err != nil {
+		return err
+	}
 
 	defer func() {
 		// Write what we know while the lease still holds; the next leader

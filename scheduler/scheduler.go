@@ -40,6 +40,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives the scheduler's measurements; nil records nothing.
 	Metrics *Metrics
+	// NoBatch makes the leader publish work items one at a time (many in
+	// flight) instead of in atomic batches, to measure what the batches
+	// gain (tests/bench). Defaults to false: batches on.
+	NoBatch bool
 }
 
 // Scheduler is one scheduler replica.
@@ -154,6 +158,7 @@ func (s *Scheduler) Ready() bool { return s.api != nil && s.elector != nil && s.
 func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 	s.cfg.Metrics.leaseChanged()
 	r := newLeaderRun(s, l)
+	r.disp.NoBatch = s.cfg.NoBatch
 	if err := r.run(ctx); err != nil && ctx.Err() == nil {
 		s.log.ErrorContext(ctx, "leader loop stopped; stepping down", "term", l.Term(), "error", err)
 	}

@@ -24,61 +24,53 @@ type LogReadRequest struct {
 	Max    int   `json:"max,omitempty"`
 }
 
-// subscribeControl answers cancel and log-read requests for the executions
-// this worker runs; requests for others are ignored (the worker that runs
-// them answers).
-func (w *Worker) subscribeControl() error {
-	cancelSub, err := w.nc.Subscribe(w.names.CancelSubjects(), func(m *nats.Msg) {
-		id := lastToken(m.Subject)
-		v, ok := w.running.Load(id)
-		if !ok {
-			return
-		}
+// subscribeControl answers cancel and log-read requests for this execution
+// while it runs. The subscriptions exist only while it runs, so a request
+// for an execution that runs nowhere gets "no responders" at once.
+func (x *execution) subscribeControl() (unsubscribe func(), err error) {
+	nc, names := x.w.nc, x.w.names
+	cancelSub, err := nc.Subscribe(names.CancelSubject(x.work.ID), func(m *nats.Msg) {
 		reason := strings.TrimSpace(string(m.Data))
 		if reason == "" {
 			reason = "cancelled by request"
 		}
-		v.(*execution).cancel(reason)
-		_ = m.Respond([]byte(w.cfg.ID))
+		x.cancel(reason)
+		_ = m.Respond([]byte(x.w.cfg.ID))
 	})
 	if err != nil {
-		return fmt.Errorf("subscribe to cancel requests: %w", err)
+		return nil, fmt.Errorf("subscribe to cancel requests: %w", err)
 	}
-	logSub, err := w.nc.Subscribe(w.names.LogReadSubjects(), func(m *nats.Msg) {
-		v, ok := w.running.Load(lastToken(m.Subject))
-		if !ok {
-			return
-		}
-		x := v.(*execution)
-		var req LogReadRequest
-		_ = json.Unmarshal(m.Data, &req)
-		max := req.Max
-		if max <= 0 || max > 512<<10 {
-			max = 512 << 10
-		}
-		capture := x.currentCapture()
-		if capture == nil {
-			return
-		}
-		data, start, err := capture.ReadStream(req.Offset, max)
-		if err != nil {
-			return
-		}
-		reply := nats.NewMsg(m.Reply)
-		reply.Data = data
-		reply.Header.Set(HeaderOffset, strconv.FormatInt(start, 10))
-		reply.Header.Set(HeaderWritten, strconv.FormatInt(capture.Written(), 10))
-		reply.Header.Set(HeaderAttempt, strconv.Itoa(x.attempt))
-		_ = m.RespondMsg(reply)
-	})
+	logSub, err := nc.Subscribe(names.LogReadSubject(x.work.ID), x.answerLogRead)
 	if err != nil {
 		_ = cancelSub.Unsubscribe()
-		return fmt.Errorf("subscribe to log requests: %w", err)
+		return nil, fmt.Errorf("subscribe to log requests: %w", err)
 	}
-	w.subs = []*nats.Subscription{cancelSub, logSub}
-	return nil
+	return func() {
+		_ = cancelSub.Unsubscribe()
+		_ = logSub.Unsubscribe()
+	}, nil
 }
 
-func lastToken(subject string) string {
-	return subject[strings.LastIndexByte(subject, '.')+1:]
+// answerLogRead sends the output written so far from the requested offset.
+func (x *execution) answerLogRead(m *nats.Msg) {
+	var req LogReadRequest
+	_ = json.Unmarshal(m.Data, &req)
+	limit := req.Max
+	if limit <= 0 || limit > 512<<10 {
+		limit = 512 << 10
+	}
+	capture := x.currentCapture()
+	if capture == nil {
+		return
+	}
+	data, start, err := capture.ReadStream(req.Offset, limit)
+	if err != nil {
+		return
+	}
+	reply := nats.NewMsg(m.Reply)
+	reply.Data = data
+	reply.Header.Set(HeaderOffset, strconv.FormatInt(start, 10))
+	reply.Header.Set(HeaderWritten, strconv.FormatInt(capture.Written(), 10))
+	reply.Header.Set(HeaderAttempt, strconv.Itoa(x.attempt))
+	_ = m.RespondMsg(reply)
 }

@@ -131,6 +131,11 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 	x.ctx, x.stop = runCtx, stop
 	w.running.Store(x.work.ID, x)
 	defer w.running.Delete(x.work.ID)
+	if unsubscribe, err := x.subscribeControl(); err != nil {
+		x.log.Warn("cancel and live log requests will not reach this run", "error", err)
+	} else {
+		defer unsubscribe()
+	}
 	w.cfg.Metrics.started()
 
 	hbCtx, hbStop := context.WithCancel(context.Background())

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -181,7 +182,10 @@ func (x *execution) superseded(ctx context.Context, base event.Event) {
 	x.w.cfg.Metrics.finished("superseded")
 }
 
-// hooks calls the Go handler's hooks for a settled outcome.
+// hooks calls the Go handler's hooks for a settled outcome, each at most
+// once per execution (OnAbort once per stopped attempt), as package task
+// documents: it runs after the result is recorded, so whether the outcome
+// is final is known (the claim holds the final state only then).
 func (x *execution) hooks(ctx context.Context, o outcome) {
 	if o.handler == nil || o.run == nil {
 		return
@@ -191,27 +195,33 @@ func (x *execution) hooks(ctx context.Context, o outcome) {
 			x.log.Error("handler hook panicked", "panic", fmt.Sprint(p))
 		}
 	}()
-	switch {
-	case o.state == job.StateSucceeded:
-		if h, ok := o.handler.(SuccessHook); ok {
+	final := x.isLastAttempt(o)
+	err := errors.New(cmp.Or(o.err, string(o.state)))
+	switch o.state {
+	case job.StateSucceeded:
+		if h, ok := o.handler.(SuccessHook); ok && final {
 			h.OnSuccess(ctx, o.run)
 		}
-	case o.state == "" || o.state == job.StateCancelled || o.state == job.StateTimedOut:
-		if h, ok := o.handler.(AbortHook); ok {
-			h.OnAbort(ctx, o.run, errors.New(o.err))
+	case "", job.StateCancelled, job.StateTimedOut:
+		if o.state == "" {
+			err = errInterrupted
 		}
-		if o.state == job.StateTimedOut && !o.retryable {
-			if h, ok := o.handler.(FailHook); ok {
-				h.OnFail(ctx, o.run, errors.New(o.err))
-			}
+		if h, ok := o.handler.(AbortHook); ok {
+			h.OnAbort(ctx, o.run, err)
+		}
+		if h, ok := o.handler.(FailHook); ok && final && o.state == job.StateTimedOut {
+			h.OnFail(ctx, o.run, err)
 		}
 	default:
-		if h, ok := o.handler.(FailHook); ok && x.isLastAttempt(o) {
-			h.OnFail(ctx, o.run, errors.New(o.err))
+		if h, ok := o.handler.(FailHook); ok && final {
+			h.OnFail(ctx, o.run, err)
 		}
 	}
 }
 
+// isLastAttempt reports whether the outcome ended the execution: its final
+// state is recorded in the claim (a retry records a failure instead, and
+// an interrupted attempt records nothing).
 func (x *execution) isLastAttempt(o outcome) bool {
-	return !o.retryable || x.claim.Record().Failures >= x.work.Spec.Retry.Retries
+	return o.state != "" && x.claim != nil && x.claim.Record().Final != ""
 }

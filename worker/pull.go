@@ -16,11 +16,13 @@ const fetchWait = time.Second
 // ends. A busy worker (no free slot) does not fetch at all.
 func (w *Worker) pull(ctx context.Context, queue string) {
 	var cons jetstream.Consumer
+	warned := false
 	for ctx.Err() == nil {
 		if cons == nil {
 			c, err := w.js.Consumer(ctx, w.names.WorkStream(), w.names.WorkConsumer(queue))
 			if err != nil {
-				if !errors.Is(err, context.Canceled) {
+				if !errors.Is(err, context.Canceled) && !warned {
+					warned = true // once per queue: a Go handler's queue has no consumer until its job exists
 					w.log.WarnContext(ctx, "queue has no consumer yet; waiting (a job must name the queue, or run `jetcron scheduler` to create it)", "queue", queue, "error", err)
 				}
 				sleep(ctx, 2*time.Second)

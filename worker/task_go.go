@@ -28,7 +28,7 @@ func (x *execution) runGo(ctx context.Context) (o outcome) {
 		}
 	}()
 	err := h.Run(ctx, run)
-	o.followUps = run.followUps
+	o.followUps = run.FollowUps()
 	var ra *RetryAfterError
 	var perm *PermanentError
 	switch {
@@ -37,7 +37,8 @@ func (x *execution) runGo(ctx context.Context) (o outcome) {
 	case errors.As(err, &perm):
 		o.state, o.err = job.StateFailed, err.Error()
 	case errors.As(err, &ra):
-		o.state, o.err, o.retryable, o.retryAfter = job.StateFailed, err.Error(), true, ra.Delay
+		o.state, o.err, o.retryable = job.StateFailed, err.Error(), true
+		o.retryAfter = min(max(ra.Delay, minRetryAfter), MaxRetryAfter)
 	default:
 		o.state, o.err, o.retryable = job.StateFailed, err.Error(), true
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,8 +33,14 @@ const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 type Config struct {
 	// ID identifies the worker. Defaults to "<hostname>-<random>".
 	ID string
-	// Queues the worker pulls from. Defaults to ["default"].
+	// Queues the worker pulls from. Defaults to ["default"] unless
+	// HandlersOnly is set. Besides these, the worker pulls the queue of
+	// each Go handler it has (job.GoQueue: "go-<handler>").
 	Queues []string
+	// HandlersOnly leaves Queues empty by default, so the worker runs only
+	// the jobs of its own Go handlers: for a program that embeds a worker
+	// for its handlers and must not run other jobs.
+	HandlersOnly bool
 	// Concurrency is how many executions run at once. Defaults to the
 	// number of CPUs.
 	Concurrency int
@@ -48,6 +55,10 @@ type Config struct {
 	// MaxLog caps each run's stored log (first and last halves kept).
 	// Defaults to 10 MiB.
 	MaxLog int64
+	// HTTPAllow lists networks http tasks may reach although they are
+	// loopback, link-local or private addresses, which are refused by
+	// default (SSRF protection). Empty allows none of them.
+	HTTPAllow []netip.Prefix
 	// Scripts and Logs are the object stores; nil means the NATS object
 	// stores of the namespace.
 	Scripts objstore.Store
@@ -77,7 +88,7 @@ type Worker struct {
 	running sync.Map // execution ID -> *execution
 	limits  sync.Map // queue -> queueLimits
 
-	mu       sync.Mutex // guards pullCancel, stopping, started
+	mu       sync.Mutex // guards pullCancel, stopping, started, pulling, startPull
 	started  bool
 	stopping bool
 	pulls    sync.WaitGroup
@@ -85,8 +96,11 @@ type Worker struct {
 	pullStop context.CancelFunc
 	bgStop   context.CancelFunc
 	bg       sync.WaitGroup
-	subs     []*nats.Subscription
 	startAt  time.Time
+	// pulling holds the queues pulled since Start; startPull starts one
+	// (see handler_queues.go).
+	pulling   map[string]bool
+	startPull func(queue string)
 
 	httpRunner httpTask
 }
@@ -104,7 +118,7 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 	if err := job.ValidateName(cfg.ID); err != nil {
 		return nil, fmt.Errorf("worker: id %q %w", cfg.ID, err)
 	}
-	if len(cfg.Queues) == 0 {
+	if len(cfg.Queues) == 0 && !cfg.HandlersOnly {
 		cfg.Queues = []string{job.DefaultQueue}
 	}
 	for _, q := range cfg.Queues {
@@ -122,6 +136,14 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 		cfg.WorkDir = filepath.Join(os.TempDir(), "jetcron-worker-"+cfg.ID)
 	}
 	cfg.MaxLog = cmp.Or(cfg.MaxLog, 10<<20)
+	if cfg.MaxLog < 1024 {
+		return nil, fmt.Errorf("worker: max log %d bytes is below 1024", cfg.MaxLog)
+	}
+	for _, p := range cfg.HTTPAllow {
+		if !p.IsValid() {
+			return nil, fmt.Errorf("worker: http allow: %q is not a CIDR", p)
+		}
+	}
 	if cfg.Interpreters == nil {
 		cfg.Interpreters = DefaultInterpreters(os.Getenv("PATH"))
 	}
@@ -146,8 +168,9 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 		cfg: cfg, nc: nc, js: js, names: names,
 		log:      log.With("component", "worker", "worker_id", cfg.ID),
 		events:   event.NewPublisher(js, names),
-		handlers: map[string]Handler{},
-		slots:    make(chan struct{}, cfg.Concurrency),
+		handlers:   map[string]Handler{},
+		slots:      make(chan struct{}, cfg.Concurrency),
+		httpRunner: newHTTPRunner(cfg.HTTPAllow, cfg.Clock),
 	}, nil
 }
 
@@ -165,18 +188,20 @@ func DefaultInterpreters(pathEnv string) map[string]string {
 // ID returns the worker's ID.
 func (w *Worker) ID() string { return w.cfg.ID }
 
-// Handle registers the Go handler for jobs whose task names it. It may be
-// called before or after Start.
+// Handle registers the Go handler for jobs whose task names it, and makes
+// the worker pull the handler's queue (job.GoQueue). It may be called
+// before or after Start.
 func (w *Worker) Handle(name string, h Handler) error {
-	if err := job.ValidateName(name); err != nil {
+	if err := job.ValidateHandler(name); err != nil {
 		return fmt.Errorf("handler name %q %w", name, err)
 	}
 	if h == nil {
 		return errors.New("handler is nil")
 	}
 	w.handlersMu.Lock()
-	defer w.handlersMu.Unlock()
 	w.handlers[name] = h
+	w.handlersMu.Unlock()
+	w.pullHandlerQueue(name)
 	return nil
 }
 
@@ -228,9 +253,6 @@ func (w *Worker) Start(ctx context.Context) error {
 			return fmt.Errorf("worker: %w", err)
 		}
 	}
-	if err := w.subscribeControl(); err != nil {
-		return fmt.Errorf("worker: %w", err)
-	}
 	w.startAt = w.cfg.Clock.Now()
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
 	w.bgStop = bgStop
@@ -241,12 +263,16 @@ func (w *Worker) Start(ctx context.Context) error {
 	}()
 	pullCtx, pullStop := context.WithCancel(context.WithoutCancel(ctx))
 	w.pullStop = pullStop
-	for _, q := range w.cfg.Queues {
+	w.pulling = map[string]bool{}
+	w.startPull = func(q string) {
 		w.pulls.Add(1)
 		go func() {
 			defer w.pulls.Done()
 			w.pull(pullCtx, q)
 		}()
+	}
+	for _, q := range w.wantedQueues() {
+		w.pullQueueLocked(q)
 	}
 	w.started = true
 	w.log.InfoContext(ctx, "worker started", "queues", w.cfg.Queues, "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
@@ -279,9 +305,6 @@ func (w *Worker) Stop(ctx context.Context) error {
 		})
 		w.log.Warn("shutdown grace over; interrupting running executions for redelivery", "executions", n)
 		<-done
-	}
-	for _, s := range w.subs {
-		_ = s.Unsubscribe()
 	}
 	w.bgStop()
 	w.bg.Wait()

@@ -7,6 +7,14 @@ import (
 // DefaultQueue is the worker pool a job runs on unless it names another.
 const DefaultQueue = "default"
 
+// GoQueuePrefix starts the default queue of a Go handler's jobs.
+const GoQueuePrefix = "go-"
+
+// GoQueue is the default queue of the jobs of Go handler name: a worker
+// that registers the handler pulls it, and a worker without the handler
+// (jetcron dev's, or one that pulls only "default") never sees the jobs.
+func GoQueue(handler string) string { return GoQueuePrefix + handler }
+
 // Defaults of a job definition's optional fields.
 const (
 	DefaultCatchUpWindow = 5 * time.Minute
@@ -32,7 +40,8 @@ type Spec struct {
 	Schedule Schedule `json:"schedule" yaml:"schedule"`
 	// Task says what a run does.
 	Task Task `json:"task" yaml:"task"`
-	// Queue is the worker pool that runs the job. Defaults to "default".
+	// Queue is the worker pool that runs the job. Defaults to "default",
+	// and for a Go handler's job to GoQueue(handler), "go-<handler>".
 	Queue string `json:"queue,omitempty" yaml:"queue,omitempty"`
 	// Timeout bounds one attempt; zero means no limit while the worker heartbeats.
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
@@ -197,6 +206,9 @@ const (
 func (s Spec) WithDefaults() Spec {
 	if s.Queue == "" {
 		s.Queue = DefaultQueue
+		if s.Task.Kind == TaskGo && s.Task.Handler != "" {
+			s.Queue = GoQueue(s.Task.Handler)
+		}
 	}
 	if s.Overlap == "" {
 		s.Overlap = OverlapDelay

@@ -25,12 +25,15 @@ const (
 	MaxEnvBytes       = 64 << 10
 	MaxArgv           = 1024
 	MaxScriptBytes    = 10 << 20
+	MaxHTTPBodyBytes  = 256 << 10
 	MaxRetries        = 100
 )
 
 var (
 	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.\-/]{0,61}[A-Za-z0-9])?$`)
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	// httpMethodRE accepts method tokens (RFC 9110) made of letters and '-'.
+	httpMethodRE = regexp.MustCompile(`^[A-Za-z][A-Za-z-]{0,31}$`)
 )
 
 // Validate checks every field of s and reports all problems together as
@@ -225,16 +228,25 @@ func (t Task) validate() FieldErrors {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("task.http.url", "%q is not an http or https URL", t.HTTP.URL)
 		}
-		for k := range t.HTTP.Headers {
+		for k, v := range t.HTTP.Headers {
 			if k == "" || strings.ContainsAny(k, ": \t\r\n") {
 				add("task.http.headers", "%q is not a valid header name", k)
 			}
+			if strings.ContainsAny(v, "\r\n\x00") {
+				add("task.http.headers", "value of %s contains a line break or NUL", k)
+			}
+		}
+		if t.HTTP.Method != "" && !httpMethodRE.MatchString(t.HTTP.Method) {
+			add("task.http.method", "%q is not an HTTP method (GET, POST, PUT, ...)", t.HTTP.Method)
+		}
+		if len(t.HTTP.Body) > MaxHTTPBodyBytes {
+			add("task.http.body", "is %d bytes; at most %d are allowed", len(t.HTTP.Body), MaxHTTPBodyBytes)
 		}
 		if t.HTTP.Timeout < 0 {
 			add("task.http.timeout", "must be positive")
 		}
 	case TaskGo:
-		if err := ValidateName(t.Handler); err != nil {
+		if err := ValidateHandler(t.Handler); err != nil {
 			add("task.handler", "%v", err)
 		}
 	case "":
@@ -274,6 +286,22 @@ func (r Retry) validate() FieldErrors {
 		}
 	}
 	return es
+}
+
+// MaxHandlerLen is the longest Go handler name: its queue, GoQueue(name),
+// must be a valid name too.
+const MaxHandlerLen = MaxNameLen - len(GoQueuePrefix)
+
+// ValidateHandler checks a Go handler name: a name (see ValidateName) of at
+// most MaxHandlerLen characters.
+func ValidateHandler(name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if len(name) > MaxHandlerLen {
+		return fmt.Errorf("is %d characters; a handler name has at most %d", len(name), MaxHandlerLen)
+	}
+	return nil
 }
 
 // ScriptKey is the object key of a script with the given hex digest.

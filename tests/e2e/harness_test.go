@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,7 @@ type options struct {
 	workers     int
 	concurrency int
 	queues      []string
+	maxDeliver  int
 }
 
 func start(t *testing.T, o options) *system {
@@ -45,6 +47,9 @@ func start(t *testing.T, o options) *system {
 	srv := natstest.RunJetStream(t)
 	nc := natstest.Connect(t, srv)
 	topo := natstest.Topology(t)
+	if o.maxDeliver > 0 {
+		topo.MaxDeliver = o.maxDeliver
+	}
 	s := &system{t: t, srv: srv, nc: nc, topo: topo}
 	sc, err := scheduler.New(natstest.Connect(t, srv), scheduler.Config{Topology: topo, FlushInterval: 200 * time.Millisecond})
 	require.NoError(t, err)
@@ -54,7 +59,7 @@ func start(t *testing.T, o options) *system {
 	if o.workers == 0 {
 		o.workers = 1
 	}
-	for range o.workers {
+	for range max(o.workers, 0) {
 		s.addWorker(o)
 	}
 	cl, err := client.New(nc, client.WithNamespace(topo.Namespace))
@@ -142,4 +147,11 @@ func (s *system) waitState(id string, d time.Duration, states ...job.State) job.
 		return err == nil && slices.Contains(states, x.State)
 	}, "execution %s reaches %v", id, states)
 	return x
+}
+
+func exitText(code *int) string {
+	if code == nil {
+		return "-"
+	}
+	return strconv.Itoa(*code)
 }

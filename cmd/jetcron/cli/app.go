@@ -47,6 +47,7 @@ func App(d Deps) *cli.App {
 			workerCommand(),
 			jobCommand(),
 			execCommand(),
+			applyCommand(),
 			cronCommand(),
 		},
 	}

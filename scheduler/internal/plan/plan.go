@@ -213,13 +213,15 @@ func decide(e Entry, now time.Time) Decision {
 		d.Missed = append(d.Missed, inWindow[:len(inWindow)-1]...)
 		inWindow = inWindow[len(inWindow)-1:]
 	}
-	for _, slot := range inWindow {
+	for i, slot := range inWindow {
 		if e.Remaining >= 0 && int64(len(d.Fire)) >= e.Remaining {
 			d.Done = true
 			break
 		}
+		// A slot fires late to catch up when newer slots are due with it,
+		// or when it is later than LateThreshold.
 		trig := job.TriggerSchedule
-		if horizon.Sub(slot) > LateThreshold {
+		if i < len(inWindow)-1 || horizon.Sub(slot) > LateThreshold {
 			trig = job.TriggerCatchUp
 		}
 		d.Fire = append(d.Fire, Slot{At: slot, Trigger: trig})

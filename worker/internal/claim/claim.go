@@ -36,6 +36,9 @@ type Record struct {
 	Failures int `json:"failures,omitempty"`
 	// Final is the final state once recorded; empty while unfinished.
 	Final string `json:"final,omitempty"`
+	// Ended marks an attempt that ended with a failure and handed the
+	// execution back for a retry (not one lost with its worker).
+	Ended bool `json:"ended,omitempty"`
 	// Heartbeat is when the holder last renewed the claim.
 	Heartbeat time.Time `json:"heartbeat"`
 }
@@ -117,7 +120,11 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 		if err != nil {
 			return nil, 0, fmt.Errorf("claim %s: take over: %w", id, err)
 		}
-		return &Claim{kv: kv, key: id, rev: rev, rec: rec, Previous: cur}, TookOver, nil
+		c := &Claim{kv: kv, key: id, rev: rev, rec: rec, Previous: cur}
+		if cur.Ended {
+			return c, Acquired, nil // the retry the previous attempt asked for
+		}
+		return c, TookOver, nil
 	}
 	return nil, 0, fmt.Errorf("claim %s: too much contention", id)
 }
@@ -148,6 +155,7 @@ func (c *Claim) Renew(ctx context.Context, now time.Time) error {
 func (c *Claim) Failed(ctx context.Context, now time.Time) error {
 	rec := c.rec
 	rec.Failures++
+	rec.Ended = true
 	rec.Heartbeat = now.UTC()
 	return c.update(ctx, rec)
 }

@@ -1,8 +1,10 @@
 package logcap
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,9 +24,11 @@ const (
 	// Config.FlushInterval is zero.
 	DefaultFlushInterval = 200 * time.Millisecond
 
-	// HeadFile and RingFile are the names of the capture files in
-	// Config.Dir.
+	// HeadFile is the name of the file in Config.Dir that holds the first
+	// MaxBytes/2 bytes of the output.
 	HeadFile = "output.head"
+	// RingFile is the name of the file in Config.Dir that holds the most
+	// recent output after the head, as a ring.
 	RingFile = "output.ring"
 
 	// writeBufSize is the most output held in memory before it is written
@@ -69,18 +73,10 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.MaxBytes == 0 {
-		c.MaxBytes = DefaultMaxBytes
-	}
-	if c.ChunkSize == 0 {
-		c.ChunkSize = DefaultChunkSize
-	}
-	if c.FlushInterval == 0 {
-		c.FlushInterval = DefaultFlushInterval
-	}
-	if c.Clock == nil {
-		c.Clock = clock.New()
-	}
+	c.MaxBytes = cmp.Or(c.MaxBytes, DefaultMaxBytes)
+	c.ChunkSize = cmp.Or(c.ChunkSize, DefaultChunkSize)
+	c.FlushInterval = cmp.Or(c.FlushInterval, DefaultFlushInterval)
+	c.Clock = cmp.Or[clock.Clock](c.Clock, clock.New())
 	return c
 }
 
@@ -197,7 +193,7 @@ func (c *Capture) Close() error {
 	c.closeErr = errors.Join(errs...)
 	var last Chunk
 	if c.queue != nil {
-		last = Chunk{Offset: c.written.Load() - int64(len(c.pend)), Data: c.pend, EOF: true}
+		last = Chunk{Data: c.pend, EOF: true, Offset: c.written.Load() - int64(len(c.pend))}
 		c.pend = nil
 	}
 	c.mu.Unlock()
@@ -236,3 +232,5 @@ func (c *Capture) openFiles() (head, ring *os.File, err error) {
 	}
 	return head, ring, nil
 }
+
+var _ io.Writer = (*Capture)(nil)

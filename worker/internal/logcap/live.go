@@ -35,7 +35,7 @@ func (c *Capture) liveLocked(p []byte) {
 // if the queue is full.
 func (c *Capture) emitLocked(offset int64) {
 	select {
-	case c.queue <- Chunk{Offset: offset, Data: c.pend[:len(c.pend):len(c.pend)]}:
+	case c.queue <- Chunk{Data: c.pend[:len(c.pend):len(c.pend)], Offset: offset}:
 		c.pend = nil
 	default:
 		c.dropped.Add(1)

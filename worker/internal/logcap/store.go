@@ -36,11 +36,11 @@ func newStore(dir string, maxBytes int64) (*store, error) {
 		return nil, err
 	}
 	return &store{
+		buf:      make([]byte, 0, writeBufSize),
+		half:     maxBytes / 2,
 		head:     head,
 		ring:     ring,
-		half:     maxBytes / 2,
 		ringSize: maxBytes - maxBytes/2,
-		buf:      make([]byte, 0, writeBufSize),
 	}, nil
 }
 
@@ -130,13 +130,17 @@ func (s *store) ringSections(ring io.ReaderAt, from, to int64) []io.Reader {
 // written, it is the output exactly as written. Otherwise it is the first
 // MaxBytes/2 bytes, the line "\n[jetcron: N bytes truncated]\n" where N is
 // the number of bytes left out, and the last MaxBytes/2 bytes. Open fails
-// with ErrNotClosed before Close.
+// with ErrNotClosed before Close, and after a storage error, since the log
+// would be incomplete.
 func (c *Capture) Open() (io.ReadCloser, int64, error) {
 	c.mu.Lock()
-	closed := c.closed
+	closed, storeErr := c.closed, c.err
 	c.mu.Unlock()
 	if !closed {
 		return nil, 0, fmt.Errorf("open stored log: %w", ErrNotClosed)
+	}
+	if storeErr != nil {
+		return nil, 0, fmt.Errorf("open stored log: %w", storeErr)
 	}
 	head, ring, err := c.openFiles()
 	if err != nil {

@@ -83,6 +83,26 @@ func TestStoredLog(t *testing.T) {
 		}
 	})
 
+	t.Run("StorageErrorIsSticky", func(t *testing.T) {
+		t.Parallel()
+		sink := make(chunkSink, 16)
+		c := newCapture(t, Config{PublishFunc: sink.publish})
+		_, err := c.Write([]byte("fine"))
+		require.NoError(t, err)
+		require.NoError(t, c.st.head.Close()) // as if the disk went away
+		_, err = c.Write(make([]byte, writeBufSize))
+		require.ErrorIs(t, err, os.ErrClosed)
+		_, err = c.Write([]byte("x"))
+		require.ErrorIs(t, err, os.ErrClosed, "the error sticks")
+		_, _, err = c.ReadStream(0, 10)
+		require.ErrorIs(t, err, os.ErrClosed)
+		require.ErrorIs(t, c.Close(), os.ErrClosed)
+		_, _, err = c.Open()
+		require.ErrorIs(t, err, os.ErrClosed)
+		last := sink.next(t)
+		require.True(t, last.EOF, "followers still learn that the run ended")
+	})
+
 	t.Run("OpenBeforeClose", func(t *testing.T) {
 		t.Parallel()
 		c := newCapture(t, Config{})

@@ -173,10 +173,3 @@ func pids(t *testing.T, s string) []int {
 	}
 	return out
 }
-
-func mustAtoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	require.NoError(t, err)
-	return n
-}

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -91,8 +92,6 @@ func (s Spec) withDefaults() (Spec, error) {
 	if s.Output == nil {
 		s.Output = io.Discard
 	}
-	if s.KillGrace == 0 {
-		s.KillGrace = DefaultKillGrace
-	}
+	s.KillGrace = cmp.Or(s.KillGrace, DefaultKillGrace)
 	return s, nil
 }

@@ -77,7 +77,9 @@ func readRequest(r io.Reader) (request, error) {
 		return request{}, fmt.Errorf("read request: %w", err)
 	}
 	d := decoder{b: body}
-	req := request{Path: d.str(), Dir: d.str()}
+	var req request
+	req.Path = d.str()
+	req.Dir = d.str()
 	req.Args = d.list()
 	req.Env = d.list()
 	if d.err != nil {
@@ -208,13 +210,13 @@ func parseReport(line string) (report, error) {
 		if err != nil {
 			return report{}, err
 		}
-		return report{kind: reportExited, code: int(v[0]), duration: time.Duration(v[1])}, nil
+		return report{code: int(v[0]), duration: time.Duration(v[1]), kind: reportExited}, nil
 	case "signaled":
 		v, err := ints(2)
 		if err != nil {
 			return report{}, err
 		}
-		return report{kind: reportSignaled, code: -1, signal: syscall.Signal(v[0]), duration: time.Duration(v[1])}, nil
+		return report{code: -1, duration: time.Duration(v[1]), kind: reportSignaled, signal: syscall.Signal(v[0])}, nil
 	case "failed":
 		num, quoted, _ := strings.Cut(rest, " ")
 		errno, err := strconv.Atoi(num)
@@ -225,7 +227,7 @@ func parseReport(line string) (report, error) {
 		if err != nil {
 			return report{}, fmt.Errorf("report %q: %w", line, err)
 		}
-		return report{kind: reportFailed, err: &startError{msg: msg, errno: syscall.Errno(errno)}}, nil
+		return report{err: &startError{errno: syscall.Errno(errno), msg: msg}, kind: reportFailed}, nil
 	default:
 		return report{}, fmt.Errorf("report %q: unknown kind", line)
 	}

@@ -109,18 +109,18 @@ func (r *run) start() (err error) {
 	}
 
 	r.cmd = &exec.Cmd{
-		Path: exe,
 		Args: []string{os.Args[0], superviseArg},
 		// The supervisor gets an empty environment: the program's
 		// environment travels in the request, so the job cannot influence
 		// the supervisor (LD_PRELOAD, GODEBUG, ...).
 		Env:        []string{},
-		Stdout:     outW,
-		Stderr:     outW,
 		ExtraFiles: []*os.File{lifeR, statusW}, // fds 3 and 4
+		Path:       exe,
+		Stderr:     outW,
+		Stdout:     outW,
 		SysProcAttr: &syscall.SysProcAttr{
-			Setpgid:   true,
 			Pdeathsig: syscall.SIGHUP,
+			Setpgid:   true,
 		},
 	}
 	started := make(chan error, 1)
@@ -135,7 +135,7 @@ func (r *run) start() (err error) {
 	r.lifeline, r.status, r.output = lifeW, statusR, outR
 
 	r.reqCh = make(chan error, 1)
-	req := request{Path: r.spec.Path, Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env}
+	req := request{Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env, Path: r.spec.Path}
 	go func() {
 		// In a goroutine: a request larger than the pipe buffer blocks until
 		// the supervisor reads it, and fails with EPIPE if it dies first.
@@ -211,8 +211,10 @@ func (r *run) wait(ctx context.Context) (Result, error) {
 		case rep.kind == reportStarted:
 			res.PID = rep.pid
 			if termSent {
-				// Stopped before the program existed: the supervisor
-				// swallowed that SIGTERM, so the program gets its own.
+				// Stopped before the program was reported: the SIGTERM
+				// may have reached only the supervisor, which ignores it,
+				// so the program gets its own (a program that started in
+				// between gets two).
 				r.signal(syscall.SIGTERM)
 			}
 			if r.spec.StartedFunc != nil {

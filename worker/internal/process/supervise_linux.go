@@ -67,28 +67,27 @@ func supervise() int {
 	}()
 
 	cmd := &exec.Cmd{
+		Args: req.Args,
+		Dir:  req.Dir,
+		// Never nil, which would mean the supervisor's environment: an
+		// empty slice is an empty environment.
+		Env:    append([]string{}, req.Env...),
 		Path:   req.Path,
-		Args:   req.Args,
-		Dir:    req.Dir,
-		Env:    req.Env, // never nil: an empty slice is an empty environment
-		Stdout: os.Stdout,
 		Stderr: os.Stderr,
+		Stdout: os.Stdout,
 		// Stdin nil is /dev/null. No SysProcAttr: the program stays in the
 		// supervisor's process group.
 	}
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
 	clk := clock.New()
 	if err := cmd.Start(); err != nil {
-		_, _ = io.WriteString(status, report{kind: reportFailed, err: err}.line())
+		_, _ = io.WriteString(status, report{err: err, kind: reportFailed}.line())
 		return 127
 	}
 	start := clk.Now()
 	_, _ = io.WriteString(status, report{kind: reportStarted, pid: cmd.Process.Pid}.line())
 
 	err = cmd.Wait()
-	rep := report{kind: reportExited, duration: clk.Since(start)}
+	rep := report{duration: clk.Since(start), kind: reportExited}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -100,7 +99,7 @@ func supervise() int {
 			rep.code = ws.ExitStatus()
 		}
 	default:
-		_, _ = io.WriteString(status, report{kind: reportFailed, err: fmt.Errorf("wait: %w", err)}.line())
+		_, _ = io.WriteString(status, report{err: fmt.Errorf("wait: %w", err), kind: reportFailed}.line())
 		killGroup()
 		return 1
 	}

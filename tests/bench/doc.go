@@ -1,0 +1,36 @@
+// Command bench measures how fast the scheduler puts due slots on the work
+// stream and how late it fires them, against a real embedded JetStream
+// server with fsync on every write (pkg/devserver), the real topology and a
+// real leading scheduler in the same process. docs/benchmarks.md records the
+// figures and how to read them.
+//
+//	go run ./tests/bench                 # the full figures (a few minutes)
+//	go run ./tests/bench -quick          # a scaled-down run, seconds
+//	go run ./tests/bench -help           # every flag
+//
+// It measures two things, each on a fresh server and data directory:
+//
+//  1. Dispatch rate. -jobs jobs (10,000) are created, all `every 1h`
+//     anchored at one instant S a little after setup ends, overlap allow.
+//     The leader fires them all at S; the rate is jobs divided by the time
+//     from S until the last work item is stored, taken from the stream's own
+//     store timestamps (Nats-Time-Stamp). It runs once with the dispatcher's
+//     atomic batches (the default) and once with them off
+//     (scheduler.Config.NoBatch), to show what the batches gain.
+//  2. Firing lateness. -rate jobs `every 1s`, their anchors spread evenly over
+//     the second (or all on it with -aligned), fire -rate slots per second
+//     for -duration. Lateness of a slot is when its work item was stored
+//     minus the slot; the scheduler's own view (the `time` of the
+//     `scheduled` event, taken when the loop woke, before publishing) is
+//     shown beside it.
+//
+// Jobs are created through the API (api.Call with job_create, -inflight
+// calls in flight) unless -setup kv writes valid definitions straight into
+// the jobs bucket, which skips the API's checks and audit events but is what
+// the leader reads either way. No workers run: the work items stay in the
+// stream, which is what is measured.
+//
+// Everything (server, scheduler, measuring client) shares the machine's
+// CPUs, so the figures are whole-process figures; on a shared machine they
+// vary from run to run, so run it a few times and quote medians.
+package main

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jetcron/jetcron/pkg/devserver"
+	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/scheduler"
+)
+
+// env is one measured system: an embedded server with fsync always on its
+// own data directory, the topology, a leading scheduler on a connection of
+// its own, and the measuring client's connection.
+type env struct {
+	srv   *devserver.Server
+	snc   *nats.Conn // the scheduler's
+	nc    *nats.Conn // the measuring client's
+	js    jetstream.JetStream
+	sched *scheduler.Scheduler
+	reg   *prometheus.Registry
+	topo  topology.Config
+	names topology.Names
+}
+
+// startEnv starts a system whose data lives in dir (created if missing).
+func startEnv(ctx context.Context, dir string, noBatch bool, log *slog.Logger) (_ *env, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	var srvLog *slog.Logger
+	if log.Enabled(ctx, slog.LevelWarn) {
+		srvLog = log
+	}
+	srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Name: "jetcron-bench", Logger: srvLog})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, err
+	}
+	e := &env{srv: srv, topo: topology.Config{}.WithDefaults(), reg: prometheus.NewRegistry()}
+	e.names = e.topo.Names()
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
+	if e.snc, err = nats.Connect(srv.ClientURL(), nats.Name("jetcron-bench-scheduler")); err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if e.nc, err = nats.Connect(srv.ClientURL(), nats.Name("jetcron-bench-client")); err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if e.js, err = jetstream.New(e.nc); err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	e.sched, err = scheduler.New(e.snc, scheduler.Config{
+		ID:       "bench",
+		Topology: e.topo,
+		Logger:   log,
+		Metrics:  scheduler.NewMetrics(e.reg),
+		NoBatch:  noBatch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.sched.Start(ctx); err != nil {
+		e.sched = nil
+		return nil, err
+	}
+	if err := poll(ctx, 30*time.Second, 10*time.Millisecond, func() (bool, error) { return e.sched.Leading(), nil }); err != nil {
+		return nil, fmt.Errorf("scheduler did not lead: %w", err)
+	}
+	return e, nil
+}
+
+// close stops everything the env started.
+func (e *env) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if e.sched != nil {
+		_ = e.sched.Stop(ctx)
+	}
+	for _, nc := range []*nats.Conn{e.nc, e.snc} {
+		if nc != nil {
+			nc.Close()
+		}
+	}
+	_ = e.srv.Stop(ctx)
+}
+
+// planned reads the leader's planned-jobs gauge: how many jobs it has
+// loaded and will fire.
+func (e *env) planned() (int, error) {
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		return 0, fmt.Errorf("metrics: %w", err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "jetcron_scheduler_planned_jobs" && len(mf.GetMetric()) > 0 {
+			return int(mf.GetMetric()[0].GetGauge().GetValue()), nil
+		}
+	}
+	return 0, nil
+}
+
+// workCount returns the number of messages in the work stream.
+func (e *env) workCount(ctx context.Context) (uint64, error) {
+	s, err := e.js.Stream(ctx, e.names.WorkStream())
+	if err != nil {
+		return 0, fmt.Errorf("work stream: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("work stream: %w", err)
+	}
+	return info.State.Msgs, nil
+}
+
+// errTimeout means a polled condition did not hold in time.
+var errTimeout = errors.New("timed out")
+
+// poll calls cond every interval until it holds, fails, or d passes.
+func poll(ctx context.Context, d, interval time.Duration, cond func() (bool, error)) error {
+	deadline := time.Now().Add(d)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w after %s", errTimeout, d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// sleepUntil waits until t or ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

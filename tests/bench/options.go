@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Phases a run may include (-run).
+const (
+	phaseBatch    = "batch"
+	phaseNoBatch  = "nobatch"
+	phaseLateness = "lateness"
+)
+
+// Setup modes (-setup).
+const (
+	setupAPI = "api"
+	setupKV  = "kv"
+)
+
+// options are the command's flags.
+type options struct {
+	// Args are the arguments as given, for the report.
+	Args []string
+	// Phases to run, in order.
+	Phases []string
+	// Jobs due at the same slot in the dispatch phases.
+	Jobs int
+	// Setup is how jobs are created: setupAPI or setupKV.
+	Setup string
+	// Inflight bounds the API calls in flight during setup.
+	Inflight int
+	// Rate is the fires per second of the lateness phase.
+	Rate int
+	// Duration is how long the lateness phase fires.
+	Duration time.Duration
+	// Aligned puts every lateness job on the whole second instead of
+	// spreading them over it.
+	Aligned bool
+	// Lead is the time from the start of setup to the first slot; zero
+	// estimates it from the number of jobs and the setup mode.
+	Lead time.Duration
+	// Dir holds the servers' data; empty means a temporary directory that is
+	// removed afterwards.
+	Dir string
+	// CPUProfile, when set, names the CPU profiles of the measured windows:
+	// CPUProfile + "." + phase.
+	CPUProfile string
+	// Verbose logs the scheduler's and server's warnings to stderr.
+	Verbose bool
+}
+
+// quickOptions are the -quick settings: every phase, scaled down so that a
+// test runs them in a few seconds.
+func quickOptions(o options) options {
+	o.Jobs = 300
+	o.Rate = 100
+	o.Duration = 2 * time.Second
+	return o
+}
+
+// parseFlags parses the command line; errors name the flag.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	o := options{Args: args}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./tests/bench [flags]\n\nMeasures the scheduler's dispatch rate and firing lateness (docs/benchmarks.md).\n\n")
+		fs.PrintDefaults()
+	}
+	run := fs.String("run", strings.Join([]string{phaseBatch, phaseNoBatch, phaseLateness}, ","), "phases to run, comma-separated: batch, nobatch, lateness")
+	fs.IntVar(&o.Jobs, "jobs", 10_000, "jobs due at the same slot in the dispatch phases")
+	fs.StringVar(&o.Setup, "setup", setupAPI, "how jobs are created: api (job_create calls) or kv (definitions written into the jobs bucket)")
+	fs.IntVar(&o.Inflight, "inflight", 64, "API calls in flight while creating jobs")
+	fs.IntVar(&o.Rate, "rate", 1000, "fires per second in the lateness phase (that many jobs every 1s)")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long the lateness phase fires")
+	fs.BoolVar(&o.Aligned, "aligned", false, "lateness phase: every job on the whole second instead of spread over it")
+	fs.DurationVar(&o.Lead, "lead", 0, "time from the start of setup to the first slot (0: estimated; doubled and retried if setup overruns it)")
+	fs.StringVar(&o.Dir, "dir", "", "data directory (default: a temporary one, removed afterwards)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of each measured window to FILE.<phase>")
+	fs.BoolVar(&o.Verbose, "v", false, "log scheduler and server warnings to stderr")
+	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s (later flags still apply)")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected argument %q (flags only)", fs.Arg(0))
+	}
+	if *quick {
+		// Flags given explicitly win over -quick's values.
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		q := quickOptions(o)
+		if !set["jobs"] {
+			o.Jobs = q.Jobs
+		}
+		if !set["rate"] {
+			o.Rate = q.Rate
+		}
+		if !set["duration"] {
+			o.Duration = q.Duration
+		}
+	}
+	for _, p := range strings.Split(*run, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !slices.Contains([]string{phaseBatch, phaseNoBatch, phaseLateness}, p) {
+			return options{}, fmt.Errorf("-run: unknown phase %q (want batch, nobatch, lateness)", p)
+		}
+		if !slices.Contains(o.Phases, p) {
+			o.Phases = append(o.Phases, p)
+		}
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	switch {
+	case len(o.Phases) == 0:
+		return errors.New("-run: no phase selected")
+	case o.Jobs < 1 || o.Jobs > 500_000:
+		return fmt.Errorf("-jobs: %d is not in 1-500000", o.Jobs)
+	case o.Setup != setupAPI && o.Setup != setupKV:
+		return fmt.Errorf("-setup: %q is neither api nor kv", o.Setup)
+	case o.Inflight < 1:
+		return fmt.Errorf("-inflight: %d is below 1", o.Inflight)
+	case o.Rate < 1 || o.Rate > 100_000:
+		return fmt.Errorf("-rate: %d is not in 1-100000", o.Rate)
+	case o.Duration < time.Second:
+		return fmt.Errorf("-duration: %s is shorter than 1s", o.Duration)
+	case o.Lead < 0:
+		return fmt.Errorf("-lead: %s is negative", o.Lead)
+	}
+	return nil
+}
+
+// has reports whether phase p is selected.
+func (o options) has(p string) bool { return slices.Contains(o.Phases, p) }

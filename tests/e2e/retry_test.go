@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// TestRetriesReachFailed: a run that always fails gets exactly retries+1
+// attempts with backoff, ends failed, and its message leaves the stream.
+func TestRetriesReachFailed(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "flaky", "--every", "1h", "--retries", "2", "--backoff", "1s:2s", "--", "sh", "-c", "echo try $JETCRON_ATTEMPT; exit 3")
+	id := strings.TrimSpace(s.ok("job", "run", "flaky"))
+	x := s.waitState(id, 30*time.Second, job.StateFailed)
+	require.Equal(t, 3, x.Attempt)
+	require.Len(t, x.Attempts, 3)
+	for i, a := range x.Attempts {
+		require.Equal(t, i+1, a.N)
+		require.Equal(t, "3", exitText(a.ExitCode))
+		if i < 2 {
+			require.Equal(t, string(job.StateRetrying), a.State)
+		}
+	}
+	// Backoff: the second attempt starts at least ~1s (minus jitter) after the first ended.
+	gap := x.Attempts[1].StartedAt.Sub(*x.Attempts[0].FinishedAt)
+	require.Greater(t, gap, 700*time.Millisecond)
+	require.Equal(t, "try 3\n", s.ok("exec", "logs", id))
+	require.Equal(t, "try 1\n", s.ok("exec", "logs", id, "--attempt", "1"))
+	natstest.Eventually(t, 5*time.Second, func() bool {
+		return natstest.MsgCount(t, natstest.JetStream(t, s.nc), s.topo.Names().WorkStream()) == 0
+	}, "the failed execution's message left the work stream")
+}
+
+// TestRetryOnlyListedExitCodes: --retry-on-exit limits which codes retry.
+func TestRetryOnlyListedExitCodes(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "picky", "--every", "1h", "--retries", "3", "--backoff", "1s", "--retry-on-exit", "75", "--", "sh", "-c", "exit 2")
+	id := strings.TrimSpace(s.ok("job", "run", "picky"))
+	x := s.waitState(id, 20*time.Second, job.StateFailed)
+	require.Equal(t, 1, x.Attempt, "exit 2 is not retried")
+}
+
+// TestTimeoutKillsWhatIgnoresSIGTERM: SIGTERM, the grace period, then
+// SIGKILL to the whole group; state timed_out.
+func TestTimeoutKillsWhatIgnoresSIGTERM(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "stubborn", "--every", "1h", "--timeout", "1s", "--kill-grace", "1s", "--",
+		"bash", "-c", `trap 'echo got TERM' TERM; echo started; while true; do sleep 0.1; done`)
+	id := strings.TrimSpace(s.ok("job", "run", "stubborn"))
+	x := s.waitState(id, 20*time.Second, job.StateTimedOut)
+	d, ok := x.Duration()
+	require.True(t, ok)
+	require.GreaterOrEqual(t, d, 1900*time.Millisecond, "timeout plus grace")
+	require.Less(t, d, 6*time.Second)
+	out := s.ok("exec", "logs", id)
+	require.Contains(t, out, "started")
+	require.Contains(t, out, "got TERM")
+	require.Contains(t, x.Error, "timed out")
+}
+
+// TestCancel: a running execution stops and is not retried; a waiting one
+// is removed.
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "long", "--every", "1h", "--retries", "3", "--", "sleep", "30")
+	id := strings.TrimSpace(s.ok("job", "run", "long"))
+	s.waitState(id, 15*time.Second, job.StateRunning)
+	require.Contains(t, s.ok("exec", "cancel", id, "--reason", "not today"), "cancelling")
+	x := s.waitState(id, 15*time.Second, job.StateCancelled)
+	require.Equal(t, "not today", x.Error)
+	require.Equal(t, 1, x.Attempt, "a cancelled run is not retried")
+
+	s.ok("job", "enqueue", "long", "--in", "1h")
+	xs := s.executions("long")
+	var waiting string
+	for _, x := range xs {
+		if x.ID != id {
+			waiting = x.ID
+		}
+	}
+	if waiting == "" { // not dispatched yet: it waits in the pending bucket, without events
+		out := s.ok("job", "enqueue", "long", "--in", "1h")
+		waiting = strings.Fields(out)[0]
+	}
+	require.Contains(t, s.ok("exec", "cancel", waiting), "cancelled")
+	r := s.cli("exec", "cancel", id)
+	require.Equal(t, 4, r.code, "an ended execution cannot be cancelled: %s", r.err)
+}
+
+// TestExhaustedDeliveriesDoNotLinger: when every delivery of an execution
+// was lost with its worker, the message reaches MaxDeliver; the leader then
+// records the execution as failed and removes the message, so it neither
+// lingers in the work stream nor blocks its job.
+func TestExhaustedDeliveriesDoNotLinger(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{workers: -1, maxDeliver: 2})
+	s.ok("job", "create", "doomed", "--every", "1h", "--", "sleep", "30")
+	id := strings.TrimSpace(s.ok("job", "run", "doomed"))
+	for attempt := 1; attempt <= 2; attempt++ {
+		w := s.addWorker(options{})
+		natstest.Eventually(t, 20*time.Second, func() bool {
+			x, err := s.client.Execution(t.Context(), id)
+			return err == nil && x.State == job.StateRunning && x.Attempt == attempt
+		}, "attempt %d runs", attempt)
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		require.NoError(t, w.Stop(ctx)) // grace over: the attempt is interrupted and handed back
+		cancel()
+	}
+	// A worker asking for work is what makes JetStream notice the limit.
+	s.addWorker(options{})
+	x := s.waitState(id, 20*time.Second, job.StateFailed)
+	require.Contains(t, x.Error, "gave up after 2 deliveries")
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		return natstest.MsgCount(t, natstest.JetStream(t, s.nc), s.topo.Names().WorkStream()) == 0
+	}, "the exhausted message left the work stream")
+}
