@@ -358,8 +358,12 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
 	return out
 }
 
-// emit publishes an event without waiting; tick waits for the acks.
+// emit publishes an event without waiting; tick waits for the acks (and
+// emit itself, every thousand events, to bound what is in flight).
 func (r *leaderRun) emit(e event.Event) {
+	if len(r.futures) >= 1000 {
+		r.awaitEvents(context.Background())
+	}
 	f, err := r.events.PublishAsync(e)
 	if err != nil {
 		r.log.Warn("event publish failed", "kind", e.Kind, "job", e.Job, "error", err)

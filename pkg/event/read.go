@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
@@ -149,16 +150,29 @@ func (r *Reader) List(ctx context.Context, o ListOptions) ([]job.Execution, uint
 		hi = lo - 1
 		window = min(window*2, 1<<20)
 	}
-	out := make([]job.Execution, 0, len(ids))
-	for _, id := range ids {
-		x, err := r.Get(ctx, id)
-		if err != nil {
+	// Fold each execution from its own events, several at a time.
+	folded := make([]job.Execution, len(ids))
+	found := make([]bool, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, id := range ids {
+		g.Go(func() error {
+			x, err := r.Get(gctx, id)
 			if errors.Is(err, job.ErrNotFound) {
-				continue
+				return nil
 			}
-			return nil, 0, err
+			folded[i], found[i] = x, err == nil
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	out := make([]job.Execution, 0, len(ids))
+	for i := range folded {
+		if found[i] {
+			out = append(out, folded[i])
 		}
-		out = append(out, x)
 	}
 	slices.SortFunc(out, func(a, b job.Execution) int {
 		switch {

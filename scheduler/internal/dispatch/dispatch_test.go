@@ -1,0 +1,71 @@
+package dispatch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+func item(name string, slot time.Time, exclusive bool) Item {
+	spec := job.Spec{Name: name, Queue: "default", Schedule: job.Schedule{Every: job.Duration(time.Second)},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
+	return Item{Work: job.Work{V: job.WorkVersion, ID: job.ExecutionID(name, slot), Job: name, ScheduledAt: slot, Spec: spec}, Exclusive: exclusive}
+}
+
+func always() bool { return true }
+
+func TestPublishDedupsSameSlot(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js := natstest.JetStream(t, nc)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	for _, noBatch := range []bool{false, true} {
+		d := New(nc, js, topo.Names(), nil)
+		d.NoBatch = noBatch
+		slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if noBatch {
+			slot = slot.Add(time.Hour)
+		}
+		name := "dedup"
+		first := d.Publish(t.Context(), []Item{item(name, slot, false)}, always)
+		require.Equal(t, Published, first[0].Outcome)
+		again := d.Publish(t.Context(), []Item{item(name, slot, false), item(name, slot.Add(time.Second), false)}, always)
+		require.Equal(t, Duplicate, again[0].Outcome, "the same slot published twice is stored once")
+		require.Equal(t, Published, again[1].Outcome, "a refused batch is retried one by one")
+	}
+	require.Equal(t, uint64(4), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
+
+func TestPublishExclusiveJobIsBusy(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js := natstest.JetStream(t, nc)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	d := New(nc, js, topo.Names(), nil)
+	slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rs := d.Publish(t.Context(), []Item{item("solo", slot, true), item("solo", slot.Add(time.Second), true), item("other", slot, true)}, always)
+	require.Equal(t, []Outcome{Published, Busy, Published}, []Outcome{rs[0].Outcome, rs[1].Outcome, rs[2].Outcome})
+	require.Equal(t, uint64(2), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
+
+func TestPublishStopsWhenLeaseEnds(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js := natstest.JetStream(t, nc)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	d := New(nc, js, topo.Names(), nil)
+	rs := d.Publish(t.Context(), []Item{item("late", time.Unix(0, 0), false)}, func() bool { return false })
+	require.Equal(t, Failed, rs[0].Outcome)
+	require.ErrorIs(t, rs[0].Err, ErrLeaseLost)
+	require.Equal(t, uint64(0), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
