@@ -25,6 +25,8 @@ type Client struct {
 	scripts objstore.Store
 	stores  map[string]objstore.Store // by URL prefix, for reading logs
 	s3      S3Opener
+	// handlers receives the Go handlers of OnSchedule (WithHandlers).
+	handlers HandlerRegistry
 }
 
 // S3Opener opens an S3-compatible store from a location URL; the CLI sets

@@ -9,6 +9,13 @@
 //	c.CreateJob(ctx, job.Spec{Name: "hello", Schedule: job.Schedule{Every: job.Duration(time.Minute)},
 //		Task: job.Task{Kind: job.TaskCommand, Command: []string{"echo", "hello"}}})
 //
+// A Go program that embeds a worker schedules its own handlers in one call,
+// OnSchedule (see examples/refresh-token):
+//
+//	c, _ := client.New(nc, client.WithHandlers(w)) // w: the embedded *worker.Worker
+//	c.OnSchedule(ctx, job.Spec{Name: "refresh-token", Schedule: job.Schedule{Every: job.Duration(12 * time.Hour)}},
+//		worker.HandlerFunc(refresh))
+//
 // Errors match the domain errors: errors.Is(err, job.ErrNotFound),
 // job.ErrExists, job.ErrInvalid (with *job.FieldError-like details in
 // *api.Error), api.ErrUnavailable when no scheduler answers.

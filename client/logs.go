@@ -276,7 +276,7 @@ func (f *follower) finish(ctx context.Context, e event.Event, chunks chan *nats.
 		return nil
 	}
 	if f.attempt != e.Attempt || f.offset == 0 {
-		if f.attempt > 0 {
+		if f.attempt != e.Attempt && f.offset > 0 {
 			fmt.Fprintf(f.w, "\n--- attempt %d (stored log) ---\n", e.Attempt)
 		}
 		return f.c.CopyObject(ctx, e.LogURL, f.w)

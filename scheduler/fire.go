@@ -107,10 +107,12 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 		lost := r.apply(ctx, now, decisions, results, origins)
 		if lost {
 			r.awaitEvents(ctx)
+			r.flushPurges(ctx)
 			return errLeaseExpired
 		}
 	}
 	r.awaitEvents(ctx)
+	r.flushPurges(ctx)
 
 	if r.state.pending() && !now.Before(r.nextFlush) {
 		if !r.lease.Valid() {
@@ -248,7 +250,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 						delete(r.pendIdx, b.ID)
 					}
 					if b.Stored {
-						_ = r.pendKV.Purge(ctx, b.ID)
+						r.purges = append(r.purges, b.ID)
 					}
 					r.setBuffered(o.job, nil)
 				}
@@ -322,9 +324,23 @@ func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
 	return false
 }
 
-func (r *leaderRun) purgePending(ctx context.Context, it *pendingItem) {
-	if err := r.pendKV.Purge(ctx, it.p.ID); err != nil {
-		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", it.p.ID, "error", err)
+// purgePending removes a published pending run's key — after the events of
+// the round are stored (see tick), so that a reader never finds the run in
+// neither place.
+func (r *leaderRun) purgePending(_ context.Context, it *pendingItem) {
+	r.purges = append(r.purges, it.p.ID)
+}
+
+func (r *leaderRun) flushPurges(ctx context.Context) {
+	for _, id := range r.purges {
+		r.purgeKey(ctx, id)
+	}
+	r.purges = r.purges[:0]
+}
+
+func (r *leaderRun) purgeKey(ctx context.Context, id string) {
+	if err := r.pendKV.Purge(ctx, id); err != nil {
+		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
 	}
 }
 

@@ -55,6 +55,8 @@ type leaderRun struct {
 	bg sync.WaitGroup
 	// offerBuffered are jobs whose delayed run should be offered now.
 	offerBuffered []string
+	// purges are pending keys to remove once the round's events are stored.
+	purges []string
 }
 
 type eventFuture struct {
@@ -220,6 +222,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	if c.Value == nil && c.Err == nil { // deleted
 		delete(r.jobs, name)
 		delete(r.invalid, name)
+		delete(r.bufferedJobs, name)
 		r.plan.Remove(name)
 		r.state.remove(name)
 		return

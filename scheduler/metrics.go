@@ -12,6 +12,7 @@ type Metrics struct {
 	slots    *prometheus.CounterVec
 	lateness prometheus.Histogram
 	leases   prometheus.Counter
+	ended    prometheus.Counter
 	leading  prometheus.Gauge
 	jobs     prometheus.Gauge
 }
@@ -32,6 +33,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "jetcron_scheduler_lease_acquired_total",
 			Help: "Times this replica became leader.",
 		}),
+		ended: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jetcron_scheduler_lease_ended_total",
+			Help: "Times this replica stopped leading: lease lost, stepped down, or stopped.",
+		}),
 		leading: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "jetcron_scheduler_leading",
 			Help: "1 while this replica leads.",
@@ -41,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Jobs in the leader's plan.",
 		}),
 	}
-	reg.MustRegister(m.slots, m.lateness, m.leases, m.leading, m.jobs)
+	reg.MustRegister(m.slots, m.lateness, m.leases, m.ended, m.leading, m.jobs)
 	return m
 }
 
@@ -60,6 +65,12 @@ func (m *Metrics) late(d time.Duration) {
 func (m *Metrics) leaseChanged() {
 	if m != nil {
 		m.leases.Inc()
+	}
+}
+
+func (m *Metrics) leaseEnded() {
+	if m != nil {
+		m.ended.Inc()
 	}
 }
 

@@ -157,6 +157,7 @@ func (s *Scheduler) Ready() bool { return s.api != nil && s.elector != nil && s.
 // lead runs the leader loop for the duration of a lease.
 func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 	s.cfg.Metrics.leaseChanged()
+	defer s.cfg.Metrics.leaseEnded()
 	r := newLeaderRun(s, l)
 	r.disp.NoBatch = s.cfg.NoBatch
 	if err := r.run(ctx); err != nil && ctx.Err() == nil {

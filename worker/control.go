@@ -59,18 +59,24 @@ func (x *execution) answerLogRead(m *nats.Msg) {
 	if limit <= 0 || limit > 512<<10 {
 		limit = 512 << 10
 	}
+	reply := nats.NewMsg(m.Reply)
+	reply.Header.Set(HeaderAttempt, strconv.Itoa(x.attempt))
 	capture := x.currentCapture()
-	if capture == nil {
+	if capture == nil { // starting: nothing written yet
+		reply.Header.Set(HeaderOffset, "0")
+		reply.Header.Set(HeaderWritten, "0")
+		_ = m.RespondMsg(reply)
 		return
 	}
 	data, start, err := capture.ReadStream(req.Offset, limit)
 	if err != nil {
+		reply.Header.Set(HeaderOffset, strconv.FormatInt(req.Offset, 10))
+		reply.Header.Set(HeaderWritten, strconv.FormatInt(capture.Written(), 10))
+		_ = m.RespondMsg(reply)
 		return
 	}
-	reply := nats.NewMsg(m.Reply)
 	reply.Data = data
 	reply.Header.Set(HeaderOffset, strconv.FormatInt(start, 10))
 	reply.Header.Set(HeaderWritten, strconv.FormatInt(capture.Written(), 10))
-	reply.Header.Set(HeaderAttempt, strconv.Itoa(x.attempt))
 	_ = m.RespondMsg(reply)
 }

@@ -30,6 +30,17 @@
 // takes it at once; a message that cannot be a work item → a "rejected"
 // event, then Term.
 //
+// # Tasks
+//
+// Commands and scripts run as processes (task_process.go, script.go);
+// http tasks make one request through a client whose dialer refuses
+// loopback, link-local and private addresses unless Config.HTTPAllow
+// allows them (task_http_*.go); Go handlers, registered with Handle, run in
+// the worker's own process, and their jobs route to the queue
+// "go-<handler>" that a worker pulls only while it has the handler
+// (handler_queues.go). The handler types live in pkg/task, shared with the
+// client's OnSchedule.
+//
 // # Shutdown
 //
 // Stop stops pulling at once, lets running executions finish (still

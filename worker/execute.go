@@ -78,6 +78,15 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		w: w, msg: msg, work: work, attempt: int(md.NumDelivered), seq: md.Sequence.Stream,
 		log: w.log.With("job", work.Job, "execution_id", work.ID, "attempt", md.NumDelivered),
 	}
+	// A worker that cannot run the work (an interpreter or Go handler it
+	// lacks) hands it back before claiming it, so another worker may; the
+	// last allowed delivery records why none did.
+	precheckErr := w.precheck(&work)
+	if precheckErr != nil && x.attempt < w.queueLimits(work.Spec.Queue).maxDeliver {
+		x.log.Warn("cannot run here; handing it back", "error", precheckErr)
+		_ = msg.NakWithDelay(5 * time.Second)
+		return
+	}
 	now := w.cfg.Clock.Now()
 	c, got, err := claim.Acquire(ctx, w.claims, work.ID, x.seq, x.attempt, w.cfg.ID, now)
 	if err != nil {
@@ -104,13 +113,8 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 			Reason: fmt.Sprintf("no heartbeat from worker %s within the ack wait; redelivered as attempt %d", prev.Worker, x.attempt)})
 	}
 	x.claim = c
-	if err := w.precheck(&work); err != nil {
-		x.log.Warn("cannot run here", "error", err)
-		if x.attempt >= w.queueLimits(work.Spec.Queue).maxDeliver {
-			x.runAndFinish(ctx, &outcome{state: job.StateFailed, err: err.Error()}, false)
-			return
-		}
-		_ = msg.NakWithDelay(5 * time.Second)
+	if precheckErr != nil { // the last delivery: record why nobody ran it
+		x.runAndFinish(ctx, &outcome{state: job.StateFailed, err: precheckErr.Error()}, false)
 		return
 	}
 	x.runAndFinish(ctx, nil, true)

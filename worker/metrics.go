@@ -2,6 +2,8 @@ package worker
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jetcron/jetcron/pkg/job"
 )
 
 // Metrics are the worker's Prometheus measurements. A nil *Metrics records
@@ -9,6 +11,7 @@ import (
 type Metrics struct {
 	attempts   prometheus.Counter
 	finals     *prometheus.CounterVec
+	executions *prometheus.CounterVec
 	rejects    prometheus.Counter
 	duplicates prometheus.Counter
 	busy       prometheus.GaugeFunc
@@ -23,13 +26,17 @@ func NewMetrics(reg prometheus.Registerer, busy func() float64, slots float64) *
 			Name: "jetcron_worker_attempts_finished_total",
 			Help: "Attempts ended, by outcome: succeeded, failed, timed_out, cancelled, retrying, interrupted, superseded.",
 		}, []string{"outcome"}),
+		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jetcron_worker_executions_finished_total",
+			Help: "Executions that reached their final state on this worker: succeeded, failed, timed_out, cancelled.",
+		}, []string{"state"}),
 		rejects:    prometheus.NewCounter(prometheus.CounterOpts{Name: "jetcron_worker_rejected_total", Help: "Work messages rejected as invalid."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: "jetcron_worker_duplicates_total", Help: "Second copies of executions dropped by their claim."}),
 		busy:       prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "jetcron_worker_slots_busy", Help: "Execution slots in use."}, busy),
 	}
 	total := prometheus.NewGauge(prometheus.GaugeOpts{Name: "jetcron_worker_slots", Help: "Execution slots."})
 	total.Set(slots)
-	reg.MustRegister(m.attempts, m.finals, m.rejects, m.duplicates, m.busy, total)
+	reg.MustRegister(m.attempts, m.finals, m.executions, m.rejects, m.duplicates, m.busy, total)
 	return m
 }
 
@@ -42,6 +49,10 @@ func (m *Metrics) started() {
 func (m *Metrics) finished(outcome string) {
 	if m != nil {
 		m.finals.WithLabelValues(outcome).Inc()
+		switch job.State(outcome) {
+		case job.StateSucceeded, job.StateFailed, job.StateTimedOut, job.StateCancelled:
+			m.executions.WithLabelValues(outcome).Inc()
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ const fetchWait = time.Second
 func (w *Worker) pull(ctx context.Context, queue string) {
 	var cons jetstream.Consumer
 	warned := false
+	wait := 250 * time.Millisecond // grows to 2s: a new handler's queue appears soon after its job
 	for ctx.Err() == nil {
 		if cons == nil {
 			c, err := w.js.Consumer(ctx, w.names.WorkStream(), w.names.WorkConsumer(queue))
@@ -25,7 +26,8 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 					warned = true // once per queue: a Go handler's queue has no consumer until its job exists
 					w.log.WarnContext(ctx, "queue has no consumer yet; waiting (a job must name the queue, or run `jetcron scheduler` to create it)", "queue", queue, "error", err)
 				}
-				sleep(ctx, 2*time.Second)
+				sleep(ctx, wait)
+				wait = min(2*wait, 2*time.Second)
 				continue
 			}
 			cons = c

@@ -6,9 +6,12 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
-// httpTask runs http tasks; see task_http_*.go.
+// httpTask runs http tasks; see task_http_run.go and, for the addresses
+// it refuses, task_http_guard.go.
 type httpTask interface {
 	run(ctx context.Context, x *execution) outcome
+	// closeIdle closes kept-alive connections (the worker is stopping).
+	closeIdle()
 }
 
 func (x *execution) runHTTP(ctx context.Context) outcome {

@@ -214,6 +214,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(d, minRetryAfter), MaxRetryAfter), true
 }
 
+// closeIdle closes the connections kept alive between requests.
+func (h *httpRunner) closeIdle() { h.client.CloseIdleConnections() }
+
 // firstPositive returns the first positive duration.
 func firstPositive(ds ...time.Duration) time.Duration {
 	for _, d := range ds {

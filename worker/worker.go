@@ -166,8 +166,8 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 	names := cfg.Topology.Names()
 	return &Worker{
 		cfg: cfg, nc: nc, js: js, names: names,
-		log:      log.With("component", "worker", "worker_id", cfg.ID),
-		events:   event.NewPublisher(js, names),
+		log:        log.With("component", "worker", "worker_id", cfg.ID),
+		events:     event.NewPublisher(js, names),
 		handlers:   map[string]Handler{},
 		slots:      make(chan struct{}, cfg.Concurrency),
 		httpRunner: newHTTPRunner(cfg.HTTPAllow, cfg.Clock),
@@ -275,7 +275,7 @@ func (w *Worker) Start(ctx context.Context) error {
 		w.pullQueueLocked(q)
 	}
 	w.started = true
-	w.log.InfoContext(ctx, "worker started", "queues", w.cfg.Queues, "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
+	w.log.InfoContext(ctx, "worker started", "queues", w.wantedQueues(), "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
 	return nil
 }
 
@@ -308,6 +308,7 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	w.bgStop()
 	w.bg.Wait()
+	w.httpRunner.closeIdle()
 	w.removePresence()
 	w.mu.Lock()
 	w.started, w.stopping = false, false

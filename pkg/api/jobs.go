@@ -13,6 +13,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -23,23 +24,27 @@ func nameErr(name string) error {
 	return nil
 }
 
-// load reads a job definition and its revision.
+// load reads a job definition and its revision from the jobs bucket's
+// stream leader: a KV Get may be served by a replica that has not applied
+// a write acknowledged a moment ago, and "create, then run" must find the
+// job on a cluster too.
 func (s *Service) load(ctx context.Context, name string) (job.Spec, uint64, error) {
 	if err := nameErr(name); err != nil {
 		return job.Spec{}, 0, err
 	}
-	ent, err := s.jobs.Get(ctx, name)
-	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return job.Spec{}, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
-	}
+	bucket := s.names.JobsBucket()
+	m, ok, err := streamio.LastFromLeader(ctx, s.nc, "KV_"+bucket, "$KV."+bucket+"."+name)
 	if err != nil {
 		return job.Spec{}, 0, fmt.Errorf("read job %q: %w: %w", name, ErrUnavailable, err)
 	}
+	if op := m.Header.Get("KV-Operation"); !ok || op == "DEL" || op == "PURGE" {
+		return job.Spec{}, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
+	}
 	var spec job.Spec
-	if err := json.Unmarshal(ent.Value(), &spec); err != nil {
+	if err := json.Unmarshal(m.Data, &spec); err != nil {
 		return job.Spec{}, 0, fmt.Errorf("job %q is stored damaged: %w", name, err)
 	}
-	return spec, ent.Revision(), nil
+	return spec, m.Seq, nil
 }
 
 // ensureQueue creates the consumer of a queue the first time a job names it.

@@ -39,6 +39,11 @@ type Config struct {
 	Routes        []string
 	// Token, when set, is required from every client.
 	Token string
+	// ConfigFile, when set, is a nats-server configuration file (for
+	// example deploy/nats/nats-server.conf) that provides accounts, users,
+	// permissions and TLS; the fields above still set the listen address,
+	// store, name, sync and cluster, and its monitoring port is disabled.
+	ConfigFile string
 	// ReadyTimeout bounds how long Start waits for the server. Defaults to 30s.
 	ReadyTimeout time.Duration
 	// Logger receives the server's log; nil discards it.
@@ -65,17 +70,25 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("devserver: listen: %w", err)
 	}
 	opts := &server.Options{
-		ServerName:         cfg.Name,
-		Host:               host,
-		Port:               port,
-		JetStream:          true,
-		StoreDir:           cfg.DataDir,
-		SyncAlways:         !cfg.NoSync,
-		NoSigs:             true,
-		NoLog:              cfg.Logger == nil,
 		MaxPayload:         8 << 20,
 		JetStreamMaxMemory: 256 << 20,
-		Authorization:      cfg.Token,
+	}
+	if cfg.ConfigFile != "" {
+		if opts, err = server.ProcessConfigFile(cfg.ConfigFile); err != nil {
+			return nil, fmt.Errorf("devserver: %w", err)
+		}
+		opts.HTTPPort, opts.HTTPHost = 0, ""
+		opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
+	}
+	opts.ServerName = cfg.Name
+	opts.Host, opts.Port = host, port
+	opts.JetStream = true
+	opts.StoreDir = cfg.DataDir
+	opts.SyncAlways = !cfg.NoSync
+	opts.NoSigs = true
+	opts.NoLog = cfg.Logger == nil
+	if cfg.Token != "" {
+		opts.Authorization = cfg.Token
 	}
 	if cfg.ClusterName != "" {
 		ch, cp, err := splitHostPort(cfg.ClusterListen)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -35,6 +36,10 @@ type Options struct {
 	TLSCA   string
 	TLSCert string
 	TLSKey  string
+	// InboxPrefix replaces "_INBOX" as the prefix of reply subjects, so that
+	// a NATS user per role can be allowed to subscribe to its own replies
+	// only (deploy/nats). Empty keeps "_INBOX".
+	InboxPrefix string
 	// Persistent reconnects forever (roles); otherwise a few times (CLI).
 	Persistent bool
 	// Logger receives connection events; nil discards them.
@@ -58,6 +63,9 @@ func (o Options) Validate() error {
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if p := o.InboxPrefix; p != "" && (strings.ContainsAny(p, "*> \t") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..")) {
+		return fmt.Errorf("--inbox-prefix: %q is not a subject prefix without wildcards", p)
 	}
 	for flag, path := range map[string]string{"--creds": o.Creds, "--nkey": o.NKey, "--tls-ca": o.TLSCA, "--tls-cert": o.TLSCert, "--tls-key": o.TLSKey} {
 		if path == "" {
@@ -111,6 +119,9 @@ func Connect(o Options) (*nats.Conn, error) {
 		opts = append(opts, nats.UserInfo(o.User, o.Password))
 	case o.Token != "":
 		opts = append(opts, nats.Token(o.Token))
+	}
+	if o.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(o.InboxPrefix))
 	}
 	if o.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(o.TLSCA))

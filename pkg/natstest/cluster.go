@@ -3,6 +3,7 @@ package natstest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,21 @@ import (
 type Cluster struct {
 	t     testing.TB
 	name  string
+	opts  ClusterOptions
 	nodes []*clusterNode
+}
+
+// ClusterOptions configure RunClusterOptions.
+type ClusterOptions struct {
+	// ConfigFile is a nats-server configuration file every node starts
+	// from (accounts, users, permissions, TLS); ports, stores, names and
+	// routes are the test's.
+	ConfigFile string
+	// Connect are the options of the harness's own connections (for
+	// example the admin user's credentials).
+	Connect []nats.Option
+	// Logger receives the servers' logs; nil discards them.
+	Logger *slog.Logger
 }
 
 type clusterNode struct {
@@ -37,8 +52,14 @@ type clusterNode struct {
 // replicate every stream and bucket on it.
 func RunCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
+	return RunClusterOptions(t, n, ClusterOptions{})
+}
+
+// RunClusterOptions is RunCluster with options.
+func RunClusterOptions(t testing.TB, n int, o ClusterOptions) *Cluster {
+	t.Helper()
 	require.GreaterOrEqual(t, n, 1)
-	c := &Cluster{t: t, name: fmt.Sprintf("jetcron-test-%d", nsCounter.Add(1))}
+	c := &Cluster{t: t, name: fmt.Sprintf("jetcron-test-%d", nsCounter.Add(1)), opts: o}
 	for i := range n {
 		c.nodes = append(c.nodes, &clusterNode{
 			name:    fmt.Sprintf("%s-n%d", c.name, i+1),
@@ -66,16 +87,16 @@ func RunCluster(t testing.TB, n int) *Cluster {
 
 func (c *Cluster) start(i int) error {
 	nd := c.nodes[i]
-	var routes []string
-	for _, o := range c.nodes {
-		if o != nd {
-			routes = append(routes, "nats://"+o.cluster)
+	cfg := devserver.Config{DataDir: nd.dir, Listen: nd.addr, Name: nd.name, ConfigFile: c.opts.ConfigFile, Logger: c.opts.Logger}
+	if len(c.nodes) > 1 {
+		cfg.ClusterName, cfg.ClusterListen = c.name, nd.cluster
+		for _, o := range c.nodes {
+			if o != nd {
+				cfg.Routes = append(cfg.Routes, "nats://"+o.cluster)
+			}
 		}
 	}
-	srv, err := devserver.New(devserver.Config{
-		DataDir: nd.dir, Listen: nd.addr, Name: nd.name,
-		ClusterName: c.name, ClusterListen: nd.cluster, Routes: routes,
-	})
+	srv, err := devserver.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -161,9 +182,8 @@ func (c *Cluster) StreamLeader(stream string) int {
 	return -1
 }
 
-// WaitJetStream waits until JetStream answers on every running node and
-// the meta leader sees every running node as a current peer (otherwise a
-// replicated stream cannot be placed yet).
+// WaitJetStream waits until JetStream answers on every running node and a
+// stream can be placed on all of them.
 func (c *Cluster) WaitJetStream(d time.Duration) {
 	c.t.Helper()
 	running := 0
@@ -172,7 +192,7 @@ func (c *Cluster) WaitJetStream(d time.Duration) {
 			continue
 		}
 		running++
-		nc, err := nats.Connect(c.NodeURL(i))
+		nc, err := nats.Connect(c.NodeURL(i), c.opts.Connect...)
 		require.NoError(c.t, err)
 		js, err := jetstream.New(nc)
 		require.NoError(c.t, err)
@@ -184,25 +204,9 @@ func (c *Cluster) WaitJetStream(d time.Duration) {
 		}, "JetStream answers on node %d", i)
 		nc.Close()
 	}
-	Eventually(c.t, d, func() bool {
-		for _, nd := range c.nodes {
-			if nd.srv == nil || !nd.srv.NATS().JetStreamIsLeader() {
-				continue
-			}
-			info, err := nd.srv.NATS().Jsz(nil)
-			if err != nil || info.Meta == nil {
-				return false
-			}
-			current := 0
-			for _, p := range info.Meta.Replicas {
-				if p.Current && !p.Offline {
-					current++
-				}
-			}
-			return current >= running-1
-		}
-		return false
-	}, "the meta leader sees every running node")
+	// Peers count as offline for placement until their statistics reached
+	// the meta leader: place streams on every running node to be sure.
+	require.NoError(c.t, devserver.WaitJetStream(context.Background(), c.URL(), running, d, c.opts.Connect...))
 }
 
 // ConnectCluster returns a connection to every node of c that reconnects

@@ -153,22 +153,22 @@ func (l Location) String() string {
 	if !l.IsS3() {
 		return "nats"
 	}
-	q := url.Values{}
-	q.Set("endpoint", l.Endpoint)
+	var b strings.Builder
+	b.WriteString("s3://" + l.Bucket)
+	if l.Prefix != "" {
+		b.WriteString("/" + l.Prefix)
+	}
+	b.WriteString("?endpoint=" + l.Endpoint)
 	if !l.Secure {
-		q.Set("secure", "false")
+		b.WriteString("&secure=false")
 	}
 	if l.Region != "" {
-		q.Set("region", l.Region)
+		b.WriteString("&region=" + url.QueryEscape(l.Region))
 	}
 	if !l.CreateBucket {
-		q.Set("create", "false")
+		b.WriteString("&create=false")
 	}
-	u := url.URL{Scheme: "s3", Host: l.Bucket, RawQuery: q.Encode()}
-	if l.Prefix != "" {
-		u.Path = "/" + l.Prefix
-	}
-	return u.String()
+	return b.String()
 }
 
 // Credentials are the keys an S3 store signs its requests with.

@@ -118,9 +118,14 @@ func (s *S3) Check(ctx context.Context) error {
 		return err
 	}
 	if !s.loc.CreateBucket {
-		return fmt.Errorf("%w: bucket %s at %s (create it, or drop create=false from --store to let jetcron create it)", ErrNoBucket, s.loc.Bucket, s.loc.Endpoint)
+		return s.noBucket()
 	}
 	return s.createBucket(ctx)
+}
+
+// noBucket is the error of a missing bucket the store may not create.
+func (s *S3) noBucket() error {
+	return fmt.Errorf("%w: bucket %s at %s (create it, or drop create=false from --store to let jetcron create it)", ErrNoBucket, s.loc.Bucket, s.loc.Endpoint)
 }
 
 func (s *S3) createBucket(ctx context.Context) error {
@@ -151,7 +156,28 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (stri
 	}
 	_, err := s.client.PutObject(ctx, s.loc.Bucket, full, r, size, opts)
 	if err != nil {
-		return "", s.explain("put", full, err)
+		err = s.explain("put", full, err)
+		if !errors.Is(err, ErrNoBucket) {
+			return "", err
+		}
+		if !s.loc.CreateBucket {
+			return "", s.noBucket()
+		}
+		// A store used without Check (a client uploading a script) creates
+		// a missing bucket on its first write, if allowed.
+		seeker, ok := r.(io.Seeker)
+		if !ok {
+			return "", err
+		}
+		if err := s.createBucket(ctx); err != nil {
+			return "", err
+		}
+		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+			return "", fmt.Errorf("put %s: %w", s.URL(key), err)
+		}
+		if _, err := s.client.PutObject(ctx, s.loc.Bucket, full, r, size, opts); err != nil {
+			return "", s.explain("put", full, err)
+		}
 	}
 	return s.URL(key), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -187,36 +188,97 @@ func (c Config) WorkConsumerConfig(queue string) jetstream.ConsumerConfig {
 	}
 }
 
+// EnsureTimeout bounds Ensure when its context has no deadline.
+const EnsureTimeout = 2 * time.Minute
+
+// ensureTry bounds one request of Ensure; a request that times out is
+// asked again (the resource may exist by then).
+const ensureTry = 10 * time.Second
+
 // Ensure creates or updates every stream, bucket, object store and the
-// default queue's consumer. It is idempotent and safe to run concurrently.
+// default queue's consumer. It is idempotent and safe to run concurrently
+// (several schedulers starting at once on a fresh cluster).
+//
+// Each resource is created first and updated only if it exists with
+// another configuration. The client's CreateOrUpdate asks to update first:
+// on a cluster (nats-server 2.15), an update of a stream that another
+// client is creating at that moment goes unanswered, so replicas starting
+// together waited out their whole deadline. Creating an existing resource
+// with the same configuration succeeds at once.
 func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
+	if _, ok := ctx.Deadline(); !ok {
+		// Without a deadline the client allows each request 5s, too short
+		// for a replicated stream whose Raft group is being elected.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, EnsureTimeout)
+		defer cancel()
+	}
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("topology: %w", err)
 	}
 	for _, kv := range c.KeyValueConfigs() {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, kv); err != nil {
+		if err := retry(ctx, func(ctx context.Context) error {
+			_, err := js.CreateKeyValue(ctx, kv)
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				_, err = js.UpdateKeyValue(ctx, kv)
+			}
+			return err
+		}); err != nil {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
 	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+		if err := retry(ctx, func(ctx context.Context) error {
+			_, err := js.CreateStream(ctx, sc)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				_, err = js.UpdateStream(ctx, sc)
+			}
+			return err
+		}); err != nil {
 			return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
 		}
 	}
 	for _, os := range c.ObjectStoreConfigs() {
-		if _, err := js.CreateOrUpdateObjectStore(ctx, os); err != nil {
+		if err := retry(ctx, func(ctx context.Context) error {
+			_, err := js.CreateObjectStore(ctx, os)
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				_, err = js.UpdateObjectStore(ctx, os)
+			}
+			return err
+		}); err != nil {
 			return fmt.Errorf("ensure object store %s: %w", os.Bucket, err)
 		}
 	}
 	return EnsureQueue(ctx, js, c, "default")
 }
 
+// retry runs try with a bounded context until it succeeds, fails for a
+// reason other than a timeout, or ctx ends.
+func retry(ctx context.Context, try func(context.Context) error) error {
+	for {
+		tctx, cancel := context.WithTimeout(ctx, ensureTry)
+		err := try(tctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, nats.ErrNoResponders) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // EnsureQueue creates or updates the consumer of a queue.
 func EnsureQueue(ctx context.Context, js jetstream.JetStream, c Config, queue string) error {
 	c = c.WithDefaults()
 	cc := c.WorkConsumerConfig(queue)
-	if _, err := js.CreateOrUpdateConsumer(ctx, c.Names().WorkStream(), cc); err != nil {
+	if err := retry(ctx, func(ctx context.Context) error {
+		_, err := js.CreateOrUpdateConsumer(ctx, c.Names().WorkStream(), cc)
+		return err
+	}); err != nil {
 		return fmt.Errorf("ensure consumer %s: %w", cc.Durable, err)
 	}
 	return nil

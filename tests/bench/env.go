@@ -33,7 +33,7 @@ type env struct {
 }
 
 // startEnv starts a system whose data lives in dir (created if missing).
-func startEnv(ctx context.Context, dir string, noBatch bool, log *slog.Logger) (_ *env, err error) {
+func startEnv(ctx context.Context, dir string, noBatch bool, flush time.Duration, log *slog.Logger) (_ *env, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -70,6 +70,8 @@ func startEnv(ctx context.Context, dir string, noBatch bool, log *slog.Logger) (
 		Logger:   log,
 		Metrics:  scheduler.NewMetrics(e.reg),
 		NoBatch:  noBatch,
+		// Zero keeps the scheduler's default.
+		FlushInterval: flush,
 	})
 	if err != nil {
 		return nil, err

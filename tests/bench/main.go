@@ -64,12 +64,15 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 		}
 		rep.Dispatch = append(rep.Dispatch, res)
 	}
-	if o.has(phaseLateness) {
-		res, err := measureLateness(ctx, o, filepath.Join(dir, phaseLateness), log, progress)
+	for _, phase := range []string{phaseLateness, phaseLatenessNoBatch} {
+		if !o.has(phase) {
+			continue
+		}
+		res, err := measureLateness(ctx, o, filepath.Join(dir, phase), phase == phaseLatenessNoBatch, log, progress)
 		if err != nil {
 			return rep, err
 		}
-		rep.Lateness = &res
+		rep.Lateness = append(rep.Lateness, res)
 	}
 	return rep, nil
 }

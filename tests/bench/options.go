@@ -15,7 +15,13 @@ const (
 	phaseBatch    = "batch"
 	phaseNoBatch  = "nobatch"
 	phaseLateness = "lateness"
+	// phaseLatenessNoBatch is the lateness phase with atomic batches off;
+	// not run unless asked for.
+	phaseLatenessNoBatch = "lateness-nobatch"
 )
+
+// allPhases are the phases -run accepts.
+var allPhases = []string{phaseBatch, phaseNoBatch, phaseLateness, phaseLatenessNoBatch}
 
 // Setup modes (-setup).
 const (
@@ -51,6 +57,12 @@ type options struct {
 	// CPUProfile, when set, names the CPU profiles of the measured windows:
 	// CPUProfile + "." + phase.
 	CPUProfile string
+	// FlushInterval is the scheduler's cursor flush interval; zero keeps
+	// its default.
+	FlushInterval time.Duration
+	// CSV, when set, receives every lateness slot: phase, execution,
+	// slot, stored, woke.
+	CSV string
 	// Verbose logs the scheduler's and server's warnings to stderr.
 	Verbose bool
 }
@@ -73,7 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fmt.Fprintf(stderr, "usage: go run ./tests/bench [flags]\n\nMeasures the scheduler's dispatch rate and firing lateness (docs/benchmarks.md).\n\n")
 		fs.PrintDefaults()
 	}
-	run := fs.String("run", strings.Join([]string{phaseBatch, phaseNoBatch, phaseLateness}, ","), "phases to run, comma-separated: batch, nobatch, lateness")
+	run := fs.String("run", strings.Join([]string{phaseBatch, phaseNoBatch, phaseLateness}, ","), "phases to run, comma-separated: batch, nobatch, lateness, lateness-nobatch")
 	fs.IntVar(&o.Jobs, "jobs", 10_000, "jobs due at the same slot in the dispatch phases")
 	fs.StringVar(&o.Setup, "setup", setupAPI, "how jobs are created: api (job_create calls) or kv (definitions written into the jobs bucket)")
 	fs.IntVar(&o.Inflight, "inflight", 64, "API calls in flight while creating jobs")
@@ -83,6 +95,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Lead, "lead", 0, "time from the start of setup to the first slot (0: estimated; doubled and retried if setup overruns it)")
 	fs.StringVar(&o.Dir, "dir", "", "data directory (default: a temporary one, removed afterwards)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of each measured window to FILE.<phase>")
+	fs.DurationVar(&o.FlushInterval, "flush-interval", 0, "the scheduler's cursor flush interval (0: its default, 1s)")
+	fs.StringVar(&o.CSV, "csv", "", "write every measured lateness slot to FILE as CSV")
 	fs.BoolVar(&o.Verbose, "v", false, "log scheduler and server warnings to stderr")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {
@@ -111,8 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		if p == "" {
 			continue
 		}
-		if !slices.Contains([]string{phaseBatch, phaseNoBatch, phaseLateness}, p) {
-			return options{}, fmt.Errorf("-run: unknown phase %q (want batch, nobatch, lateness)", p)
+		if !slices.Contains(allPhases, p) {
+			return options{}, fmt.Errorf("-run: unknown phase %q (want %s)", p, strings.Join(allPhases, ", "))
 		}
 		if !slices.Contains(o.Phases, p) {
 			o.Phases = append(o.Phases, p)
@@ -137,6 +151,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-duration: %s is shorter than 1s", o.Duration)
 	case o.Lead < 0:
 		return fmt.Errorf("-lead: %s is negative", o.Lead)
+	case o.FlushInterval < 0:
+		return fmt.Errorf("-flush-interval: %s is negative", o.FlushInterval)
 	}
 	return nil
 }

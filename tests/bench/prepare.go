@@ -32,7 +32,7 @@ type prepared struct {
 // estimateLead guesses how long creating n jobs and loading them into the
 // leader takes, generously: an overrun costs a retry.
 func estimateLead(mode string, n int) time.Duration {
-	per := time.Millisecond // API: validate, read, create, audit event; each fsynced
+	per := 1500 * time.Microsecond // API: validate, read, create, audit event; each fsynced
 	if mode == setupKV {
 		per = 200 * time.Microsecond
 	}
@@ -65,7 +65,7 @@ func prepare(ctx context.Context, o options, dir string, noBatch bool, n int, sp
 var errOverrun = errors.New("setup overran the first slot")
 
 func prepareOnce(ctx context.Context, o options, dir string, noBatch bool, n int, lead time.Duration, specs func(slot time.Time) []job.Spec, log *slog.Logger) (_ *prepared, err error) {
-	e, err := startEnv(ctx, dir, noBatch, log)
+	e, err := startEnv(ctx, dir, noBatch, o.FlushInterval, log)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type scheduledEvent struct {
 	ID          string
 	ScheduledAt time.Time
 	Time        time.Time
+	// Stored is the events stream's store timestamp.
+	Stored time.Time
 }
 
 // readAll pages through every message of stream matching filter.
@@ -67,8 +69,7 @@ func readWork(ctx context.Context, e *env) ([]stored, error) {
 // readScheduled returns every `scheduled` event.
 func readScheduled(ctx context.Context, e *env) ([]scheduledEvent, error) {
 	var out []scheduledEvent
-	filter := e.names.Namespace() + ".events.*.*." + string(event.Scheduled)
-	err := readAll(ctx, e, e.names.EventsStream(), filter, func(m streamio.Msg) error {
+	err := readAll(ctx, e, e.names.EventsStream(), scheduledSubjects(e), func(m streamio.Msg) error {
 		ev, ok, err := event.Decode(m.Data)
 		if err != nil {
 			return fmt.Errorf("event %d: %w", m.Seq, err)
@@ -76,8 +77,13 @@ func readScheduled(ctx context.Context, e *env) ([]scheduledEvent, error) {
 		if !ok || ev.Kind != event.Scheduled || ev.ScheduledAt == nil {
 			return nil
 		}
-		out = append(out, scheduledEvent{ID: ev.Execution, ScheduledAt: *ev.ScheduledAt, Time: ev.Time})
+		out = append(out, scheduledEvent{ID: ev.Execution, ScheduledAt: *ev.ScheduledAt, Time: ev.Time, Stored: m.Time})
 		return nil
 	})
 	return out, err
+}
+
+// scheduledSubjects matches every `scheduled` event.
+func scheduledSubjects(e *env) string {
+	return e.names.Namespace() + ".events.*.*." + string(event.Scheduled)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -18,7 +17,7 @@ type report struct {
 	Command  string
 	Setup    string
 	Dispatch []dispatchResult
-	Lateness *latenessResult
+	Lateness []latenessResult
 }
 
 // machine describes where the figures were taken.
@@ -66,47 +65,97 @@ func (r report) print(out io.Writer) {
 		model = " (" + m.Model + ")"
 	}
 	fmt.Fprintf(out, "\njetcron scheduler benchmark\n")
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  command\t%s\n", r.Command)
-	fmt.Fprintf(tw, "  machine\t%d CPUs%s, GOMAXPROCS %d, %s\n", m.CPUs, model, m.GOMAXPROCS, m.Platform)
-	fmt.Fprintf(tw, "  go\t%s\n", m.Go)
-	fmt.Fprintf(tw, "  nats-server\t%s embedded in the same process, file storage, fsync always\n", m.NATS)
-	_ = tw.Flush()
+	table(out, [][]string{
+		{"command", r.Command},
+		{"machine", fmt.Sprintf("%d CPUs%s, GOMAXPROCS %d, %s", m.CPUs, model, m.GOMAXPROCS, m.Platform)},
+		{"go", m.Go},
+		{"nats-server", m.NATS + " embedded in the same process, file storage, fsync always"},
+	}, false)
 
 	if len(r.Dispatch) > 0 {
-		d0 := r.Dispatch[0]
-		fmt.Fprintf(out, "\ndispatch rate: %d jobs due at the same slot, created via %s\n", d0.Jobs, r.Setup)
-		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "  dispatcher\tsetup\tloop woke\tfirst stored\tall stored\tslots/s\t\n")
+		fmt.Fprintf(out, "\ndispatch rate: %d jobs due at the same slot, created via %s\n", r.Dispatch[0].Jobs, r.Setup)
+		rows := [][]string{{"dispatcher", "setup", "loop woke", "first stored", "all stored", "slots/s", "last event", "last cursor"}}
 		for _, d := range r.Dispatch {
-			mode := "atomic batches"
-			if d.NoBatch {
-				mode = "one by one"
-			}
-			fmt.Fprintf(tw, "  %s\t%.1f s\t%s\t%s\t%s\t%s\t\n", mode, d.Setup.Seconds(), ms(d.Woke), ms(d.First), ms(d.All), thousands(d.Rate))
+			rows = append(rows, []string{dispatcherName(d.NoBatch), fmt.Sprintf("%.1f s", d.Setup.Seconds()), ms(d.Woke), ms(d.First), ms(d.All), thousands(d.Rate), secs(d.EventsDone), secs(d.CursorsDone)})
 		}
-		_ = tw.Flush()
+		table(out, rows, true)
 		if len(r.Dispatch) == 2 && r.Dispatch[1].Rate > 0 {
-			fmt.Fprintf(out, "  batches/one-by-one: %.1fx\n", r.Dispatch[0].Rate/r.Dispatch[1].Rate)
+			fmt.Fprintf(out, "  %s / %s: %.1fx\n", dispatcherName(r.Dispatch[0].NoBatch), dispatcherName(r.Dispatch[1].NoBatch), r.Dispatch[0].Rate/r.Dispatch[1].Rate)
 		}
-		fmt.Fprintf(out, "  (times from the slot; slots/s = jobs / all stored)\n")
+		fmt.Fprintf(out, "  (times from the slot; slots/s = jobs / all stored; last event = last scheduled event stored;\n")
+		fmt.Fprintf(out, "   last cursor = last cursor write the leader sent, at its next flush)\n")
+		for _, d := range r.Dispatch {
+			if d.EventsMissing > 0 {
+				fmt.Fprintf(out, "  %s: %d of %d slots fired without a scheduled event\n", dispatcherName(d.NoBatch), d.EventsMissing, d.Jobs)
+			}
+			if d.Cursors < d.Jobs {
+				fmt.Fprintf(out, "  %s: %d cursor writes seen for %d fired jobs\n", dispatcherName(d.NoBatch), d.Cursors, d.Jobs)
+			}
+		}
 	}
 
-	if l := r.Lateness; l != nil {
+	for _, l := range r.Lateness {
 		spread := "anchors spread evenly over the second"
 		if l.Aligned {
 			spread = "all on the whole second"
 		}
-		fmt.Fprintf(out, "\nfiring lateness: %d jobs every %s, %s (%d fires/s), for %s: %d slots", l.Jobs, latenessPeriod, spread, l.Jobs, l.Duration, l.Expected)
+		fmt.Fprintf(out, "\nfiring lateness (%s): %d jobs every %s, %s (%d fires/s), for %s: %d slots", dispatcherName(l.NoBatch), l.Jobs, latenessPeriod, spread, l.Jobs, l.Duration, l.Expected)
 		if l.Missing > 0 {
 			fmt.Fprintf(out, ", %d NOT FIRED", l.Missing)
 		}
 		fmt.Fprintln(out)
-		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "  lateness\tp50\tp99\tmax\tn\t\n")
-		fmt.Fprintf(tw, "  stored on the work stream - slot\t%s\t%s\t%s\t%d\t\n", ms(l.Stored.P50), ms(l.Stored.P99), ms(l.Stored.Max), l.Stored.N)
-		fmt.Fprintf(tw, "  loop woke (scheduled event) - slot\t%s\t%s\t%s\t%d\t\n", ms(l.Woke.P50), ms(l.Woke.P99), ms(l.Woke.Max), l.Woke.N)
-		_ = tw.Flush()
+		rows := [][]string{
+			{"lateness", "p50", "p99", "max", "n"},
+			{"stored on the work stream - slot", ms(l.Stored.P50), ms(l.Stored.P99), ms(l.Stored.Max), fmt.Sprint(l.Stored.N)},
+			{"loop woke (scheduled event) - slot", ms(l.Woke.P50), ms(l.Woke.P99), ms(l.Woke.Max), fmt.Sprint(l.Woke.N)},
+		}
+		if l.Flushes.Count > 0 {
+			rows = append(rows, []string{"cursor flush, first to last write", ms(l.Flushes.Spread.P50), ms(l.Flushes.Spread.P99), ms(l.Flushes.Spread.Max), fmt.Sprint(l.Flushes.Count)})
+		}
+		table(out, rows, true)
+		if l.Flushes.Count > 0 {
+			fmt.Fprintf(out, "  (the leader wrote a median %d cursors per flush; its loop fires nothing while it flushes)\n", l.Flushes.Keys)
+		}
+	}
+}
+
+func dispatcherName(noBatch bool) string {
+	if noBatch {
+		return "one by one"
+	}
+	return "atomic batches"
+}
+
+// table writes rows indented, the first column left-aligned and, when
+// right is set, the others right-aligned.
+func table(out io.Writer, rows [][]string, right bool) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	for _, row := range rows {
+		var b strings.Builder
+		b.WriteString(" ")
+		for i, c := range row {
+			b.WriteString(" ")
+			pad := strings.Repeat(" ", widths[i]-len(c))
+			if i > 0 && right {
+				b.WriteString(pad + c)
+			} else if i < len(row)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+			if i < len(row)-1 {
+				b.WriteString(" ")
+			}
+		}
+		fmt.Fprintln(out, b.String())
 	}
 }
 

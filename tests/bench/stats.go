@@ -26,6 +26,9 @@ func summarize(ds []time.Duration) quantiles {
 	return quantiles{N: len(s), P50: rank(0.50), P99: rank(0.99), Max: s[len(s)-1]}
 }
 
+// secs formats a duration in seconds with two decimals.
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
 // ms formats a duration in milliseconds with one decimal.
 func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))

@@ -26,6 +26,9 @@ type Deps struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Stdin  io.Reader
+	// Getenv reads the environment, for settings that never come from
+	// flags (S3 credentials). Defaults to os.Getenv.
+	Getenv func(key string) string
 }
 
 // App returns the jetcron command line application.
@@ -37,6 +40,7 @@ func App(d Deps) *cli.App {
 		Writer:               d.Stdout,
 		ErrWriter:            d.Stderr,
 		Reader:               d.Stdin,
+		Metadata:             map[string]any{getenvKey: d.Getenv},
 		Flags:                globalFlags(),
 		EnableBashCompletion: true,
 		HideHelpCommand:      true,
@@ -45,6 +49,8 @@ func App(d Deps) *cli.App {
 			devCommand(),
 			schedulerCommand(),
 			workerCommand(),
+			adminCommand(),
+			webCommand(),
 			jobCommand(),
 			execCommand(),
 			applyCommand(),
@@ -58,7 +64,10 @@ func App(d Deps) *cli.App {
 // arguments; everything after "--" is passed through untouched.
 func Run(ctx context.Context, d Deps, args []string) int {
 	app := App(d)
+	release := serializeParsing(app)
+	defer release()
 	err := app.RunContext(ctx, reorder(app, args))
+	release()
 	if err == nil {
 		return 0
 	}
@@ -80,9 +89,11 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate to verify NATS", EnvVars: []string{"JETCRON_NATS_TLS_CA"}},
 		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for NATS", EnvVars: []string{"JETCRON_NATS_TLS_CERT"}},
 		&cli.StringFlag{Name: "tls-key", Usage: "client key for NATS", EnvVars: []string{"JETCRON_NATS_TLS_KEY"}},
+		&cli.StringFlag{Name: "inbox-prefix", Usage: "prefix of NATS reply subjects instead of _INBOX (deploy/nats gives each role its own, e.g. _INBOX_worker)", EnvVars: []string{"JETCRON_NATS_INBOX_PREFIX"}},
 		&cli.StringFlag{Name: "namespace", Value: topology.DefaultNamespace, Usage: "prefix of every stream, bucket and subject", EnvVars: []string{"JETCRON_NAMESPACE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JETCRON_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"JETCRON_LOG_FORMAT"}},
+		storeFlag(),
 	}
 }
 
@@ -92,7 +103,7 @@ func connOptions(c *cli.Context, name string, persistent bool) natsconn.Options 
 		URL: c.String("nats"), Name: name, Creds: c.String("creds"), NKey: c.String("nkey"),
 		User: c.String("user"), Password: c.String("password"), Token: c.String("token"),
 		TLSCA: c.String("tls-ca"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
-		Persistent: persistent,
+		InboxPrefix: c.String("inbox-prefix"), Persistent: persistent,
 	}
 }
 
@@ -121,6 +132,9 @@ func newClient(c *cli.Context) (*client.Client, func(), error) {
 	opts := connOptions(c, "jetcron-cli", false)
 	if err := opts.Validate(); err != nil {
 		return nil, nil, usageErr("%v", err)
+	}
+	if _, _, err := storeLocation(c); err != nil {
+		return nil, nil, err
 	}
 	nc, err := natsconn.Connect(opts)
 	if err != nil {

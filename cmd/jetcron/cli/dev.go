@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/jetcron/jetcron/pkg/devserver"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/topology"
@@ -22,12 +22,13 @@ func devCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
 		Usage: "run everything in one process: embedded NATS with JetStream, scheduler, workers and API",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "data directory (kept across restarts)", Value: defaultDataDir(), EnvVars: []string{"JETCRON_DATA"}},
 			&cli.StringFlag{Name: "listen", Usage: "NATS client address", Value: "127.0.0.1:4222", EnvVars: []string{"JETCRON_LISTEN"}},
 			&cli.IntFlag{Name: "workers", Usage: "executions that run at once", Value: 4, EnvVars: []string{"JETCRON_WORKERS"}},
+			devClusterFlag(),
 			&cli.BoolFlag{Name: "no-sync", Usage: "fsync every two minutes instead of before each acknowledgement (faster, loses recent writes on a power cut)"},
-		},
+		}, append(workerTaskFlags(), webFlags()...)...),
 		Action: dev,
 	}
 }
@@ -64,26 +65,34 @@ func dev(c *cli.Context) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return usageErr("--data: %v", err)
 	}
-	srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dataDir, "jetstream"), Listen: c.String("listen"), NoSync: c.Bool("no-sync")})
+	// Check --store (and the worker's task flags) before starting anything.
+	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
 	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
-	if err := srv.Start(c.Context); err != nil {
-		return &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (another `jetcron dev` or nats-server may be using %s; pick another with --listen)", err, c.String("listen"))}
+	srv, err := startDevNATS(c, dataDir, log)
+	if err != nil {
+		return err
 	}
-	defer func() { _ = srv.Stop(context.Background()) }()
-	nc, err := natsconn.Connect(natsconn.Options{URL: srv.ClientURL(), Name: "jetcron-dev", Persistent: true, Logger: log})
+	defer srv.Stop(context.Background())
+	nc, err := natsconn.Connect(natsconn.Options{URL: srv.URL(), Name: "jetcron-dev", Persistent: true, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
+	stopWeb, webURL, err := startDevWeb(c, nc, log)
+	if err != nil {
+		return err
+	}
+	defer stopWeb()
 
-	topo := topology.Config{Namespace: ns}
+	topo := topology.Config{Namespace: ns, Replicas: srv.replicas}
 	sched, err := scheduler.New(nc, scheduler.Config{Topology: topo, Logger: log})
 	if err != nil {
 		return err
 	}
-	wk, err := worker.New(nc, worker.Config{Topology: topo, Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
+	wcfg.Topology = topo
+	wk, err := worker.New(nc, wcfg)
 	if err != nil {
 		return err
 	}
@@ -91,10 +100,11 @@ func dev(c *cli.Context) error {
 		return err
 	}
 	log.Info("jetcron dev is running",
-		"nats", srv.ClientURL(), "data", dataDir, "namespace", ns, "workers", c.Int("workers"))
+		"nats", srv.URL(), "replicas", srv.replicas, "data", dataDir, "namespace", ns, "workers", c.Int("workers"))
 	fmt.Fprintf(c.App.ErrWriter, `
 jetcron dev is running.
   NATS:  %s   (the CLI's default; other NATS clients connect here too)
+  UI:    %s
   data:  %s   (jobs, state and history survive a restart)
 Try, in another terminal:
   jetcron job create hello --every 2s -- echo hello
@@ -102,7 +112,7 @@ Try, in another terminal:
   jetcron exec watch
 Stop with Ctrl-C.
 
-`, srv.ClientURL(), dataDir)
+`, srv.URL(), cmp.Or(webURL, "off (--http)"), dataDir)
 	<-c.Context.Done()
 	log.Info("stopping: letting running executions finish (up to 10s)")
 	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
 // Exit codes.
@@ -33,41 +34,43 @@ func usageErr(format string, args ...any) error {
 
 // flagOf maps a definition field to the command line flag that sets it.
 var flagOf = map[string]string{
-	"name":                "NAME",
-	"schedule":            "--cron/--every/--at",
-	"schedule.cron":       "--cron",
-	"schedule.every":      "--every",
-	"schedule.at":         "--at",
-	"schedule.tz":         "--tz",
-	"schedule.start":      "--start",
-	"schedule.end":        "--end",
-	"task":                "-- ARGV/--script/--http-url",
-	"task.command":        "-- ARGV",
-	"task.interpreter":    "--interpreter",
-	"task.script":         "--script",
-	"task.script.sha256":  "--script",
-	"task.http.url":       "--http-url",
-	"task.http.headers":   "--http-header",
-	"task.http.timeout":   "--http-timeout",
-	"task.handler":        "--handler",
-	"queue":               "--queue",
-	"timeout":             "--timeout",
-	"kill_grace":          "--kill-grace",
-	"retry.retries":       "--retries",
-	"retry.backoff":       "--backoff",
-	"retry.backoff_max":   "--backoff",
-	"retry.on_exit":       "--retry-on-exit",
-	"overlap":             "--overlap",
-	"catchup.window":      "--catchup",
-	"catchup.policy":      "--catchup-policy",
-	"completions":         "--completions",
-	"jitter":              "--jitter",
-	"params":              "--param",
-	"env":                 "--env",
-	"reason":              "--reason",
-	"at":                  "--at/--in",
-	"labels":              "--label",
-	"description":         "--description",
+	"name":               "NAME",
+	"schedule":           "--cron/--every/--at",
+	"schedule.cron":      "--cron",
+	"schedule.every":     "--every",
+	"schedule.at":        "--at",
+	"schedule.tz":        "--tz",
+	"schedule.start":     "--start",
+	"schedule.end":       "--end",
+	"task":               "-- ARGV/--script/--http-url",
+	"task.command":       "-- ARGV",
+	"task.interpreter":   "--interpreter",
+	"task.script":        "--script",
+	"task.script.sha256": "--script",
+	"task.http.url":      "--http-url",
+	"task.http.headers":  "--http-header",
+	"task.http.timeout":  "--http-timeout",
+	"task.http.method":   "--http-method",
+	"task.http.body":     "--http-body",
+	"task.handler":       "--handler",
+	"queue":              "--queue",
+	"timeout":            "--timeout",
+	"kill_grace":         "--kill-grace",
+	"retry.retries":      "--retries",
+	"retry.backoff":      "--backoff",
+	"retry.backoff_max":  "--backoff",
+	"retry.on_exit":      "--retry-on-exit",
+	"overlap":            "--overlap",
+	"catchup.window":     "--catchup",
+	"catchup.policy":     "--catchup-policy",
+	"completions":        "--completions",
+	"jitter":             "--jitter",
+	"params":             "--param",
+	"env":                "--env",
+	"reason":             "--reason",
+	"at":                 "--at/--in",
+	"labels":             "--label",
+	"description":        "--description",
 }
 
 // describe turns an error into an exit code and one message for stderr.
@@ -99,6 +102,10 @@ func describe(err error) (int, string) {
 		return exitUnavailable, err.Error()
 	case errors.Is(err, errUsage):
 		return exitUsage, err.Error()
+	case errors.Is(err, objstore.ErrUnreachable):
+		return exitUnavailable, err.Error() + " (check --store)"
+	case errors.Is(err, objstore.ErrCredentials), errors.Is(err, objstore.ErrAccessDenied), errors.Is(err, objstore.ErrNoBucket), errors.Is(err, objstore.ErrNoCredentials):
+		return exitUsage, err.Error() + " (check --store and the S3 credentials in the environment)"
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "flag provided but not defined") || strings.Contains(msg, "invalid value") || strings.HasPrefix(msg, "Required flag") {

@@ -100,14 +100,14 @@ func workerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "worker",
 		Usage: "run a worker: pulls executions of its queues and runs them",
-		Flags: append(topologyFlags(),
+		Flags: append(append(topologyFlags(),
 			&cli.StringFlag{Name: "id", Usage: "worker ID (default hostname-random)", EnvVars: []string{"JETCRON_WORKER_ID"}},
 			&cli.StringSliceFlag{Name: "queue", Aliases: []string{"q"}, Usage: "queue to pull from (repeatable; default \"default\")", EnvVars: []string{"JETCRON_QUEUES"}},
 			&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Usage: "executions that run at once (default: CPUs)", EnvVars: []string{"JETCRON_CONCURRENCY"}},
 			&cli.StringFlag{Name: "work-dir", Usage: "per-run directories and script cache", EnvVars: []string{"JETCRON_WORK_DIR"}},
 			&cli.StringSliceFlag{Name: "interpreter", Usage: "allowed interpreter NAME=/abs/path (repeatable; default: the known ones found on PATH)", EnvVars: []string{"JETCRON_INTERPRETERS"}},
 			&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGTERM, how long running executions may finish before they are handed to other workers", EnvVars: []string{"JETCRON_SHUTDOWN_GRACE"}},
-		),
+		), workerTaskFlags()...),
 		Action: runWorker,
 	}
 }
@@ -135,22 +135,22 @@ func runWorker(c *cli.Context) error {
 			interps[name] = path
 		}
 	}
+	cfg := worker.Config{ID: c.String("id"), Queues: c.StringSlice("queue"), Concurrency: c.Int("concurrency"),
+		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, Logger: log}
+	if cfg, err = withWorkerStores(c, cfg); err != nil {
+		return err
+	}
 	nc, err := natsconn.Connect(connOptions(c, "jetcron-worker", true))
 	if err != nil {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
 	defer nc.Close()
 	reg := probe.NewRegistry()
-	cfg := worker.Config{ID: c.String("id"), Queues: c.StringSlice("queue"), Concurrency: c.Int("concurrency"),
-		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, Logger: log}
-	if cfg, err = withWorkerStores(c, cfg); err != nil {
-		return err
-	}
 	w, err := worker.New(nc, cfg)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	w.SetMetrics(worker.NewMetrics(reg, func() float64 { return float64(w.Busy()) }, float64(cfg.Concurrency)))
+	w.SetMetrics(worker.NewMetrics(reg, func() float64 { return float64(w.Busy()) }, float64(w.Slots())))
 	if err := w.Start(c.Context); err != nil {
 		return err
 	}

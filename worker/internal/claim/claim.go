@@ -77,10 +77,31 @@ type Claim struct {
 // Record returns the claim's current value.
 func (c *Claim) Record() Record { return c.rec }
 
+// acquireTries bounds the rounds of Acquire. A round that sees the key
+// exist but cannot read it is retried after a growing pause (10ms, 20ms,
+// ... in all about 2.5s): on a replicated bucket a racing Create is refused
+// (code 10164) before it is applied, and a read may hit a lagging replica.
+const acquireTries = 8
+
+// pause waits before round try of Acquire; false means ctx ended.
+func pause(ctx context.Context, try int) bool {
+	t := time.NewTimer(10 * time.Millisecond << (try - 1))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // Acquire claims execution id for the message seq, delivered for attempt.
 func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, attempt int, worker string, now time.Time) (*Claim, Outcome, error) {
 	rec := Record{Seq: seq, Attempt: attempt, Worker: worker, Heartbeat: now.UTC()}
-	for try := 0; try < 5; try++ {
+	for try := 0; try < acquireTries; try++ {
+		if try > 0 && !pause(ctx, try) {
+			return nil, 0, fmt.Errorf("claim %s: %w", id, ctx.Err())
+		}
 		data, _ := json.Marshal(rec)
 		rev, err := kv.Create(ctx, id, data)
 		if err == nil {
@@ -91,7 +112,10 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 		}
 		ent, err := kv.Get(ctx, id)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-			continue // expired between the two calls: create again
+			// Expired between the two calls, or (on a replicated bucket) a
+			// racing create is not applied yet or our read hit a lagging
+			// replica: look again after a pause.
+			continue
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("claim %s: %w", id, err)

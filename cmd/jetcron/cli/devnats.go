@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jetcron/jetcron/pkg/devserver"
+)
+
+// devClusterFlag is `jetcron dev --cluster N`.
+func devClusterFlag() cli.Flag {
+	return &cli.IntFlag{Name: "cluster", Value: 1, EnvVars: []string{"JETCRON_DEV_CLUSTER"},
+		Usage: "run N embedded NATS servers joined by routes (3 or 5 to try a replicated setup: every stream and bucket gets 3 replicas); " +
+			"node i listens on the --listen port + i, its routes on that port + 2000"}
+}
+
+// devNATS is the embedded NATS of `jetcron dev`: one server, or a cluster.
+type devNATS struct {
+	cluster  *devserver.Cluster
+	replicas int
+}
+
+// startDevNATS starts the embedded server(s) of `jetcron dev`. One server
+// keeps its data in <data>/jetstream (as always); a cluster keeps node i's
+// in <data>/cluster/n<i>.
+func startDevNATS(c *cli.Context, dataDir string, log *slog.Logger) (*devNATS, error) {
+	size := c.Int("cluster")
+	if size < 1 || size > 5 {
+		return nil, usageErr("--cluster: %d is not in 1-5", size)
+	}
+	host, portStr, err := net.SplitHostPort(c.String("listen"))
+	if err != nil {
+		return nil, usageErr("--listen: %v", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port+size-1 > 65535 {
+		return nil, usageErr("--listen: port %q is not a port number", portStr)
+	}
+	cfg := devserver.ClusterConfig{Size: size, DataDir: filepath.Join(dataDir, "cluster"), Host: host, Port: port, NoSync: c.Bool("no-sync")}
+	if size == 1 {
+		cfg.DataDir = dataDir
+	}
+	if log != nil && c.String("log-level") == "debug" {
+		cfg.Logger = log
+	}
+	cl, err := devserver.StartCluster(c.Context, singleNodeDir(cfg))
+	if err != nil {
+		return nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (another `jetcron dev` or nats-server may be using %s; pick another with --listen)", err, c.String("listen"))}
+	}
+	return &devNATS{cluster: cl, replicas: min(size, 3)}, nil
+}
+
+// singleNodeDir keeps a single dev server's data where it always was,
+// <data>/jetstream, instead of a per-node directory.
+func singleNodeDir(cfg devserver.ClusterConfig) devserver.ClusterConfig {
+	if cfg.Size == 1 {
+		cfg.NodeDir = func(int) string { return filepath.Join(cfg.DataDir, "jetstream") }
+	}
+	return cfg
+}
+
+// URL is every node's client URL, comma-separated.
+func (d *devNATS) URL() string { return d.cluster.URL() }
+
+// Stop shuts every node down.
+func (d *devNATS) Stop(ctx context.Context) { d.cluster.Stop(ctx) }

@@ -1,0 +1,66 @@
+package streamio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// LastFromLeader returns the last message on subject as the stream's leader
+// has it, or ok=false if there is none.
+//
+// Direct gets (DirectBatch, DirectLast, KV Get) may be answered by any
+// replica, including one that has not applied the newest writes yet: a
+// value written and acknowledged a moment ago can read as missing or old
+// on a replicated stream. Reads that follow a write of the same caller
+// (create a job, then run it) use this instead. It is one request to the
+// leader and costs more than a direct get.
+func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
+	req, _ := json.Marshal(map[string]string{"last_by_subj": subject})
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	resp, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	if err != nil {
+		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %w", subject, stream, err)
+	}
+	var body struct {
+		Message *struct {
+			Subject string    `json:"subject"`
+			Seq     uint64    `json:"seq"`
+			Header  []byte    `json:"hdrs"`
+			Data    []byte    `json:"data"`
+			Time    time.Time `json:"time"`
+		} `json:"message"`
+		Error *struct {
+			Code        int    `json:"code"`
+			ErrCode     int    `json:"err_code"`
+			Description string `json:"description"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(resp.Data, &body); err != nil {
+		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: bad answer: %w", subject, stream, err)
+	}
+	if body.Error != nil {
+		if body.Error.Code == http.StatusNotFound {
+			return Msg{}, false, nil
+		}
+		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %s (code %d, err_code %d)", subject, stream, body.Error.Description, body.Error.Code, body.Error.ErrCode)
+	}
+	if body.Message == nil {
+		return Msg{}, false, nil
+	}
+	m := Msg{Subject: body.Message.Subject, Seq: body.Message.Seq, Time: body.Message.Time, Data: body.Message.Data}
+	if len(body.Message.Header) > 0 {
+		if m.Header, err = nats.DecodeHeadersMsg(body.Message.Header); err != nil {
+			return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %w", subject, stream, err)
+		}
+	}
+	return m, true, nil
+}

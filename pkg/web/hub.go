@@ -1,0 +1,159 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/lifecycle"
+)
+
+// subBuffer is how many events a slow subscriber may lag behind before it
+// is dropped (its browser reconnects and refetches).
+const subBuffer = 512
+
+// hub follows the events stream once for the whole server: each event
+// updates the recent-runs cache, then goes to every subscriber whose filter
+// matches.
+type hub struct {
+	lifecycle.Base
+	client *client.Client
+	runs   *runCache
+	log    *slog.Logger
+
+	mu   sync.Mutex // guards pos, err and subs
+	pos  uint64     // the stream sequence up to which events were handled
+	err  error      // why the hub does not follow the stream now
+	subs map[*subscriber]struct{}
+}
+
+// subscriber receives the events of one job or execution, or all.
+type subscriber struct {
+	job, execution string
+	ch             chan event.Event
+	dropped        chan struct{} // closed when the hub dropped it for lagging
+}
+
+func newHub(c *client.Client, runs *runCache, log *slog.Logger) *hub {
+	return &hub{client: c, runs: runs, log: log, subs: map[*subscriber]struct{}{},
+		err: errors.New("not started")}
+}
+
+// Start begins following the stream from its current end.
+func (h *hub) Start(ctx context.Context) error {
+	return h.Go(ctx, h.run)
+}
+
+// Err reports why the hub does not follow the stream, or nil.
+func (h *hub) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+func (h *hub) setErr(err error) {
+	h.mu.Lock()
+	h.err = err
+	h.mu.Unlock()
+}
+
+func (h *hub) run(ctx context.Context) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		if err := h.follow(ctx); err != nil && ctx.Err() == nil {
+			h.setErr(err)
+			level := slog.LevelWarn
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				level = slog.LevelDebug // a scheduler has not created it yet
+			}
+			h.log.Log(ctx, level, "following the events stream failed; retrying", "error", err, "in", wait)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// follow watches the stream from where the hub stopped (its end, the first
+// time) until an error or ctx ends.
+func (h *hub) follow(ctx context.Context) error {
+	h.mu.Lock()
+	pos := h.pos
+	h.mu.Unlock()
+	if pos == 0 {
+		last, err := h.lastSeq(ctx)
+		if err != nil {
+			return err
+		}
+		pos = last
+		h.mu.Lock()
+		h.pos = pos
+		h.mu.Unlock()
+	}
+	h.setErr(nil)
+	for e, err := range h.client.Watch(ctx, event.WatchOptions{FromSeq: pos + 1}) {
+		if err != nil {
+			return err
+		}
+		h.runs.apply(e)
+		h.mu.Lock()
+		h.pos = e.Seq
+		for s := range h.subs {
+			if !s.wants(e) {
+				continue
+			}
+			select {
+			case s.ch <- e:
+			default:
+				close(s.dropped)
+				delete(h.subs, s)
+			}
+		}
+		h.mu.Unlock()
+	}
+	return ctx.Err()
+}
+
+// lastSeq returns the events stream's last sequence.
+func (h *hub) lastSeq(ctx context.Context) (uint64, error) {
+	js, err := jetstream.New(h.client.Conn())
+	if err != nil {
+		return 0, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(rctx, h.client.Names().EventsStream())
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", h.client.Names().EventsStream(), err)
+	}
+	return st.CachedInfo().State.LastSeq, nil
+}
+
+// subscribe returns a subscriber to events of job (all when empty) or of
+// one execution; unsubscribe it when done.
+func (h *hub) subscribe(jobName, execution string) *subscriber {
+	s := &subscriber{job: jobName, execution: execution, ch: make(chan event.Event, subBuffer), dropped: make(chan struct{})}
+	h.mu.Lock()
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	return s
+}
+
+func (h *hub) unsubscribe(s *subscriber) {
+	h.mu.Lock()
+	delete(h.subs, s)
+	h.mu.Unlock()
+}
+
+func (s *subscriber) wants(e event.Event) bool {
+	return (s.job == "" || s.job == e.Job) && (s.execution == "" || s.execution == e.Execution)
+}
