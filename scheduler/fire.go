@@ -253,6 +253,14 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 						r.purges = append(r.purges, b.ID)
 					}
 					r.setBuffered(o.job, nil)
+					if b.Trigger == job.TriggerSchedule || b.Trigger == job.TriggerCatchUp {
+						// A delayed slot is a fire when it finally runs: it
+						// counts towards completions now.
+						st.rt.Fired++
+						r.state.markDirty(o.job)
+						r.s.cfg.Metrics.slot("fired", 1)
+						r.replan(o.job)
+					}
 				}
 			}
 		}

@@ -183,7 +183,8 @@ func (x *execution) heartbeat(ctx context.Context) {
 			x.log.Warn("heartbeat failed", "error", err)
 		}
 		x.claimMu.Lock()
-		rctx, cancel := context.WithTimeout(ctx, every)
+		// Not ctx: the end of the run must not cut a renewal short.
+		rctx, cancel := context.WithTimeout(context.Background(), every)
 		err := x.claim.Renew(rctx, x.w.cfg.Clock.Now())
 		cancel()
 		x.claimMu.Unlock()

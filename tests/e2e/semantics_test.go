@@ -160,3 +160,22 @@ func TestEnableResumesFromNow(t *testing.T) {
 		return false
 	}, "with --catchup-on-enable the pause's slots fire within the window")
 }
+
+// TestCompletionsCountDelayedSlots: with overlap delay, a slot that waits
+// for the running one counts when it runs, and the job stops at N runs.
+func TestCompletionsCountDelayedSlots(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "slow3", "--every", "1s", "--completions", "3", "--", "sleep", "1.5")
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		return strings.Contains(s.ok("job", "get", "slow3"), "completed")
+	}, "the job completes")
+	ran := 0
+	for _, x := range s.executions("slow3") {
+		if x.StartedAt != nil {
+			ran++
+		}
+	}
+	require.Equal(t, 3, ran, "exactly three runs")
+	require.Contains(t, s.ok("job", "get", "slow3"), "3 of 3")
+}

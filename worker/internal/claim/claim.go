@@ -153,18 +153,49 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 	return nil, 0, fmt.Errorf("claim %s: too much contention", id)
 }
 
-// update writes rec if the claim is still ours.
+// update writes rec if the claim is still ours. A write whose answer was
+// lost (a timeout, a cancelled request) may still have been applied: so
+// after any failure the claim is read back, and only a claim held by
+// another attempt means ErrSuperseded.
 func (c *Claim) update(ctx context.Context, rec Record) error {
 	data, _ := json.Marshal(rec)
-	rev, err := c.kv.Update(ctx, c.key, data, c.rev)
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
-		return fmt.Errorf("claim %s: %w", c.key, ErrSuperseded)
+	var lastErr error
+	for try := 0; try < 3; try++ {
+		rev, err := c.kv.Update(ctx, c.key, data, c.rev)
+		if err == nil {
+			c.rev, c.rec = rev, rec
+			return nil
+		}
+		lastErr = err
+		ent, gerr := c.kv.Get(ctx, c.key)
+		if errors.Is(gerr, jetstream.ErrKeyNotFound) || errors.Is(gerr, jetstream.ErrKeyDeleted) {
+			return fmt.Errorf("claim %s: gone: %w", c.key, ErrSuperseded)
+		}
+		if gerr != nil {
+			return fmt.Errorf("claim %s: %w", c.key, err)
+		}
+		var cur Record
+		if json.Unmarshal(ent.Value(), &cur) != nil || !cur.sameHolder(c.rec) {
+			return fmt.Errorf("claim %s: %w", c.key, ErrSuperseded)
+		}
+		if cur.equal(rec) { // our write was applied; its answer was lost
+			c.rev, c.rec = ent.Revision(), rec
+			return nil
+		}
+		// An earlier write of ours was applied after we gave up on it:
+		// write again on top of it.
+		c.rev, c.rec = ent.Revision(), cur
 	}
-	if err != nil {
-		return fmt.Errorf("claim %s: %w", c.key, err)
-	}
-	c.rev, c.rec = rev, rec
-	return nil
+	return fmt.Errorf("claim %s: %w", c.key, lastErr)
+}
+
+// sameHolder reports whether two records name the same attempt.
+func (r Record) sameHolder(o Record) bool {
+	return r.Seq == o.Seq && r.Attempt == o.Attempt && r.Worker == o.Worker
+}
+
+func (r Record) equal(o Record) bool {
+	return r.sameHolder(o) && r.Failures == o.Failures && r.Final == o.Final && r.Ended == o.Ended && r.Heartbeat.Equal(o.Heartbeat)
 }
 
 // Renew refreshes the claim (and its age in the bucket), failing with

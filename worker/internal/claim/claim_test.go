@@ -1,102 +1,86 @@
-package claim_test
+package claim
 
 import (
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
-// TestClaimOnOneAndThreeReplicas runs the claim protocol on a single server
-// and on an R3 cluster, whose revision conflicts are reported with other
-// error codes (10071 against 10071 or 10164).
-func TestClaimOnOneAndThreeReplicas(t *testing.T) {
+func bucket(t *testing.T) jetstream.KeyValue {
+	t.Helper()
+	srv := natstest.RunJetStream(t)
+	js := natstest.JetStream(t, natstest.Connect(t, srv))
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	kv, err := js.KeyValue(t.Context(), topo.Names().ClaimsBucket())
+	require.NoError(t, err)
+	return kv
+}
+
+var now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestAcquireLifecycle(t *testing.T) {
 	t.Parallel()
-	for _, replicas := range []int{1, 3} {
-		t.Run(map[int]string{1: "R1", 3: "R3"}[replicas], func(t *testing.T) {
-			t.Parallel()
-			var nc *nats.Conn
-			if replicas == 1 {
-				nc = natstest.Connect(t, natstest.RunJetStream(t))
-			} else {
-				nc = natstest.ConnectCluster(t, natstest.RunCluster(t, 3))
-			}
-			js := natstest.JetStream(t, nc)
-			topo := natstest.Topology(t)
-			topo.Replicas = replicas
-			natstest.Ensure(t, js, topo)
-			ctx := t.Context()
-			kv, err := js.KeyValue(ctx, topo.Names().ClaimsBucket())
-			require.NoError(t, err)
-			now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-			const id = "nightly-20260301T120000Z"
+	kv := bucket(t)
+	ctx := t.Context()
+	const id = "job-20260101T000000Z"
 
-			// Eight copies of one execution (eight messages: a slot published
-			// again after the stream forgot its ID) reach eight workers at
-			// once: one message wins, every other copy is a duplicate.
-			type got struct {
-				c   *claim.Claim
-				out claim.Outcome
-				err error
-			}
-			results := make(chan got, 8)
-			var wg sync.WaitGroup
-			for i := range 8 {
-				wg.Go(func() {
-					c, out, err := claim.Acquire(ctx, kv, id, uint64(7+i), 1, "w"+string(rune('a'+i)), now)
-					results <- got{c, out, err}
-				})
-			}
-			wg.Wait()
-			close(results)
-			var owner *claim.Claim
-			counts := map[claim.Outcome]int{}
-			for r := range results {
-				require.NoError(t, r.err, "a racing copy is decided, not left in doubt")
-				counts[r.out]++
-				if r.out == claim.Acquired {
-					owner = r.c
-				}
-			}
-			require.Equal(t, 1, counts[claim.Acquired], "exactly one attempt owns the execution: %v", counts)
-			require.Equal(t, 7, counts[claim.Duplicate], "every other copy is a duplicate: %v", counts)
-			require.NotNil(t, owner)
-			seq := owner.Record().Seq
+	a, got, err := Acquire(ctx, kv, id, 7, 1, "w1", now)
+	require.NoError(t, err)
+	require.Equal(t, Acquired, got)
 
-			// The owner's worker freezes; the message is redelivered as attempt
-			// 2 and takes the claim over.
-			next, out, err := claim.Acquire(ctx, kv, id, seq, 2, "other", now.Add(time.Minute))
-			require.NoError(t, err)
-			require.Equal(t, claim.TookOver, out)
-			require.Equal(t, 1, next.Previous.Attempt)
+	// A second copy of the execution (another message) is a duplicate.
+	_, got, err = Acquire(ctx, kv, id, 8, 1, "w2", now)
+	require.NoError(t, err)
+	require.Equal(t, Duplicate, got)
 
-			// The frozen attempt wakes up: every write is fenced.
-			require.ErrorIs(t, owner.Renew(ctx, now.Add(2*time.Minute)), claim.ErrSuperseded)
-			require.ErrorIs(t, owner.Finish(ctx, "succeeded", now.Add(2*time.Minute)), claim.ErrSuperseded)
-			require.ErrorIs(t, owner.Failed(ctx, now.Add(2*time.Minute)), claim.ErrSuperseded)
+	// A failed attempt hands the execution back: the retry is not a takeover.
+	require.NoError(t, a.Failed(ctx, now))
+	b, got, err := Acquire(ctx, kv, id, 7, 2, "w2", now)
+	require.NoError(t, err)
+	require.Equal(t, Acquired, got)
+	require.Equal(t, 1, b.Record().Failures)
 
-			// A late delivery of attempt 1 is stale; attempt 2 finishes; a copy
-			// delivered afterwards is acked without running.
-			_, out, err = claim.Acquire(ctx, kv, id, seq, 1, "late", now.Add(2*time.Minute))
-			require.NoError(t, err)
-			require.Equal(t, claim.Stale, out)
-			require.NoError(t, next.Finish(ctx, "succeeded", now.Add(3*time.Minute)))
-			_, out, err = claim.Acquire(ctx, kv, id, seq, 3, "again", now.Add(4*time.Minute))
-			require.NoError(t, err)
-			require.Equal(t, claim.Finished, out)
-			_, out, err = claim.Acquire(ctx, kv, id, seq+100, 1, "copy", now.Add(4*time.Minute))
-			require.NoError(t, err)
-			require.Equal(t, claim.Duplicate, out)
+	// A redelivery after attempt 2 was lost takes it over; attempt 2 is fenced.
+	c, got, err := Acquire(ctx, kv, id, 7, 3, "w3", now)
+	require.NoError(t, err)
+	require.Equal(t, TookOver, got)
+	require.Equal(t, 2, c.Previous.Attempt)
+	require.ErrorIs(t, b.Finish(ctx, "succeeded", now), ErrSuperseded)
+	require.ErrorIs(t, b.Renew(ctx, now), ErrSuperseded)
 
-			status, err := kv.Status(ctx)
-			require.NoError(t, err)
-			require.Equal(t, replicas, status.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Replicas)
-		})
-	}
+	// The current attempt records the result; a later delivery is finished.
+	require.NoError(t, c.Finish(ctx, "succeeded", now))
+	_, got, err = Acquire(ctx, kv, id, 7, 4, "w1", now)
+	require.NoError(t, err)
+	require.Equal(t, Finished, got)
+
+	// An older delivery than the holder's is stale.
+	d, _, err := Acquire(ctx, kv, "other-20260101T000000Z", 9, 5, "w1", now)
+	require.NoError(t, err)
+	require.NotNil(t, d)
+	_, got, err = Acquire(ctx, kv, "other-20260101T000000Z", 9, 4, "w2", now)
+	require.NoError(t, err)
+	require.Equal(t, Stale, got)
+}
+
+// TestOwnLostWriteIsNotSuperseded: a write of ours that was applied after
+// we stopped waiting for its answer leaves the claim ours.
+func TestOwnLostWriteIsNotSuperseded(t *testing.T) {
+	t.Parallel()
+	kv := bucket(t)
+	ctx := t.Context()
+	c, _, err := Acquire(ctx, kv, "job-20260101T000001Z", 1, 1, "w1", now)
+	require.NoError(t, err)
+	stale := *c                                            // what we believed before the lost answer
+	require.NoError(t, c.Renew(ctx, now.Add(time.Second))) // the write whose answer "was lost"
+	require.NoError(t, stale.Renew(ctx, now.Add(2*time.Second)), "our own applied write is not another attempt")
+	require.NoError(t, stale.Finish(ctx, "succeeded", now.Add(3*time.Second)))
+	ent, err := kv.Get(ctx, "job-20260101T000001Z")
+	require.NoError(t, err)
+	require.Contains(t, string(ent.Value()), `"final":"succeeded"`)
 }
