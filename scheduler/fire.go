@@ -118,7 +118,7 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 		if !r.lease.Valid() {
 			return errLeaseExpired
 		}
-		if err := r.state.flush(ctx); err != nil {
+		if err := r.state.flush(ctx, r.s.nc, r.s.js); err != nil {
 			return err
 		}
 		r.nextFlush = r.now().Add(r.s.cfg.FlushInterval)

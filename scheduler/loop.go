@@ -10,11 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
@@ -46,9 +48,9 @@ type leaderRun struct {
 	// bufferedJobs are the jobs with a delayed run (state Buffered).
 	bufferedJobs      map[string]bool
 	nextBufferedRetry time.Time
-	events  *event.Publisher
-	disp    *dispatch.Dispatcher
-	futures []eventFuture
+	events            *event.Publisher
+	disp              *dispatch.Dispatcher
+	queued            []queuedEvent
 
 	nextFlush time.Time
 	// bg tracks goroutines the run started; run waits for them.
@@ -59,8 +61,9 @@ type leaderRun struct {
 	purges []string
 }
 
-type eventFuture struct {
-	f jetstream.PubAckFuture
+// queuedEvent is an event waiting to be stored, with its message.
+type queuedEvent struct {
+	m *nats.Msg
 	e event.Event
 }
 
@@ -75,8 +78,8 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		pendIdx: map[string]*pendingItem{},
 
 		bufferedJobs: map[string]bool{},
-		events:  event.NewPublisher(s.js, s.names),
-		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
+		events:       event.NewPublisher(s.js, s.names),
+		disp:         dispatch.New(s.nc, s.js, s.names, s.log),
 	}
 }
 
@@ -130,7 +133,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 		// starts from it.
 		if r.state.pending() && r.lease.Valid() {
 			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.lease.Remaining(), time.Second))
-			if err := r.state.flush(fctx); err != nil {
+			if err := r.state.flush(fctx, r.s.nc, r.s.js); err != nil {
 				r.log.WarnContext(ctx, "final cursor flush failed", "error", err)
 			}
 			fcancel()
@@ -361,37 +364,45 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
 	return out
 }
 
-// emit publishes an event without waiting; tick waits for the acks (and
-// emit itself, every thousand events, to bound what is in flight).
+// emit queues an event; awaitEvents stores the queued events together
+// (tick calls it at the end of every round, emit when a thousand wait).
 func (r *leaderRun) emit(e event.Event) {
-	if len(r.futures) >= 1000 {
-		r.awaitEvents(context.Background())
-	}
-	f, err := r.events.PublishAsync(e)
+	m, err := r.events.Msg(e)
 	if err != nil {
-		r.log.Warn("event publish failed", "kind", e.Kind, "job", e.Job, "error", err)
+		r.log.Warn("event not recorded", "kind", e.Kind, "job", e.Job, "error", err)
 		return
 	}
-	r.futures = append(r.futures, eventFuture{f: f, e: e})
+	r.queued = append(r.queued, queuedEvent{m: m, e: e})
+	if len(r.queued) >= streamio.MaxAtomicBatch {
+		r.awaitEvents(context.Background())
+	}
 }
 
-// awaitEvents waits for every emitted event; a failed one is published
-// again synchronously (same message ID).
+// awaitEvents stores every queued event (atomic batches, one by one for a
+// batch the stream refuses, for example because one event of it is
+// already stored); an event that still fails is published again on its
+// own, with the same message ID, before it is given up.
 func (r *leaderRun) awaitEvents(ctx context.Context) {
-	for _, ef := range r.futures {
-		select {
-		case <-ef.f.Ok():
-		case err := <-ef.f.Err():
-			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			if _, err2 := r.events.Publish(pctx, ef.e); err2 != nil {
-				r.log.WarnContext(ctx, "event lost", "kind", ef.e.Kind, "job", ef.e.Job, "error", err, "retry_error", err2)
-			}
-			cancel()
-		case <-ctx.Done():
-			return
-		}
+	if len(r.queued) == 0 {
+		return
 	}
-	r.futures = r.futures[:0]
+	msgs := make([]*nats.Msg, len(r.queued))
+	for i, q := range r.queued {
+		msgs[i] = q.m
+	}
+	acks := streamio.PublishAll(ctx, r.s.nc, r.s.js, msgs)
+	for i, a := range acks {
+		if a.Err == nil {
+			continue
+		}
+		e := r.queued[i].e
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if _, err := r.events.Publish(pctx, e); err != nil {
+			r.log.WarnContext(ctx, "event lost", "kind", e.Kind, "job", e.Job, "execution_id", e.Execution, "error", a.Err, "retry_error", err)
+		}
+		cancel()
+	}
+	r.queued = r.queued[:0]
 }
 
 // pendingItem is a pending run in the leader's heap.

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // errStale means another leader wrote a job's state after us: we must stop.
@@ -96,26 +99,39 @@ func (st *stateStore) remove(name string) {
 
 func (st *stateStore) pending() bool { return len(st.dirty) > 0 || len(st.deleted) > 0 }
 
-// flush writes every dirty entry with a revision check, many in flight. A
-// conflict is re-read: if a newer term wrote it, flush returns errStale;
-// otherwise (our own write whose answer was lost, a lagging read) the newer
-// cursor wins and the write is retried.
-func (st *stateStore) flush(ctx context.Context) error {
+// flush writes every dirty entry with a revision check: all of them as
+// atomic batches of revision-checked updates (one fsync per thousand
+// cursors), then, for the entries of a batch the stream refused, one at a
+// time. A conflict is re-read: if a newer term wrote it, flush returns
+// errStale; otherwise (our own write whose answer was lost, a lagging
+// read) the newer cursor wins and the write is retried.
+func (st *stateStore) flush(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) error {
 	names := make([]string, 0, len(st.dirty))
+	msgs := make([]*nats.Msg, 0, len(st.dirty))
 	for n := range st.dirty {
-		names = append(names, n)
-	}
-	var mu sync.Mutex // guards the entries' rev fields written below
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(64)
-	for _, name := range names {
-		e := st.entries[name]
+		e := st.entries[n]
 		if e == nil {
 			continue
 		}
 		e.rt.Term = st.term
 		data, _ := json.Marshal(e.rt)
-		rev := e.rev
+		m := nats.NewMsg("$KV." + st.kv.Bucket() + "." + n)
+		m.Data = data
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(e.rev, 10))
+		names = append(names, n)
+		msgs = append(msgs, m)
+	}
+	acks := streamio.PublishAll(ctx, nc, js, msgs)
+	var mu sync.Mutex // guards the entries' rev fields written below
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(64)
+	for i, a := range acks {
+		e := st.entries[names[i]]
+		if a.Err == nil {
+			e.rev = a.Seq
+			continue
+		}
+		name, data, rev := names[i], msgs[i].Data, e.rev
 		g.Go(func() error {
 			newRev, err := st.write(gctx, name, data, rev, e)
 			if err != nil {

@@ -45,7 +45,7 @@ func TestStateCASOnOneAndThreeReplicas(t *testing.T) {
 			e := old.get("nightly")
 			e.rt.LastSlot = t0
 			old.markDirty("nightly")
-			require.NoError(t, old.flush(ctx))
+			require.NoError(t, old.flush(ctx, nc, js))
 
 			// A newer leader loads the state and advances the cursor.
 			newer := newStateStore(kv, 7)
@@ -53,12 +53,12 @@ func TestStateCASOnOneAndThreeReplicas(t *testing.T) {
 			require.Equal(t, t0, newer.get("nightly").rt.LastSlot)
 			newer.get("nightly").rt.LastSlot = t0.Add(time.Minute)
 			newer.markDirty("nightly")
-			require.NoError(t, newer.flush(ctx))
+			require.NoError(t, newer.flush(ctx, nc, js))
 
 			// The old leader wakes up and tries to record a fire: fenced.
 			e.rt.LastSlot = t0.Add(2 * time.Minute)
 			old.markDirty("nightly")
-			err = old.flush(ctx)
+			err = old.flush(ctx, nc, js)
 			require.ErrorIs(t, err, errStale)
 
 			// The same term with a stale revision (its own earlier write whose
@@ -68,7 +68,7 @@ func TestStateCASOnOneAndThreeReplicas(t *testing.T) {
 			ae.rev = 1 // stale on purpose
 			ae.rt.LastSlot = t0.Add(30 * time.Second)
 			again.markDirty("nightly")
-			require.NoError(t, again.flush(ctx))
+			require.NoError(t, again.flush(ctx, nc, js))
 			cur, err := kv.Get(ctx, "nightly")
 			require.NoError(t, err)
 			check := newStateStore(kv, 0)

@@ -199,8 +199,14 @@ func (x *execution) heartbeat(ctx context.Context) {
 // decodeWork parses and checks a work message.
 func decodeWork(msg jetstream.Msg) (job.Work, error) {
 	var w job.Work
-	if len(msg.Data()) > MaxWorkBytes {
-		return w, fmt.Errorf("work message of %d bytes exceeds the limit of %d", len(msg.Data()), MaxWorkBytes)
+	size := len(msg.Data())
+	for k, vs := range msg.Headers() {
+		for _, v := range vs {
+			size += len(k) + len(v)
+		}
+	}
+	if size > MaxWorkBytes {
+		return w, fmt.Errorf("work message of %d bytes (headers included) exceeds the limit of %d", size, MaxWorkBytes)
 	}
 	if err := json.Unmarshal(msg.Data(), &w); err != nil {
 		return w, fmt.Errorf("work message is not valid JSON: %w", err)

@@ -51,12 +51,10 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 		got := false
 		for msg := range batch.Messages() {
 			got = true
-			if ctx.Err() != nil {
-				// Stopping: hand the message straight back.
-				_ = msg.Nak()
-				<-w.slots
-				continue
-			}
+			// Even when stopping: a message that answers a fetch sent
+			// before Stop is run in the slot taken for it (Stop lets running
+			// executions finish). Handing it back would count a delivery and
+			// make its run a retry (attempt 2) for nothing.
 			w.runs.Add(1)
 			go func() {
 				defer w.runs.Done()

@@ -60,7 +60,10 @@ func TestValidateSpec(t *testing.T) {
 		{"EveryTooShort", func(s *Spec) { s.Schedule.Every = Duration(500 * time.Millisecond) }, "schedule.every"},
 		{"EveryNegative", func(s *Spec) { s.Schedule.Every = Duration(-time.Second) }, "schedule.every"},
 		{"UnknownZone", func(s *Spec) { s.Schedule = Schedule{Cron: "* * * * *", TZ: "Mars/Olympus"} }, "schedule.tz"},
-		{"EndBeforeStart", func(s *Spec) { a, b := time.Now(), time.Now().Add(-time.Hour); s.Schedule.Start, s.Schedule.End = &a, &b }, "schedule.end"},
+		{"EndBeforeStart", func(s *Spec) {
+			a, b := time.Now(), time.Now().Add(-time.Hour)
+			s.Schedule.Start, s.Schedule.End = &a, &b
+		}, "schedule.end"},
 		{"NoTask", func(s *Spec) { s.Task = Task{} }, "task"},
 		{"EmptyCommand", func(s *Spec) { s.Task.Command = nil }, "task.command"},
 		{"UnknownInterpreter", func(s *Spec) {

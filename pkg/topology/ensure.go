@@ -158,6 +158,9 @@ func (c Config) EventsStreamConfig() jetstream.StreamConfig {
 		Storage:     c.storage(),
 		Replicas:    c.Replicas,
 		AllowDirect: true,
+		// The leader appends a burst of "scheduled" events as atomic
+		// batches: one commit and one fsync per thousand events.
+		AllowAtomicPublish: true,
 	}
 }
 
@@ -269,6 +272,23 @@ func retry(ctx context.Context, try func(context.Context) error) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// allowAtomic turns on atomic batch publishing on an existing stream.
+func allowAtomic(ctx context.Context, js jetstream.JetStream, name string) error {
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", name, err)
+	}
+	cfg := s.CachedInfo().Config
+	if cfg.AllowAtomicPublish {
+		return nil
+	}
+	cfg.AllowAtomicPublish = true
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("allow atomic publish on %s: %w", name, err)
+	}
+	return nil
 }
 
 // EnsureQueue creates or updates the consumer of a queue.

@@ -16,13 +16,18 @@
 //     from S until the last work item is stored, taken from the stream's own
 //     store timestamps (Nats-Time-Stamp). It runs once with the dispatcher's
 //     atomic batches (the default) and once with them off
-//     (scheduler.Config.NoBatch), to show what the batches gain.
+//     (scheduler.Config.NoBatch), to show what the batches gain. It also
+//     reports when the last `scheduled` event was stored and when the
+//     leader sent its last cursor write (seen by a plain subscription on the
+//     state bucket's subjects): how long the leader stays busy after the
+//     burst.
 //  2. Firing lateness. -rate jobs `every 1s`, their anchors spread evenly over
 //     the second (or all on it with -aligned), fire -rate slots per second
 //     for -duration. Lateness of a slot is when its work item was stored
 //     minus the slot; the scheduler's own view (the `time` of the
 //     `scheduled` event, taken when the loop woke, before publishing) is
-//     shown beside it.
+//     shown beside it, and so are the leader's cursor flushes in the window.
+//     -run lateness-nobatch repeats it with atomic batches off.
 //
 // Jobs are created through the API (api.Call with job_create, -inflight
 // calls in flight) unless -setup kv writes valid definitions straight into
