@@ -68,6 +68,9 @@ func Run(ctx context.Context, d Deps, args []string) int {
 	defer release()
 	err := app.RunContext(ctx, reorder(app, args))
 	release()
+	for _, closeFn := range closers(app) {
+		closeFn()
+	}
 	if err == nil {
 		return 0
 	}
@@ -124,33 +127,36 @@ func logger(c *cli.Context) (*slog.Logger, error) {
 	}
 }
 
-// newClient connects the CLI to NATS and returns a client.
-func newClient(c *cli.Context) (*client.Client, func(), error) {
+// newClient connects the CLI to NATS and returns a client. The connection
+// closes when the command has run (Run closes it).
+func newClient(c *cli.Context) (*client.Client, error) {
 	if err := topology.ValidateNamespace(c.String("namespace")); err != nil {
-		return nil, nil, usageErr("--namespace: %v", err)
+		return nil, usageErr("--namespace: %v", err)
 	}
 	opts := connOptions(c, "jetcron-cli", false)
 	if err := opts.Validate(); err != nil {
-		return nil, nil, usageErr("%v", err)
+		return nil, usageErr("%v", err)
 	}
 	if _, _, err := storeLocation(c); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	nc, err := natsconn.Connect(opts)
 	if err != nil {
-		return nil, nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (is `jetcron dev` running? set --nats or JETCRON_NATS_URL)", err)}
+		return nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (is `jetcron dev` running? set --nats or JETCRON_NATS_URL)", err)}
 	}
+	c.App.Metadata[closersKey] = append(closers(c.App), nc.Close)
 	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")))
 	if err != nil {
-		nc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	cl2, err := withStores(c, cl)
-	if err != nil {
-		nc.Close()
-		return nil, nil, err
-	}
-	return cl2, nc.Close, nil
+	return withStores(c, cl)
+}
+
+const closersKey = "jetcron-closers"
+
+func closers(app *cli.App) []func() {
+	fs, _ := app.Metadata[closersKey].([]func())
+	return fs
 }
 
 var errUsage = errors.New("usage")

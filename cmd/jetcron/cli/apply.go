@@ -78,11 +78,10 @@ func apply(c *cli.Context) error {
 			return usageErr("--prune: the jobs of %s share no label, so nothing scopes what to delete; label them (e.g. app: billing) or give --selector", path)
 		}
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 
 	// Validate everything before changing anything: the API's dry run sees
 	// what the real call would.

@@ -83,11 +83,10 @@ func execList(c *cli.Context) error {
 	if c.Int("limit") < 1 || c.Int("limit") > 1000 {
 		return usageErr("--limit: %d is not in 1-1000", c.Int("limit"))
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	xs, next, err := cl.Executions(c.Context, client.ListOptions{Job: jobName, Limit: c.Int("limit"), Before: c.Uint64("before")})
 	if err != nil {
 		return err
@@ -150,11 +149,10 @@ func execGet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	x, err := cl.Execution(c.Context, id)
 	if err != nil {
 		return err
@@ -204,11 +202,10 @@ func execLogs(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	if c.Bool("follow") {
 		return cl.FollowLog(c.Context, id, c.App.Writer)
 	}
@@ -240,11 +237,10 @@ func execWatch(c *cli.Context) error {
 		}
 		opts.Since = time.Now().Add(-d)
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	for e, err := range cl.Watch(c.Context, opts) {
 		if err != nil {
 			return err
@@ -295,11 +291,10 @@ func execCancel(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	r, err := cl.Cancel(c.Context, id, c.String("reason"))
 	if err != nil {
 		return err

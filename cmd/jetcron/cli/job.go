@@ -107,11 +107,10 @@ func jobGet(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	v, err := cl.GetJob(c.Context, name)
 	if err != nil {
 		return err
@@ -225,11 +224,10 @@ func jobList(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	jobs, err := cl.ListJobs(c.Context, api.ListRequest{Labels: labels, Prefix: c.String("prefix")})
 	if err != nil {
 		return err
@@ -261,11 +259,10 @@ func jobDisable(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	v, err := cl.DisableJob(c.Context, name, c.String("reason"))
 	if err != nil {
 		return err
@@ -286,11 +283,10 @@ func jobEnable(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	v, err := cl.EnableJob(c.Context, name, c.Bool("catchup-on-enable"))
 	if err != nil {
 		return err
@@ -308,11 +304,10 @@ func jobDelete(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	if err := cl.DeleteJob(c.Context, name); err != nil {
 		return err
 	}
@@ -329,11 +324,10 @@ func jobRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	r, err := cl.RunJob(c.Context, name, params, c.Bool("force"))
 	if err != nil {
 		return err
@@ -376,11 +370,10 @@ func jobEnqueue(c *cli.Context) error {
 	default:
 		return usageErr("job enqueue: --at or --in is required")
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	r, err := cl.Enqueue(c.Context, name, at, params)
 	if err != nil {
 		return err

@@ -81,11 +81,10 @@ func jobCreate(c *cli.Context) error {
 	if err := preValidate(spec); err != nil {
 		return err
 	}
-	cl, closeFn, err := newClient(c)
+	cl, err := newClient(c)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
 	if path := c.String("script"); path != "" {
 		ref, err := cl.UploadScript(c.Context, path)
 		if err != nil {
