@@ -113,6 +113,10 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	}
 	r.awaitEvents(ctx)
 	r.flushPurges(ctx)
+	if len(r.queued) > 0 {
+		// Events not stored yet: no cursor moves past them (see awaitEvents).
+		return nil
+	}
 
 	if r.state.pending() && !now.Before(r.nextFlush) {
 		if !r.lease.Valid() {

@@ -90,18 +90,27 @@ func (r *leaderRun) now() time.Time { return r.s.cfg.Clock.Now() }
 func (r *leaderRun) run(ctx context.Context) error {
 	r.s.cfg.Metrics.setLeading(true)
 	defer r.s.cfg.Metrics.setLeading(false)
-	js := r.s.js
-	stateKV, err := js.KeyValue(ctx, r.s.names.StateBucket())
-	if err != nil {
-		return fmt.Errorf("state bucket: %w", err)
+	// Short lookups: during a NATS election a stream may not answer for a
+	// while, and lead tries again sooner than the client's 5s default.
+	bucket := func(name string) (jetstream.KeyValue, error) {
+		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		kv, err := r.s.js.KeyValue(bctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", name, err)
+		}
+		return kv, nil
 	}
-	jobsKV, err := js.KeyValue(ctx, r.s.names.JobsBucket())
+	stateKV, err := bucket(r.s.names.StateBucket())
 	if err != nil {
-		return fmt.Errorf("jobs bucket: %w", err)
+		return err
 	}
-	r.pendKV, err = js.KeyValue(ctx, r.s.names.PendingBucket())
+	jobsKV, err := bucket(r.s.names.JobsBucket())
 	if err != nil {
-		return fmt.Errorf("pending bucket: %w", err)
+		return err
+	}
+	if r.pendKV, err = bucket(r.s.names.PendingBucket()); err != nil {
+		return err
 	}
 	r.state = newStateStore(stateKV, r.lease.Term())
 	if err := r.state.load(ctx); err != nil {
@@ -130,8 +139,8 @@ func (r *leaderRun) run(ctx context.Context) error {
 
 	defer func() {
 		// Write what we know while the lease still holds; the next leader
-		// starts from it.
-		if r.state.pending() && r.lease.Valid() {
+		// starts from it. Not past events that are not stored yet.
+		if r.state.pending() && r.lease.Valid() && len(r.queued) == 0 {
 			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.lease.Remaining(), time.Second))
 			if err := r.state.flush(fctx, r.s.nc, r.s.js); err != nil {
 				r.log.WarnContext(ctx, "final cursor flush failed", "error", err)
@@ -391,18 +400,28 @@ func (r *leaderRun) awaitEvents(ctx context.Context) {
 		msgs[i] = q.m
 	}
 	acks := streamio.PublishAll(ctx, r.s.nc, r.s.js, msgs)
+	var left []queuedEvent
 	for i, a := range acks {
 		if a.Err == nil {
+			continue
+		}
+		if len(left) > 0 { // the stream did not take the last one either
+			left = append(left, r.queued[i])
 			continue
 		}
 		e := r.queued[i].e
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if _, err := r.events.Publish(pctx, e); err != nil {
-			r.log.WarnContext(ctx, "event lost", "kind", e.Kind, "job", e.Job, "execution_id", e.Execution, "error", a.Err, "retry_error", err)
+			// Kept for the next round (same message ID): the cursors are
+			// not flushed past it meanwhile, so if this leader ends first,
+			// the next one fires the slot again (a duplicate the stream
+			// drops) and records the event then.
+			r.log.WarnContext(ctx, "event not stored yet; will retry", "kind", e.Kind, "job", e.Job, "execution_id", e.Execution, "error", a.Err, "retry_error", err)
+			left = append(left, r.queued[i])
 		}
 		cancel()
 	}
-	r.queued = r.queued[:0]
+	r.queued = append(r.queued[:0], left...)
 }
 
 // pendingItem is a pending run in the leader's heap.

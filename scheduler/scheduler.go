@@ -158,9 +158,28 @@ func (s *Scheduler) Ready() bool { return s.api != nil && s.elector != nil && s.
 func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 	s.cfg.Metrics.leaseChanged()
 	defer s.cfg.Metrics.leaseEnded()
-	r := newLeaderRun(s, l)
-	r.disp.NoBatch = s.cfg.NoBatch
-	if err := r.run(ctx); err != nil && ctx.Err() == nil {
-		s.log.ErrorContext(ctx, "leader loop stopped; stepping down", "term", l.Term(), "error", err)
+	for {
+		r := newLeaderRun(s, l)
+		r.disp.NoBatch = s.cfg.NoBatch
+		err := r.run(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, errLeaseExpired) || errors.Is(err, errStale) || !l.Valid() {
+			s.log.ErrorContext(ctx, "leader loop stopped; stepping down", "term", l.Term(), "error", err)
+			return
+		}
+		// A JetStream request failed (a NATS node restarts, a stream elects
+		// its leader): start the loop again, reloading the state, while the
+		// lease holds. Stepping down would make every slot wait for another
+		// replica's lease instead.
+		s.log.WarnContext(ctx, "leader loop failed; starting it again", "term", l.Term(), "error", err)
+		t := s.cfg.Clock.NewTimer(250 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -195,8 +196,22 @@ func (r *Reader) List(ctx context.Context, o ListOptions) ([]job.Execution, uint
 
 type streamState struct{ FirstSeq, LastSeq uint64 }
 
+// infoTry bounds one stream info request: one sent while the stream
+// elects a leader can go unanswered, and is asked again rather than waited
+// for until the caller's deadline.
+const infoTry = 3 * time.Second
+
 func (r *Reader) streamInfo(ctx context.Context) (streamState, error) {
-	s, err := r.js.Stream(ctx, r.names.EventsStream())
+	var s jetstream.Stream
+	var err error
+	for {
+		tctx, cancel := context.WithTimeout(ctx, infoTry)
+		s, err = r.js.Stream(tctx, r.names.EventsStream())
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			break
+		}
+	}
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return streamState{}, fmt.Errorf("events: %w", topology.ErrNotReady)

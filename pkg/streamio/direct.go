@@ -33,9 +33,33 @@ type DirectRequest struct {
 // ErrDirectTimeout means the stream did not answer a direct get in time.
 var ErrDirectTimeout = errors.New("direct get: no answer")
 
+// directTry bounds one direct get. A replica that is not current (just
+// after its stream changed leader) drops a direct get instead of answering
+// it, and the request, sent to a queue group, reaches no other replica: it
+// must be sent again, not waited for until the caller's deadline.
+const directTry = 3 * time.Second
+
 // DirectBatch runs req and returns the messages in sequence order. An empty
-// result is not an error. The stream must allow direct gets.
+// result is not an error. The stream must allow direct gets. A request that
+// gets no complete answer within a few seconds is sent again until ctx
+// ends (10s without a deadline).
 func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	for {
+		tctx, cancel := context.WithTimeout(ctx, directTry)
+		out, err := directBatchOnce(tctx, nc, req)
+		cancel()
+		if !errors.Is(err, ErrDirectTimeout) || ctx.Err() != nil {
+			return out, err
+		}
+	}
+}
+
+func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
 	body := map[string]any{"seq": max(req.Seq, 1), "batch": max(req.Batch, 1)}
 	if req.Filter != "" {
 		body["next_by_subj"] = req.Filter
@@ -56,20 +80,12 @@ func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, 
 	if err := nc.PublishRequest("$JS.API.DIRECT.GET."+req.Stream, inbox, data); err != nil {
 		return nil, fmt.Errorf("direct get: %w", err)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
 	var out []Msg
 	for {
 		m, err := sub.NextMsgWithContext(ctx)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("%w: %s", ErrDirectTimeout, req.Stream)
-			}
-			if errors.Is(err, nats.ErrNoResponders) {
-				return nil, fmt.Errorf("direct get %s: %w", req.Stream, err)
 			}
 			return nil, fmt.Errorf("direct get %s: %w", req.Stream, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 var (
 	full = flag.Bool("full", false, "run the full-length scenarios (minutes each) and print their figures (task test:faults)")
-	race = flag.Bool("race-binary", false, "build the jetcron binary with the race detector (always with -full)")
+	race = flag.Bool("race-binary", false, "build the jetcron binary with the race detector (every run of a script then starts a race-enabled supervisor: expect lower throughput)")
 )
 
 // bins are the programs built once for every scenario.
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		bins.nats = filepath.Join(dir, "nats-server")
 		bins.probe = filepath.Join(dir, "probe")
 		jetcronArgs := []string{"build", "-o", bins.jetcron}
-		if *full || *race {
+		if *race {
 			jetcronArgs = append(jetcronArgs, "-race")
 		}
 		for _, args := range [][]string{

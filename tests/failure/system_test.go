@@ -171,7 +171,32 @@ func start(t *testing.T, o options) *system {
 		return err == nil && len(ws) == o.workers
 	}, "every worker is present\n%s", s.workers[0].tail(3000))
 	t.Cleanup(s.checkRaces)
+	t.Cleanup(s.dumpOnFailure)
 	return s
+}
+
+// dumpOnFailure logs what the roles logged above INFO when the test
+// failed, and keeps their full logs in JETCRON_FAULTS_LOGS if set.
+func (s *system) dumpOnFailure() {
+	if !s.t.Failed() && os.Getenv("JETCRON_FAULTS_KEEP_LOGS") == "" {
+		return
+	}
+	for _, p := range append(append(append([]*proc{}, s.scheds...), s.workers...), s.nats...) {
+		var lines []string
+		for _, l := range strings.Split(p.output(), "\n") {
+			if !strings.Contains(l, `"level":"INFO"`) && !strings.Contains(l, "[INF]") && strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) > 200 {
+			lines = lines[len(lines)-200:]
+		}
+		s.t.Logf("%s (warnings and errors):\n%s", p.name, strings.Join(lines, "\n"))
+		if dir := os.Getenv("JETCRON_FAULTS_LOGS"); dir != "" {
+			_ = os.MkdirAll(dir, 0o755)
+			_ = os.WriteFile(filepath.Join(dir, s.t.Name()+"-"+p.name+".log"), []byte(p.output()), 0o644)
+		}
+	}
 }
 
 func (s *system) url() string { return strings.Join(s.natsURL, ",") }
