@@ -123,7 +123,14 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 			return errLeaseExpired
 		}
 		if err := r.state.flush(ctx, r.s.nc, r.s.js); err != nil {
-			return err
+			if errors.Is(err, errStale) {
+				return err
+			}
+			// A stream electing its leader, a node restarting: the dirty
+			// cursors stay dirty and the next round writes them (revision
+			// checks make a write whose answer was lost harmless). Ending
+			// the loop instead would reload everything for nothing.
+			r.log.WarnContext(ctx, "cursor flush failed; retrying", "error", err)
 		}
 		r.nextFlush = r.now().Add(r.s.cfg.FlushInterval)
 	} else if !r.state.pending() {

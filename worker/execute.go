@@ -36,7 +36,8 @@ type execution struct {
 	w         *Worker
 	msg       jetstream.Msg
 	work      job.Work
-	attempt   int
+	delivery  int // the message's delivery count
+	attempt   int // the attempt the claim gave this delivery (see claim)
 	seq       uint64
 	startedAt time.Time
 	log       *slog.Logger
@@ -75,20 +76,20 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		return
 	}
 	x := &execution{
-		w: w, msg: msg, work: work, attempt: int(md.NumDelivered), seq: md.Sequence.Stream,
-		log: w.log.With("job", work.Job, "execution_id", work.ID, "attempt", md.NumDelivered),
+		w: w, msg: msg, work: work, delivery: int(md.NumDelivered), seq: md.Sequence.Stream,
+		log: w.log.With("job", work.Job, "execution_id", work.ID, "delivery", md.NumDelivered),
 	}
 	// A worker that cannot run the work (an interpreter or Go handler it
 	// lacks) hands it back before claiming it, so another worker may; the
 	// last allowed delivery records why none did.
 	precheckErr := w.precheck(&work)
-	if precheckErr != nil && x.attempt < w.queueLimits(work.Spec.Queue).maxDeliver {
+	if precheckErr != nil && x.delivery < w.queueLimits(work.Spec.Queue).maxDeliver {
 		x.log.Warn("cannot run here; handing it back", "error", precheckErr)
 		_ = msg.NakWithDelay(5 * time.Second)
 		return
 	}
 	now := w.cfg.Clock.Now()
-	c, got, err := claim.Acquire(ctx, w.claims, work.ID, x.seq, x.attempt, w.cfg.ID, now)
+	c, got, err := claim.Acquire(ctx, w.claims, work.ID, x.seq, x.delivery, w.cfg.ID, now)
 	if err != nil {
 		x.log.Warn("cannot claim execution; retrying later", "error", err)
 		_ = msg.NakWithDelay(time.Second)
@@ -101,18 +102,31 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	case claim.Finished:
+		// The claim holds the result, but the attempt that wrote it may not
+		// have recorded its final event (its answer from the claims bucket
+		// was lost, or it died right after): record it before acking, with
+		// the original's message ID, so it is stored once either way.
+		rec := c.Record()
+		e := event.Event{Kind: finalKind(job.State(rec.Final)), Job: work.Job, Execution: work.ID, Time: rec.Heartbeat, Attempt: rec.Attempt, Worker: rec.Worker,
+			Reason: fmt.Sprintf("result %s recorded by attempt %d on worker %s", rec.Final, rec.Attempt, rec.Worker)}
+		if !w.publish(ctx, e) {
+			_ = msg.NakWithDelay(time.Second)
+			return
+		}
 		x.log.Info("execution already has its result (an earlier ack was lost); acking")
 		_ = msg.Ack()
 		return
 	case claim.Stale:
 		x.log.Info("a newer attempt holds the execution; leaving this delivery")
 		return
-	case claim.TookOver:
+	}
+	x.claim, x.attempt = c, c.Record().Attempt
+	x.log = x.log.With("attempt", x.attempt)
+	if got == claim.TookOver {
 		prev := c.Previous
 		w.publish(ctx, event.Event{Kind: event.Abandoned, Job: work.Job, Execution: work.ID, Time: now, Attempt: prev.Attempt, Worker: prev.Worker,
 			Reason: fmt.Sprintf("no heartbeat from worker %s within the ack wait; redelivered as attempt %d", prev.Worker, x.attempt)})
 	}
-	x.claim = c
 	if precheckErr != nil { // the last delivery: record why nobody ran it
 		x.runAndFinish(ctx, &outcome{state: job.StateFailed, err: precheckErr.Error()}, false)
 		return
@@ -159,12 +173,32 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 		o = outcome{state: job.StateFailed, err: "cannot capture output: " + err.Error(), retryable: true}
 	case pre != nil:
 		o = *pre
+	case run && !x.stillOurs(ctx):
+		// The started event can wait for seconds on a stream electing its
+		// leader; if another attempt took the execution over meanwhile,
+		// starting the task would run it beside that attempt.
+		o = outcome{superseded: true}
 	case run:
 		o = x.execute(runCtx)
 	}
 	hbStop()
 	<-hbDone
 	x.finish(ctx, o, capture)
+}
+
+// stillOurs reports whether this attempt still holds the execution right
+// before its task starts: false when the heartbeat already learned it was
+// superseded, or a renewal of the claim says so now. Any other failure to
+// renew (NATS is busy) lets the task start; the heartbeat keeps fencing it.
+func (x *execution) stillOurs(ctx context.Context) bool {
+	if errors.Is(context.Cause(x.ctx), claim.ErrSuperseded) {
+		return false
+	}
+	x.claimMu.Lock()
+	defer x.claimMu.Unlock()
+	rctx, cancel := context.WithTimeout(ctx, x.w.heartbeatEvery(x.work.Spec.Queue))
+	defer cancel()
+	return !errors.Is(x.claim.Renew(rctx, x.w.cfg.Clock.Now()), claim.ErrSuperseded)
 }
 
 // heartbeat keeps the message in progress and the claim fresh; a lost claim

@@ -113,7 +113,7 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 	defer x.claimMu.Unlock()
 	failures := x.claim.Record().Failures
 	retry := o.state != job.StateSucceeded && o.state != job.StateCancelled && o.retryable &&
-		failures < spec.Retry.Retries && x.attempt < w.queueLimits(spec.Queue).maxDeliver
+		failures < spec.Retry.Retries && x.delivery < w.queueLimits(spec.Queue).maxDeliver
 	if retry {
 		if err := x.claim.Failed(ctx, now); err != nil {
 			x.fenced(ctx, base, err)

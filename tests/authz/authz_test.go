@@ -359,8 +359,10 @@ func (e *env) checkAllowed(t *testing.T) {
 	require.NoError(t, err)
 	ws, err := sjs.Stream(ctx, n.WorkStream())
 	require.NoError(t, err)
-	_, err = ws.GetMsg(ctx, ack.Sequence)
-	require.NoError(t, err)
+	natstest.Eventually(t, 10*time.Second, func() bool { // a direct get may reach a replica a moment behind
+		_, err := ws.GetMsg(ctx, ack.Sequence)
+		return err == nil
+	}, "the scheduler reads the work queue")
 
 	// Worker: fetch it from the queue's consumer and ack it; claim it;
 	// record an event; store a log; read a script.
@@ -395,9 +397,10 @@ func (e *env) checkAllowed(t *testing.T) {
 	require.NoError(t, err)
 	scripts, err := wjs.ObjectStore(ctx, n.ScriptsStore())
 	require.NoError(t, err)
-	data, err := scripts.GetBytes(ctx, ref.Key)
-	require.NoError(t, err)
-	require.Equal(t, "true\n", string(data))
+	natstest.Eventually(t, 10*time.Second, func() bool { // a replica may be a moment behind
+		data, err := scripts.GetBytes(ctx, ref.Key)
+		return err == nil && string(data) == "true\n"
+	}, "the worker reads the script")
 
 	// Worker answers a cancel request for what it runs; web reads logs.
 	sub, err := wnc.Subscribe(n.CancelSubject("raw-20260101T000000Z"), func(m *nats.Msg) { _ = m.Respond([]byte("w")) })
@@ -409,9 +412,11 @@ func (e *env) checkAllowed(t *testing.T) {
 		reply, err := snc.Request(n.CancelSubject("raw-20260101T000000Z"), nil, time.Second)
 		return err == nil && string(reply.Data) == "w"
 	}, "the worker answers the cancel request")
-	var buf bytes.Buffer
-	require.NoError(t, wcl.CopyObject(ctx, "nats://"+n.LogsStore()+"/raw/raw-20260101T000000Z/1.log", &buf))
-	require.Equal(t, "log\n", buf.String())
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		var buf bytes.Buffer
+		err := wcl.CopyObject(ctx, "nats://"+n.LogsStore()+"/raw/raw-20260101T000000Z/1.log", &buf)
+		return err == nil && buf.String() == "log\n"
+	}, "the web reads the log")
 
 	require.Empty(t, e.viol.since(mark), "allowed operations hit permission violations")
 }

@@ -133,8 +133,12 @@ func TestDockerfile(t *testing.T) {
 	for _, u := range users {
 		require.NotRegexp(t, `^(0|root)(:|$)`, u[1], "non-root")
 	}
-	// The last stage is the default image.
+	// The last stage is the default image. Workers run scripts there, so
+	// an init reaps what the scripts orphan; jetcron is not PID 1.
 	require.Equal(t, "runtime", names[len(names)-1])
+	runtime := df[strings.LastIndex(df, "AS runtime"):]
+	require.Contains(t, runtime, "tini", "the runtime image installs an init")
+	require.Contains(t, runtime, `ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/jetcron"]`)
 }
 
 func TestSystemdUnit(t *testing.T) {

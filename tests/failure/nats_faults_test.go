@@ -20,10 +20,12 @@ import (
 
 // TestNATSNodeKill kills (kill -9) a random NATS node again and again and
 // starts it a few seconds later; R3 keeps a quorum throughout. Nothing is
-// lost, and publishing stalls for at most 10 s per kill.
+// lost, and publishing stalls for at most 10 s per kill. The lease (10s)
+// outlasts a NATS election, as production's must (a 3s lease is lost in
+// most elections, and a failover adds to the stall).
 func TestNATSNodeKill(t *testing.T) {
 	jobs, every, kills, down := pick(10, 50), pick(15*time.Second, 30*time.Second), pick(2, 4), pick(4*time.Second, 10*time.Second)
-	s := start(t, options{schedulers: 2, workers: 3, concurrency: pick(6, 16)})
+	s := start(t, options{schedulers: 2, workers: 3, concurrency: pick(6, 16), lease: 10 * time.Second})
 	w := watchPIDs(s.sink)
 	defer w.close()
 	s.createJobs("tick", jobs, time.Second, 10*time.Millisecond)

@@ -1,6 +1,7 @@
 package failure_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,6 +48,7 @@ type system struct {
 	workers []*proc
 	wHealth []string
 	names   topology.Names
+	lease   time.Duration
 
 	nc     *nats.Conn
 	js     jetstream.JetStream
@@ -73,6 +74,10 @@ type options struct {
 	concurrency int
 	// workerArgs are extra flags of every worker.
 	workerArgs []string
+	// lease is the leader lease. Defaults to lease (3s); a scenario whose
+	// faults are NATS elections (seconds each) sizes it above them, as
+	// production must.
+	lease time.Duration
 }
 
 func freePort(t *testing.T) int {
@@ -132,8 +137,9 @@ func start(t *testing.T, o options) *system {
 	o.schedulers = max(o.schedulers, 1)
 	o.workers = max(o.workers, 1)
 	o.concurrency = max(o.concurrency, 4)
+	o.lease = cmp.Or(o.lease, lease)
 	dir := t.TempDir()
-	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
+	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}, lease: o.lease}
 	require.NoError(t, os.MkdirAll(s.sink, 0o755))
 	s.nats, s.natsURL = startNATS(t, dir)
 	url := strings.Join(s.natsURL, ",")
@@ -204,7 +210,7 @@ func (s *system) url() string { return strings.Join(s.natsURL, ",") }
 // commonArgs are the global and topology flags of every role.
 func (s *system) roleArgs(role string, extra ...string) []string {
 	args := []string{"--nats", s.url(), "--log-format", "json", role,
-		"--replicas", "3", "--lease", lease.String(), "--ack-wait", ackWait.String()}
+		"--replicas", "3", "--lease", s.lease.String(), "--ack-wait", ackWait.String()}
 	return append(args, extra...)
 }
 
@@ -362,21 +368,4 @@ func metrics(t *testing.T, addr string) map[string]float64 {
 		}
 	}
 	return out
-}
-
-// freezeTree stops a process and all its descendants (a paused machine or
-// container), returning what it froze.
-func freezeTree(pid int) []int {
-	all := append([]int{pid}, descendants(pid)...)
-	for _, p := range all {
-		_ = syscall.Kill(p, syscall.SIGSTOP)
-	}
-	return all
-}
-
-// thaw resumes frozen processes.
-func thaw(pids []int) {
-	for _, p := range pids {
-		_ = syscall.Kill(p, syscall.SIGCONT)
-	}
 }

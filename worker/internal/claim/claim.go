@@ -5,10 +5,15 @@
 //   - A delivery whose sequence differs from the claim's is a second copy of
 //     an execution that already exists (a slot re-published after the
 //     stream forgot its ID): it is dropped.
-//   - A delivery with the claim's sequence and a newer attempt is a
+//   - A delivery with the claim's sequence and a newer delivery count is a
 //     redelivery after the previous attempt was lost (its worker died or
 //     froze): it takes the claim over with a revision-checked update, so
 //     the previous attempt can no longer record anything.
+//   - Attempts are numbered by the claim, not by the delivery count: a
+//     takeover is at least the previous attempt plus one. A server that
+//     crashed before persisting its consumer's state delivers the message
+//     again with the same count; the attempt that runs it is still a new
+//     one, with its own events and its own log.
 //   - Every write of an attempt names the revision it last wrote: a stale
 //     attempt that wakes up after a takeover fails its write and learns it
 //     was superseded.
@@ -28,8 +33,12 @@ import (
 type Record struct {
 	// Seq is the work stream sequence of the message that owns the execution.
 	Seq uint64 `json:"seq"`
-	// Attempt is the attempt (delivery count) that holds the claim.
+	// Attempt is the attempt that holds the claim: the delivery count, or
+	// one more than the attempt it took over if that is higher.
 	Attempt int `json:"attempt"`
+	// Delivery is the delivery count of the message the holder received
+	// (zero in records written before it existed: then Attempt).
+	Delivery int `json:"delivery,omitempty"`
 	// Worker holds the attempt.
 	Worker string `json:"worker"`
 	// Failures counts attempts that ran and failed (not those lost).
@@ -95,9 +104,10 @@ func pause(ctx context.Context, try int) bool {
 	}
 }
 
-// Acquire claims execution id for the message seq, delivered for attempt.
-func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, attempt int, worker string, now time.Time) (*Claim, Outcome, error) {
-	rec := Record{Seq: seq, Attempt: attempt, Worker: worker, Heartbeat: now.UTC()}
+// Acquire claims execution id for the message seq, delivered for the
+// delivery-th time. The held claim's Record says which attempt this is.
+func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, delivery int, worker string, now time.Time) (*Claim, Outcome, error) {
+	rec := Record{Seq: seq, Attempt: delivery, Delivery: delivery, Worker: worker, Heartbeat: now.UTC()}
 	for try := 0; try < acquireTries; try++ {
 		if try > 0 && !pause(ctx, try) {
 			return nil, 0, fmt.Errorf("claim %s: %w", id, ctx.Err())
@@ -129,12 +139,13 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 			return nil, Duplicate, nil
 		case cur.Final != "":
 			return &Claim{kv: kv, key: id, rev: ent.Revision(), rec: cur}, Finished, nil
-		case cur.Attempt > attempt:
+		case cur.delivery() > delivery:
 			return nil, Stale, nil
-		case cur.Attempt == attempt && cur.Worker == worker:
+		case cur.delivery() == delivery && cur.Worker == worker:
 			// Our own earlier try whose answer was lost.
 			return &Claim{kv: kv, key: id, rev: ent.Revision(), rec: cur}, Acquired, nil
 		}
+		rec.Attempt = max(delivery, cur.Attempt+1)
 		rec.Failures = cur.Failures
 		data, _ = json.Marshal(rec)
 		rev, err = kv.Update(ctx, id, data, ent.Revision())
@@ -189,13 +200,21 @@ func (c *Claim) update(ctx context.Context, rec Record) error {
 	return fmt.Errorf("claim %s: %w", c.key, lastErr)
 }
 
+// delivery is the delivery count the holder received.
+func (r Record) delivery() int {
+	if r.Delivery == 0 {
+		return r.Attempt
+	}
+	return r.Delivery
+}
+
 // sameHolder reports whether two records name the same attempt.
 func (r Record) sameHolder(o Record) bool {
 	return r.Seq == o.Seq && r.Attempt == o.Attempt && r.Worker == o.Worker
 }
 
 func (r Record) equal(o Record) bool {
-	return r.sameHolder(o) && r.Failures == o.Failures && r.Final == o.Final && r.Ended == o.Ended && r.Heartbeat.Equal(o.Heartbeat)
+	return r.sameHolder(o) && r.Delivery == o.Delivery && r.Failures == o.Failures && r.Final == o.Final && r.Ended == o.Ended && r.Heartbeat.Equal(o.Heartbeat)
 }
 
 // Renew refreshes the claim (and its age in the bucket), failing with

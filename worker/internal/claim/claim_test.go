@@ -84,3 +84,35 @@ func TestOwnLostWriteIsNotSuperseded(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(ent.Value()), `"final":"succeeded"`)
 }
+
+// TestDeliveryCountReset: a server that crashed before persisting its
+// consumer's state delivers a message again with the count it had already
+// delivered. The attempt that runs it is a new one: its number follows the
+// claim's, so its events and its log do not replace the lost attempt's.
+func TestDeliveryCountReset(t *testing.T) {
+	t.Parallel()
+	kv := bucket(t)
+	ctx := t.Context()
+	const id = "job-20260101T000002Z"
+
+	lost, _, err := Acquire(ctx, kv, id, 3, 1, "w-before-the-crash", now)
+	require.NoError(t, err)
+	again, got, err := Acquire(ctx, kv, id, 3, 1, "w-after-the-crash", now.Add(time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, TookOver, got)
+	require.Equal(t, 2, again.Record().Attempt, "the re-run is attempt 2, although delivered once")
+	require.Equal(t, 1, again.Previous.Attempt)
+	require.ErrorIs(t, lost.Renew(ctx, now), ErrSuperseded)
+
+	// The next delivery of that message (count 2) takes attempt 2 over as 3.
+	third, got, err := Acquire(ctx, kv, id, 3, 2, "w3", now.Add(2*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, TookOver, got)
+	require.Equal(t, 3, third.Record().Attempt)
+
+	// Its own lost try is still recognised by the delivery count.
+	same, got, err := Acquire(ctx, kv, id, 3, 2, "w3", now.Add(2*time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, Acquired, got)
+	require.Equal(t, 3, same.Record().Attempt)
+}
