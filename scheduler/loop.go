@@ -338,6 +338,21 @@ func (r *leaderRun) complete(name string) {
 	r.emit(event.Event{Kind: event.JobCompleted, Job: name, Time: r.now(), Reason: fmt.Sprintf("fired %d times; no further slot", st.rt.Fired)})
 }
 
+// dropDelayed drops the delayed run with execution ID id, if its job holds
+// it (and match, when given, agrees), reporting whether it did.
+func (r *leaderRun) dropDelayed(id string, match func(*job.Pending) bool) bool {
+	name, _, err := job.ParseExecutionID(id)
+	if err != nil {
+		return false
+	}
+	st := r.state.entries[name]
+	if st == nil || st.rt.Buffered == nil || st.rt.Buffered.ID != id || (match != nil && !match(st.rt.Buffered)) {
+		return false
+	}
+	r.setBuffered(name, nil)
+	return true
+}
+
 // setBuffered records (or clears, with nil) a job's delayed run.
 func (r *leaderRun) setBuffered(name string, p *job.Pending) {
 	st := r.state.get(name)
@@ -466,6 +481,20 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 		return
 	}
 	if c.Value == nil {
+		// The key of a delayed manual or enqueued run removed by a cancel
+		// request: the run is dropped. (The leader removes the key of a
+		// delayed run it published only after it stopped holding it.)
+		r.dropDelayed(c.Key, func(b *job.Pending) bool { return b.Stored })
+		return
+	}
+	if reason := c.Value.Cancel; reason != "" {
+		if r.dropDelayed(c.Key, nil) {
+			p := c.Value
+			r.emit(event.Event{Kind: event.Cancelled, Job: p.Job, Execution: p.ID, Time: r.now(), Reason: reason, Error: reason})
+		} else {
+			r.log.InfoContext(ctx, "cancel request for a run that is no longer delayed", "execution_id", c.Key)
+		}
+		r.purges = append(r.purges, c.Key) // once the event is stored
 		return
 	}
 	it := &pendingItem{p: *c.Value, rev: c.Revision}

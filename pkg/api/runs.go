@@ -165,7 +165,17 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 	if x.State.Final() {
 		return nil, fmt.Errorf("execution %s already ended (%s): %w", req.ID, x.State, job.ErrConflict)
 	}
-	return nil, fmt.Errorf("execution %s is waiting for the running execution of %s to end (overlap delay); cancel that one or disable the job: %w", req.ID, jobName, job.ErrConflict)
+	if x.Delayed {
+		// The job's delayed run, held by the leader until the running
+		// execution ends: ask the leader to drop it. The request is a key
+		// in the pending bucket, so it reaches the next leader too.
+		value, _ := json.Marshal(job.Pending{ID: req.ID, Job: jobName, At: s.now(), Trigger: x.Trigger, Cancel: reason, CreatedAt: s.now()})
+		if _, err := s.pend.Create(ctx, req.ID, value); err != nil {
+			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+		}
+		return CancelResponse{ID: req.ID, Result: "cancelling"}, nil
+	}
+	return nil, fmt.Errorf("execution %s is being handed to a worker; try again in a moment: %w", req.ID, job.ErrConflict)
 }
 
 func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {

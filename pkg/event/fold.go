@@ -60,6 +60,7 @@ func apply(x *job.Execution, e *Event) {
 			x.State = job.StateScheduled
 		}
 		x.Notes = append(x.Notes, "delayed: "+e.Reason)
+		x.Delayed = true
 	case Started:
 		x.State = job.StateRunning
 		x.Attempt = e.Attempt

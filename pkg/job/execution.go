@@ -132,6 +132,9 @@ type Execution struct {
 	Revision    uint64            `json:"spec_revision,omitempty"`
 	Attempts    []Attempt         `json:"attempts,omitempty"`
 	Notes       []string          `json:"notes,omitempty"`
+	// Delayed marks a run that waited for its job's running execution to
+	// end (overlap delay).
+	Delayed bool `json:"delayed,omitempty"`
 	// Seq is the events-stream sequence of the execution's first event; list
 	// pages continue before it.
 	Seq uint64 `json:"seq"`

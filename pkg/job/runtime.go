@@ -44,4 +44,9 @@ type Pending struct {
 	// Stored marks a delayed run that still has its key in the pending
 	// bucket (a manual or enqueued run): the key goes once it is published.
 	Stored bool `json:"stored,omitempty"`
+	// Cancel, when set, makes the entry a request to cancel the delayed
+	// run with this ID (the job's run waiting for its running execution to
+	// end), with the reason; it is never run. The leader, which holds the
+	// delayed run, drops it, records it cancelled and removes the request.
+	Cancel string `json:"cancel,omitempty"`
 }

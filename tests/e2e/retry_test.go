@@ -98,6 +98,66 @@ func TestCancel(t *testing.T) {
 	require.Equal(t, 4, r.code, "an ended execution cannot be cancelled: %s", r.err)
 }
 
+// TestCancelDelayedRun: a run waiting for its job's running execution to
+// end (overlap delay) is cancelled before it runs, whether it is a slot
+// (held only by the leader) or a manual run (also a key in the pending
+// bucket); it never starts, and the job goes on.
+func TestCancelDelayedRun(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "busy", "--every", "2s", "--overlap", "delay", "--", "sleep", "30")
+	running := s.waitFor("busy", 20*time.Second, job.StateRunning)
+	delayed := func() job.Execution {
+		var found job.Execution
+		natstest.Eventually(t, 20*time.Second, func() bool {
+			for _, x := range s.executions("busy") {
+				if x.Delayed && x.State == job.StateScheduled {
+					found = x
+					return true
+				}
+			}
+			return false
+		}, "a slot of busy waits for the running one")
+		return found
+	}
+	slot := delayed()
+	require.Contains(t, s.ok("exec", "cancel", slot.ID, "--reason", "not this one"), "cancelling")
+	x := s.waitState(slot.ID, 15*time.Second, job.StateCancelled)
+	require.Equal(t, "not this one", x.Error)
+
+	// A later slot becomes the delayed run again; the running one is
+	// cancelled, and the next run starts: the cancelled slot never did.
+	next := delayed()
+	require.NotEqual(t, slot.ID, next.ID)
+	s.ok("exec", "cancel", running.ID)
+	s.waitState(running.ID, 15*time.Second, job.StateCancelled)
+	s.waitState(next.ID, 20*time.Second, job.StateRunning)
+	x, err := s.client.Execution(t.Context(), slot.ID)
+	require.NoError(t, err)
+	require.Equal(t, job.StateCancelled, x.State)
+	require.Empty(t, x.Attempts, "the cancelled delayed slot never started")
+
+	// A manual run that waits: its pending key goes, and so does the run.
+	s.ok("job", "disable", "busy")
+	manual := strings.TrimSpace(s.ok("job", "run", "busy"))
+	natstest.Eventually(t, 20*time.Second, func() bool {
+		x, err := s.client.Execution(t.Context(), manual)
+		return err == nil && x.Delayed
+	}, "the manual run waits for the running one")
+	require.Contains(t, s.ok("exec", "cancel", manual), "cancelled")
+	s.waitState(manual, 15*time.Second, job.StateCancelled)
+	s.ok("exec", "cancel", next.ID)
+	s.waitState(next.ID, 15*time.Second, job.StateCancelled)
+	// Offer the delayed runs again (the leader does when a run ends): the
+	// cancelled manual run does not start.
+	after := strings.TrimSpace(s.ok("job", "run", "busy"))
+	s.waitState(after, 20*time.Second, job.StateRunning)
+	x, err = s.client.Execution(t.Context(), manual)
+	require.NoError(t, err)
+	require.Equal(t, job.StateCancelled, x.State)
+	require.Empty(t, x.Attempts, "the cancelled manual run never started")
+}
+
 // TestExhaustedDeliveriesDoNotLinger: when every delivery of an execution
 // was lost with its worker, the message reaches MaxDeliver; the leader then
 // records the execution as failed and removes the message, so it neither
