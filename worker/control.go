@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // Headers of live log chunks and log reads.
@@ -34,8 +36,14 @@ func (x *execution) subscribeControl() (unsubscribe func(), err error) {
 		if reason == "" {
 			reason = "cancelled by request"
 		}
-		x.cancel(reason)
-		_ = m.Respond([]byte(x.w.cfg.ID))
+		reply := nats.NewMsg(m.Reply)
+		reply.Data = []byte(x.w.cfg.ID)
+		if x.ended.Load() {
+			reply.Header.Set(topology.CancelEndedHeader, "1")
+		} else {
+			x.cancel(reason)
+		}
+		_ = m.RespondMsg(reply)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("subscribe to cancel requests: %w", err)

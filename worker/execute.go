@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -50,6 +51,9 @@ type execution struct {
 
 	ctx  context.Context
 	stop context.CancelCauseFunc
+	// ended is set once the task has ended: a cancel request then has
+	// nothing left to stop.
+	ended atomic.Bool
 }
 
 func (x *execution) cancel(reason string) { x.stop(&cancelledError{reason: reason}) }

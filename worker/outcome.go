@@ -86,6 +86,7 @@ func retryableExit(r job.Retry, code int) bool {
 // finish stores the log, then records the attempt's result and settles the
 // message: the order that makes "acked" imply "recorded".
 func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Capture) {
+	x.ended.Store(true)
 	w := x.w
 	spec := &x.work.Spec
 	now := w.cfg.Clock.Now()

@@ -122,10 +122,19 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	msg, err := s.nc.RequestWithContext(cctx, s.names.CancelSubject(req.ID), []byte(reason))
 	cancel()
-	if err == nil {
+	if err == nil && msg.Header.Get(topology.CancelEndedHeader) == "" {
 		return CancelResponse{ID: req.ID, Result: "cancelling", Worker: string(msg.Data)}, nil
 	}
 	if !errors.Is(err, nats.ErrNoResponders) {
+		// Its task has ended and its result is being recorded, or no answer
+		// came (the worker was busy, or dropped its subscription as the run
+		// ended): an execution that has ended says so.
+		if x, gerr := s.reader.Get(ctx, req.ID); gerr == nil && x.State.Final() {
+			return nil, fmt.Errorf("execution %s already ended (%s): %w", req.ID, x.State, job.ErrConflict)
+		}
+		if err == nil {
+			return nil, fmt.Errorf("execution %s already ended; its result is being recorded: %w", req.ID, job.ErrConflict)
+		}
 		return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
 	}
 	// Waiting for its time.
@@ -175,7 +184,7 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		}
 		return CancelResponse{ID: req.ID, Result: "cancelling"}, nil
 	}
-	return nil, fmt.Errorf("execution %s is being handed to a worker; try again in a moment: %w", req.ID, job.ErrConflict)
+	return nil, fmt.Errorf("execution %s is between two states (being handed to a worker, or recording its result); try again in a moment: %w", req.ID, job.ErrConflict)
 }
 
 func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,25 +137,40 @@ func (s *Service) Stop(context.Context) error {
 }
 
 // wrap runs a handler in its own goroutine (bounded), with a deadline, and
-// turns its result into a reply.
+// turns its result into a reply. The reply is published on the request's
+// reply subject directly, in the micro protocol's form (error headers and
+// all): a micro.Request belongs to the library once the handler returns
+// (it reads the request's error for its statistics), so the goroutine must
+// not answer through it.
 func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
+		data, reply := req.Data(), req.Reply()
 		s.sem <- struct{}{}
 		go func() {
 			defer func() { <-s.sem }()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			out, err := h(ctx, req.Data())
+			m := &nats.Msg{Subject: reply}
+			out, err := h(ctx, data)
 			if err != nil {
 				e := ErrorOf(err)
 				if e.Code >= 500 {
 					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
 				}
-				data, _ := json.Marshal(e)
-				_ = req.Error(fmt.Sprint(e.Code), e.Message, data)
+				// The header holds one line; the body has the whole error.
+				desc := strings.Join(strings.Fields(e.Message), " ")
+				m.Header = nats.Header{micro.ErrorHeader: {desc}, micro.ErrorCodeHeader: {fmt.Sprint(e.Code)}}
+				m.Data, _ = json.Marshal(e)
+			} else if m.Data, err = json.Marshal(out); err != nil {
+				m.Header = nats.Header{micro.ErrorHeader: {"cannot encode the reply"}, micro.ErrorCodeHeader: {"500"}}
+				m.Data = nil
+			}
+			if reply == "" {
 				return
 			}
-			_ = req.RespondJSON(out)
+			if err := s.nc.PublishMsg(m); err != nil {
+				s.log.WarnContext(ctx, "api reply not sent", "verb", verb, "error", err)
+			}
 		}()
 	})
 }

@@ -138,8 +138,15 @@ func (n Names) APIServiceName() string { return n.ns }
 // LogSubject carries the live log chunks of an execution.
 func (n Names) LogSubject(execution string) string { return n.ns + ".logs." + execution }
 
-// CancelSubject asks the worker running an execution to cancel it.
+// CancelSubject asks the worker running an execution to cancel it. The
+// worker answers with its ID; with the header CancelEndedHeader when the
+// task has already ended and its result is being recorded (nothing left to
+// cancel).
 func (n Names) CancelSubject(execution string) string { return n.ns + ".control.cancel." + execution }
+
+// CancelEndedHeader marks a worker's answer to a cancel request for a run
+// whose task has already ended.
+const CancelEndedHeader = "Jetcron-Ended"
 
 // CancelSubjects matches every cancel request.
 func (n Names) CancelSubjects() string { return n.ns + ".control.cancel.*" }
