@@ -45,9 +45,12 @@ func TestDevCluster(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan int, 1)
+	// The data directory is made before the stop below is registered, so
+	// that (cleanups run last first) jetcron dev stops before it is removed.
+	data := t.TempDir()
 	go func() {
 		done <- cli.Run(ctx, cli.Deps{Stdout: &out, Stderr: &out, Stdin: strings.NewReader("")},
-			[]string{"jetcron", "dev", "--cluster", "3", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--http", "off", "--workers", "2"})
+			[]string{"jetcron", "dev", "--cluster", "3", "--listen", "127.0.0.1:0", "--data", data, "--http", "off", "--workers", "2"})
 	}()
 	t.Cleanup(func() {
 		cancel()
