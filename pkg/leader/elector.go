@@ -48,9 +48,10 @@ type Lease struct {
 	margin time.Duration
 	term   uint64
 
-	mu        sync.Mutex // guards rev and lastRenew
+	mu        sync.Mutex // guards rev, lastRenew and over
 	rev       uint64
 	lastRenew time.Time
+	over      bool // the elector learned the lease is lost, or gave it up
 }
 
 // Term is the revision that created the lease: unique and increasing across
@@ -58,18 +59,30 @@ type Lease struct {
 func (l *Lease) Term() uint64 { return l.term }
 
 // Valid reports whether the lease certainly still holds: less than
-// TTL − margin has passed since the last successful renewal was sent.
+// TTL − margin has passed since the last successful renewal was sent, and
+// the elector has not learned that it is lost (another holder's revision)
+// or given it up.
 func (l *Lease) Valid() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.clock.Since(l.lastRenew) < l.ttl-l.margin
+	return !l.over && l.clock.Since(l.lastRenew) < l.ttl-l.margin
+}
+
+// end marks the lease as no longer held.
+func (l *Lease) end() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.over = true
 }
 
 // Remaining returns how long the lease is certainly valid.
 func (l *Lease) Remaining() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.ttl - l.margin - l.clock.Since(l.lastRenew)
+	if l.over {
+		return 0
+	}
+	return max(l.ttl-l.margin-l.clock.Since(l.lastRenew), 0)
 }
 
 func (l *Lease) renewed(rev uint64, sentAt time.Time) {
@@ -170,7 +183,12 @@ func (e *Elector) record() []byte {
 // campaign loops: try to create the key, lead while it holds, repeat.
 func (e *Elector) campaign(ctx context.Context) {
 	changed := make(chan struct{}, 1)
-	go e.watch(ctx, changed)
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		e.watch(ctx, changed)
+	}()
+	defer func() { <-watching }()
 	for ctx.Err() == nil {
 		sent := e.cfg.Clock.Now()
 		rev, err := e.kv.Create(ctx, e.cfg.Key, e.record())
@@ -219,18 +237,30 @@ func (e *Elector) watch(ctx context.Context, changed chan<- struct{}) {
 			}
 			continue
 		}
-		for ent := range w.Updates() {
-			if ent == nil {
-				continue
+		e.forward(ctx, w, changed)
+		_ = w.Stop()
+	}
+}
+
+// forward signals changed for every deletion or expiry the watcher sees,
+// until it ends or ctx does (a watcher stopped while it was being set up
+// may never close its channel).
+func (e *Elector) forward(ctx context.Context, w jetstream.KeyWatcher, changed chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ent, ok := <-w.Updates():
+			if !ok {
+				return
 			}
-			if ent.Operation() != jetstream.KeyValuePut {
+			if ent != nil && ent.Operation() != jetstream.KeyValuePut {
 				select {
 				case changed <- struct{}{}:
 				default:
 				}
 			}
 		}
-		_ = w.Stop()
 	}
 }
 
@@ -252,8 +282,12 @@ func (e *Elector) lead(ctx context.Context, l *Lease) (stepDown bool) {
 		e.cfg.OnLead(leadCtx, l)
 	}()
 	lost := e.renew(leadCtx, l)
+	if lost != nil {
+		l.end() // before OnLead learns it from its context
+	}
 	cancel()
 	<-done
+	l.end()
 	stepDown = ctx.Err() == nil && lost == nil
 
 	e.mu.Lock()

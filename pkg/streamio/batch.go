@@ -49,6 +49,13 @@ func AtomicBatch(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (BatchAck
 		return BatchAck{}, fmt.Errorf("%w: %d > %d", ErrBatchTooLarge, len(msgs), MaxAtomicBatch)
 	}
 	id := nuid.Next()
+	defer func() { // the messages leave as they came, whatever happened
+		for _, m := range msgs {
+			m.Header.Del("Nats-Batch-Id")
+			m.Header.Del("Nats-Batch-Sequence")
+			m.Header.Del("Nats-Batch-Commit")
+		}
+	}()
 	for i, m := range msgs {
 		if m.Header == nil {
 			m.Header = nats.Header{}
@@ -65,11 +72,6 @@ func AtomicBatch(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (BatchAck
 	last := msgs[len(msgs)-1]
 	last.Header.Set("Nats-Batch-Commit", "1")
 	resp, err := nc.RequestMsgWithContext(ctx, last)
-	for _, m := range msgs {
-		m.Header.Del("Nats-Batch-Id")
-		m.Header.Del("Nats-Batch-Sequence")
-		m.Header.Del("Nats-Batch-Commit")
-	}
 	if err != nil {
 		return BatchAck{}, fmt.Errorf("atomic batch: %w", err)
 	}

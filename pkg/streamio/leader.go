@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -48,7 +47,7 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: bad answer: %w", subject, stream, err)
 	}
 	if body.Error != nil {
-		if body.Error.Code == http.StatusNotFound {
+		if body.Error.ErrCode == errCodeNoMessage { // not a missing stream (10059)
 			return Msg{}, false, nil
 		}
 		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %s (code %d, err_code %d)", subject, stream, body.Error.Description, body.Error.Code, body.Error.ErrCode)
@@ -64,3 +63,7 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 	}
 	return m, true, nil
 }
+
+// errCodeNoMessage is JetStream's "no message found" (a 404, like a missing
+// stream, which is an error).
+const errCodeNoMessage = 10037
