@@ -122,7 +122,9 @@ func measureDispatch(ctx context.Context, o options, dir string, noBatch bool, l
 	return res, nil
 }
 
-// settle waits until tap has seen n messages or none for settleQuiet.
+// settle waits until tap has seen n messages, or some and then none for
+// settleQuiet (a phase that lost some reports them missing). A loaded
+// machine may take longer than settleQuiet to send the first one.
 func settle(ctx context.Context, tap *writeTap, n int) error {
 	lastGrowth, seen := time.Now(), 0
 	return poll(ctx, 2*time.Minute, 50*time.Millisecond, func() (bool, error) {
@@ -130,7 +132,7 @@ func settle(ctx context.Context, tap *writeTap, n int) error {
 		if c > seen {
 			lastGrowth, seen = time.Now(), c
 		}
-		return c >= n || time.Since(lastGrowth) > settleQuiet, nil
+		return c >= n || (c > 0 && time.Since(lastGrowth) > settleQuiet), nil
 	})
 }
 
