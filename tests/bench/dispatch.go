@@ -108,7 +108,8 @@ func measureDispatch(ctx context.Context, o options, dir string, noBatch bool, l
 	if err := settle(ctx, events, n); err != nil {
 		return res, fmt.Errorf("%s: waiting for scheduled events: %w", phase, err)
 	}
-	if err := res.readEvents(ctx, p, phase); err != nil {
+	sent, _ := events.seen()
+	if err := res.readEvents(ctx, p, phase, sent); err != nil {
 		return res, err
 	}
 	if err := settle(ctx, cursors, n); err != nil {
@@ -166,10 +167,18 @@ func (res *dispatchResult) readItems(ctx context.Context, p *prepared, phase str
 }
 
 // readEvents reads the scheduled events and records when the loop woke,
-// when the last was stored, and how many are missing.
-func (res *dispatchResult) readEvents(ctx context.Context, p *prepared, phase string) error {
-	evs, err := readScheduled(ctx, p.e)
-	if err != nil {
+// when the last was stored, and how many are missing. sent is how many the
+// leader was seen sending: an atomic batch's messages are on the wire
+// before the stream commits them, so the read waits until the stream holds
+// as many (or a while).
+func (res *dispatchResult) readEvents(ctx context.Context, p *prepared, phase string, sent int) error {
+	var evs []scheduledEvent
+	err := poll(ctx, 30*time.Second, 50*time.Millisecond, func() (bool, error) {
+		var err error
+		evs, err = readScheduled(ctx, p.e)
+		return len(evs) >= sent, err
+	})
+	if err != nil && len(evs) == 0 {
 		return fmt.Errorf("%s: %w", phase, err)
 	}
 	if len(evs) == 0 {
