@@ -397,7 +397,9 @@ func (r *leaderRun) emit(e event.Event) {
 		return
 	}
 	r.queued = append(r.queued, queuedEvent{m: m, e: e})
-	if len(r.queued) >= streamio.MaxAtomicBatch {
+	// Every thousand new events; not at every emit while events the stream
+	// would not take (a NATS outage) stay queued.
+	if len(r.queued)%streamio.MaxAtomicBatch == 0 {
 		r.awaitEvents(context.Background())
 	}
 }

@@ -130,7 +130,7 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		// came (the worker was busy, or dropped its subscription as the run
 		// ended): an execution that has ended says so.
 		if x, gerr := s.reader.Get(ctx, req.ID); gerr == nil && x.State.Final() {
-			return nil, fmt.Errorf("execution %s already ended (%s): %w", req.ID, x.State, job.ErrConflict)
+			return nil, alreadyEnded(x)
 		}
 		if err == nil {
 			return nil, fmt.Errorf("execution %s already ended; its result is being recorded: %w", req.ID, job.ErrConflict)
@@ -172,7 +172,7 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		return nil, err
 	}
 	if x.State.Final() {
-		return nil, fmt.Errorf("execution %s already ended (%s): %w", req.ID, x.State, job.ErrConflict)
+		return nil, alreadyEnded(x)
 	}
 	if x.Delayed {
 		// The job's delayed run, held by the leader until the running
@@ -185,6 +185,11 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		return CancelResponse{ID: req.ID, Result: "cancelling"}, nil
 	}
 	return nil, fmt.Errorf("execution %s is between two states (being handed to a worker, or recording its result); try again in a moment: %w", req.ID, job.ErrConflict)
+}
+
+// alreadyEnded is the answer to cancelling an execution that has ended.
+func alreadyEnded(x job.Execution) error {
+	return fmt.Errorf("execution %s already ended (%s): %w", x.ID, x.State, job.ErrConflict)
 }
 
 func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {

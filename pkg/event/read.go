@@ -202,6 +202,11 @@ type streamState struct{ FirstSeq, LastSeq uint64 }
 const infoTry = 3 * time.Second
 
 func (r *Reader) streamInfo(ctx context.Context) (streamState, error) {
+	if _, ok := ctx.Deadline(); !ok { // asked again until then: not forever
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
 	var s jetstream.Stream
 	var err error
 	for {
