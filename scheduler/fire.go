@@ -85,6 +85,16 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 		it := heap.Pop(&r.pending).(*pendingItem)
 		delete(r.pendIdx, it.p.ID)
 		ji := r.jobs[it.p.Job]
+		if ji == nil && now.Sub(it.p.CreatedAt) < unknownJobGrace {
+			// The API checked the job before it wrote the run, but the
+			// leader's watch of the jobs bucket may not have delivered a job
+			// created a moment ago (the two buckets' watches are not
+			// ordered): look again shortly.
+			it.p.At = now.Add(250 * time.Millisecond)
+			heap.Push(&r.pending, it)
+			r.pendIdx[it.p.ID] = it
+			continue
+		}
 		if ji == nil {
 			r.emit(event.Event{Kind: event.Rejected, Job: it.p.Job, Execution: it.p.ID, Time: now, Trigger: it.p.Trigger, ParentID: it.p.ParentID, Reason: "job " + it.p.Job + " does not exist"})
 			r.purgePending(ctx, it)
@@ -413,6 +423,10 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 	}
 	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Reason: reason, Error: reason})
 }
+
+// unknownJobGrace is how long a pending run of a job the leader does not
+// know waits for the job's definition before it is rejected.
+const unknownJobGrace = 10 * time.Second
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

@@ -254,3 +254,34 @@ func TestInvalidDefinitionIsSkippedAndReported(t *testing.T) {
 	}
 	require.True(t, s.Leading())
 }
+
+// TestRunWaitsForItsJobsDefinition: the leader watches the jobs bucket and
+// the pending bucket separately, so a run enqueued right after its job was
+// created can reach it first. The run waits for the definition instead of
+// being rejected ("job create X && job run X" once failed in CI that way).
+func TestRunWaitsForItsJobsDefinition(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := b.start(t, "s", nil)
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+	pend, err := b.js.KeyValue(t.Context(), b.topo.Names().PendingBucket())
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	id := job.AdHocExecutionID("late", now)
+	p, _ := json.Marshal(job.Pending{ID: id, Job: "late", At: now, Trigger: job.TriggerManual, CreatedAt: now})
+	_, err = pend.Create(t.Context(), id, p)
+	require.NoError(t, err)
+	// The fault: the definition arrives after the run (the leader looks
+	// at the run several times meanwhile).
+	time.Sleep(time.Second)
+	b.create(t, everyJob("late", time.Hour, job.OverlapAllow))
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		for _, w := range b.works(t) {
+			if w.ID == id {
+				return true
+			}
+		}
+		return false
+	}, "the run is published once its job is known")
+	require.Empty(t, b.events(t, event.Rejected))
+}
