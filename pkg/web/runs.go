@@ -181,7 +181,11 @@ func (jr *jobRuns) apply(e event.Event) {
 		if r.ID != e.Execution {
 			continue
 		}
-		if !r.State.Final() {
+		// A final state stays; a scheduled or delayed event may come after
+		// the execution started (the leader records a slot once the work
+		// stream holds it, a worker may have taken it by then) and does not
+		// take it back to scheduled.
+		if !r.State.Final() && state != job.StateScheduled {
 			r.State = state
 		}
 		if r.ScheduledAt.IsZero() && e.ScheduledAt != nil {

@@ -40,12 +40,14 @@ func TestRunCacheAppliesEventsAfterLoad(t *testing.T) {
 	c.apply(ev(event.Failed, "b", 10))
 	c.apply(ev(event.Scheduled, "c", 11))
 	c.apply(ev(event.Started, "a", 12)) // a late, older event never undoes a final state
+	c.apply(ev(event.Started, "d", 14))
+	c.apply(ev(event.Scheduled, "d", 15)) // recorded after its start: d is still running
 	c.apply(event.Event{Kind: event.JobDisabled, Job: "j"})
 	c.apply(ev(event.FollowUp, "c", 13)) // no state
 	s, err = c.summary(t.Context(), "j")
 	require.NoError(t, err)
-	require.Equal(t, []string{"c:scheduled", "b:failed", "a:succeeded"}, states(s))
-	require.Equal(t, "c", s.Last.ID)
+	require.Equal(t, []string{"d:running", "c:scheduled", "b:failed", "a:succeeded"}, states(s))
+	require.Equal(t, "d", s.Last.ID)
 	require.Equal(t, 2, s.Ended)
 	require.Equal(t, 1, s.Succeeded)
 	require.InDelta(t, 0.5, *s.SuccessRate, 1e-9)

@@ -30,14 +30,19 @@ func TestSecondCopyAfterAckDoesNotRun(t *testing.T) {
 	natstest.Eventually(t, 5*time.Second, func() bool { return natstest.MsgCount(t, js, s.topo.Names().WorkStream()) == 0 }, "acked")
 
 	// Rebuild the work item and publish it again under a new message ID.
-	evs, err := s.client.Events(t.Context(), id)
-	require.NoError(t, err)
+	// Its scheduled event may be recorded after its final one (the leader
+	// records a slot once the work stream holds it).
 	var sched event.Event
-	for _, e := range evs {
-		if e.Kind == event.Scheduled {
-			sched = e
+	natstest.Eventually(t, 5*time.Second, func() bool {
+		evs, err := s.client.Events(t.Context(), id)
+		require.NoError(t, err)
+		for _, e := range evs {
+			if e.Kind == event.Scheduled {
+				sched = e
+			}
 		}
-	}
+		return sched.ScheduledAt != nil
+	}, "scheduled event")
 	spec, err := s.client.GetJob(t.Context(), "once")
 	require.NoError(t, err)
 	w := job.Work{V: job.WorkVersion, ID: id, Job: "once", ScheduledAt: *sched.ScheduledAt, Trigger: job.TriggerManual, Spec: spec.Spec, Revision: spec.Revision}
@@ -53,7 +58,7 @@ func TestSecondCopyAfterAckDoesNotRun(t *testing.T) {
 	lines, err := os.ReadFile(marks)
 	require.NoError(t, err)
 	require.Equal(t, id+"\n", string(lines), "the command ran once")
-	evs, err = s.client.Events(t.Context(), id)
+	evs, err := s.client.Events(t.Context(), id)
 	require.NoError(t, err)
 	started := 0
 	for _, e := range evs {
