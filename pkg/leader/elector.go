@@ -47,6 +47,7 @@ type Lease struct {
 	ttl    time.Duration
 	margin time.Duration
 	term   uint64
+	record []byte // the value stored under the key; renewals write it again
 
 	mu        sync.Mutex // guards rev, lastRenew and over
 	rev       uint64
@@ -103,7 +104,7 @@ type Record struct {
 	ID    string    `json:"id"`
 	Host  string    `json:"host"`
 	PID   int       `json:"pid"`
-	Since time.Time `json:"since"`
+	Since time.Time `json:"since"` // when the term began; renewals keep it
 }
 
 // Elector campaigns for the lease and runs OnLead while it holds it.
@@ -191,10 +192,11 @@ func (e *Elector) campaign(ctx context.Context) {
 	defer func() { <-watching }()
 	for ctx.Err() == nil {
 		sent := e.cfg.Clock.Now()
-		rev, err := e.kv.Create(ctx, e.cfg.Key, e.record())
+		record := e.record()
+		rev, err := e.kv.Create(ctx, e.cfg.Key, record)
 		switch {
 		case err == nil:
-			l := &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, rev: rev, lastRenew: sent}
+			l := &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
 			if e.lead(ctx, l) {
 				// We gave leadership up because leading failed: give the
 				// others a lease's time to take it before trying again.
@@ -330,7 +332,7 @@ func (e *Elector) renew(ctx context.Context, l *Lease) error {
 			}
 			sent := e.cfg.Clock.Now()
 			rctx, cancel := context.WithTimeout(ctx, max(l.Remaining(), 100*time.Millisecond))
-			rev, err := e.kv.Update(rctx, e.cfg.Key, e.record(), l.revision())
+			rev, err := e.kv.Update(rctx, e.cfg.Key, l.record, l.revision())
 			cancel()
 			if err == nil {
 				l.renewed(rev, sent)

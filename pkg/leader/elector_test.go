@@ -105,6 +105,8 @@ func TestElectorRenewalExtendsLeaseFromSendTime(t *testing.T) {
 	waitArmed(t, clk, 1) // the renewal timer
 
 	rev := la.Term()
+	first := record(t, b.entry(t).Value())
+	require.Equal(t, clk.Now().UTC(), first.Since)
 	for i := range 3 {
 		clk.Advance(ttl/3 - time.Second)
 		require.True(t, la.Valid())
@@ -117,7 +119,7 @@ func TestElectorRenewalExtendsLeaseFromSendTime(t *testing.T) {
 		natstest.Eventually(t, 10*time.Second, func() bool { return clk.made.Load() > made }, "renewal %d", i)
 		e := b.entry(t)
 		require.Equal(t, rev+1, e.Revision(), "one update per renewal")
-		require.Equal(t, "a", recordID(t, e.Value()))
+		require.Equal(t, first, record(t, e.Value()), "a renewal keeps the record: since is when the term began")
 		rev = e.Revision()
 		require.Equal(t, valid, la.Remaining(), "the lease runs from the renewal's send time")
 		require.Same(t, la, a.el.Leading())

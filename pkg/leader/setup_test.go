@@ -236,12 +236,18 @@ func (w *wallFollower) pause() {
 
 func (w *wallFollower) wake() { w.f.Set(w.base.Add(time.Since(w.start))) }
 
-// recordID returns the candidate ID in a lease record value.
-func recordID(t *testing.T, v []byte) string {
+// record decodes a lease record value.
+func record(t *testing.T, v []byte) leader.Record {
 	t.Helper()
 	var r leader.Record
 	require.NoError(t, json.Unmarshal(v, &r))
-	return r.ID
+	return r
+}
+
+// recordID returns the candidate ID in a lease record value.
+func recordID(t *testing.T, v []byte) string {
+	t.Helper()
+	return record(t, v).ID
 }
 
 // keyHistory records every revision of the lease key, as a watch sees it,
