@@ -221,6 +221,17 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 		return fmt.Errorf("topology: %w", err)
 	}
 	for _, kv := range c.KeyValueConfigs() {
+		if kv.Bucket == c.Names().StateBucket() {
+			// The leader writes cursors as atomic batches of
+			// revision-checked updates, which a bucket's configuration
+			// cannot allow: its stream is made here.
+			sc := KeyValueStreamConfig(kv)
+			sc.AllowAtomicPublish = true
+			if err := ensureStream(ctx, js, sc); err != nil {
+				return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
+			}
+			continue
+		}
 		if err := retry(ctx, func(ctx context.Context) error {
 			_, err := js.CreateKeyValue(ctx, kv)
 			if errors.Is(err, jetstream.ErrBucketExists) {
@@ -232,14 +243,8 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 		}
 	}
 	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
-		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := js.CreateStream(ctx, sc)
-			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-				_, err = js.UpdateStream(ctx, sc)
-			}
+		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
-		}); err != nil {
-			return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
 		}
 	}
 	for _, os := range c.ObjectStoreConfigs() {
@@ -274,21 +279,51 @@ func retry(ctx context.Context, try func(context.Context) error) error {
 	}
 }
 
-// allowAtomic turns on atomic batch publishing on an existing stream.
-func allowAtomic(ctx context.Context, js jetstream.JetStream, name string) error {
-	s, err := js.Stream(ctx, name)
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", name, err)
-	}
-	cfg := s.CachedInfo().Config
-	if cfg.AllowAtomicPublish {
-		return nil
-	}
-	cfg.AllowAtomicPublish = true
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		return fmt.Errorf("allow atomic publish on %s: %w", name, err)
+// ensureStream creates a stream, or updates it if it exists with another
+// configuration.
+func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) error {
+	if err := retry(ctx, func(ctx context.Context) error {
+		_, err := js.CreateStream(ctx, sc)
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			_, err = js.UpdateStream(ctx, sc)
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
 	}
 	return nil
+}
+
+// KeyValueStreamConfig returns the stream configuration the client makes
+// for a bucket (jetstream.CreateKeyValue), for the options jetcron's
+// buckets use (description, history, TTL, limit markers, storage,
+// replicas), with every default spelled out so that creating it again is a
+// no-op. A test compares it with what the client makes.
+func KeyValueStreamConfig(kv jetstream.KeyValueConfig) jetstream.StreamConfig {
+	duplicates := 2 * time.Minute
+	if kv.TTL > 0 && kv.TTL < duplicates {
+		duplicates = kv.TTL
+	}
+	return jetstream.StreamConfig{
+		Name:                   "KV_" + kv.Bucket,
+		Description:            kv.Description,
+		Subjects:               []string{"$KV." + kv.Bucket + ".>"},
+		MaxMsgsPerSubject:      int64(cmp.Or(kv.History, 1)),
+		MaxBytes:               cmp.Or(kv.MaxBytes, -1),
+		MaxAge:                 kv.TTL,
+		MaxMsgSize:             cmp.Or(kv.MaxValueSize, -1),
+		Storage:                kv.Storage,
+		Replicas:               cmp.Or(kv.Replicas, 1),
+		AllowRollup:            true,
+		DenyDelete:             true,
+		Duplicates:             duplicates,
+		MaxMsgs:                -1,
+		MaxConsumers:           -1,
+		AllowDirect:            true,
+		Discard:                jetstream.DiscardNew,
+		AllowMsgTTL:            kv.LimitMarkerTTL != 0,
+		SubjectDeleteMarkerTTL: kv.LimitMarkerTTL,
+	}
 }
 
 // EnsureQueue creates or updates the consumer of a queue.
