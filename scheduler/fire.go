@@ -128,25 +128,31 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 		return nil
 	}
 
-	if r.state.pending() && !now.Before(r.nextFlush) {
+	if r.state.pending() && r.flushing == nil && !now.Before(r.nextFlush) {
 		if !r.lease.Valid() {
 			return errLeaseExpired
 		}
-		if err := r.state.flush(ctx, r.s.nc, r.s.js); err != nil {
-			if errors.Is(err, errStale) {
-				return err
-			}
-			// A stream electing its leader, a node restarting: the dirty
-			// cursors stay dirty and the next round writes them (revision
-			// checks make a write whose answer was lost harmless). Ending
-			// the loop instead would reload everything for nothing.
-			r.log.WarnContext(ctx, "cursor flush failed; retrying", "error", err)
-		}
-		r.nextFlush = r.now().Add(r.s.cfg.FlushInterval)
+		r.startFlush(ctx)
+		r.nextFlush = now.Add(r.s.cfg.FlushInterval)
 	} else if !r.state.pending() {
 		r.nextFlush = now.Add(r.s.cfg.FlushInterval)
 	}
 	return nil
+}
+
+// startFlush writes the dirty cursors in the background: the loop goes on
+// firing while the server commits them, and settles the flush when it is
+// handed back. One flush at a time: the next expects the revisions this
+// one writes.
+func (r *leaderRun) startFlush(ctx context.Context) {
+	b := r.state.take()
+	r.flushing = b
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		r.state.send(ctx, r.s.nc, r.s.js, b)
+		r.flushed <- b
+	}()
 }
 
 // item builds the work item of one execution of a job.

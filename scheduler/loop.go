@@ -53,6 +53,10 @@ type leaderRun struct {
 	queued            []queuedEvent
 
 	nextFlush time.Time
+	// flushing is the cursor flush in flight, if any; flushed hands it
+	// back to the loop once sent.
+	flushing *flushBatch
+	flushed  chan *flushBatch
 	// bg tracks goroutines the run started; run waits for them.
 	bg sync.WaitGroup
 	// offerBuffered are jobs whose delayed run should be offered now.
@@ -78,6 +82,7 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		pendIdx: map[string]*pendingItem{},
 
 		bufferedJobs: map[string]bool{},
+		flushed:      make(chan *flushBatch, 1),
 		events:       event.NewPublisher(s.js, s.names),
 		disp:         dispatch.New(s.nc, s.js, s.names, s.log),
 	}
@@ -138,6 +143,10 @@ func (r *leaderRun) run(ctx context.Context) error {
 	}
 
 	defer func() {
+		if r.flushing != nil {
+			_ = r.state.settle(<-r.flushed)
+			r.flushing = nil
+		}
 		// Write what we know while the lease still holds; the next leader
 		// starts from it. Not past events that are not stored yet.
 		if r.state.pending() && r.lease.Valid() && len(r.queued) == 0 {
@@ -192,6 +201,19 @@ func (r *leaderRun) run(ctx context.Context) error {
 			if r.bufferedJobs[name] {
 				r.offerBuffered = append(r.offerBuffered, name)
 			}
+		case b := <-r.flushed:
+			r.flushing = nil
+			if err := r.state.settle(b); err != nil {
+				if errors.Is(err, errStale) {
+					return err
+				}
+				// A stream electing its leader, a node restarting: the
+				// entries are dirty again and the next flush writes them
+				// (revision checks make a write whose answer was lost
+				// harmless). Ending the loop would reload everything for
+				// nothing.
+				r.log.WarnContext(ctx, "cursor flush failed; retrying", "error", err)
+			}
 		case <-timer:
 		}
 		if stopTimer != nil {
@@ -219,7 +241,7 @@ func (r *leaderRun) nextWake() (time.Time, bool) {
 	if len(r.pending) > 0 {
 		set(r.pending[0].p.At)
 	}
-	if r.state.pending() {
+	if r.state.pending() && r.flushing == nil {
 		set(r.nextFlush)
 	}
 	if len(r.bufferedJobs) > 0 {

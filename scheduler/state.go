@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -99,68 +98,152 @@ func (st *stateStore) remove(name string) {
 
 func (st *stateStore) pending() bool { return len(st.dirty) > 0 || len(st.deleted) > 0 }
 
-// flush writes every dirty entry with a revision check: all of them as
-// atomic batches of revision-checked updates (one fsync per thousand
-// cursors), then, for the entries of a batch the stream refused, one at a
-// time. A conflict is re-read: if a newer term wrote it, flush returns
-// errStale; otherwise (our own write whose answer was lost, a lagging
-// read) the newer cursor wins and the write is retried.
-func (st *stateStore) flush(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) error {
-	names := make([]string, 0, len(st.dirty))
-	msgs := make([]*nats.Msg, 0, len(st.dirty))
+// A flush writes every dirty entry with a revision check, in three steps
+// so that the leader's loop need not wait for the server: take (in the
+// loop) moves the dirty entries' values into a flushBatch, send (anywhere;
+// it touches nothing of the store's maps) writes them, settle (in the loop
+// again) records the new revisions and marks dirty again what failed.
+//
+// send writes all of them as atomic batches of revision-checked updates
+// (one fsync per thousand cursors), then, for the entries of a batch the
+// stream refused, one at a time. A conflict is re-read: if a newer term
+// wrote it, the write fails with errStale; otherwise (our own write whose
+// answer was lost, a lagging read) the newer cursor wins and the write is
+// retried.
+type flushBatch struct {
+	writes  []stateWrite
+	deletes []stateDelete
+}
+
+// stateWrite is one entry of a flush: the value taken and the revision it
+// expects, and what became of it.
+type stateWrite struct {
+	name string
+	e    *stateEntry // the entry it was taken from
+	rt   job.Runtime // its value (a delayed run is never changed in place, only replaced)
+	data []byte      // rt encoded
+	rev  uint64
+
+	newRev uint64
+	err    error
+}
+
+// stateDelete is one deleted entry of a flush and what became of it.
+type stateDelete struct {
+	name string
+	err  error
+}
+
+// take moves every dirty and deleted entry into a batch.
+func (st *stateStore) take() *flushBatch {
+	b := &flushBatch{}
 	for n := range st.dirty {
-		e := st.entries[n]
-		if e == nil {
-			continue
+		if e := st.entries[n]; e != nil {
+			e.rt.Term = st.term
+			data, _ := json.Marshal(e.rt)
+			b.writes = append(b.writes, stateWrite{name: n, e: e, rt: e.rt, data: data, rev: e.rev})
 		}
-		e.rt.Term = st.term
-		data, _ := json.Marshal(e.rt)
-		m := nats.NewMsg("$KV." + st.kv.Bucket() + "." + n)
-		m.Data = data
-		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(e.rev, 10))
-		names = append(names, n)
-		msgs = append(msgs, m)
 	}
-	acks := streamio.PublishAll(ctx, nc, js, msgs)
-	var mu sync.Mutex // guards the entries' rev fields written below
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(64)
-	for i, a := range acks {
-		e := st.entries[names[i]]
-		if a.Err == nil {
-			e.rev = a.Seq
-			continue
-		}
-		name, data, rev := names[i], msgs[i].Data, e.rev
-		g.Go(func() error {
-			newRev, err := st.write(gctx, name, data, rev, e)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			e.rev = newRev
-			mu.Unlock()
-			return nil
-		})
-	}
-	for name := range st.deleted {
-		g.Go(func() error {
-			err := st.kv.Purge(gctx, name)
-			if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-				return fmt.Errorf("delete state of %s: %w", name, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
+	for n := range st.deleted {
+		b.deletes = append(b.deletes, stateDelete{name: n})
 	}
 	clear(st.dirty)
 	clear(st.deleted)
-	return nil
+	return b
 }
 
-func (st *stateStore) write(ctx context.Context, name string, data []byte, rev uint64, e *stateEntry) (uint64, error) {
+// send writes a batch taken from st. It reads only st's bucket and term,
+// so it may run while the loop goes on.
+func (st *stateStore) send(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, b *flushBatch) {
+	msgs := make([]*nats.Msg, len(b.writes))
+	for i := range b.writes {
+		w := &b.writes[i]
+		m := nats.NewMsg("$KV." + st.kv.Bucket() + "." + w.name)
+		m.Data = w.data
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.rev, 10))
+		msgs[i] = m
+	}
+	acks := streamio.PublishAll(ctx, nc, js, msgs)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(64)
+	for i, a := range acks {
+		w := &b.writes[i]
+		if a.Err == nil {
+			w.newRev = a.Seq
+			continue
+		}
+		g.Go(func() error {
+			w.newRev, w.err = st.write(gctx, w.name, w.data, w.rev, w.rt)
+			return w.err
+		})
+	}
+	for i := range b.deletes {
+		d := &b.deletes[i]
+		g.Go(func() error {
+			err := st.kv.Purge(gctx, d.name)
+			if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+				d.err = fmt.Errorf("delete state of %s: %w", d.name, err)
+			}
+			return d.err
+		})
+	}
+	_ = g.Wait() // each write and delete keeps its own error
+}
+
+// settle records a sent batch: the new revision of every entry written
+// (unless the job was deleted meanwhile), and marks dirty again every entry
+// whose write failed, unless it was deleted, and every deletion that failed,
+// unless the job was created again. It returns the first error, errStale
+// above all.
+func (st *stateStore) settle(b *flushBatch) error {
+	var first error
+	fail := func(err error) {
+		if first == nil || (errors.Is(err, errStale) && !errors.Is(first, errStale)) {
+			first = err
+		}
+	}
+	for _, w := range b.writes {
+		current := st.entries[w.name] == w.e
+		switch {
+		case w.err == nil:
+			// A later write of this entry expects the new revision.
+			w.e.rev = w.newRev
+			if _, ok := st.entries[w.name]; !ok {
+				// Deleted meanwhile, perhaps before this write created the
+				// key (remove knew no revision then): delete it now. A job
+				// created again meanwhile has a new entry, whose write
+				// finds the key through its conflict check.
+				st.deleted[w.name] = true
+			}
+		case current:
+			fail(w.err)
+			st.dirty[w.name] = true
+		default:
+			fail(w.err)
+		}
+	}
+	for _, d := range b.deletes {
+		if d.err == nil {
+			continue
+		}
+		fail(d.err)
+		if _, ok := st.entries[d.name]; !ok {
+			st.deleted[d.name] = true
+		}
+	}
+	return first
+}
+
+// flush takes, sends and settles every dirty entry, waiting for the server.
+func (st *stateStore) flush(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) error {
+	b := st.take()
+	st.send(ctx, nc, js, b)
+	return st.settle(b)
+}
+
+// write writes one entry's value rt (encoded as data) expecting revision
+// rev, resolving conflicts as flushBatch's doc says.
+func (st *stateStore) write(ctx context.Context, name string, data []byte, rev uint64, rt job.Runtime) (uint64, error) {
 	for attempt := 0; ; attempt++ {
 		var newRev uint64
 		var err error
@@ -192,9 +275,9 @@ func (st *stateStore) write(ctx context.Context, name string, data []byte, rev u
 			return 0, fmt.Errorf("state of %s written in term %d (ours %d): %w", name, other.Term, st.term, errStale)
 		}
 		rev = cur.Revision()
-		if other.LastSlot.After(e.rt.LastSlot) {
+		if other.LastSlot.After(rt.LastSlot) {
 			// Keep the newer cursor: never move a cursor backwards.
-			merged := e.rt
+			merged := rt
 			merged.LastSlot = other.LastSlot
 			merged.Fired = max(merged.Fired, other.Fired)
 			data, _ = json.Marshal(merged)

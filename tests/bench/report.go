@@ -114,7 +114,7 @@ func (r report) print(out io.Writer) {
 		}
 		table(out, rows, true)
 		if l.Flushes.Count > 0 {
-			fmt.Fprintf(out, "  (the leader wrote a median %d cursors per flush; its loop fires nothing while it flushes)\n", l.Flushes.Keys)
+			fmt.Fprintf(out, "  (the leader wrote a median %d cursors per flush, beside its loop)\n", l.Flushes.Keys)
 		}
 	}
 }
