@@ -38,4 +38,10 @@
 // state of every job, and the pending runs; watches of the jobs bucket, the
 // pending bucket and the final events feed it through channels. It sleeps
 // until the earliest due time or the next change.
+//
+// A cursor flush does not stop it: the loop takes the dirty cursors' values,
+// a goroutine writes them (atomic batches of a thousand revision-checked
+// updates), and the loop settles the flush when it is handed back, keeping
+// the new revisions and marking dirty again whatever failed. One flush is in
+// flight at a time, because the next expects the revisions this one writes.
 package scheduler
