@@ -204,22 +204,22 @@ func (st *stateStore) settle(b *flushBatch) error {
 	}
 	for _, w := range b.writes {
 		current := st.entries[w.name] == w.e
-		switch {
-		case w.err == nil:
+		if w.err == nil {
 			// A later write of this entry expects the new revision.
 			w.e.rev = w.newRev
-			if _, ok := st.entries[w.name]; !ok {
-				// Deleted meanwhile, perhaps before this write created the
-				// key (remove knew no revision then): delete it now. A job
-				// created again meanwhile has a new entry, whose write
-				// finds the key through its conflict check.
-				st.deleted[w.name] = true
+		} else {
+			fail(w.err)
+			if current {
+				st.dirty[w.name] = true
 			}
-		case current:
-			fail(w.err)
-			st.dirty[w.name] = true
-		default:
-			fail(w.err)
+		}
+		if _, ok := st.entries[w.name]; !ok {
+			// Deleted meanwhile, perhaps before this write created the key
+			// (remove knew no revision then; a write that failed may have
+			// been stored all the same): delete it now. A job created again
+			// meanwhile has a new entry, whose write finds the key through
+			// its conflict check.
+			st.deleted[w.name] = true
 		}
 	}
 	for _, d := range b.deletes {
