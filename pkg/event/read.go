@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -196,27 +195,12 @@ func (r *Reader) List(ctx context.Context, o ListOptions) ([]job.Execution, uint
 
 type streamState struct{ FirstSeq, LastSeq uint64 }
 
-// infoTry bounds one stream info request: one sent while the stream
-// elects a leader can go unanswered, and is asked again rather than waited
-// for until the caller's deadline.
-const infoTry = 3 * time.Second
-
+// streamInfo asks for the events stream's state; a request sent while the
+// stream elects a leader can go unanswered, and is asked again.
 func (r *Reader) streamInfo(ctx context.Context) (streamState, error) {
-	if _, ok := ctx.Deadline(); !ok { // asked again until then: not forever
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	var s jetstream.Stream
-	var err error
-	for {
-		tctx, cancel := context.WithTimeout(ctx, infoTry)
-		s, err = r.js.Stream(tctx, r.names.EventsStream())
-		cancel()
-		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-			break
-		}
-	}
+	s, err := streamio.AskAgain(ctx, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }, func(ctx context.Context) (jetstream.Stream, error) {
+		return r.js.Stream(ctx, r.names.EventsStream())
+	})
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return streamState{}, fmt.Errorf("events: %w", topology.ErrNotReady)

@@ -33,30 +33,16 @@ type DirectRequest struct {
 // ErrDirectTimeout means the stream did not answer a direct get in time.
 var ErrDirectTimeout = errors.New("direct get: no answer")
 
-// directTry bounds one direct get. A replica that is not current (just
-// after its stream changed leader) drops a direct get instead of answering
-// it, and the request, sent to a queue group, reaches no other replica: it
-// must be sent again, not waited for until the caller's deadline.
-const directTry = 3 * time.Second
-
 // DirectBatch runs req and returns the messages in sequence order. An empty
 // result is not an error. The stream must allow direct gets. A request that
-// gets no complete answer within a few seconds is sent again until ctx
-// ends (10s without a deadline).
+// gets no complete answer within a few seconds is sent again (AskAgain): a
+// replica that is not current (just after its stream changed leader) drops
+// a direct get instead of answering it, and the request, sent to a queue
+// group, reaches no other replica.
 func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	for {
-		tctx, cancel := context.WithTimeout(ctx, directTry)
-		out, err := directBatchOnce(tctx, nc, req)
-		cancel()
-		if !errors.Is(err, ErrDirectTimeout) || ctx.Err() != nil {
-			return out, err
-		}
-	}
+	return AskAgain(ctx, func(err error) bool { return errors.Is(err, ErrDirectTimeout) }, func(ctx context.Context) ([]Msg, error) {
+		return directBatchOnce(ctx, nc, req)
+	})
 }
 
 func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
