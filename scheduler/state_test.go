@@ -19,10 +19,8 @@ import (
 // loses its key.
 func TestFlushInFlight(t *testing.T) {
 	t.Parallel()
-	nc := natstest.Connect(t, natstest.RunJetStream(t))
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
 	ctx := t.Context()
 	kv, err := js.KeyValue(ctx, topo.Names().StateBucket())
 	require.NoError(t, err)

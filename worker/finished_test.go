@@ -24,11 +24,8 @@ import (
 // suite found an execution acked without any final event.
 func TestFinishedClaimRecordsTheLostFinalEvent(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	srv, nc, js, topo := env.Srv, env.NC, env.JS, env.Topo
 	ctx := t.Context()
 	names := topo.Names()
 

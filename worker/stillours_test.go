@@ -19,10 +19,8 @@ import (
 // run to completion by attempt 2 after attempt 3 had recorded the result.
 func TestStillOursBeforeTheTaskStarts(t *testing.T) {
 	t.Parallel()
-	nc := natstest.Connect(t, natstest.RunJetStream(t))
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	js, topo := env.JS, env.Topo
 	kv, err := js.KeyValue(t.Context(), topo.Names().ClaimsBucket())
 	require.NoError(t, err)
 	w := &Worker{cfg: Config{Topology: topo, Clock: clock.New()}}

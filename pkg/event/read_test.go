@@ -59,11 +59,8 @@ func seed(tb testing.TB, js jetstream.JetStream, names topology.Names, jobName s
 
 func TestListPagesNewestFirst(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
 	seed(t, js, topo.Names(), "busy", 2500)
 	r := event.NewReader(nc, js, topo.Names())
 

@@ -117,6 +117,26 @@ func Ensure(t testing.TB, js jetstream.JetStream, cfg topology.Config) {
 	require.NoError(t, topology.Ensure(ctx, js, cfg))
 }
 
+// Env is an embedded server with a test topology ensured on it, and a
+// connection to it.
+type Env struct {
+	Srv  *Server
+	NC   *nats.Conn
+	JS   jetstream.JetStream
+	Topo topology.Config
+}
+
+// Ensured starts an embedded JetStream server, connects to it and ensures a
+// test topology (Topology) on it.
+func Ensured(t testing.TB) Env {
+	t.Helper()
+	srv := RunJetStream(t)
+	nc := Connect(t, srv)
+	e := Env{Srv: srv, NC: nc, JS: JetStream(t, nc), Topo: Topology(t)}
+	Ensure(t, e.JS, e.Topo)
+	return e
+}
+
 // MsgCount returns the number of messages in a stream.
 func MsgCount(t testing.TB, js jetstream.JetStream, stream string) uint64 {
 	t.Helper()

@@ -20,11 +20,8 @@ func always() bool { return true }
 
 func TestPublishDedupsSameSlot(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
 	for _, noBatch := range []bool{false, true} {
 		d := New(nc, js, topo.Names(), nil)
 		d.NoBatch = noBatch
@@ -44,11 +41,8 @@ func TestPublishDedupsSameSlot(t *testing.T) {
 
 func TestPublishExclusiveJobIsBusy(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
 	d := New(nc, js, topo.Names(), nil)
 	slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rs := d.Publish(t.Context(), []Item{item("solo", slot, true), item("solo", slot.Add(time.Second), true), item("other", slot, true)}, always)
@@ -58,11 +52,8 @@ func TestPublishExclusiveJobIsBusy(t *testing.T) {
 
 func TestPublishStopsWhenLeaseEnds(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
 	d := New(nc, js, topo.Names(), nil)
 	rs := d.Publish(t.Context(), []Item{item("late", time.Unix(0, 0), false)}, func() bool { return false })
 	require.Equal(t, Failed, rs[0].Outcome)

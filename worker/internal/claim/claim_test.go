@@ -12,10 +12,8 @@ import (
 
 func bucket(t *testing.T) jetstream.KeyValue {
 	t.Helper()
-	srv := natstest.RunJetStream(t)
-	js := natstest.JetStream(t, natstest.Connect(t, srv))
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	env := natstest.Ensured(t)
+	js, topo := env.JS, env.Topo
 	kv, err := js.KeyValue(t.Context(), topo.Names().ClaimsBucket())
 	require.NoError(t, err)
 	return kv
