@@ -190,11 +190,11 @@ func (st *stateStore) send(ctx context.Context, nc *nats.Conn, js jetstream.JetS
 	_ = g.Wait() // each write and delete keeps its own error
 }
 
-// settle records a sent batch: the new revision of every entry written
-// (unless the job was deleted meanwhile), and marks dirty again every entry
-// whose write failed, unless it was deleted, and every deletion that failed,
-// unless the job was created again. It returns the first error, errStale
-// above all.
+// settle records a sent batch: the new revision of every entry written;
+// every entry whose write failed is dirty again, unless its job was deleted
+// meanwhile, and then its key is deleted (as is that of a job deleted while
+// its write was in flight); a deletion that failed is tried again unless the
+// job was created again. It returns the first error, errStale above all.
 func (st *stateStore) settle(b *flushBatch) error {
 	var first error
 	fail := func(err error) {
