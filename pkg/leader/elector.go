@@ -284,6 +284,13 @@ func (e *Elector) lead(ctx context.Context, l *Lease) (stepDown bool) {
 		e.cfg.OnLead(leadCtx, l)
 	}()
 	lost := e.renew(leadCtx, l)
+	if lost == nil && ctx.Err() == nil && !l.Valid() {
+		// OnLead gave up because the lease ran out (a process paused for
+		// longer than the lease wakes up to find it so) before the renewal
+		// timer, waking up at the same moment, noticed: it is lost, not
+		// given up, and there is nothing to resign.
+		lost = fmt.Errorf("%w: no renewal within the lease", ErrLostLease)
+	}
 	if lost != nil {
 		l.end() // before OnLead learns it from its context
 	}

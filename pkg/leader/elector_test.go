@@ -221,6 +221,34 @@ func TestElectorStepsDownWhenOnLeadReturns(t *testing.T) {
 	require.Equal(t, "a", b.holder(t))
 }
 
+// A paused leader resumes to find its lease expired, and its loop gives up
+// before the renewal timer fires: the lease is lost, not given up. No
+// resignation (another leader may hold the key by now) and no back-off.
+func TestElectorLeaseThatRanOutIsLost(t *testing.T) {
+	t.Parallel()
+	const ttl = 30 * time.Second
+	b := setup(t, ttl)
+	clk := &jumpClock{countingClock: newCountingClock()}
+	quit := make(chan struct{})
+	a := b.candidate(t, "a", candidateOptions{clock: clk, quit: quit})
+	a.start(t, b)
+	la := a.waitLead(t, 10*time.Second)
+	waitArmed(t, clk.countingClock, 1) // the renewal timer
+	clk.jump.Store(int64(ttl))
+	require.False(t, la.Valid())
+	close(quit)
+	require.Equal(t, la.Term(), a.waitEnded(t, 10*time.Second))
+	// The renewal timer, then the next one: a resignation would have deleted
+	// the key before it.
+	natstest.Eventually(t, 10*time.Second, func() bool { return clk.made.Load() == 2 && clk.Timers() == 1 }, "a campaigns again")
+	require.NotNil(t, b.entry(t), "a lost lease is not resigned")
+	clk.jump.Store(0)
+	clk.Advance(time.Second)
+	require.Equal(t, int64(1), a.calls.Load())
+	waitArmed(t, clk.countingClock, 1)
+	require.Equal(t, int64(3), clk.made.Load(), "a polls again after a poll, not after a lease's back-off")
+}
+
 // Several followers race for an expired lease: each tries to create the key
 // when its watch reports the expiry, and exactly one succeeds.
 func TestElectorRaceForExpiredLeaseHasOneWinner(t *testing.T) {

@@ -108,6 +108,9 @@ type candidateOptions struct {
 	clock clock.Clock
 	// stepDown makes OnLead return at once on its first call.
 	stepDown bool
+	// quit, once closed, makes OnLead return (as the scheduler's loop does
+	// when it finds its lease no longer valid).
+	quit <-chan struct{}
 }
 
 func (b *bundle) candidate(t *testing.T, id string, o candidateOptions) *candidate {
@@ -126,7 +129,10 @@ func (b *bundle) candidate(t *testing.T, id string, o candidateOptions) *candida
 			n := c.calls.Add(1)
 			c.leads <- l
 			if !(o.stepDown && n == 1) {
-				<-ctx.Done()
+				select {
+				case <-ctx.Done():
+				case <-o.quit:
+				}
 			}
 			c.ended <- l.Term()
 		},
@@ -190,6 +196,17 @@ func (c *countingClock) NewTimer(d time.Duration) clock.Timer {
 	c.made.Add(1)
 	return c.Fake.NewTimer(d)
 }
+
+// jumpClock is a countingClock whose time can jump ahead without firing
+// its timers: what a process paused for a while sees in the instant it
+// resumes, before its timer goroutines run.
+type jumpClock struct {
+	*countingClock
+	jump atomic.Int64
+}
+
+func (c *jumpClock) Now() time.Time                  { return c.countingClock.Now().Add(time.Duration(c.jump.Load())) }
+func (c *jumpClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // waitArmed waits until at least n timers are active on c.
 func waitArmed(t *testing.T, c *countingClock, n int) {

@@ -82,21 +82,53 @@ type options struct {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return freePorts(t, 1)[0]
+}
+
+// freePorts returns n distinct ports free a moment ago (each listener stays
+// open until all are chosen, so the kernel cannot hand one out twice).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
 
 // startNATS starts a three-node cluster of real nats-server processes with
-// JetStream, fsync on every write, and a monitoring port each.
+// JetStream, fsync on every write, and a monitoring port each. A port free
+// when chosen may be taken by another test's server before a node binds it;
+// a cluster that does not form in time is started again on other ports
+// (and what its nodes said is logged).
 func startNATS(t *testing.T, dir string) ([]*proc, []string) {
 	t.Helper()
-	const n = 3
-	client, route, mon := make([]int, n), make([]int, n), make([]int, n)
-	for i := range n {
-		client[i], route[i], mon[i] = freePort(t), freePort(t), freePort(t)
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		adir := filepath.Join(dir, fmt.Sprintf("nats-%d", attempt))
+		procs, urls := startNATSOnce(t, adir)
+		err := devserver.WaitJetStream(context.Background(), strings.Join(urls, ","), 3, 45*time.Second)
+		if err == nil {
+			return procs, urls
+		}
+		for _, p := range procs {
+			t.Logf("%s (exited: %v), the end of its log:\n%s", p.name, p.exited(), p.tail(2000))
+			p.kill()
+		}
+		require.Less(t, attempt, attempts, "the NATS cluster forms: %v", err)
+		t.Logf("the NATS cluster did not form (%v); starting it again on other ports", err)
 	}
+}
+
+func startNATSOnce(t *testing.T, dir string) ([]*proc, []string) {
+	t.Helper()
+	const n = 3
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	ports := freePorts(t, 3*n)
+	client, route, mon := ports[:n], ports[n:2*n], ports[2*n:]
 	var procs []*proc
 	var urls []string
 	for i := range n {
@@ -122,7 +154,6 @@ cluster { name: faults, listen: 127.0.0.1:%d, routes: [%s] }
 	for _, p := range procs {
 		p.start()
 	}
-	waitNATS(t, strings.Join(urls, ","))
 	return procs, urls
 }
 
