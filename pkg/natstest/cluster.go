@@ -60,12 +60,13 @@ func RunClusterOptions(t testing.TB, n int, o ClusterOptions) *Cluster {
 	t.Helper()
 	require.GreaterOrEqual(t, n, 1)
 	c := &Cluster{t: t, name: fmt.Sprintf("jetcron-test-%d", nsCounter.Add(1)), opts: o}
+	ports := freePorts(t, 2*n)
 	for i := range n {
 		c.nodes = append(c.nodes, &clusterNode{
 			name:    fmt.Sprintf("%s-n%d", c.name, i+1),
 			dir:     t.TempDir(),
-			addr:    "127.0.0.1:" + freePort(t),
-			cluster: "127.0.0.1:" + freePort(t),
+			addr:    "127.0.0.1:" + ports[2*i],
+			cluster: "127.0.0.1:" + ports[2*i+1],
 		})
 	}
 	t.Cleanup(func() {

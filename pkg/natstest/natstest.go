@@ -38,12 +38,19 @@ func RunJetStream(t testing.TB) *Server {
 	return s
 }
 
-func freePort(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
+func freePort(t testing.TB) string { return freePorts(t, 1)[0] }
+
+// freePorts returns n distinct ports free a moment ago (each listener stays
+// open until all are chosen, so the kernel cannot hand one out twice).
+func freePorts(t testing.TB, n int) []string {
+	ports := make([]string, n)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		_, ports[i], _ = net.SplitHostPort(l.Addr().String())
+	}
+	return ports
 }
 
 func (s *Server) start() {
