@@ -50,9 +50,7 @@ func TestElectorOneLeaderAtATime(t *testing.T) {
 	b := setup(t, ttl)
 	clkA, clkB := newCountingClock(), newCountingClock()
 
-	a := b.candidate(t, "a", candidateOptions{clock: clkA})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clkA})
 
 	require.Same(t, la, a.el.Leading())
 	e := b.entry(t)
@@ -99,9 +97,7 @@ func TestElectorRenewalExtendsLeaseFromSendTime(t *testing.T) {
 	const valid = ttl - ttl/10
 	b := setup(t, ttl)
 	clk := newCountingClock()
-	a := b.candidate(t, "a", candidateOptions{clock: clk})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clk})
 	waitArmed(t, clk, 1) // the renewal timer
 
 	rev := la.Term()
@@ -136,9 +132,7 @@ func TestElectorResignHandsOverAtOnce(t *testing.T) {
 	const ttl = 30 * time.Second
 	b := setup(t, ttl)
 	clkA, clkB := newCountingClock(), newCountingClock()
-	a := b.candidate(t, "a", candidateOptions{clock: clkA})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clkA})
 	bc := b.candidate(t, "b", candidateOptions{clock: clkB})
 	bc.start(t, b)
 	waitArmed(t, clkB, 1)
@@ -170,9 +164,7 @@ func TestElectorReportsLostLeaseOnRevisionMismatch(t *testing.T) {
 	const ttl = 30 * time.Second
 	b := setup(t, ttl)
 	clk := newCountingClock()
-	a := b.candidate(t, "a", candidateOptions{clock: clk})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clk})
 	waitArmed(t, clk, 1)
 
 	rev, err := b.kv.Put(t.Context(), topology.LeaderKey, []byte(`{"id":"intruder"}`))
@@ -201,9 +193,7 @@ func TestElectorStepsDownWhenOnLeadReturns(t *testing.T) {
 	const ttl = 30 * time.Second
 	b := setup(t, ttl)
 	clk := newCountingClock()
-	a := b.candidate(t, "a", candidateOptions{clock: clk, stepDown: true})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clk, stepDown: true})
 	require.Equal(t, la.Term(), a.waitEnded(t, 10*time.Second))
 	natstest.Eventually(t, 10*time.Second, func() bool { return b.entry(t) == nil }, "a resigns")
 
@@ -230,9 +220,7 @@ func TestElectorLeaseThatRanOutIsLost(t *testing.T) {
 	b := setup(t, ttl)
 	clk := &jumpClock{countingClock: newCountingClock()}
 	quit := make(chan struct{})
-	a := b.candidate(t, "a", candidateOptions{clock: clk, quit: quit})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clk, quit: quit})
 	waitArmed(t, clk.countingClock, 1) // the renewal timer
 	clk.jump.Store(int64(ttl))
 	require.False(t, la.Valid())
@@ -340,9 +328,7 @@ func TestElectorFollowerTakesOverAfterExpiry(t *testing.T) {
 
 	clkA := newCountingClock()
 	wall := followWall(t, clkA.Fake)
-	a := b.candidate(t, "a", candidateOptions{clock: clkA})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clkA})
 	bc := b.candidate(t, "b", candidateOptions{}) // wall clock
 	bc.start(t, b)
 
@@ -406,9 +392,7 @@ func TestElectorLeaseEndsWhenNATSIsUnreachable(t *testing.T) {
 	t.Parallel()
 	const ttl = time.Second
 	b := setup(t, ttl)
-	a := b.candidate(t, "a", candidateOptions{}) // wall clock
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{}) // wall clock
 	require.True(t, la.Valid())
 
 	b.srv.Stop()

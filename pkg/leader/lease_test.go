@@ -18,9 +18,7 @@ func TestLeaseFencesPausedHolderWithoutAnAnswer(t *testing.T) {
 	const ttl = 30 * time.Second
 	b := setup(t, ttl)
 	clk := newCountingClock()
-	a := b.candidate(t, "a", candidateOptions{clock: clk})
-	a.start(t, b)
-	la := a.waitLead(t, 10*time.Second)
+	a, la := b.lead(t, "a", candidateOptions{clock: clk})
 	waitArmed(t, clk, 1) // the renewal timer
 
 	made := clk.made.Load()

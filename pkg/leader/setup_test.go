@@ -158,6 +158,14 @@ func (c *candidate) start(t *testing.T, b *bundle) {
 	})
 }
 
+// lead starts a candidate and returns it with its first lease.
+func (b *bundle) lead(t *testing.T, id string, o candidateOptions) (*candidate, *leader.Lease) {
+	t.Helper()
+	c := b.candidate(t, id, o)
+	c.start(t, b)
+	return c, c.waitLead(t, 10*time.Second)
+}
+
 // waitLead returns the next lease OnLead is given, failing after d.
 func (c *candidate) waitLead(t *testing.T, d time.Duration) *leader.Lease {
 	t.Helper()
