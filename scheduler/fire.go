@@ -125,6 +125,7 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	r.flushPurges(ctx)
 	if len(r.queued) > 0 {
 		// Events not stored yet: no cursor moves past them (see awaitEvents).
+		r.nextEventRetry = now.Add(eventRetry)
 		return nil
 	}
 

@@ -48,9 +48,11 @@ type leaderRun struct {
 	// bufferedJobs are the jobs with a delayed run (state Buffered).
 	bufferedJobs      map[string]bool
 	nextBufferedRetry time.Time
-	events            *event.Publisher
-	disp              *dispatch.Dispatcher
-	queued            []queuedEvent
+	// nextEventRetry is when queued events are offered again.
+	nextEventRetry time.Time
+	events         *event.Publisher
+	disp           *dispatch.Dispatcher
+	queued         []queuedEvent
 
 	nextFlush time.Time
 	// flushing is the cursor flush in flight, if any; flushed hands it
@@ -164,10 +166,8 @@ func (r *leaderRun) run(ctx context.Context) error {
 		var timer <-chan time.Time
 		var stopTimer func() bool
 		if jobsSynced && pendSynced {
-			if wake, ok := r.nextWake(); ok {
-				t := r.s.cfg.Clock.NewTimer(max(wake.Sub(r.now()), 0))
-				timer, stopTimer = t.C(), t.Stop
-			}
+			t := r.s.cfg.Clock.NewTimer(max(r.nextWake().Sub(r.now()), 0))
+			timer, stopTimer = t.C(), t.Stop
 		}
 		select {
 		case <-ctx.Done():
@@ -177,9 +177,11 @@ func (r *leaderRun) run(ctx context.Context) error {
 				return errors.New("jobs watch ended")
 			}
 			if c.Synced {
+				// No continue: once both watches are synced, this round
+				// ticks, whatever the loaded state holds.
 				jobsSynced = true
 				r.log.InfoContext(ctx, "leading: jobs loaded", "jobs", len(r.jobs), "planned", r.plan.Len())
-				continue
+				break
 			}
 			if c.Key == "" && c.Err != nil {
 				return c.Err
@@ -191,7 +193,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 			}
 			if c.Synced {
 				pendSynced = true
-				continue
+				break
 			}
 			if c.Key == "" && c.Err != nil {
 				return c.Err
@@ -227,27 +229,53 @@ func (r *leaderRun) run(ctx context.Context) error {
 	}
 }
 
-// nextWake is the earliest time something is due.
-func (r *leaderRun) nextWake() (time.Time, bool) {
-	var wake time.Time
-	set := func(t time.Time) {
-		if wake.IsZero() || t.Before(wake) {
-			wake = t
-		}
-	}
+// idleWake bounds how long the loop sleeps with nothing due: a round that
+// finds nothing to do costs nothing, and a state that some future change
+// forgets to give a wake-up time is acted on within it instead of never.
+const idleWake = 30 * time.Second
+
+// eventRetry is how often events the stream did not take are offered again
+// while nothing else wakes the loop.
+const eventRetry = time.Second
+
+// nextWake is the earliest time something is due. Every piece of state the
+// loop holds that asks for action must give a time here — due slots,
+// pending runs, delayed runs, dirty cursors, events not stored yet — or
+// the loop sleeps through it: at a takeover, a delayed run loaded from the
+// state bucket once had no retry time yet, its zero time was taken for "no
+// wake-up", and the leader fired nothing for any job until something else
+// woke it (the restart wedge). A zero time therefore means "now".
+func (r *leaderRun) nextWake() time.Time {
+	w := wake{t: r.now().Add(idleWake)}
 	if t, ok := r.plan.NextDue(); ok {
-		set(t)
+		w.at(t)
 	}
 	if len(r.pending) > 0 {
-		set(r.pending[0].p.At)
+		w.at(r.pending[0].p.At)
 	}
 	if r.state.pending() && r.flushing == nil {
-		set(r.nextFlush)
+		w.at(r.nextFlush)
 	}
 	if len(r.bufferedJobs) > 0 {
-		set(r.nextBufferedRetry)
+		w.at(r.nextBufferedRetry)
 	}
-	return wake, !wake.IsZero()
+	if len(r.queued) > 0 {
+		w.at(r.nextEventRetry)
+	}
+	if len(r.offerBuffered) > 0 || len(r.purges) > 0 {
+		w.at(time.Time{})
+	}
+	return w.t
+}
+
+// wake is the earliest of the times it is given; the zero time is the
+// earliest of all.
+type wake struct{ t time.Time }
+
+func (w *wake) at(t time.Time) {
+	if t.Before(w.t) {
+		w.t = t
+	}
 }
 
 // jobChanged applies a change of a job definition to the plan.
