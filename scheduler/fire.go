@@ -43,7 +43,13 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	var items []dispatch.Item
 	var origins []origin
 
-	// Delayed runs: the ones whose job just ended, or all of them now and then.
+	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
+
+	// Delayed runs: the ones whose job just ended, or all of them now and
+	// then, and always those of a job with a slot due now: a delayed run
+	// goes before its job's newer slots (published first in the batch, it
+	// takes the job's one place on the work stream and the new slot waits
+	// behind it), never after.
 	offer := r.offerBuffered
 	r.offerBuffered = nil
 	if len(r.bufferedJobs) > 0 && !now.Before(r.nextBufferedRetry) {
@@ -52,6 +58,11 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 			offer = append(offer, name)
 		}
 		r.nextBufferedRetry = now.Add(bufferedRetry)
+	}
+	for _, d := range decisions {
+		if r.bufferedJobs[d.Job] {
+			offer = append(offer, d.Job)
+		}
 	}
 	seen := map[string]bool{}
 	for _, name := range offer {
@@ -62,6 +73,8 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 		}
 		seen[name] = true
 		if ji == nil { // deleted meanwhile
+			b := st.rt.Buffered
+			r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: now, ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: "its job was deleted while it waited"})
 			r.setBuffered(name, nil)
 			continue
 		}
@@ -70,10 +83,9 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	}
 
 	// Due slots.
-	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
 	for i, d := range decisions {
 		ji := r.jobs[d.Job]
-		r.recordMissed(d, ji)
+		r.recordMissed(d, ji, "older than the catch-up window when a leader could fire it")
 		for _, slot := range d.Fire {
 			items = append(items, r.item(ji, job.ExecutionID(d.Job, slot.At), slot.At, slot.Trigger, nil, "", false))
 			origins = append(origins, origin{kind: fromSlot, decision: i, job: d.Job})
@@ -176,7 +188,7 @@ func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigge
 }
 
 // recordMissed emits the missed events of a decision.
-func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo) {
+func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
 	if len(d.Missed) == 0 && d.MissedRange == nil {
 		return
 	}
@@ -187,12 +199,12 @@ func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo) {
 	}
 	now := r.now()
 	for _, slot := range d.Missed {
-		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: "older than the catch-up window when a leader could fire it"})
+		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: why})
 	}
 	if mr := d.MissedRange; mr != nil {
-		reason := fmt.Sprintf("%d more slots up to %s were older than the catch-up window", mr.Count, mr.Last.Format(time.RFC3339))
+		reason := fmt.Sprintf("%d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
 		if mr.AtLeast {
-			reason = fmt.Sprintf("at least %d more slots up to %s were older than the catch-up window", mr.Count, mr.Last.Format(time.RFC3339))
+			reason = fmt.Sprintf("at least %d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
 		}
 		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, mr.First), Time: now, ScheduledAt: event.Slot(mr.First), Last: event.Slot(mr.Last), Count: mr.Count, TZ: tz, Reason: reason})
 	}

@@ -50,6 +50,11 @@ type leaderRun struct {
 	nextBufferedRetry time.Time
 	// nextEventRetry is when queued events are offered again.
 	nextEventRetry time.Time
+	// recovered is set once the tail of the streams is read (recover.go);
+	// loadedDisabled are the disabled jobs loaded before, whose unfired
+	// slots are accounted for then.
+	recovered      bool
+	loadedDisabled []string
 	events         *event.Publisher
 	disp           *dispatch.Dispatcher
 	queued         []queuedEvent
@@ -222,6 +227,18 @@ func (r *leaderRun) run(ctx context.Context) error {
 			stopTimer()
 		}
 		if jobsSynced && pendSynced {
+			if !r.recovered {
+				if err := r.recoverTail(ctx); err != nil {
+					return fmt.Errorf("read what the previous leader did last: %w", err)
+				}
+				r.recovered = true
+				for _, name := range r.loadedDisabled {
+					if ji := r.jobs[name]; ji != nil && ji.spec.Disabled {
+						r.accountChange(nil, ji.spec)
+					}
+				}
+				r.loadedDisabled = nil
+			}
 			if err := r.tick(ctx, ""); err != nil {
 				return err
 			}
@@ -282,6 +299,9 @@ func (w *wake) at(t time.Time) {
 func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
 	name := c.Key
 	if c.Value == nil && c.Err == nil { // deleted
+		if prev := r.jobs[name]; prev != nil {
+			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
+		}
 		delete(r.jobs, name)
 		delete(r.invalid, name)
 		delete(r.bufferedJobs, name)
@@ -306,6 +326,13 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	delete(r.invalid, name)
 	spec := *c.Value
 	prev := r.jobs[name]
+	if r.recovered {
+		r.accountChange(prev, spec)
+	} else if spec.Disabled {
+		// At a takeover: once the tail is read (recoverTail), the cursor
+		// says what the previous leader fired.
+		r.loadedDisabled = append(r.loadedDisabled, name)
+	}
 	r.jobs[name] = &jobInfo{spec: spec, revision: c.Revision}
 	st := r.state.get(name)
 	if prev != nil && scheduleChanged(prev.spec, spec) && st.rt.Completed {
@@ -552,4 +579,65 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 	it := &pendingItem{p: *c.Value, rev: c.Revision}
 	heap.Push(&r.pending, it)
 	r.pendIdx[c.Key] = it
+}
+
+// accountChange records as missed the slots the previous definition of a
+// job owed and no leader fired before spec replaced it — the job was
+// disabled, or its schedule changed (a new schedule owes nothing before
+// it) — so that no slot is left without a record. At a takeover the
+// previous definition is not known: a disabled job accounts for its slots
+// up to its disabling with the definition it has.
+func (r *leaderRun) accountChange(prev *jobInfo, spec job.Spec) {
+	until := minTime(spec.UpdatedAt, r.now())
+	switch {
+	case prev == nil && spec.Disabled:
+		r.accountUnfired(spec.Name, spec, until, "no leader fired it before the job was disabled")
+	case prev == nil || prev.spec.Disabled:
+		// Enabled again: the slots it owed before it was disabled were
+		// accounted for then.
+	case spec.Disabled:
+		r.accountUnfired(spec.Name, prev.spec, until, "no leader fired it before the job was disabled")
+	case spec.EnabledAt.After(prev.spec.EnabledAt):
+		r.accountUnfired(spec.Name, prev.spec, minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
+	}
+}
+
+// accountUnfired records as missed every slot owed slots up to until
+// that the job's cursor has not passed, and moves the cursor past them.
+func (r *leaderRun) accountUnfired(name string, owed job.Spec, until time.Time, why string) {
+	if until.IsZero() {
+		return
+	}
+	st := r.state.get(name)
+	sched, err := owed.Schedule.Compile()
+	if err != nil {
+		return
+	}
+	cursor := st.rt.LastSlot
+	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
+		cursor = cur.Cursor
+	}
+	notBefore := owed.EnabledAt
+	if notBefore.IsZero() {
+		notBefore = owed.CreatedAt
+	}
+	if cursor.IsZero() && notBefore.IsZero() {
+		return
+	}
+	d := plan.Unfired(plan.Entry{Job: name, Schedule: sched, Cursor: cursor, NotBefore: notBefore, Remaining: -1}, until)
+	if len(d.Missed) == 0 && d.MissedRange == nil {
+		return
+	}
+	r.recordMissed(d, &jobInfo{spec: owed}, why)
+	if d.Cursor.After(st.rt.LastSlot) {
+		st.rt.LastSlot = d.Cursor
+		r.state.markDirty(name)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

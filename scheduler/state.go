@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,10 +34,12 @@ type stateStore struct {
 	entries map[string]*stateEntry
 	dirty   map[string]bool
 	deleted map[string]bool
+	// written is when each entry loaded was last stored (see recover.go).
+	written map[string]time.Time
 }
 
 func newStateStore(kv jetstream.KeyValue, term uint64) *stateStore {
-	return &stateStore{kv: kv, term: term, entries: map[string]*stateEntry{}, dirty: map[string]bool{}, deleted: map[string]bool{}}
+	return &stateStore{kv: kv, term: term, entries: map[string]*stateEntry{}, dirty: map[string]bool{}, deleted: map[string]bool{}, written: map[string]time.Time{}}
 }
 
 // load reads every key with its revision (a watch delivers the latest
@@ -69,6 +72,7 @@ func (st *stateStore) load(ctx context.Context) error {
 				rt = job.Runtime{}
 			}
 			st.entries[ent.Key()] = &stateEntry{rt: rt, rev: ent.Revision()}
+			st.written[ent.Key()] = ent.Created()
 		}
 	}
 }

@@ -21,13 +21,17 @@ type Msg struct {
 }
 
 // DirectRequest is a batched direct get: up to Batch messages matching
-// Filter with a sequence of at least Seq (1 when zero).
+// Filter with a sequence of at least Seq (1 when zero), or stored at or
+// after StartTime.
 type DirectRequest struct {
 	Stream   string
 	Filter   string
 	Seq      uint64
 	Batch    int
 	MaxBytes int
+	// StartTime, when set instead of Seq, starts at the first message
+	// stored at or after it.
+	StartTime time.Time
 }
 
 // ErrDirectTimeout means the stream did not answer a direct get in time.
@@ -46,7 +50,12 @@ func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, 
 }
 
 func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
-	body := map[string]any{"seq": max(req.Seq, 1), "batch": max(req.Batch, 1)}
+	body := map[string]any{"batch": max(req.Batch, 1)}
+	if !req.StartTime.IsZero() && req.Seq == 0 {
+		body["start_time"] = req.StartTime.UTC()
+	} else {
+		body["seq"] = max(req.Seq, 1)
+	}
 	if req.Filter != "" {
 		body["next_by_subj"] = req.Filter
 	}

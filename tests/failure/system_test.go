@@ -231,7 +231,7 @@ func (s *system) dumpOnFailure() {
 		s.t.Logf("%s (warnings and errors):\n%s", p.name, strings.Join(lines, "\n"))
 		if dir := os.Getenv("JETCRON_FAULTS_LOGS"); dir != "" {
 			_ = os.MkdirAll(dir, 0o755)
-			_ = os.WriteFile(filepath.Join(dir, s.t.Name()+"-"+p.name+".log"), []byte(p.output()), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(s.t.Name(), "/", "_")+"-"+p.name+".log"), []byte(p.output()), 0o644)
 		}
 	}
 }

@@ -162,6 +162,17 @@ func (p *Plan) Due(now time.Time, max int) []Decision {
 	return out
 }
 
+// Unfired returns the decision that records every slot of e after its
+// cursor and at or before until as missed, firing none: the slots a
+// definition owed that no leader fired before the definition changed (the
+// job was disabled, deleted, or given another schedule).
+func Unfired(e Entry, until time.Time) Decision {
+	e.Window, e.Latest, e.Jitter = 0, false, 0
+	d := decide(e, until)
+	d.Fire, d.Done = nil, false
+	return d
+}
+
 // firstAfter returns the first slot after the entry's cursor that is owed.
 func firstAfter(e Entry) time.Time {
 	from := e.Cursor

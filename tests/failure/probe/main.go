@@ -8,7 +8,8 @@
 //
 // SINK is the sink directory, DURATION how long to run (a Go duration),
 // "child" makes it start a child process that lives as long as it does, to
-// check that a whole process tree dies with its worker. The worker is read
+// check that a whole process tree dies with its worker. With PROBE_EXIT=N
+// in its environment it exits with status N after its end (a failed run). The worker is read
 // from the run directory (<work-dir>/runs/<execution>-<attempt>, with the
 // worker's work dir named after it); the worker's pid is the probe's
 // grandparent (the worker runs a supervisor, which runs the probe).
@@ -88,6 +89,10 @@ func main() {
 		}
 		write(sink, rec, "end", false)
 		fmt.Println("probe done")
+		// PROBE_EXIT makes a run that ends as a failure (the job's env sets it).
+		if code, err := strconv.Atoi(os.Getenv("PROBE_EXIT")); err == nil && code != 0 {
+			os.Exit(code)
+		}
 	case <-sigs:
 		write(sink, rec, "end", true)
 		os.Exit(143)

@@ -1,0 +1,204 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
+)
+
+// A leader writes its cursors about once a second, so the state a new
+// leader loads may lag what the previous one did by its last second:
+// slots it fired, runs it delayed, delayed runs it published. Taking the
+// state as it is would record a slot that ran as missed (the catch-up
+// policy "latest", or an outage longer than the window), lose a delayed run
+// (its "delayed" event stored, the state never holding it), or offer a
+// delayed run that already ran again. So, once the watches are synced and
+// before the first round, the new leader reads the tail of the events and
+// work streams — everything stored since a little before the newest state
+// write — and brings the state up to it (recoverTail).
+const (
+	// recoverMargin is how far before the newest state write the tail
+	// starts: several flush intervals.
+	recoverMargin = 10 * time.Second
+	// recoverMaxAge bounds the tail: a leader writes its cursors within a
+	// second of a fire, so only a leader that died right after firing,
+	// followed by an outage longer than this, leaves fires unread.
+	recoverMaxAge = time.Hour
+)
+
+// tailFacts is what the tail says about one job.
+type tailFacts struct {
+	maxSlot time.Time
+	// scheduled are the slot executions with a scheduled event, and the
+	// event; delayed those with a delayed event; resolved those with an
+	// event that ends a wait (scheduled, skipped, cancelled, missed, final).
+	scheduled map[string]event.Event
+	delayed   map[string]event.Event
+	resolved  map[string]bool
+	// works are slot work items on the work stream without a scheduled event
+	// (a leader that died between publishing and recording).
+	works map[string]job.Work
+}
+
+// recoverTail brings the loaded state up to the tail of the streams (see
+// above). It is called once per term, before the first round.
+func (r *leaderRun) recoverTail(ctx context.Context) error {
+	since := r.now().Add(-recoverMaxAge)
+	var newest time.Time
+	for _, t := range r.state.written {
+		newest = maxTime(newest, t)
+	}
+	if !newest.IsZero() {
+		since = maxTime(since, newest.Add(-recoverMargin))
+	}
+	facts := map[string]*tailFacts{}
+	get := func(name string) *tailFacts {
+		f := facts[name]
+		if f == nil {
+			f = &tailFacts{scheduled: map[string]event.Event{}, delayed: map[string]event.Event{}, resolved: map[string]bool{}, works: map[string]job.Work{}}
+			facts[name] = f
+		}
+		return f
+	}
+	err := r.readTail(ctx, r.s.names.EventsStream(), r.s.names.EventSubjects(), since, func(m streamio.Msg) {
+		e, ok, err := event.Decode(m.Data)
+		if err != nil || !ok || e.Execution == "" {
+			return
+		}
+		name, slot, ok := slotOf(e.Execution)
+		if !ok || name != e.Job {
+			return
+		}
+		f := get(name)
+		f.maxSlot = maxTime(f.maxSlot, slot)
+		if e.Last != nil { // a range of missed slots
+			f.maxSlot = maxTime(f.maxSlot, *e.Last)
+		}
+		switch {
+		case e.Kind == event.Scheduled:
+			f.scheduled[e.Execution] = e
+			f.resolved[e.Execution] = true
+		case e.Kind == event.Delayed:
+			f.delayed[e.Execution] = e
+		case e.Kind.Final():
+			f.resolved[e.Execution] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	err = r.readTail(ctx, r.s.names.WorkStream(), r.s.names.WorkSubjects(), since, func(m streamio.Msg) {
+		var w job.Work
+		if json.Unmarshal(m.Data, &w) != nil {
+			return
+		}
+		name, slot, ok := slotOf(w.ID)
+		if !ok || name != w.Job {
+			return
+		}
+		f := get(name)
+		f.maxSlot = maxTime(f.maxSlot, slot)
+		f.works[w.ID] = w
+	})
+	if err != nil {
+		return err
+	}
+	for name, f := range facts {
+		if r.jobs[name] != nil {
+			r.applyTail(name, f)
+		}
+	}
+	return nil
+}
+
+// applyTail brings one job's state up to its tail facts.
+func (r *leaderRun) applyTail(name string, f *tailFacts) {
+	st := r.state.get(name)
+	written, hasWritten := r.state.written[name]
+	changed := false
+	// Fires the state does not count yet: recorded in a later term than
+	// the one that wrote the state, or after its write.
+	for _, e := range f.scheduled {
+		if e.Trigger != job.TriggerSchedule && e.Trigger != job.TriggerCatchUp {
+			continue
+		}
+		if !hasWritten || e.Term > st.rt.Term || (e.Term == st.rt.Term && e.Time.After(written)) {
+			st.rt.Fired++
+			changed = true
+		}
+	}
+	if f.maxSlot.After(st.rt.LastSlot) {
+		st.rt.LastSlot = f.maxSlot
+		changed = true
+	}
+	// Work items on the stream that were never recorded: fires too.
+	now := r.now()
+	for id, w := range f.works {
+		if _, ok := f.scheduled[id]; ok {
+			continue
+		}
+		r.scheduled(&w, now)
+		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {
+			st.rt.Fired++
+			changed = true
+		}
+	}
+	// The delayed run the state holds, if the tail says it ran or ended.
+	if b := st.rt.Buffered; b != nil && f.resolved[b.ID] {
+		r.setBuffered(name, nil)
+		changed = true
+	}
+	// Delayed runs the state does not hold: the job keeps one, the others
+	// are recorded skipped.
+	for id, e := range f.delayed {
+		if f.resolved[id] || (st.rt.Buffered != nil && st.rt.Buffered.ID == id) {
+			continue
+		}
+		if st.rt.Buffered == nil && e.ScheduledAt != nil {
+			r.setBuffered(name, &job.Pending{ID: id, Job: name, At: *e.ScheduledAt, Slot: *e.ScheduledAt, Trigger: e.Trigger, Params: e.Params, ParentID: e.ParentID})
+			changed = true
+			continue
+		}
+		r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: id, Time: now, ScheduledAt: e.ScheduledAt, Trigger: e.Trigger,
+			Reason: "the previous execution had not ended and another run was already waiting (overlap delay keeps one)"})
+	}
+	if changed {
+		r.state.markDirty(name)
+		r.replan(name)
+	}
+}
+
+// readTail calls fn for every message of stream matching filter stored at
+// or after since.
+func (r *leaderRun) readTail(ctx context.Context, stream, filter string, since time.Time, fn func(streamio.Msg)) error {
+	req := streamio.DirectRequest{Stream: stream, Filter: filter, StartTime: since, Batch: 1000}
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		msgs, err := streamio.DirectBatch(tctx, r.s.nc, req)
+		cancel()
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			fn(m)
+		}
+		if len(msgs) < req.Batch {
+			return nil
+		}
+		req.Seq, req.StartTime = msgs[len(msgs)-1].Seq+1, time.Time{}
+	}
+}
+
+// slotOf parses a slot execution ID (not an ad hoc one, which carries a tag).
+func slotOf(id string) (string, time.Time, bool) {
+	name, slot, err := job.ParseExecutionID(id)
+	if err != nil || strings.Contains(id[len(name):], "_") {
+		return "", time.Time{}, false
+	}
+	return name, slot, true
+}

@@ -1,0 +1,557 @@
+package failure_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+var (
+	chaosSeed  = flag.Uint64("seed", 0, "run the chaos suite with this seed only (a failure prints its seed)")
+	chaosSeeds = flag.Int("chaos-seeds", 16, "seeds of the long chaos run (task test:chaos)")
+	chaosLong  = flag.Bool("chaos", false, "run the long chaos suite: -chaos-seeds random seeds (task test:chaos)")
+)
+
+// Lease lengths of the chaos topologies: the cluster's schedulers take a
+// short lease; `jetcron dev` keeps its default.
+const (
+	chaosClusterLease = 5 * time.Second
+	chaosDevLease     = 15 * time.Second
+)
+
+// TestChaos runs randomized workloads under random faults and checks both
+// safety (no slot fired twice, no overlap a policy forbids, no phantom)
+// and liveness (every slot of every active job accounted for within a
+// bound once the system is back; nothing left scheduled, running or
+// delayed without an owner). Each seed draws its jobs and its timeline;
+// `-seed N` replays one (`go test ./tests/failure/ -run TestChaos -args -seed N`).
+// The short version runs two fixed seeds, one per topology; `task
+// test:chaos` runs dozens of random ones.
+func TestChaos(t *testing.T) {
+	type run struct {
+		seed   uint64
+		topo   string
+		length time.Duration
+		jobs   int
+	}
+	var runs []run
+	switch {
+	case *chaosSeed != 0:
+		topo := "dev"
+		if *chaosSeed%2 == 0 {
+			topo = "cluster"
+		}
+		runs = append(runs, run{*chaosSeed, topo, pick(45*time.Second, 90*time.Second), pick(8, 14)})
+	case *chaosLong:
+		for range *chaosSeeds {
+			seed := rand.Uint64N(1<<32) + 1
+			topo := "dev"
+			if seed%2 == 0 {
+				topo = "cluster"
+			}
+			runs = append(runs, run{seed, topo, 90 * time.Second, 14})
+		}
+	default:
+		runs = []run{{1001, "dev", 45 * time.Second, 8}, {1002, "cluster", 45 * time.Second, 8}}
+	}
+	for _, r := range runs {
+		t.Run(fmt.Sprintf("seed=%d/%s", r.seed, r.topo), func(t *testing.T) {
+			chaos(t, r.seed, r.topo, r.length, r.jobs)
+		})
+	}
+}
+
+// chaosRun is one seed's system under test and what the harness did to it.
+type chaosRun struct {
+	t     *testing.T
+	s     *system
+	w     *workload
+	dev   *proc // the dev topology's one process
+	lease time.Duration
+
+	mu      sync.Mutex
+	ledger  map[string]*ledgerJob // by job name
+	outages []window
+	done    []action // what the harness carried out, when
+}
+
+// window is an interval of time.
+type window struct{ from, to time.Time }
+
+func (w window) contains(t time.Time) bool { return !t.Before(w.from) && !t.After(w.to) }
+
+// ledgerJob is what the harness did to one job, as times.
+type ledgerJob struct {
+	cj       chaosJob
+	versions []version
+	disabled []disabledWindow
+	deleted  time.Time
+	// adhoc are the IDs of the manual and enqueued runs the harness made.
+	adhoc []string
+}
+
+// version is a definition of a job and when it was in force.
+type version struct {
+	spec     job.Spec
+	from, to time.Time // to is zero while in force
+}
+
+// disabledWindow is a time the job was disabled.
+type disabledWindow struct {
+	window
+	catchUp bool // enabled again with catch-up
+}
+
+func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs int) {
+	t.Logf("chaos seed %d (replay: go test ./tests/failure/ -run 'TestChaos' -args -seed %d)", seed, seed)
+	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}}
+	switch topo {
+	case "dev":
+		c.s, c.dev = startDev(t, 4)
+		c.lease = chaosDevLease
+	default:
+		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease})
+		c.lease = chaosClusterLease
+	}
+	pw := watchPIDs(c.s.sink)
+	defer pw.close()
+	begin := time.Now()
+	c.w = drawWorkload(seed, topo, length, nJobs, begin, func(d time.Duration) []string { return []string{bins.probe, c.s.sink, d.String()} })
+	t.Logf("workload %s", c.w)
+	for _, cj := range c.w.jobs {
+		c.create(cj)
+	}
+	var wg sync.WaitGroup
+	var users, faults []action
+	for _, a := range c.w.timeline {
+		if a.Kind.fault() {
+			faults = append(faults, a)
+		} else {
+			users = append(users, a)
+		}
+	}
+	wg.Go(func() { c.play(begin, users) })
+	wg.Go(func() { c.play(begin, faults) })
+	wg.Wait()
+	pace(time.Until(begin.Add(length)))
+
+	c.s.stopFiring()
+	end := time.Now()
+	c.mu.Lock()
+	for name, lj := range c.ledger {
+		if j, ok := c.s.jobs[name]; ok && !j.disabled.IsZero() && lj.deleted.IsZero() {
+			lj.versions[len(lj.versions)-1].to = j.disabled
+		}
+	}
+	c.mu.Unlock()
+	// The system is back: a leader leads again (after the last fault's
+	// restart it may wait out a lease), and has loaded what it found.
+	natstest.Eventually(t, 2*time.Minute, c.leaderAlive, "a living scheduler leads after the last fault")
+	pace(3 * time.Second)
+	// Nothing stays scheduled, running or delayed: the never-ending runs
+	// end by their timeouts, delayed runs of disabled jobs still run.
+	c.s.quiesce(pw, 2*time.Minute)
+	r := c.check(pw, end)
+	t.Log(r.String())
+	writeReport(r)
+	if len(r.Problems) > 0 {
+		c.log()
+		c.logEvents(r.Problems)
+	}
+	require.Empty(t, r.Problems, "seed %d:\n%s", seed, joinLines(r.Problems))
+}
+
+// play carries out actions at their offsets from begin, one after the
+// other (a fault's part comes back before the next fault).
+func (c *chaosRun) play(begin time.Time, as []action) {
+	for _, a := range as {
+		pace(time.Until(begin.Add(a.At)))
+		c.do(a)
+		c.mu.Lock()
+		a.At = time.Since(begin)
+		c.done = append(c.done, a)
+		c.mu.Unlock()
+	}
+}
+
+// log prints what the harness carried out.
+func (c *chaosRun) log() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var lines []string
+	for _, a := range c.done {
+		lines = append(lines, a.String())
+	}
+	c.t.Logf("carried out (offsets when done):\n%s", joinLines(lines))
+}
+
+// leaderAlive reports whether the lease is held by a running scheduler
+// process (a record left by a killed one does not count).
+func (c *chaosRun) leaderAlive() bool {
+	rec, _, ok := c.s.leaderRecord()
+	if !ok || rec.PID == 0 {
+		return false
+	}
+	procs := c.s.scheds
+	if c.dev != nil {
+		procs = []*proc{c.dev}
+	}
+	for _, p := range procs {
+		if p.pid() == rec.PID {
+			return true
+		}
+	}
+	return false
+}
+
+// logEvents prints the events of the jobs that problems name.
+func (c *chaosRun) logEvents(problems []string) {
+	jobs := map[string]bool{}
+	for _, p := range problems {
+		name, _, _ := strings.Cut(p, "-")
+		name, _, _ = strings.Cut(name, ":")
+		jobs[name] = true
+	}
+	var lines []string
+	for _, e := range c.s.events() {
+		if !jobs[e.Job] {
+			continue
+		}
+		l := fmt.Sprintf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Job, e.Kind, e.Execution)
+		if e.Term > 0 {
+			l += fmt.Sprintf(" term=%d", e.Term)
+		}
+		if e.Trigger != "" {
+			l += " " + string(e.Trigger)
+		}
+		if e.Attempt > 0 {
+			l += fmt.Sprintf(" #%d", e.Attempt)
+		}
+		if e.Reason != "" {
+			l += " (" + e.Reason + ")"
+		}
+		lines = append(lines, l)
+	}
+	c.t.Logf("events of the jobs at fault:\n%s", joinLines(lines))
+}
+
+// create creates a job and opens its ledger.
+func (c *chaosRun) create(cj chaosJob) {
+	c.s.create(cj.spec, cj.run, true)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	spec := c.s.jobs[cj.spec.Name].spec
+	c.ledger[cj.spec.Name] = &ledgerJob{cj: cj, versions: []version{{spec: spec, from: spec.CreatedAt}}}
+}
+
+// retry calls f until it succeeds (through failovers and outages) or a
+// minute passes; errors that are answers (not found, conflict) end it.
+func (c *chaosRun) retry(what string, f func(ctx context.Context) error) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := f(ctx)
+		cancel()
+		if err == nil || !transient(err) || time.Now().After(deadline) {
+			if err != nil {
+				c.t.Logf("%s: %v", what, err)
+			}
+			return err
+		}
+		pace(250 * time.Millisecond)
+	}
+}
+
+// transient reports whether an API error may go away by itself.
+func transient(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, nats.ErrDisconnected) || errors.Is(err, api.ErrUnavailable)
+}
+
+// do carries out one action.
+func (c *chaosRun) do(a action) {
+	lj := c.jobLedger(a.Job)
+	if lj != nil && !lj.deleted.IsZero() {
+		return // deleted earlier
+	}
+	cl := c.s.client
+	switch a.Kind {
+	case actRun, actEnqueue:
+		var id string
+		err := c.retry(string(a.Kind), func(ctx context.Context) error {
+			if a.Kind == actRun {
+				r, err := cl.RunJob(ctx, a.Job, map[string]string{"chaos": "run"}, false)
+				id = r.ExecutionID
+				return err
+			}
+			r, err := cl.Enqueue(ctx, a.Job, time.Now().Add(a.Down), map[string]string{"chaos": "enqueue"})
+			id = r.ExecutionID
+			return err
+		})
+		if err == nil {
+			c.mu.Lock()
+			lj.adhoc = append(lj.adhoc, id)
+			c.mu.Unlock()
+		}
+	case actCancel:
+		_ = c.retry("cancel", func(ctx context.Context) error {
+			xs, _, err := cl.Executions(ctx, client.ListOptions{Job: a.Job, Limit: 10})
+			if err != nil {
+				return err
+			}
+			for _, x := range xs {
+				if !x.State.Final() {
+					_, err := cl.Cancel(ctx, x.ID, "chaos cancel")
+					if err != nil && transient(err) {
+						return err
+					}
+					return nil
+				}
+			}
+			return nil
+		})
+	case actDisable:
+		at := time.Now()
+		if c.retry("disable", func(ctx context.Context) error { _, err := cl.DisableJob(ctx, a.Job, "chaos"); return err }) == nil {
+			c.mu.Lock()
+			lj.disabled = append(lj.disabled, disabledWindow{window: window{from: at}})
+			c.mu.Unlock()
+		}
+	case actEnable:
+		catchUp := a.Arg == "catchup"
+		if c.retry("enable", func(ctx context.Context) error { _, err := cl.EnableJob(ctx, a.Job, catchUp); return err }) == nil {
+			c.mu.Lock()
+			if n := len(lj.disabled); n > 0 && lj.disabled[n-1].to.IsZero() {
+				lj.disabled[n-1].to, lj.disabled[n-1].catchUp = time.Now(), catchUp
+			}
+			c.mu.Unlock()
+		}
+	case actUpdate:
+		c.update(lj, a)
+	case actDelete:
+		at := time.Now()
+		if c.retry("delete", func(ctx context.Context) error { return cl.DeleteJob(ctx, a.Job) }) == nil {
+			c.mu.Lock()
+			lj.deleted = at
+			lj.versions[len(lj.versions)-1].to = at
+			delete(c.s.jobs, a.Job) // nothing left to disable at the end
+			c.mu.Unlock()
+		}
+	default:
+		c.fault(a)
+	}
+}
+
+// update changes a job's run length, or its interval.
+func (c *chaosRun) update(lj *ledgerJob, a action) {
+	c.mu.Lock()
+	spec := lj.versions[len(lj.versions)-1].spec
+	c.mu.Unlock()
+	spec.Disabled = false // the update's own flag; enable/disable are separate actions
+	if a.Arg == "every" {
+		spec.Schedule.Every = job.Duration(spec.Schedule.Every.D() + time.Second)
+	} else {
+		run := 100 * time.Millisecond
+		if lj.cj.run < time.Second {
+			run = 2 * time.Second
+		}
+		spec.Task.Command = []string{bins.probe, c.s.sink, run.String()}
+	}
+	at := time.Now()
+	var got job.Spec
+	err := c.retry("update", func(ctx context.Context) error {
+		resp, err := c.s.client.CreateJob(ctx, spec, client.WithUpdate())
+		got = resp.Job.Spec
+		return err
+	})
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if got.Disabled { // disabled meanwhile: the update keeps it so
+		spec.Disabled = true
+	}
+	lj.versions[len(lj.versions)-1].to = at
+	lj.versions = append(lj.versions, version{spec: got, from: at})
+}
+
+func (c *chaosRun) jobLedger(name string) *ledgerJob {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ledger[name]
+}
+
+// fault breaks a part for a.Down and brings it back, recording when the
+// system could not fire.
+func (c *chaosRun) fault(a action) {
+	from := time.Now()
+	var to time.Time
+	switch {
+	case c.dev != nil:
+		to = c.devFault(a)
+	default:
+		to = c.clusterFault(a)
+	}
+	if !to.IsZero() {
+		c.mu.Lock()
+		c.outages = append(c.outages, window{from, to})
+		c.mu.Unlock()
+	}
+}
+
+// devFault breaks the one `jetcron dev` process.
+func (c *chaosRun) devFault(a action) time.Time {
+	p := c.dev
+	switch a.Kind {
+	case faultStop:
+		p.signal(syscall.SIGSTOP)
+		pace(a.Down)
+		p.signal(syscall.SIGCONT)
+	case faultTerm:
+		p.signal(syscall.SIGTERM)
+		if !p.wait(30 * time.Second) {
+			p.kill()
+		}
+		pace(a.Down)
+		p.start()
+	default: // kill -9
+		p.signal(syscall.SIGKILL)
+		require.True(c.t, p.wait(10*time.Second))
+		pace(a.Down)
+		p.start()
+	}
+	return time.Now()
+}
+
+// clusterFault breaks a part of the cluster: the leading scheduler, a
+// worker, a NATS node, or every scheduler.
+func (c *chaosRun) clusterFault(a action) time.Time {
+	s := c.s
+	switch a.Kind {
+	case faultWorker:
+		p := s.workers[rand.IntN(len(s.workers))]
+		p.signal(syscall.SIGKILL)
+		p.wait(10 * time.Second)
+		pace(a.Down)
+		p.start()
+		return time.Time{} // no scheduler outage
+	case faultNATS:
+		p := s.nats[rand.IntN(len(s.nats))]
+		p.signal(syscall.SIGKILL)
+		p.wait(10 * time.Second)
+		pace(a.Down)
+		p.start()
+		return time.Now().Add(10 * time.Second) // a stream election or two after it is back
+	case faultOutage:
+		for _, p := range s.scheds {
+			p.signal(syscall.SIGTERM)
+		}
+		for _, p := range s.scheds {
+			if !p.wait(30 * time.Second) {
+				p.kill()
+			}
+		}
+		pace(a.Down)
+		for _, p := range s.scheds {
+			p.start()
+		}
+		return time.Now()
+	}
+	p, _ := s.leaderProc()
+	if p == nil {
+		return time.Time{}
+	}
+	switch a.Kind {
+	case faultStop:
+		p.signal(syscall.SIGSTOP)
+		pace(a.Down)
+		p.signal(syscall.SIGCONT)
+		return time.Now()
+	case faultTerm:
+		p.signal(syscall.SIGTERM)
+		if !p.wait(30 * time.Second) {
+			p.kill()
+		}
+	default:
+		p.signal(syscall.SIGKILL)
+		p.wait(10 * time.Second)
+	}
+	at := time.Now()
+	pace(a.Down)
+	p.start()
+	return at.Add(c.lease) // the other scheduler leads within a lease
+}
+
+// startDev starts `jetcron dev` as one OS process with workers executions
+// at once, and a system whose harness connection follows it across
+// restarts.
+func startDev(t *testing.T, workers int) (*system, *proc) {
+	t.Helper()
+	dir := t.TempDir()
+	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
+	require.NoError(t, os.MkdirAll(s.sink, 0o755))
+	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	dev := newProc(t, dir, "dev", bins.jetcron, "--log-format", "json", "dev", "--data", filepath.Join(dir, "data"),
+		"--listen", listen, "--workers", fmt.Sprint(workers), "--http", "off")
+	s.natsURL = []string{"nats://" + listen}
+	dev.start()
+	t.Cleanup(func() {
+		if n := dev.raceReports(); n > 0 {
+			t.Errorf("jetcron dev reported %d data races:\n%s", n, dev.tail(20000))
+		}
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("jetcron dev (the end of its log):\n%s", dev.tail(20000))
+		}
+		if dir := os.Getenv("JETCRON_FAULTS_LOGS"); dir != "" && (t.Failed() || os.Getenv("JETCRON_FAULTS_KEEP_LOGS") != "") {
+			_ = os.MkdirAll(dir, 0o755)
+			_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-dev.log"), []byte(dev.output()), 0o644)
+		}
+	})
+	var err error
+	s.nc, err = nats.Connect(s.url(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.RetryOnFailedConnect(true))
+	require.NoError(t, err)
+	t.Cleanup(s.nc.Close)
+	s.js, err = jetstream.New(s.nc)
+	require.NoError(t, err)
+	s.client, err = client.New(s.nc)
+	require.NoError(t, err)
+	natstest.Eventually(t, 60*time.Second, func() bool {
+		info, err := s.client.Info(t.Context())
+		return err == nil && info.Leader != ""
+	}, "jetcron dev runs\n%s", dev.tail(3000))
+	return s, dev
+}
+
+func joinLines(ls []string) string {
+	out := ""
+	for i, l := range ls {
+		if i > 0 {
+			out += "\n"
+		}
+		out += l
+	}
+	return out
+}
