@@ -102,22 +102,73 @@ func (d *Dispatcher) msg(it Item) (*nats.Msg, error) {
 // Publish publishes items and returns one result per item, in order. valid
 // is checked before every batch and retry: once it reports false, the
 // remaining items fail with ErrLeaseLost and nothing more is published.
+//
+// An exclusive job's items after its first in one call are published on
+// their own, after every batch: within one atomic batch a replicated
+// stream does not hold a message against the one-message-per-subject rule
+// of an earlier message of the same batch (both are stored and the limit
+// then drops the first, a slot recorded scheduled that never runs).
+// Published after its first item is stored, such an item is refused by
+// the broker and comes back Busy.
 func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() bool) []Result {
 	results := make([]Result, len(items))
+	var first, again []int // indexes into items
+	seen := map[string]bool{}
 	for i := range items {
 		results[i].Item = items[i]
-	}
-	for start := 0; start < len(items); start += streamio.MaxAtomicBatch {
-		end := min(start+streamio.MaxAtomicBatch, len(items))
-		if !valid() {
-			for i := start; i < len(items); i++ {
-				results[i].Outcome, results[i].Err = Failed, ErrLeaseLost
+		if items[i].Exclusive {
+			subj := d.Subject(items[i])
+			if seen[subj] {
+				again = append(again, i)
+				continue
 			}
-			return results
+			seen[subj] = true
 		}
-		d.publishChunk(ctx, results[start:end], valid)
+		first = append(first, i)
 	}
+	if len(again) == 0 {
+		d.publishAll(ctx, results, valid)
+		return results
+	}
+	gather := func(idx []int) []Result {
+		rs := make([]Result, len(idx))
+		for k, i := range idx {
+			rs[k] = results[i]
+		}
+		return rs
+	}
+	scatter := func(idx []int, rs []Result) {
+		for k, i := range idx {
+			results[i] = rs[k]
+		}
+	}
+	rs := gather(first)
+	d.publishAll(ctx, rs, valid)
+	scatter(first, rs)
+	rs = gather(again)
+	if valid() {
+		d.publishEach(ctx, rs, valid)
+	} else {
+		for k := range rs {
+			rs[k].Outcome, rs[k].Err = Failed, ErrLeaseLost
+		}
+	}
+	scatter(again, rs)
 	return results
+}
+
+// publishAll publishes rs in atomic batches of up to MaxAtomicBatch.
+func (d *Dispatcher) publishAll(ctx context.Context, rs []Result, valid func() bool) {
+	for start := 0; start < len(rs); start += streamio.MaxAtomicBatch {
+		end := min(start+streamio.MaxAtomicBatch, len(rs))
+		if !valid() {
+			for i := start; i < len(rs); i++ {
+				rs[i].Outcome, rs[i].Err = Failed, ErrLeaseLost
+			}
+			return
+		}
+		d.publishChunk(ctx, rs[start:end], valid)
+	}
 }
 
 func (d *Dispatcher) publishChunk(ctx context.Context, rs []Result, valid func() bool) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 func item(name string, slot time.Time, exclusive bool) Item {
@@ -59,4 +60,30 @@ func TestPublishStopsWhenLeaseEnds(t *testing.T) {
 	require.Equal(t, Failed, rs[0].Outcome)
 	require.ErrorIs(t, rs[0].Err, ErrLeaseLost)
 	require.Equal(t, uint64(0), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
+
+// TestPublishExclusiveJobIsBusyOnThreeReplicas: within one atomic batch a
+// replicated stream stored two messages of one exclusive subject and the
+// one-message-per-subject limit then dropped the first: a slot recorded
+// scheduled that never ran (found by the chaos suite at a catch-up). An
+// exclusive job's second item goes out after the batch and is Busy.
+func TestPublishExclusiveJobIsBusyOnThreeReplicas(t *testing.T) {
+	t.Parallel()
+	cl := natstest.RunCluster(t, 3)
+	topo := natstest.Topology(t)
+	topo.Replicas = 3
+	nc := natstest.ConnectCluster(t, cl)
+	js := natstest.JetStream(t, nc)
+	natstest.Ensure(t, js, topo)
+	d := New(nc, js, topo.Names(), nil)
+	slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rs := d.Publish(t.Context(), []Item{item("solo", slot, true), item("other", slot, false), item("solo", slot.Add(time.Second), true), item("solo", slot.Add(2*time.Second), true)}, always)
+	require.Equal(t, []Outcome{Published, Published, Busy, Busy}, []Outcome{rs[0].Outcome, rs[1].Outcome, rs[2].Outcome, rs[3].Outcome})
+	msgs, err := streamio.DirectBatch(t.Context(), nc, streamio.DirectRequest{Stream: topo.Names().WorkStream(), Filter: topo.Names().WorkSubjects(), Batch: 10})
+	require.NoError(t, err)
+	var ids []string
+	for _, m := range msgs {
+		ids = append(ids, m.Header.Get("Nats-Msg-Id"))
+	}
+	require.ElementsMatch(t, []string{job.ExecutionID("solo", slot), job.ExecutionID("other", slot)}, ids, "the stream holds the exclusive job's first item")
 }
