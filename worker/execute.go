@@ -259,6 +259,11 @@ func decodeWork(msg jetstream.Msg) (job.Work, error) {
 	if jobName != w.Job || w.Spec.Name != w.Job {
 		return w, fmt.Errorf("work message for %q carries job %q and definition %q", w.ID, w.Job, w.Spec.Name)
 	}
+	if job.IsSlotID(w.ID) != w.Trigger.Scheduled() {
+		// Slot IDs are the schedule's alone; a run of any other trigger
+		// under a slot's ID would take the slot's place.
+		return w, fmt.Errorf("work message %q has trigger %q: a scheduled slot's id goes with trigger schedule or catchup only", w.ID, w.Trigger)
+	}
 	if err := w.Spec.Validate(); err != nil {
 		return w, fmt.Errorf("work message carries an invalid definition: %w", err)
 	}

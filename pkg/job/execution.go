@@ -69,6 +69,36 @@ func ParseExecutionID(id string) (jobName string, slot time.Time, err error) {
 	return jobName, slot, nil
 }
 
+// IsSlotID reports whether id has the form of a scheduled slot's ID,
+// <job>-<stamp> with no tag. Every ID that is not a slot's (job run,
+// enqueue, follow-ups, any client-chosen ID) carries a tag, so the two ID
+// spaces are disjoint by construction: no request can take a slot's ID.
+func IsSlotID(id string) bool {
+	i := strings.LastIndexByte(id, '-')
+	return i > 0 && !strings.Contains(id[i+1:], "_")
+}
+
+// ValidateAdHocID checks an execution ID that is not a scheduled slot's (a
+// client-chosen ID, a pending run, a manual or follow-up run): a valid
+// execution ID of jobName that carries a tag.
+func ValidateAdHocID(id, jobName string) error {
+	j, _, err := ParseExecutionID(id)
+	if err != nil {
+		return err
+	}
+	if j != jobName {
+		return fmt.Errorf("execution id %q is not an id of job %q", id, jobName)
+	}
+	if IsSlotID(id) {
+		return fmt.Errorf("execution id %q has the form of a scheduled slot's id; an id chosen by a request must end in _<tag> (a-z, 0-9)", id)
+	}
+	return nil
+}
+
+// Scheduled reports whether the trigger is a slot of the schedule (on time
+// or caught up): the only runs whose IDs are slot IDs.
+func (t Trigger) Scheduled() bool { return t == TriggerSchedule || t == TriggerCatchUp }
+
 // State is an execution's state.
 type State string
 

@@ -229,3 +229,15 @@ func FuzzScheduleValidate(f *testing.F) {
 		require.Less(t, time.Since(start), 2*time.Second)
 	})
 }
+
+func TestSlotAndAdHocIDsAreDisjoint(t *testing.T) {
+	t.Parallel()
+	slot := time.Date(2026, 3, 8, 7, 30, 0, 0, time.UTC)
+	require.True(t, IsSlotID(ExecutionID("my_job-x", slot)))
+	for _, id := range []string{AdHocExecutionID("my_job-x", slot), DerivedExecutionID("my_job-x", slot, "f0abc")} {
+		require.False(t, IsSlotID(id), id)
+		require.NoError(t, ValidateAdHocID(id, "my_job-x"))
+	}
+	require.ErrorContains(t, ValidateAdHocID(ExecutionID("a", slot), "a"), "scheduled slot")
+	require.ErrorContains(t, ValidateAdHocID(AdHocExecutionID("b", slot), "a"), "not an id of job")
+}
