@@ -93,14 +93,22 @@ func (c *Client) storeFor(ctx context.Context, scheme, bucket, url string) (objs
 // FollowLog copies an execution's output to w from its first byte while it
 // runs, through every attempt, and returns when the execution ends. An
 // execution that already ended prints its stored log.
+//
+// A slow w never makes the follower hold more than FollowBuffer bytes of
+// live output: what does not fit is skipped, with a marker in the output.
 func (c *Client) FollowLog(ctx context.Context, id string, w io.Writer) error {
-	chunks := make(chan *nats.Msg, 4096)
-	sub, err := c.nc.ChanSubscribe(c.names.LogSubject(id), chunks)
+	return c.followLog(ctx, id, w, newChunkQueue(FollowBuffer))
+}
+
+func (c *Client) followLog(ctx context.Context, id string, w io.Writer, chunks *chunkQueue) error {
+	sub, err := c.nc.Subscribe(c.names.LogSubject(id), chunks.push)
 	if err != nil {
 		return fmt.Errorf("follow log: %w", err)
 	}
 	defer sub.Unsubscribe()
-	_ = sub.SetPendingLimits(-1, -1)
+	// push never blocks, so little waits in the connection's own queue;
+	// bound it anyway.
+	_ = sub.SetPendingLimits(1024, 2*FollowBuffer)
 
 	evCtx, stopEvents := context.WithCancel(ctx)
 	defer stopEvents()
@@ -143,9 +151,12 @@ func (c *Client) FollowLog(ctx context.Context, id string, w io.Writer) error {
 			case e.Kind.Final():
 				return f.finish(ctx, e, chunks)
 			}
-		case m := <-chunks:
-			if err := f.chunk(ctx, m); err != nil {
-				return err
+		case <-chunks.ready:
+			for m, lossy := chunks.pop(); m != nil; m, lossy = chunks.pop() {
+				f.lossy = f.lossy || lossy
+				if err := f.chunk(ctx, m); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -178,6 +189,7 @@ type follower struct {
 	attempt int
 	offset  int64
 	eof     bool
+	lossy   bool // live chunks were dropped: skip the next gap
 }
 
 func (f *follower) startAttempt(ctx context.Context, attempt int) error {
@@ -236,6 +248,12 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 		return nil
 	}
 	off, _ := strconv.ParseInt(m.Header.Get(headerOffset), 10, 64)
+	if off > f.offset && f.lossy {
+		// The writer is slower than the run: skip ahead rather than
+		// read back what it could not take.
+		fmt.Fprintf(f.w, "\n[… %d bytes skipped …]\n", off-f.offset)
+		f.offset, f.lossy = off, false
+	}
 	if off > f.offset {
 		if err := f.catchUp(ctx, off); err != nil {
 			return err
@@ -256,18 +274,13 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 
 // finish ends following when the execution ended: the rest comes from the
 // stored log of the last attempt if the live stream did not deliver it all.
-func (f *follower) finish(ctx context.Context, e event.Event, chunks chan *nats.Msg) error {
+func (f *follower) finish(ctx context.Context, e event.Event, chunks *chunkQueue) error {
 	// Drain chunks that arrived before the final event.
-	for {
-		select {
-		case m := <-chunks:
-			if err := f.chunk(ctx, m); err != nil {
-				return err
-			}
-			continue
-		default:
+	for m, lossy := chunks.pop(); m != nil; m, lossy = chunks.pop() {
+		f.lossy = f.lossy || lossy
+		if err := f.chunk(ctx, m); err != nil {
+			return err
 		}
-		break
 	}
 	if f.attempt == e.Attempt && f.eof {
 		return nil
@@ -281,14 +294,35 @@ func (f *follower) finish(ctx context.Context, e event.Event, chunks chan *nats.
 		}
 		return f.c.CopyObject(ctx, e.LogURL, f.w)
 	}
-	// Print what we missed of the last attempt from the stored log.
-	var buf strings.Builder
-	if err := f.c.CopyObject(ctx, e.LogURL, &buf); err != nil {
+	// Print what we missed of the last attempt from the stored log,
+	// streamed past what was printed already.
+	if !f.lossy {
+		return f.c.CopyObject(ctx, e.LogURL, &skipWriter{w: f.w, skip: f.offset})
+	}
+	// The writer fell behind: skip to the last FollowBuffer bytes.
+	t := &tailWriter{max: FollowBuffer}
+	if err := f.c.CopyObject(ctx, e.LogURL, &skipWriter{w: t, skip: f.offset}); err != nil {
 		return err
 	}
-	if s := buf.String(); int64(len(s)) > f.offset {
-		_, err := io.WriteString(f.w, s[f.offset:])
-		return err
+	return t.flush(f.w)
+}
+
+// skipWriter drops the first skip bytes written to it and passes the rest
+// to w.
+type skipWriter struct {
+	w    io.Writer
+	skip int64
+}
+
+func (s *skipWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.skip >= int64(n) {
+		s.skip -= int64(n)
+		return n, nil
 	}
-	return nil
+	p, s.skip = p[s.skip:], 0
+	if _, err := s.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
