@@ -414,7 +414,7 @@ func (e *env) checkAllowed(t *testing.T) {
 	}, "the worker answers the cancel request")
 	natstest.Eventually(t, 10*time.Second, func() bool {
 		var buf bytes.Buffer
-		err := wcl.CopyObject(ctx, "nats://"+n.LogsStore()+"/raw/raw-20260101T000000Z/1.log", &buf)
+		err := wcl.CopyLog(ctx, "raw-20260101T000000Z", 1, &buf)
 		return err == nil && buf.String() == "log\n"
 	}, "the web reads the log")
 

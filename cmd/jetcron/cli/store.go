@@ -86,7 +86,7 @@ func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 	}
 	return client.New(cl.Conn(), client.WithNamespace(cl.Names().Namespace()),
 		client.WithScriptStore(s.Sub(loc.KeyPrefix(objstore.KindScripts))),
-		client.WithStore("s3://"+s.Bucket()+"/", s))
+		client.WithLogStore(s.Sub(loc.KeyPrefix(objstore.KindLogs))))
 }
 
 // withWorkerStores configures the worker's script and log stores (an S3
