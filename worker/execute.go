@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,10 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 	work, err := decodeWork(msg)
 	if err != nil {
 		w.reject(ctx, msg, work, err)
+		return
+	}
+	if k := work.Spec.Task.Kind; !slices.Contains(w.cfg.AllowKinds, k) {
+		w.refuseKind(ctx, msg, work, int(md.NumDelivered))
 		return
 	}
 	x := &execution{
@@ -288,6 +293,20 @@ func (w *Worker) reject(ctx context.Context, msg jetstream.Msg, work job.Work, w
 	}
 	w.publish(ctx, e)
 	w.cfg.Metrics.rejected()
+	_ = msg.Term()
+}
+
+// refuseKind records a work item of a task kind the worker does not run
+// as failed, and terminates it: the pool's policy, not a fault of this
+// worker that another could fix.
+func (w *Worker) refuseKind(ctx context.Context, msg jetstream.Msg, work job.Work, delivery int) {
+	why := fmt.Sprintf("task kind %q is not allowed on worker %s of queue %s (it runs %v; see --allow-kinds)", work.Spec.Task.Kind, w.cfg.ID, work.Spec.Queue, w.cfg.AllowKinds)
+	w.log.Warn("refusing a work item of a disallowed task kind", "execution_id", work.ID, "kind", work.Spec.Task.Kind)
+	e := event.Event{Kind: event.Failed, Job: work.Job, Execution: work.ID, Time: w.cfg.Clock.Now(), Worker: w.cfg.ID, Attempt: delivery, Error: why, Reason: why}
+	if !w.publish(ctx, e) {
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
 	_ = msg.Term()
 }
 

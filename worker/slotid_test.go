@@ -80,3 +80,33 @@ func TestWorkerRejectsARunUnderASlotID(t *testing.T) {
 	_, err = os.Stat(marker)
 	require.True(t, os.IsNotExist(err), "the task never ran")
 }
+
+// TestWorkerRefusesADisallowedKind: a worker of a pool that runs http tasks
+// only records a command work item as failed, with the reason, and never
+// runs it.
+func TestWorkerRefusesADisallowedKind(t *testing.T) {
+	t.Parallel()
+	env := natstest.Ensured(t)
+	marker := filepath.Join(t.TempDir(), "ran")
+	spec := job.Spec{Name: "shell", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"touch", marker}}}.WithDefaults()
+	slot := time.Now().UTC().Truncate(time.Second)
+	w := job.Work{V: job.WorkVersion, ID: job.ExecutionID("shell", slot), Job: "shell", ScheduledAt: slot, Trigger: job.TriggerSchedule, Spec: spec}
+	data, err := json.Marshal(w)
+	require.NoError(t, err)
+	_, err = env.JS.Publish(t.Context(), env.Topo.Names().WorkSubject(job.DefaultQueue, "shell", w.ID, false), data)
+	require.NoError(t, err)
+	startWorker(t, env, worker.Config{AllowKinds: []job.TaskKind{job.TaskHTTP, job.TaskGo}})
+
+	e := rejection(t, env, w.ID)
+	require.Equal(t, event.Failed, e.Kind)
+	require.Contains(t, e.Error, `task kind "command" is not allowed`)
+	_, err = os.Stat(marker)
+	require.True(t, os.IsNotExist(err), "the task never ran")
+	cons, err := env.JS.Consumer(t.Context(), env.Topo.Names().WorkStream(), env.Topo.Names().WorkConsumer(job.DefaultQueue))
+	require.NoError(t, err)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		info, err := cons.Info(t.Context())
+		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+	}, "the work item is terminated")
+}

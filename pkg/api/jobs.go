@@ -107,6 +107,9 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 				return nil, err
 			}
 		}
+		if err := s.checkKind(ctx, spec); err != nil {
+			return nil, err
+		}
 		if req.DryRun {
 			result := "created"
 			if exists {

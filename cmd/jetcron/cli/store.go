@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/worker"
 )
@@ -34,6 +35,7 @@ func workerTaskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "max-log", Value: "10MiB", Usage: "cap of each run's stored log, first and last halves kept (bytes, or with KiB/MiB/GiB)", EnvVars: []string{"JETCRON_MAX_LOG"}},
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
+		&cli.StringSliceFlag{Name: "allow-kinds", Usage: "task kinds this worker runs, e.g. http,go (default: command, script, http, go); the API refuses a job whose queue's live workers all disallow its kind", EnvVars: []string{"JETCRON_ALLOW_KINDS"}},
 	}
 }
 
@@ -102,6 +104,13 @@ func withWorkerStores(c *cli.Context, cfg worker.Config) (worker.Config, error) 
 			return cfg, usageErr("--max-log: %s is below 1KiB", s)
 		}
 		cfg.MaxLog = n
+	}
+	if vals := c.StringSlice("allow-kinds"); len(vals) > 0 {
+		kinds, err := job.ParseTaskKinds(vals)
+		if err != nil {
+			return cfg, usageErr("--allow-kinds: %v", err)
+		}
+		cfg.AllowKinds = kinds
 	}
 	for _, v := range c.StringSlice("http-allow") {
 		p, err := parseAllow(v)
