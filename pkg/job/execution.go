@@ -2,7 +2,6 @@ package job
 
 import (
 	"crypto/rand"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -45,24 +44,24 @@ func randomTag() string {
 func ParseExecutionID(id string) (jobName string, slot time.Time, err error) {
 	i := strings.LastIndexByte(id, '-')
 	if i <= 0 {
-		return "", time.Time{}, fmt.Errorf("execution id %q: want <job>-<%s>[_tag]", id, StampLayout)
+		return "", time.Time{}, errorf("execution id %q: want <job>-<%s>[_tag]", id, StampLayout)
 	}
 	jobName, rest := id[:i], id[i+1:]
 	if err := ValidateName(jobName); err != nil {
-		return "", time.Time{}, fmt.Errorf("execution id %q: job name %v", id, err)
+		return "", time.Time{}, errorf("execution id %q: job name %v", id, err)
 	}
 	stamp, tag, hasTag := strings.Cut(rest, "_")
 	slot, err = time.Parse(StampLayout, stamp)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("execution id %q: bad time stamp %q", id, stamp)
+		return "", time.Time{}, errorf("execution id %q: bad time stamp %q", id, stamp)
 	}
 	if hasTag {
 		if tag == "" || len(tag) > 64 {
-			return "", time.Time{}, fmt.Errorf("execution id %q: bad tag", id)
+			return "", time.Time{}, errorf("execution id %q: bad tag", id)
 		}
 		for _, r := range tag {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-				return "", time.Time{}, fmt.Errorf("execution id %q: bad tag", id)
+				return "", time.Time{}, errorf("execution id %q: bad tag", id)
 			}
 		}
 	}
@@ -87,10 +86,10 @@ func ValidateAdHocID(id, jobName string) error {
 		return err
 	}
 	if j != jobName {
-		return fmt.Errorf("execution id %q is not an id of job %q", id, jobName)
+		return errorf("execution id %q is not an id of job %q", id, jobName)
 	}
 	if IsSlotID(id) {
-		return fmt.Errorf("execution id %q has the form of a scheduled slot's id; an id chosen by a request must end in _<tag> (a-z, 0-9)", id)
+		return errorf("execution id %q has the form of a scheduled slot's id; an id chosen by a request must end in _<tag> (a-z, 0-9)", id)
 	}
 	return nil
 }
