@@ -145,6 +145,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostForm.Get("next"))
+	if s.auth.tooMany(w, r) {
+		return
+	}
 	if !s.auth.signIn(w, r, r.PostForm.Get("token")) {
 		r.URL.RawQuery = url.Values{"next": {next}}.Encode()
 		s.loginPage(w, r, http.StatusUnauthorized, "That token is not the one this server was started with.")
