@@ -65,6 +65,10 @@ type Config struct {
 	// loopback, link-local or private addresses, which are refused by
 	// default (SSRF protection). Empty allows none of them.
 	HTTPAllow []netip.Prefix
+	// SecretsDir holds the secrets that job env and HTTP header values
+	// reference as "${secret:NAME}" (the file NAME, trailing newline
+	// removed). Empty: a run that references a secret fails.
+	SecretsDir string
 	// Scripts and Logs are the object stores; nil means the NATS object
 	// stores of the namespace.
 	Scripts objstore.Store

@@ -35,6 +35,7 @@ func workerTaskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "max-log", Value: "10MiB", Usage: "cap of each run's stored log, first and last halves kept (bytes, or with KiB/MiB/GiB)", EnvVars: []string{"JETCRON_MAX_LOG"}},
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
+		&cli.StringFlag{Name: "secrets-dir", Usage: "directory of the secrets that job env and HTTP header values reference as ${secret:NAME} (the file NAME)", EnvVars: []string{"JETCRON_SECRETS_DIR"}},
 		&cli.StringSliceFlag{Name: "allow-kinds", Usage: "task kinds this worker runs, e.g. http,go (default: command, script, http, go); the API refuses a job whose queue's live workers all disallow its kind", EnvVars: []string{"JETCRON_ALLOW_KINDS"}},
 	}
 }
@@ -104,6 +105,12 @@ func withWorkerStores(c *cli.Context, cfg worker.Config) (worker.Config, error) 
 			return cfg, usageErr("--max-log: %s is below 1KiB", s)
 		}
 		cfg.MaxLog = n
+	}
+	if dir := c.String("secrets-dir"); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return cfg, usageErr("--secrets-dir: %q is not a directory", dir)
+		}
+		cfg.SecretsDir = dir
 	}
 	if vals := c.StringSlice("allow-kinds"); len(vals) > 0 {
 		kinds, err := job.ParseTaskKinds(vals)
