@@ -19,12 +19,14 @@ import (
 
 // Client talks to a jetcron installation over NATS.
 type Client struct {
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	names   topology.Names
-	reader  *event.Reader
-	scripts objstore.Store
-	s3      S3Opener
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	names  topology.Names
+	reader *event.Reader
+	s3     S3Opener
+
+	scriptMu sync.Mutex     // guards scripts
+	scripts  objstore.Store // where scripts are uploaded; nil: the NATS object store, opened on first use
 
 	logMu sync.Mutex     // guards logs
 	logs  objstore.Store // where logs are read; nil: the NATS object store, opened on first use

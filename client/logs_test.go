@@ -3,6 +3,7 @@ package client_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
 )
 
 // TestLogIgnoresTheEventsLocation: a role allowed to publish events forges
@@ -99,3 +101,20 @@ func TestConcurrentLogReads(t *testing.T) {
 	}
 }
 
+// TestConcurrentScriptUploads: uploads from concurrent handlers share the
+// client (its script store was opened lazily without a lock).
+func TestConcurrentScriptUploads(t *testing.T) {
+	t.Parallel()
+	env := natstest.Ensured(t)
+	cl, err := client.New(env.NC, client.WithNamespace(env.Topo.Namespace))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = cl.UploadScriptBytes(t.Context(), "s.sh", []byte("echo "+strconv.Itoa(i)+"\n")) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+}
