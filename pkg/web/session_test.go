@@ -29,7 +29,9 @@ func TestSessionsExpireAndSignOutRevokes(t *testing.T) {
 		require.Equal(t, int(web.SessionTTL.Seconds()), cookies[0].MaxAge)
 		return cookies[0]
 	}
-	page := func(c *http.Cookie) int { return s.call(http.MethodGet, "/workers", nil, "Cookie", c.Name+"="+c.Value).status }
+	page := func(c *http.Cookie) int {
+		return s.call(http.MethodGet, "/workers", nil, "Cookie", c.Name+"="+c.Value).status
+	}
 
 	a, b := signIn(), signIn()
 	require.NotEqual(t, a.Value, b.Value, "every sign-in is its own session")
