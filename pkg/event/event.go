@@ -114,6 +114,8 @@ type Event struct {
 	Last  *time.Time `json:"last,omitempty"`
 	// Seq is the stream sequence, set when read (not part of the payload).
 	Seq uint64 `json:"-"`
+	// Bytes is the size of the stored payload, set when read.
+	Bytes int `json:"-"`
 }
 
 // Token returns the execution token of the event's subject.
@@ -158,6 +160,7 @@ func DecodeMsg(subject string, data []byte) (Event, bool, error) {
 	if !strings.HasSuffix(subject, ".events."+e.Job+"."+e.Token()+"."+string(e.Kind)) {
 		return Event{}, false, nil
 	}
+	e.Bytes = len(data)
 	return e, true, nil
 }
 
