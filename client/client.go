@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -18,13 +19,17 @@ import (
 
 // Client talks to a jetcron installation over NATS.
 type Client struct {
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	names   topology.Names
-	reader  *event.Reader
-	scripts objstore.Store
-	stores  map[string]objstore.Store // by URL prefix, for reading logs
-	s3      S3Opener
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	names  topology.Names
+	reader *event.Reader
+	s3     S3Opener
+
+	scriptMu sync.Mutex     // guards scripts
+	scripts  objstore.Store // where scripts are uploaded; nil: the NATS object store, opened on first use
+
+	logMu sync.Mutex     // guards logs
+	logs  objstore.Store // where logs are read; nil: the NATS object store, opened on first use
 	// handlers receives the Go handlers of OnSchedule (WithHandlers).
 	handlers HandlerRegistry
 }
@@ -53,9 +58,11 @@ func WithScriptStore(s objstore.Store) Option {
 	return func(c *Client) error { c.scripts = s; return nil }
 }
 
-// WithStore makes logs whose URL starts with prefix readable from s.
-func WithStore(prefix string, s objstore.Store) Option {
-	return func(c *Client) error { c.stores[prefix] = s; return nil }
+// WithLogStore reads logs from s (the store the workers write them to)
+// instead of the NATS object store. A log's key is derived from its
+// execution ID and attempt (objstore.LogKey), never taken from an event.
+func WithLogStore(s objstore.Store) Option {
+	return func(c *Client) error { c.logs = s; return nil }
 }
 
 // New returns a client on nc.
@@ -64,7 +71,7 @@ func New(nc *nats.Conn, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	c := &Client{nc: nc, js: js, names: topology.MustNames(""), stores: map[string]objstore.Store{}}
+	c := &Client{nc: nc, js: js, names: topology.MustNames("")}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("client: %w", err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,78 +28,93 @@ const (
 var ErrNoLog = errors.New("no stored log")
 
 // Log copies the stored log of an execution's attempt (0: the last one
-// that has a log) to w.
+// that has a log) to w. The log is read from the configured log store under
+// the key derived from the execution ID and attempt: a location named by an
+// event is never opened.
 func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) error {
+	if _, _, err := job.ParseExecutionID(id); err != nil {
+		return fmt.Errorf("%w: %w", job.ErrInvalid, err)
+	}
 	x, err := c.reader.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	url := x.LogURL
-	if attempt > 0 {
-		url = ""
-		for _, a := range x.Attempts {
-			if a.N == attempt {
-				url = a.LogURL
-			}
+	n := 0
+	for _, a := range x.Attempts {
+		if a.LogURL != "" && (attempt == 0 || a.N == attempt) {
+			n = a.N
 		}
 	}
-	if url == "" {
+	if n == 0 && attempt == 0 && x.LogURL != "" {
+		n = x.Attempt
+	}
+	if n == 0 {
 		return fmt.Errorf("execution %s (%s): %w", id, x.State, ErrNoLog)
 	}
-	return c.CopyObject(ctx, url, w)
+	return c.CopyLog(ctx, id, n, w)
 }
 
-// CopyObject copies the object at a nats:// or s3:// URL to w.
-func (c *Client) CopyObject(ctx context.Context, url string, w io.Writer) error {
-	scheme, bucket, key, err := objstore.ParseURL(url)
+// CopyLog copies the stored log of attempt n of execution id to w, from
+// the configured log store.
+func (c *Client) CopyLog(ctx context.Context, id string, n int, w io.Writer) error {
+	jobName, _, err := job.ParseExecutionID(id)
+	if err != nil {
+		return fmt.Errorf("%w: %w", job.ErrInvalid, err)
+	}
+	if n < 1 {
+		return fmt.Errorf("%w: attempt %d", job.ErrInvalid, n)
+	}
+	store, err := c.logStore(ctx)
 	if err != nil {
 		return err
 	}
-	store, err := c.storeFor(ctx, scheme, bucket, url)
-	if err != nil {
-		return err
-	}
+	key := objstore.LogKey(jobName, id, n)
 	rc, err := store.Get(ctx, key)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	if _, err := io.Copy(w, rc); err != nil {
-		return fmt.Errorf("read %s: %w", url, err)
+		return fmt.Errorf("read log %s: %w", key, err)
 	}
 	return nil
 }
 
-func (c *Client) storeFor(ctx context.Context, scheme, bucket, url string) (objstore.Store, error) {
-	for prefix, s := range c.stores {
-		if strings.HasPrefix(url, prefix) {
-			return s, nil
-		}
+// logStore returns the configured log store, opening the NATS object store
+// on first use.
+func (c *Client) logStore(ctx context.Context) (objstore.Store, error) {
+	c.logMu.Lock()
+	defer c.logMu.Unlock()
+	if c.logs != nil {
+		return c.logs, nil
 	}
-	switch scheme {
-	case "nats":
-		s, err := objstore.OpenNATS(ctx, c.js, bucket)
-		if err != nil {
-			return nil, err
-		}
-		c.stores["nats://"+bucket+"/"] = s
-		return s, nil
-	default:
-		return nil, fmt.Errorf("log %s is in %s storage; give --store with its location and credentials", url, scheme)
+	s, err := objstore.OpenNATS(ctx, c.js, c.names.LogsStore())
+	if err != nil {
+		return nil, fmt.Errorf("log store: %w", err)
 	}
+	c.logs = s
+	return s, nil
 }
 
 // FollowLog copies an execution's output to w from its first byte while it
 // runs, through every attempt, and returns when the execution ends. An
 // execution that already ended prints its stored log.
+//
+// A slow w never makes the follower hold more than FollowBuffer bytes of
+// live output: what does not fit is skipped, with a marker in the output.
 func (c *Client) FollowLog(ctx context.Context, id string, w io.Writer) error {
-	chunks := make(chan *nats.Msg, 4096)
-	sub, err := c.nc.ChanSubscribe(c.names.LogSubject(id), chunks)
+	return c.followLog(ctx, id, w, newChunkQueue(FollowBuffer))
+}
+
+func (c *Client) followLog(ctx context.Context, id string, w io.Writer, chunks *chunkQueue) error {
+	sub, err := c.nc.Subscribe(c.names.LogSubject(id), chunks.push)
 	if err != nil {
 		return fmt.Errorf("follow log: %w", err)
 	}
 	defer sub.Unsubscribe()
-	_ = sub.SetPendingLimits(-1, -1)
+	// push never blocks, so little waits in the connection's own queue;
+	// bound it anyway.
+	_ = sub.SetPendingLimits(1024, 2*FollowBuffer)
 
 	evCtx, stopEvents := context.WithCancel(ctx)
 	defer stopEvents()
@@ -143,9 +157,12 @@ func (c *Client) FollowLog(ctx context.Context, id string, w io.Writer) error {
 			case e.Kind.Final():
 				return f.finish(ctx, e, chunks)
 			}
-		case m := <-chunks:
-			if err := f.chunk(ctx, m); err != nil {
-				return err
+		case <-chunks.ready:
+			for m, lossy := chunks.pop(); m != nil; m, lossy = chunks.pop() {
+				f.lossy = f.lossy || lossy
+				if err := f.chunk(ctx, m); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -178,6 +195,7 @@ type follower struct {
 	attempt int
 	offset  int64
 	eof     bool
+	lossy   bool // live chunks were dropped: skip the next gap
 }
 
 func (f *follower) startAttempt(ctx context.Context, attempt int) error {
@@ -236,6 +254,12 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 		return nil
 	}
 	off, _ := strconv.ParseInt(m.Header.Get(headerOffset), 10, 64)
+	if off > f.offset && f.lossy {
+		// The writer is slower than the run: skip ahead rather than
+		// read back what it could not take.
+		fmt.Fprintf(f.w, "\n[… %d bytes skipped …]\n", off-f.offset)
+		f.offset, f.lossy = off, false
+	}
 	if off > f.offset {
 		if err := f.catchUp(ctx, off); err != nil {
 			return err
@@ -256,39 +280,55 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 
 // finish ends following when the execution ended: the rest comes from the
 // stored log of the last attempt if the live stream did not deliver it all.
-func (f *follower) finish(ctx context.Context, e event.Event, chunks chan *nats.Msg) error {
+func (f *follower) finish(ctx context.Context, e event.Event, chunks *chunkQueue) error {
 	// Drain chunks that arrived before the final event.
-	for {
-		select {
-		case m := <-chunks:
-			if err := f.chunk(ctx, m); err != nil {
-				return err
-			}
-			continue
-		default:
+	for m, lossy := chunks.pop(); m != nil; m, lossy = chunks.pop() {
+		f.lossy = f.lossy || lossy
+		if err := f.chunk(ctx, m); err != nil {
+			return err
 		}
-		break
 	}
 	if f.attempt == e.Attempt && f.eof {
 		return nil
 	}
-	if e.LogURL == "" {
-		return nil
+	if e.LogURL == "" || e.Attempt < 1 {
+		return nil // no stored log; its location is derived, never read from the event
 	}
 	if f.attempt != e.Attempt || f.offset == 0 {
 		if f.attempt != e.Attempt && f.offset > 0 {
 			fmt.Fprintf(f.w, "\n--- attempt %d (stored log) ---\n", e.Attempt)
 		}
-		return f.c.CopyObject(ctx, e.LogURL, f.w)
+		return f.c.CopyLog(ctx, f.id, e.Attempt, f.w)
 	}
-	// Print what we missed of the last attempt from the stored log.
-	var buf strings.Builder
-	if err := f.c.CopyObject(ctx, e.LogURL, &buf); err != nil {
+	// Print what we missed of the last attempt from the stored log,
+	// streamed past what was printed already.
+	if !f.lossy {
+		return f.c.CopyLog(ctx, f.id, e.Attempt, &skipWriter{w: f.w, skip: f.offset})
+	}
+	// The writer fell behind: skip to the last FollowBuffer bytes.
+	t := &tailWriter{max: FollowBuffer}
+	if err := f.c.CopyLog(ctx, f.id, e.Attempt, &skipWriter{w: t, skip: f.offset}); err != nil {
 		return err
 	}
-	if s := buf.String(); int64(len(s)) > f.offset {
-		_, err := io.WriteString(f.w, s[f.offset:])
-		return err
+	return t.flush(f.w)
+}
+
+// skipWriter drops the first skip bytes written to it and passes the rest
+// to w.
+type skipWriter struct {
+	w    io.Writer
+	skip int64
+}
+
+func (s *skipWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.skip >= int64(n) {
+		s.skip -= int64(n)
+		return n, nil
 	}
-	return nil
+	p, s.skip = p[s.skip:], 0
+	if _, err := s.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

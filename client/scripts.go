@@ -58,6 +58,8 @@ func (c *Client) UploadScriptBytes(ctx context.Context, name string, data []byte
 }
 
 func (c *Client) scriptStore(ctx context.Context) (objstore.Store, error) {
+	c.scriptMu.Lock() // concurrent handlers upload through one client
+	defer c.scriptMu.Unlock()
 	if c.scripts != nil {
 		return c.scripts, nil
 	}

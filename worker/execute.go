@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,10 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 	work, err := decodeWork(msg)
 	if err != nil {
 		w.reject(ctx, msg, work, err)
+		return
+	}
+	if k := work.Spec.Task.Kind; !slices.Contains(w.cfg.AllowKinds, k) {
+		w.refuseKind(ctx, msg, work, int(md.NumDelivered))
 		return
 	}
 	x := &execution{
@@ -259,6 +264,11 @@ func decodeWork(msg jetstream.Msg) (job.Work, error) {
 	if jobName != w.Job || w.Spec.Name != w.Job {
 		return w, fmt.Errorf("work message for %q carries job %q and definition %q", w.ID, w.Job, w.Spec.Name)
 	}
+	if job.IsSlotID(w.ID) != w.Trigger.Scheduled() {
+		// Slot IDs are the schedule's alone; a run of any other trigger
+		// under a slot's ID would take the slot's place.
+		return w, fmt.Errorf("work message %q has trigger %q: a scheduled slot's id goes with trigger schedule or catchup only", w.ID, w.Trigger)
+	}
 	if err := w.Spec.Validate(); err != nil {
 		return w, fmt.Errorf("work message carries an invalid definition: %w", err)
 	}
@@ -283,6 +293,20 @@ func (w *Worker) reject(ctx context.Context, msg jetstream.Msg, work job.Work, w
 	}
 	w.publish(ctx, e)
 	w.cfg.Metrics.rejected()
+	_ = msg.Term()
+}
+
+// refuseKind records a work item of a task kind the worker does not run
+// as failed, and terminates it: the pool's policy, not a fault of this
+// worker that another could fix.
+func (w *Worker) refuseKind(ctx context.Context, msg jetstream.Msg, work job.Work, delivery int) {
+	why := fmt.Sprintf("task kind %q is not allowed on worker %s of queue %s (it runs %v; see --allow-kinds)", work.Spec.Task.Kind, w.cfg.ID, work.Spec.Queue, w.cfg.AllowKinds)
+	w.log.Warn("refusing a work item of a disallowed task kind", "execution_id", work.ID, "kind", work.Spec.Task.Kind)
+	e := event.Event{Kind: event.Failed, Job: work.Job, Execution: work.ID, Time: w.cfg.Clock.Now(), Worker: w.cfg.ID, Attempt: delivery, Error: why, Reason: why}
+	if !w.publish(ctx, e) {
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
 	_ = msg.Term()
 }
 

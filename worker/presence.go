@@ -14,7 +14,7 @@ import (
 func (w *Worker) presenceRecord() job.WorkerInfo {
 	host, _ := os.Hostname()
 	p := job.WorkerInfo{
-		ID: w.cfg.ID, Host: host, PID: os.Getpid(), Queues: w.Queues(), Handlers: w.handlerNames(),
+		ID: w.cfg.ID, Host: host, PID: os.Getpid(), Queues: w.Queues(), Handlers: w.handlerNames(), Kinds: w.cfg.AllowKinds,
 		Slots: w.cfg.Concurrency, StartedAt: w.startAt.UTC(), HeartbeatAt: w.cfg.Clock.Now().UTC(),
 		Running: []job.RunningEntry{},
 	}

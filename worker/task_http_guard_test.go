@@ -160,7 +160,7 @@ func TestWriteResponseHead(t *testing.T) {
 		Header: http.Header{"Retry-After": {"2"}, "Content-Type": {"text/plain"}, "Set-Cookie": {"a=1", "b=2"}}}
 	var b strings.Builder
 	writeResponseHead(&b, resp)
-	require.Equal(t, "< HTTP/1.1 429 Too Many Requests\n< Content-Type: text/plain\n< Retry-After: 2\n< Set-Cookie: a=1\n< Set-Cookie: b=2\n<\n", b.String())
+	require.Equal(t, "< HTTP/1.1 429 Too Many Requests\n< Content-Type: text/plain\n< Retry-After: 2\n< Set-Cookie: ***\n< Set-Cookie: ***\n<\n", b.String(), "cookies are masked in the log")
 	o := (&httpRunner{clock: clock.NewFake(time.Now())}).outcomeOf(resp)
 	require.True(t, o.retryable)
 	require.Equal(t, 2*time.Second, o.retryAfter)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,23 +76,27 @@ func (h *httpRunner) run(ctx context.Context, x *execution) outcome {
 	if err != nil {
 		return outcome{state: job.StateFailed, err: "http: " + err.Error()}
 	}
-	fmt.Fprintf(log, "> %s %s\n", req.Method, req.URL.Redacted())
+	fmt.Fprintf(log, "> %s %s\n", req.Method, job.RedactURL(req.URL.String()))
 	client := *h.client
 	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
 			return fmt.Errorf("stopped after %d redirects", maxRedirects)
 		}
 		if next.URL.Scheme != "http" && next.URL.Scheme != "https" {
-			return fmt.Errorf("redirect to %q is not http or https", next.URL.Redacted())
+			return fmt.Errorf("redirect to %q is not http or https", job.RedactURL(next.URL.String()))
 		}
 		if err := h.guard.checkHost(next.URL.Hostname()); err != nil {
 			return err
 		}
-		fmt.Fprintf(log, "> redirected: %s %s\n", next.Method, next.URL.Redacted())
+		fmt.Fprintf(log, "> redirected: %s %s\n", next.Method, job.RedactURL(next.URL.String()))
 		return nil
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = job.RedactURL(ue.URL) // the error names the URL, query and all
+		}
 		return h.failed(ctx, rctx, timeout, err, log)
 	}
 	defer resp.Body.Close()
@@ -120,7 +125,7 @@ func (h *httpRunner) newRequest(ctx context.Context, x *execution, r *job.HTTPRe
 		return nil, err
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return nil, fmt.Errorf("%q is not an http or https URL", req.URL.Redacted())
+		return nil, fmt.Errorf("%q is not an http or https URL", job.RedactURL(req.URL.String()))
 	}
 	req.Header.Set("User-Agent", "jetcron")
 	for k, v := range r.Headers {
@@ -184,6 +189,9 @@ func writeResponseHead(w io.Writer, resp *http.Response) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		for _, v := range resp.Header[k] {
+			if secretHeader(k) {
+				v = job.Masked
+			}
 			fmt.Fprintf(w, "< %s: %s\n", k, v)
 		}
 	}
@@ -228,3 +236,13 @@ func firstPositive(ds ...time.Duration) time.Duration {
 }
 
 var _ httpTask = (*httpRunner)(nil)
+
+// secretHeader reports whether a response header carries credentials,
+// which the log masks.
+func secretHeader(k string) bool {
+	switch http.CanonicalHeaderKey(k) {
+	case "Set-Cookie", "Authorization", "Proxy-Authorization":
+		return true
+	}
+	return false
+}

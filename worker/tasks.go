@@ -31,6 +31,9 @@ func (w *Worker) precheck(work *job.Work) error {
 // execute runs the task of the attempt and returns how it ended.
 func (x *execution) execute(ctx context.Context) outcome {
 	var o outcome
+	if err := x.resolveSecrets(); err != nil {
+		return outcome{state: job.StateFailed, err: err.Error()}
+	}
 	switch x.work.Spec.Task.Kind {
 	case job.TaskCommand, job.TaskScript:
 		o = x.runProcess(ctx)

@@ -41,6 +41,12 @@ type Config struct {
 	// the jobs of its own Go handlers: for a program that embeds a worker
 	// for its handlers and must not run other jobs.
 	HandlersOnly bool
+	// AllowKinds are the task kinds the worker runs (its pool's policy: a
+	// pool for http and go tasks runs no commands). A work item of another
+	// kind is recorded failed and terminated. Defaults to every kind.
+	// Published in the worker's presence record, so the API refuses a job
+	// whose queue's live workers all disallow its kind.
+	AllowKinds []job.TaskKind
 	// Concurrency is how many executions run at once. Defaults to the
 	// number of CPUs.
 	Concurrency int
@@ -59,6 +65,10 @@ type Config struct {
 	// loopback, link-local or private addresses, which are refused by
 	// default (SSRF protection). Empty allows none of them.
 	HTTPAllow []netip.Prefix
+	// SecretsDir holds the secrets that job env and HTTP header values
+	// reference as "${secret:NAME}" (the file NAME, trailing newline
+	// removed). Empty: a run that references a secret fails.
+	SecretsDir string
 	// Scripts and Logs are the object stores; nil means the NATS object
 	// stores of the namespace.
 	Scripts objstore.Store
@@ -126,6 +136,18 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 			return nil, fmt.Errorf("worker: queue %q %w", q, err)
 		}
 	}
+	if len(cfg.AllowKinds) == 0 {
+		cfg.AllowKinds = job.TaskKinds
+	}
+	kinds := make([]string, len(cfg.AllowKinds))
+	for i, k := range cfg.AllowKinds {
+		kinds[i] = string(k)
+	}
+	allow, err := job.ParseTaskKinds(kinds)
+	if err != nil {
+		return nil, fmt.Errorf("worker: allow kinds: %w", err)
+	}
+	cfg.AllowKinds = allow
 	slices.Sort(cfg.Queues)
 	cfg.Queues = slices.Compact(cfg.Queues)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, runtime.NumCPU())

@@ -87,6 +87,7 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 		}
 		var changes []string
 		if exists {
+			spec = spec.Unredact(old) // a definition read back with its secrets masked keeps them
 			spec.CreatedAt = old.CreatedAt
 			spec.EnabledAt = old.EnabledAt
 			if spec.Schedule.String() != old.Schedule.String() {
@@ -106,6 +107,9 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 			if err := spec.CheckFuture(s.now()); err != nil {
 				return nil, err
 			}
+		}
+		if err := s.checkKind(ctx, spec); err != nil {
+			return nil, err
 		}
 		if req.DryRun {
 			result := "created"

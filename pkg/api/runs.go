@@ -86,8 +86,8 @@ func (s *Service) enqueue(ctx context.Context, data []byte) (any, error) {
 	id := req.ID
 	if id == "" {
 		id = job.AdHocExecutionID(req.Name, req.At)
-	} else if j, _, err := job.ParseExecutionID(id); err != nil || j != req.Name {
-		return nil, job.Fieldf("id", "%q is not an execution id of job %q", id, req.Name)
+	} else if err := job.ValidateAdHocID(id, req.Name); err != nil {
+		return nil, job.Fieldf("id", "%v", err)
 	}
 	at := req.At.UTC()
 	if at.Before(now) {

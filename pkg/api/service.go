@@ -153,7 +153,7 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			m := &nats.Msg{Subject: reply}
 			out, err := h(ctx, data)
 			if err != nil {
-				e := ErrorOf(err)
+				e := clipError(ErrorOf(err))
 				if e.Code >= 500 {
 					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
 				}

@@ -80,7 +80,8 @@ type EnqueueRequest struct {
 	// ParentID links a follow-up to the execution that asked for it.
 	ParentID string `json:"parent_id,omitempty"`
 	// ID makes the request idempotent (a follow-up retried maps to the same
-	// run); empty gets a fresh ID.
+	// run); empty gets a fresh ID. A chosen ID is <job>-<stamp>_<tag>: the
+	// tag is required, so that it is never a scheduled slot's ID.
 	ID string `json:"id,omitempty"`
 	// Trigger is enqueue (default) or followup.
 	Trigger job.Trigger `json:"trigger,omitempty"`

@@ -13,7 +13,8 @@ func (s *Service) view(_ context.Context, spec job.Spec, rev uint64) JobView {
 }
 
 func (s *Service) viewN(spec job.Spec, rev uint64, n int) JobView {
-	v := JobView{Spec: spec, Revision: rev, Status: StatusActive, Describe: spec.Schedule.Describe()}
+	// Secrets are masked in every view; the worker gets the real values.
+	v := JobView{Spec: spec.Redacted(), Revision: rev, Status: StatusActive, Describe: spec.Schedule.Describe()}
 	if spec.Disabled {
 		v.Status = StatusDisabled
 		return v

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -113,6 +114,8 @@ type Event struct {
 	Last  *time.Time `json:"last,omitempty"`
 	// Seq is the stream sequence, set when read (not part of the payload).
 	Seq uint64 `json:"-"`
+	// Bytes is the size of the stored payload, set when read.
+	Bytes int `json:"-"`
 }
 
 // Token returns the execution token of the event's subject.
@@ -138,7 +141,54 @@ func Decode(data []byte) (e Event, ok bool, err error) {
 	if e.V != Version || e.Kind == "" {
 		return Event{}, false, nil
 	}
+	if e.check() != nil {
+		// Any role allowed to publish events could write it: a reader
+		// skips what no jetcron role writes.
+		return Event{}, false, nil
+	}
 	return e, true, nil
+}
+
+// DecodeMsg is Decode for a stored message: the event must also be the
+// one its subject names (job, execution and kind), so that a filter by
+// subject never yields another job's or execution's event.
+func DecodeMsg(subject string, data []byte) (Event, bool, error) {
+	e, ok, err := Decode(data)
+	if err != nil || !ok {
+		return e, ok, err
+	}
+	if !strings.HasSuffix(subject, ".events."+e.Job+"."+e.Token()+"."+string(e.Kind)) {
+		return Event{}, false, nil
+	}
+	e.Bytes = len(data)
+	return e, true, nil
+}
+
+// check validates the ids an event names: a job name, and an execution ID
+// of that job (or none, for a job-level event).
+func (e *Event) check() error {
+	if err := job.ValidateName(e.Job); err != nil {
+		return fmt.Errorf("event job name %w", err)
+	}
+	if e.Execution == "" {
+		return nil
+	}
+	j, _, err := job.ParseExecutionID(e.Execution)
+	if err != nil {
+		return err
+	}
+	if j != e.Job {
+		return fmt.Errorf("event of job %q names execution %q of another job", e.Job, e.Execution)
+	}
+	for _, id := range append([]string{e.ParentID}, e.FollowUps...) {
+		if id == "" {
+			continue
+		}
+		if _, _, err := job.ParseExecutionID(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Slot returns a pointer to a UTC copy of t, for ScheduledAt-like fields.

@@ -50,7 +50,7 @@ func (r *Reader) scan(ctx context.Context, filter string, from, to uint64) ([]Ev
 			if to > 0 && m.Seq > to {
 				return out, nil
 			}
-			e, ok, err := Decode(m.Data)
+			e, ok, err := DecodeMsg(m.Subject, m.Data)
 			if err != nil || !ok {
 				continue // not ours to interpret: skip, as every reader does
 			}

@@ -65,7 +65,7 @@ func (r *Reader) Watch(ctx context.Context, o WatchOptions) iter.Seq2[Event, err
 				yield(Event{}, fmt.Errorf("watch events: %w", err))
 				return
 			}
-			e, ok, err := Decode(m.Data())
+			e, ok, err := DecodeMsg(m.Subject(), m.Data())
 			if err != nil || !ok {
 				continue
 			}

@@ -3,6 +3,8 @@ package job
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -39,7 +41,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		var secs float64
 		if err2 := json.Unmarshal(b, &secs); err2 != nil {
-			return fmt.Errorf("duration must be a string like \"5m\" or a number of seconds")
+			return errorf("duration must be a string like \"5m\" or a number of seconds")
+		}
+		if math.IsNaN(secs) || math.Abs(secs) > float64(math.MaxInt64/int64(time.Second)) {
+			return errorf("duration of %g seconds is out of range (at most %s)", secs, maxDurationText)
 		}
 		*d = Duration(secs * float64(time.Second))
 		return nil
@@ -70,13 +75,16 @@ func (d *Duration) UnmarshalText(b []byte) error {
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, fmt.Errorf("empty duration")
+		return 0, errorf("empty duration")
 	}
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		var n int
 		if _, err := fmt.Sscanf(s[:i], "%d", &n); err != nil || fmt.Sprint(n) != s[:i] {
-			return 0, fmt.Errorf("invalid duration %q", s)
+			return 0, errorf("invalid duration %q", s)
+		}
+		if n > maxDays || n < -maxDays {
+			return 0, errorf("duration %q is out of range (at most %s)", s, maxDurationText)
 		}
 		days = time.Duration(n) * 24 * time.Hour
 		s = s[i+1:]
@@ -86,7 +94,23 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use e.g. 30s, 5m, 1h30m, 7d)", s)
+		if durationSyntax.MatchString(s) {
+			// Well formed, yet refused: time.ParseDuration refuses an
+			// overflow with the same error as a typo.
+			return 0, errorf("duration %q is out of range (at most %s)", s, maxDurationText)
+		}
+		return 0, errorf("invalid duration %q (use e.g. 30s, 5m, 1h30m, 7d)", s)
+	}
+	if sum := days + v; (v > 0 && sum < days) || (v < 0 && sum > days) {
+		return 0, errorf("duration is out of range (at most %s)", maxDurationText)
 	}
 	return days + v, nil
 }
+
+// maxDays is the most whole days a time.Duration holds.
+const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
+
+const maxDurationText = "106751d, about 292 years"
+
+// durationSyntax matches what time.ParseDuration reads, whatever the size.
+var durationSyntax = regexp.MustCompile(`^[-+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)

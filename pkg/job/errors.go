@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -31,9 +32,48 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 // Is makes errors.Is(err, ErrInvalid) true for every FieldError.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
-// Fieldf returns a FieldError for field with a formatted message.
+// Fieldf returns a FieldError for field with a formatted message. String
+// arguments (input echoed back) are cut to MaxEcho characters.
 func Fieldf(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, echoArgs(args)...)}
+}
+
+// MaxEcho is how many characters of an input an error message repeats: a
+// 3 MB name must not make a 6 MB answer.
+const MaxEcho = 64
+
+// Echo cuts s to MaxEcho characters, marking a cut with "…".
+func Echo(s string) string {
+	if len(s) <= MaxEcho {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == MaxEcho {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+func echoArgs(args []any) []any {
+	out := args
+	for i, a := range args {
+		v := reflect.ValueOf(a)
+		if v.Kind() == reflect.String && v.Len() > MaxEcho { // string, TaskKind, ...
+			if &out[0] == &args[0] {
+				out = append([]any(nil), args...) // the caller's slice stays as it was
+			}
+			out[i] = Echo(v.String())
+		}
+	}
+	return out
+}
+
+// errorf is fmt.Errorf with string arguments cut as Fieldf cuts them.
+func errorf(format string, args ...any) error {
+	return fmt.Errorf(format, echoArgs(args)...)
 }
 
 // FieldErrors is a list of FieldErrors reported together.

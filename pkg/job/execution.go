@@ -2,7 +2,6 @@ package job
 
 import (
 	"crypto/rand"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -45,29 +44,59 @@ func randomTag() string {
 func ParseExecutionID(id string) (jobName string, slot time.Time, err error) {
 	i := strings.LastIndexByte(id, '-')
 	if i <= 0 {
-		return "", time.Time{}, fmt.Errorf("execution id %q: want <job>-<%s>[_tag]", id, StampLayout)
+		return "", time.Time{}, errorf("execution id %q: want <job>-<%s>[_tag]", id, StampLayout)
 	}
 	jobName, rest := id[:i], id[i+1:]
 	if err := ValidateName(jobName); err != nil {
-		return "", time.Time{}, fmt.Errorf("execution id %q: job name %v", id, err)
+		return "", time.Time{}, errorf("execution id %q: job name %v", id, err)
 	}
 	stamp, tag, hasTag := strings.Cut(rest, "_")
 	slot, err = time.Parse(StampLayout, stamp)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("execution id %q: bad time stamp %q", id, stamp)
+		return "", time.Time{}, errorf("execution id %q: bad time stamp %q", id, stamp)
 	}
 	if hasTag {
 		if tag == "" || len(tag) > 64 {
-			return "", time.Time{}, fmt.Errorf("execution id %q: bad tag", id)
+			return "", time.Time{}, errorf("execution id %q: bad tag", id)
 		}
 		for _, r := range tag {
 			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-				return "", time.Time{}, fmt.Errorf("execution id %q: bad tag", id)
+				return "", time.Time{}, errorf("execution id %q: bad tag", id)
 			}
 		}
 	}
 	return jobName, slot, nil
 }
+
+// IsSlotID reports whether id has the form of a scheduled slot's ID,
+// <job>-<stamp> with no tag. Every ID that is not a slot's (job run,
+// enqueue, follow-ups, any client-chosen ID) carries a tag, so the two ID
+// spaces are disjoint by construction: no request can take a slot's ID.
+func IsSlotID(id string) bool {
+	i := strings.LastIndexByte(id, '-')
+	return i > 0 && !strings.Contains(id[i+1:], "_")
+}
+
+// ValidateAdHocID checks an execution ID that is not a scheduled slot's (a
+// client-chosen ID, a pending run, a manual or follow-up run): a valid
+// execution ID of jobName that carries a tag.
+func ValidateAdHocID(id, jobName string) error {
+	j, _, err := ParseExecutionID(id)
+	if err != nil {
+		return err
+	}
+	if j != jobName {
+		return errorf("execution id %q is not an id of job %q", id, jobName)
+	}
+	if IsSlotID(id) {
+		return errorf("execution id %q has the form of a scheduled slot's id; an id chosen by a request must end in _<tag> (a-z, 0-9)", id)
+	}
+	return nil
+}
+
+// Scheduled reports whether the trigger is a slot of the schedule (on time
+// or caught up): the only runs whose IDs are slot IDs.
+func (t Trigger) Scheduled() bool { return t == TriggerSchedule || t == TriggerCatchUp }
 
 // State is an execution's state.
 type State string

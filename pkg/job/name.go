@@ -13,14 +13,14 @@ const MaxNameLen = 128
 // [A-Za-z0-9_-]. The error says what is wrong without repeating field names.
 func ValidateName(s string) error {
 	if s == "" {
-		return fmt.Errorf("must not be empty")
+		return errorf("must not be empty")
 	}
 	if len(s) > MaxNameLen {
-		return fmt.Errorf("is %d characters long; at most %d are allowed", len(s), MaxNameLen)
+		return errorf("is %d characters long; at most %d are allowed", len(s), MaxNameLen)
 	}
 	for i, r := range s {
 		if !nameRune(r) {
-			return fmt.Errorf("has %s at position %d; only letters A-Z a-z, digits, '_' and '-' are allowed", describeRune(r), i+1)
+			return errorf("has %s at position %d; only letters A-Z a-z, digits, '_' and '-' are allowed", describeRune(r), i+1)
 		}
 	}
 	return nil
@@ -47,16 +47,16 @@ func describeRune(r rune) string {
 // [A-Za-z_][A-Za-z0-9_]* and not in the reserved JETCRON_ prefix.
 func ValidateEnvName(s string) error {
 	if s == "" {
-		return fmt.Errorf("must not be empty")
+		return errorf("must not be empty")
 	}
 	for i, r := range s {
 		ok := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9'
 		if !ok {
-			return fmt.Errorf("%q is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)", s)
+			return errorf("%q is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)", s)
 		}
 	}
 	if strings.HasPrefix(strings.ToUpper(s), "JETCRON_") {
-		return fmt.Errorf("%q uses the reserved JETCRON_ prefix", s)
+		return errorf("%q uses the reserved JETCRON_ prefix", s)
 	}
 	return nil
 }
@@ -64,11 +64,11 @@ func ValidateEnvName(s string) error {
 // ValidateParamName checks a param key: 1–128 characters of [A-Za-z0-9_.-].
 func ValidateParamName(s string) error {
 	if s == "" || len(s) > MaxNameLen {
-		return fmt.Errorf("%q must be 1-%d characters", s, MaxNameLen)
+		return errorf("%q must be 1-%d characters", s, MaxNameLen)
 	}
 	for _, r := range s {
 		if !nameRune(r) && r != '.' {
-			return fmt.Errorf("%q has %s; only letters, digits, '_', '-' and '.' are allowed", s, describeRune(r))
+			return errorf("%q has %s; only letters, digits, '_', '-' and '.' are allowed", s, describeRune(r))
 		}
 	}
 	return nil

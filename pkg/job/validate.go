@@ -116,6 +116,9 @@ func (s *Spec) Validate() error {
 		if strings.ContainsRune(v, 0) {
 			add("env", "value of %s contains a NUL byte", k)
 		}
+		if !checkSecretRef(v) {
+			add("env", "value of %s is not a secret reference ${secret:NAME} (NAME: letters, digits, '_', '-', '.')", k)
+		}
 		size += len(k) + len(v)
 	}
 	if size > MaxEnvBytes {
@@ -226,7 +229,7 @@ func (t Task) validate() FieldErrors {
 		}
 		u, err := url.Parse(t.HTTP.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("task.http.url", "%q is not an http or https URL", t.HTTP.URL)
+			add("task.http.url", "%q is not an http or https URL", RedactURL(t.HTTP.URL))
 		}
 		for k, v := range t.HTTP.Headers {
 			if k == "" || strings.ContainsAny(k, ": \t\r\n") {
@@ -234,6 +237,9 @@ func (t Task) validate() FieldErrors {
 			}
 			if strings.ContainsAny(v, "\r\n\x00") {
 				add("task.http.headers", "value of %s contains a line break or NUL", k)
+			}
+			if !checkSecretRef(v) {
+				add("task.http.headers", "value of %s is not a secret reference ${secret:NAME} (NAME: letters, digits, '_', '-', '.')", k)
 			}
 		}
 		if t.HTTP.Method != "" && !httpMethodRE.MatchString(t.HTTP.Method) {

@@ -229,3 +229,33 @@ func FuzzScheduleValidate(f *testing.F) {
 		require.Less(t, time.Since(start), 2*time.Second)
 	})
 }
+
+func TestSlotAndAdHocIDsAreDisjoint(t *testing.T) {
+	t.Parallel()
+	slot := time.Date(2026, 3, 8, 7, 30, 0, 0, time.UTC)
+	require.True(t, IsSlotID(ExecutionID("my_job-x", slot)))
+	for _, id := range []string{AdHocExecutionID("my_job-x", slot), DerivedExecutionID("my_job-x", slot, "f0abc")} {
+		require.False(t, IsSlotID(id), id)
+		require.NoError(t, ValidateAdHocID(id, "my_job-x"))
+	}
+	require.ErrorContains(t, ValidateAdHocID(ExecutionID("a", slot), "a"), "scheduled slot")
+	require.ErrorContains(t, ValidateAdHocID(AdHocExecutionID("b", slot), "a"), "not an id of job")
+}
+
+func TestDurationOverflowIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"213504d", "106752d", "106751d24h", "9999999999h", "2562048h", "99999999999999999999s", "1d9223372036s"} {
+		_, err := ParseDuration(s)
+		require.ErrorContains(t, err, "out of range", s)
+	}
+	d, err := ParseDuration("106751d")
+	require.NoError(t, err)
+	require.Equal(t, 106751*24*time.Hour, d)
+	_, err = ParseDuration("5x")
+	require.ErrorContains(t, err, "invalid duration")
+	var v Duration
+	require.ErrorContains(t, v.UnmarshalJSON([]byte("1e300")), "out of range")
+	require.ErrorContains(t, v.UnmarshalText([]byte("213504d")), "out of range")
+	require.NoError(t, v.UnmarshalJSON([]byte("90")))
+	require.Equal(t, 90*time.Second, v.D())
+}

@@ -73,7 +73,7 @@ func TestTokenAuth(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, s.call(http.MethodGet, "/workers", nil, "Cookie", c.Name+"="+token).status, "the token is not a session")
 
 	// Redirects stay on this server.
-	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)"} {
+	for _, next := range []string{"//evil.example/", "https://evil.example/", `/\evil.example`, "javascript:alert(1)", "/\t/evil.example", "/\n/evil.example", "/ /evil.example", "\t//evil.example", "/\x00/evil.example"} {
 		r = form(url.Values{"token": {token}, "next": {next}})
 		require.Equal(t, "/", r.header.Get("Location"), next)
 	}

@@ -66,11 +66,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
 
-	events := make(chan event.Event, subBuffer)
+	// A replay is pulled as the client reads: a few events wait, no more.
+	events := make(chan event.Event, 16)
 	ended := make(chan error, 1)
 	ctx := r.Context()
+	var sub *subscriber
 	if from == 0 && since.IsZero() {
-		sub := s.hub.subscribe(jobName, execution)
+		sub = s.hub.subscribe(jobName, execution)
 		defer s.hub.unsubscribe(sub)
 		events = sub.ch
 		go func() {
@@ -114,6 +116,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		case e, ok := <-events:
 			if !ok {
 				return nil
+			}
+			if sub != nil {
+				sub.received(e)
 			}
 			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", e.Seq, mustJSON(Event{Event: e, Seq: e.Seq})); err != nil {
 				return nil

@@ -1,11 +1,10 @@
 package web
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,24 +12,19 @@ import (
 // sessionCookie holds the session of a browser that typed the token.
 const sessionCookie = "jetcron_session"
 
-// authenticator checks credentials: a bearer token, the session cookie
-// derived from it, or basic auth. With neither token nor users it lets
-// everything through.
+// authenticator checks credentials: a bearer token, a session cookie
+// issued by the login form, or basic auth. With neither token nor users it
+// lets everything through. Failed attempts are limited per client address.
 type authenticator struct {
-	token   string
-	session string // the cookie value: an HMAC of the token, not the token
-	basic   *BasicAuth
-	login   func(w http.ResponseWriter, r *http.Request, status int, problem string)
+	token string
+	basic *BasicAuth
+	sess  *sessions
+	limit *failureLimiter
+	login func(w http.ResponseWriter, r *http.Request, status int, problem string)
 }
 
-func newAuthenticator(token string, basic *BasicAuth) *authenticator {
-	a := &authenticator{token: token, basic: basic}
-	if token != "" {
-		mac := hmac.New(sha256.New, []byte(token))
-		mac.Write([]byte("jetcron web session v1"))
-		a.session = hex.EncodeToString(mac.Sum(nil))
-	}
-	return a
+func newAuthenticator(token string, basic *BasicAuth, now func() time.Time) *authenticator {
+	return &authenticator{token: token, basic: basic, sess: newSessions(now), limit: newFailureLimiter(now)}
 }
 
 func (a *authenticator) enabled() bool { return a.token != "" || a.basic != nil }
@@ -47,7 +41,7 @@ func (a *authenticator) ok(r *http.Request) bool {
 		if bearer, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found && equal(strings.TrimSpace(bearer), a.token) {
 			return true
 		}
-		if c, err := r.Cookie(sessionCookie); err == nil && equal(c.Value, a.session) {
+		if c, err := r.Cookie(sessionCookie); err == nil && a.sess.valid(c.Value) {
 			return true
 		}
 	}
@@ -59,7 +53,11 @@ func (a *authenticator) ok(r *http.Request) bool {
 	return false
 }
 
-func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+// equal compares in constant time, whatever the lengths.
+func equal(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
+}
 
 // public reports whether a path is served without credentials: the probes
 // (they tell nothing but "ok"), the login page and the static assets (they
@@ -72,9 +70,19 @@ func public(path string) bool {
 // JSON; a page asks for the token (login page) or for basic credentials.
 func (a *authenticator) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if public(r.URL.Path) || a.ok(r) {
+		if public(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
+		}
+		if a.enabled() && a.tooMany(w, r) {
+			return
+		}
+		if a.ok(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			a.limit.fail(clientAddr(r)) // a wrong token or password
 		}
 		if a.basic != nil {
 			w.Header().Add("WWW-Authenticate", `Basic realm="jetcron", charset="UTF-8"`)
@@ -102,20 +110,38 @@ func (a *authenticator) hint() string {
 	}
 }
 
-// signIn checks a typed token and sets the session cookie.
+// tooMany answers 429 to a client address that failed to authenticate too
+// often lately, whatever it sends now (else a guess that succeeds would
+// still tell itself apart), and reports whether it did.
+func (a *authenticator) tooMany(w http.ResponseWriter, r *http.Request) bool {
+	until, blocked := a.limit.blocked(clientAddr(r))
+	if !blocked {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(until.Sub(a.limit.now()).Seconds())+1))
+	writeError(w, &httpError{status: http.StatusTooManyRequests, msg: "too many failed sign-in attempts from this address; try again later"})
+	return true
+}
+
+// signIn checks a typed token and sets a new session cookie, valid for
+// SessionTTL.
 func (a *authenticator) signIn(w http.ResponseWriter, r *http.Request, token string) bool {
 	if a.token == "" || !equal(strings.TrimSpace(token), a.token) {
+		a.limit.fail(clientAddr(r))
 		return false
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: a.session, Path: "/", MaxAge: int((30 * 24 * time.Hour).Seconds()),
+		Name: sessionCookie, Value: a.sess.issue(), Path: "/", MaxAge: int(SessionTTL.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 	return true
 }
 
-// signOut clears the session cookie.
+// signOut revokes the session and clears its cookie.
 func (a *authenticator) signOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		a.sess.revoke(c.Value)
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 
@@ -16,6 +17,7 @@ import (
 // BasicAuth checks HTTP basic credentials against users read from a file.
 type BasicAuth struct {
 	users map[string]string // user -> bcrypt hash or plain password
+	names []string          // the users, sorted
 
 	mu       sync.Mutex          // guards verified
 	verified map[string][32]byte // user -> SHA-256 of the password last verified by bcrypt
@@ -64,31 +66,58 @@ func ParseBasicAuth(data []byte) (*BasicAuth, error) {
 	if len(b.users) == 0 {
 		return nil, fmt.Errorf("no users")
 	}
+	for u := range b.users {
+		b.names = append(b.names, u)
+	}
+	sort.Strings(b.names)
 	return b, nil
 }
 
-// Verify reports whether user and password match. A bcrypt check is done
-// once per user and password; later requests compare a digest.
+// Verify reports whether user and password match. Both are always
+// compared, in constant time: an unknown user costs what a known one with
+// a wrong password costs, so timing does not tell which users exist. A
+// bcrypt check is done once per user and password; later requests compare
+// a digest.
 func (b *BasicAuth) Verify(user, password string) bool {
-	secret, ok := b.users[user]
-	if !ok {
-		return false
-	}
-	if _, err := bcrypt.Cost([]byte(secret)); err != nil {
-		return subtle.ConstantTimeCompare([]byte(password), []byte(secret)) == 1
-	}
+	name, secret, known := b.lookup(user)
 	sum := sha256.Sum256([]byte(password))
+	if _, err := bcrypt.Cost([]byte(secret)); err != nil {
+		want := sha256.Sum256([]byte(secret))
+		return subtle.ConstantTimeCompare(sum[:], want[:])&boolInt(known) == 1
+	}
 	b.mu.Lock()
-	known, seen := b.verified[user]
+	cached, seen := b.verified[name]
 	b.mu.Unlock()
-	if seen && subtle.ConstantTimeCompare(sum[:], known[:]) == 1 {
+	if seen && subtle.ConstantTimeCompare(sum[:], cached[:])&boolInt(known) == 1 {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword([]byte(secret), []byte(password)) != nil {
+	if bcrypt.CompareHashAndPassword([]byte(secret), []byte(password)) != nil || !known {
 		return false
 	}
 	b.mu.Lock()
-	b.verified[user] = sum
+	b.verified[name] = sum
 	b.mu.Unlock()
 	return true
+}
+
+// lookup finds user by comparing it with every user in constant time. An
+// unknown user gets the first user's entry (so that the password check
+// costs the same) and known=false.
+func (b *BasicAuth) lookup(user string) (name, secret string, known bool) {
+	want := sha256.Sum256([]byte(user))
+	name, secret = b.names[0], b.users[b.names[0]]
+	for _, n := range b.names {
+		h := sha256.Sum256([]byte(n))
+		if subtle.ConstantTimeCompare(want[:], h[:]) == 1 {
+			name, secret, known = n, b.users[n], true
+		}
+	}
+	return name, secret, known
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }

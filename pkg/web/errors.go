@@ -18,6 +18,7 @@ import (
 
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
@@ -33,7 +34,7 @@ type httpError struct {
 func (e *httpError) Error() string { return e.msg }
 
 func badRequest(field, format string, args ...any) error {
-	return &httpError{status: http.StatusBadRequest, field: field, msg: fmt.Sprintf(format, args...)}
+	return &httpError{status: http.StatusBadRequest, field: field, msg: job.Fieldf(field, format, args...).Msg} // input cut to job.MaxEcho
 }
 
 // errorOf maps an error to the JSON body and status of an API error.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,8 +17,12 @@ import (
 )
 
 // subBuffer is how many events a slow subscriber may lag behind before it
-// is dropped (its browser reconnects and refetches).
-const subBuffer = 512
+// is dropped (its browser reconnects and refetches); subMaxBytes bounds
+// the size of those events, whatever a role put in them.
+const (
+	subBuffer   = 512
+	subMaxBytes = 4 << 20
+)
 
 // hub follows the events stream once for the whole server: each event
 // updates the recent-runs cache, then goes to every subscriber whose filter
@@ -39,7 +44,11 @@ type subscriber struct {
 	job, execution string
 	ch             chan event.Event
 	dropped        chan struct{} // closed when the hub dropped it for lagging
+	queued         atomic.Int64  // payload bytes of the events in ch
 }
+
+// received accounts for an event taken from ch.
+func (s *subscriber) received(e event.Event) { s.queued.Add(-int64(max(e.Bytes, 1))) }
 
 func newHub(c *client.Client, runs *runCache, log *slog.Logger) *hub {
 	return &hub{client: c, runs: runs, log: log, subs: map[*subscriber]struct{}{},
@@ -107,20 +116,31 @@ func (h *hub) follow(ctx context.Context) error {
 		h.runs.apply(e)
 		h.mu.Lock()
 		h.pos = e.Seq
-		for s := range h.subs {
-			if !s.wants(e) {
-				continue
-			}
-			select {
-			case s.ch <- e:
-			default:
-				close(s.dropped)
-				delete(h.subs, s)
-			}
-		}
+		h.deliverLocked(e)
 		h.mu.Unlock()
 	}
 	return ctx.Err()
+}
+
+// deliverLocked queues e for every subscriber that wants it; one that
+// lags by subBuffer events or subMaxBytes bytes is dropped.
+func (h *hub) deliverLocked(e event.Event) {
+	size := int64(max(e.Bytes, 1))
+	for s := range h.subs {
+		if !s.wants(e) {
+			continue
+		}
+		if s.queued.Load()+size <= subMaxBytes {
+			s.queued.Add(size)
+			select {
+			case s.ch <- e:
+				continue
+			default:
+			}
+		}
+		close(s.dropped)
+		delete(h.subs, s)
+	}
 }
 
 // lastSeq returns the events stream's last sequence.

@@ -145,6 +145,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := localPath(r.PostForm.Get("next"))
+	if s.auth.tooMany(w, r) {
+		return
+	}
 	if !s.auth.signIn(w, r, r.PostForm.Get("token")) {
 		r.URL.RawQuery = url.Values{"next": {next}}.Encode()
 		s.loginPage(w, r, http.StatusUnauthorized, "That token is not the one this server was started with.")
@@ -159,9 +162,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath keeps a redirect target on this server: a path, never
-// another origin ("//evil", "https://evil", "/\evil").
+// another origin ("//evil", "https://evil", "/\evil", and "/\t/evil",
+// which a browser reads as "//evil" once it drops the tab).
 func localPath(p string) string {
-	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") || strings.HasPrefix(p, "/login") {
+	if p == "" || len(p) > 2048 || p[0] != '/' || strings.HasPrefix(p, "/login") {
+		return "/"
+	}
+	for _, c := range []byte(p) {
+		if c <= ' ' || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(p, "//") {
 		return "/"
 	}
 	return p

@@ -101,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	log := cfg.Logger.With("component", "web")
-	s := &Server{cfg: cfg, log: log, auth: newAuthenticator(cfg.AuthToken, cfg.BasicAuth)}
+	s := &Server{cfg: cfg, log: log, auth: newAuthenticator(cfg.AuthToken, cfg.BasicAuth, cfg.Clock.Now)}
 	s.runs = newRunCache(func(ctx context.Context, name string) (runList, error) {
 		xs, _, err := cfg.Client.Executions(ctx, client.ListOptions{Job: name, Limit: recentRuns})
 		return xs, err

@@ -64,6 +64,7 @@ func TestBadInputOnTheWire(t *testing.T) {
 		{name: "a job without its definition", data: work(func(w *job.Work) { w.Spec = job.Spec{} }), reason: "carries job"},
 		{name: "a job with another job's definition", data: work(func(w *job.Work) { w.Spec.Name = "tick0" }), reason: "carries job"},
 		{name: "an execution of another job", data: work(func(w *job.Work) { w.ID = job.ExecutionID("tick0", time.Now()) }), reason: "carries job"},
+		{name: "an enqueued run under a scheduled slot's ID", data: work(func(w *job.Work) { w.Trigger = job.TriggerEnqueue }), reason: "scheduled slot's id"},
 		{name: "a malformed execution ID", data: work(func(w *job.Work) { w.ID = "../../etc/passwd" }), reason: "execution id"},
 		{name: "an invalid definition", data: work(func(w *job.Work) { w.Spec.Task.Command = nil }), reason: "invalid definition"},
 		{name: "a body over 1 MiB", data: work(func(w *job.Work) { w.Params = map[string]string{"x": huge} }), reason: "exceeds the limit"},

@@ -42,6 +42,7 @@ func startDevNATS(c *cli.Context, dataDir string, log *slog.Logger) (*devNATS, e
 	if err != nil || port < 0 || port+size-1 > 65535 {
 		return nil, usageErr("--listen: port %q is not a port number", portStr)
 	}
+	warnExposed(log, host, c.String("listen"))
 	cfg := devserver.ClusterConfig{Size: size, DataDir: filepath.Join(dataDir, "cluster"), Host: host, Port: port, NoSync: c.Bool("no-sync")}
 	if size == 1 {
 		cfg.DataDir = dataDir
@@ -70,3 +71,21 @@ func (d *devNATS) URL() string { return d.cluster.URL() }
 
 // Stop shuts every node down.
 func (d *devNATS) Stop(ctx context.Context) { d.cluster.Stop(ctx) }
+
+// warnExposed warns when the dev server, which has no authentication,
+// listens beyond loopback. It reports whether it warned.
+func warnExposed(log *slog.Logger, host, listen string) bool {
+	if host == "localhost" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return false
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("the embedded NATS server has no authentication and listens beyond loopback: anyone who reaches "+listen+
+		" can create jobs that run commands on this machine; use it on a trusted network only, or run NATS with deploy/nats and the scheduler, worker and web roles",
+		"listen", listen)
+	return true
+}

@@ -43,6 +43,7 @@ var flagOf = map[string]string{
 	"schedule.start":     "--start",
 	"schedule.end":       "--end",
 	"task":               "-- ARGV/--script/--http-url",
+	"task.kind":          "-- ARGV/--script/--http-url/--handler (or --queue)",
 	"task.command":       "-- ARGV",
 	"task.interpreter":   "--interpreter",
 	"task.script":        "--script",

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/worker"
 )
@@ -34,6 +35,8 @@ func workerTaskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "max-log", Value: "10MiB", Usage: "cap of each run's stored log, first and last halves kept (bytes, or with KiB/MiB/GiB)", EnvVars: []string{"JETCRON_MAX_LOG"}},
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
+		&cli.StringFlag{Name: "secrets-dir", Usage: "directory of the secrets that job env and HTTP header values reference as ${secret:NAME} (the file NAME)", EnvVars: []string{"JETCRON_SECRETS_DIR"}},
+		&cli.StringSliceFlag{Name: "allow-kinds", Usage: "task kinds this worker runs, e.g. http,go (default: command, script, http, go); the API refuses a job whose queue's live workers all disallow its kind", EnvVars: []string{"JETCRON_ALLOW_KINDS"}},
 	}
 }
 
@@ -86,7 +89,7 @@ func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 	}
 	return client.New(cl.Conn(), client.WithNamespace(cl.Names().Namespace()),
 		client.WithScriptStore(s.Sub(loc.KeyPrefix(objstore.KindScripts))),
-		client.WithStore("s3://"+s.Bucket()+"/", s))
+		client.WithLogStore(s.Sub(loc.KeyPrefix(objstore.KindLogs))))
 }
 
 // withWorkerStores configures the worker's script and log stores (an S3
@@ -102,6 +105,19 @@ func withWorkerStores(c *cli.Context, cfg worker.Config) (worker.Config, error) 
 			return cfg, usageErr("--max-log: %s is below 1KiB", s)
 		}
 		cfg.MaxLog = n
+	}
+	if dir := c.String("secrets-dir"); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return cfg, usageErr("--secrets-dir: %q is not a directory", dir)
+		}
+		cfg.SecretsDir = dir
+	}
+	if vals := c.StringSlice("allow-kinds"); len(vals) > 0 {
+		kinds, err := job.ParseTaskKinds(vals)
+		if err != nil {
+			return cfg, usageErr("--allow-kinds: %v", err)
+		}
+		cfg.AllowKinds = kinds
 	}
 	for _, v := range c.StringSlice("http-allow") {
 		p, err := parseAllow(v)

@@ -105,5 +105,17 @@ func DecodePending(key string, data []byte) (*job.Pending, error) {
 	if j, _, err := job.ParseExecutionID(p.ID); err != nil || j != p.Job {
 		return nil, fmt.Errorf("id %q does not belong to job %q", p.ID, p.Job)
 	}
+	if p.Cancel != "" {
+		// A request to drop a delayed run, which may be a slot.
+		return &p, nil
+	}
+	// A run to start is never a slot: slots come from the schedule alone,
+	// and a pending run under a slot's ID would take the slot's place.
+	if job.IsSlotID(p.ID) {
+		return nil, fmt.Errorf("id %q is a scheduled slot's id; a pending run's id carries a tag", p.ID)
+	}
+	if p.Trigger.Scheduled() {
+		return nil, fmt.Errorf("pending run %q has trigger %q; only the schedule fires slots", p.ID, p.Trigger)
+	}
 	return &p, nil
 }

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+func queueCommand() *cli.Command {
+	return &cli.Command{
+		Name:    "queue",
+		Aliases: []string{"queues"},
+		Usage:   "show the queues live workers pull, and the task kinds each allows",
+		Subcommands: []*cli.Command{
+			{Name: "list", Aliases: []string{"ls"}, Usage: "list the queues of live workers", Flags: []cli.Flag{outputFlag}, Action: queueList},
+		},
+	}
+}
+
+// Queue is one queue as its live workers describe it.
+type Queue struct {
+	Name    string   `json:"name"`
+	Workers []string `json:"workers"`
+	Slots   int      `json:"slots"`
+	Busy    int      `json:"busy"`
+	// Kinds are the task kinds at least one of its live workers runs; the
+	// API refuses a job of any other kind on this queue.
+	Kinds []job.TaskKind `json:"kinds"`
+}
+
+// queuesOf groups live workers by the queues they pull.
+func queuesOf(workers []job.WorkerInfo) []Queue {
+	byName := map[string]*Queue{}
+	for _, w := range workers {
+		kinds := w.Kinds
+		if len(kinds) == 0 {
+			kinds = job.TaskKinds
+		}
+		for _, name := range w.Queues {
+			q := byName[name]
+			if q == nil {
+				q = &Queue{Name: name}
+				byName[name] = q
+			}
+			q.Workers = append(q.Workers, w.ID)
+			q.Slots += w.Slots
+			q.Busy += w.Busy
+			q.Kinds = append(q.Kinds, kinds...)
+		}
+	}
+	out := make([]Queue, 0, len(byName))
+	for _, q := range byName {
+		slices.Sort(q.Workers)
+		slices.Sort(q.Kinds)
+		q.Kinds = slices.Compact(q.Kinds)
+		out = append(out, *q)
+	}
+	slices.SortFunc(out, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func queueList(c *cli.Context) error {
+	asJSON, err := wantJSON(c)
+	if err != nil {
+		return err
+	}
+	cl, err := newClient(c)
+	if err != nil {
+		return err
+	}
+	workers, err := cl.Workers(c.Context)
+	if err != nil {
+		return err
+	}
+	qs := queuesOf(workers)
+	if asJSON {
+		return printJSON(c.App.Writer, qs)
+	}
+	t := newTable(c.App.Writer, "QUEUE", "WORKERS", "SLOTS", "BUSY", "KINDS")
+	for _, q := range qs {
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			kinds[i] = string(k)
+		}
+		t.row(q.Name, strconv.Itoa(len(q.Workers)), strconv.Itoa(q.Slots), strconv.Itoa(q.Busy), strings.Join(kinds, ","))
+	}
+	t.flush()
+	if len(qs) == 0 {
+		_, _ = c.App.ErrWriter.Write([]byte("no live worker\n"))
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// serve starts an API service on an ensured test topology.
+func serve(t *testing.T) natstest.Env {
+	t.Helper()
+	env := natstest.Ensured(t)
+	svc, err := api.NewService(env.NC, env.JS, api.Config{Topology: env.Topo})
+	require.NoError(t, err)
+	require.NoError(t, svc.Start(t.Context()))
+	t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+	return env
+}
+
+// TestEnqueueRefusesASlotID: a client-chosen id never takes a scheduled
+// slot's place (an enqueue under a future slot's id ran at once with the
+// request's params, and the real slot was deduplicated away).
+func TestEnqueueRefusesASlotID(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	names := env.Topo.Names()
+	ctx := t.Context()
+	spec := job.Spec{Name: "victim", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+
+	at := time.Now().UTC().Add(time.Hour).Truncate(time.Hour)
+	slotID := job.ExecutionID("victim", at)
+	err := api.Call(ctx, env.NC, names, api.VerbJobEnqueue, api.EnqueueRequest{Name: "victim", At: at, ID: slotID, Params: map[string]string{"x": "injected"}}, nil)
+	var ae *api.Error
+	require.True(t, errors.As(err, &ae), "refused: %v", err)
+	require.Equal(t, "id", ae.Field)
+	require.Contains(t, ae.Message, "scheduled slot")
+	require.ErrorIs(t, err, job.ErrInvalid)
+
+	pend, err := env.JS.KeyValue(ctx, names.PendingBucket())
+	require.NoError(t, err)
+	_, err = pend.Get(ctx, slotID)
+	require.Error(t, err, "nothing was stored under the slot's id")
+
+	// A client id with a tag is accepted, and is not a slot id.
+	var out api.RunResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobEnqueue, api.EnqueueRequest{Name: "victim", At: at, ID: slotID + "_mine1"}, &out))
+	require.Equal(t, slotID+"_mine1", out.ExecutionID)
+	require.False(t, job.IsSlotID(out.ExecutionID))
+}
