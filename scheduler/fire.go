@@ -3,16 +3,12 @@ package scheduler
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
@@ -390,57 +386,6 @@ func (r *leaderRun) purgeKey(ctx context.Context, id string) {
 	if err := r.pendKV.Purge(ctx, id); err != nil {
 		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
 	}
-}
-
-// replaceRunning cancels the running executions of every replace-policy
-// job among items before they are published.
-func (r *leaderRun) replaceRunning(ctx context.Context, items []dispatch.Item) {
-	done := map[string]bool{}
-	for _, it := range items {
-		w := &it.Work
-		if w.Spec.Overlap != job.OverlapReplace || done[w.Job] {
-			continue
-		}
-		done[w.Job] = true
-		for _, filter := range r.s.names.WorkJobFilter(w.Spec.Queue, w.Job) {
-			msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Filter: filter, Batch: 100})
-			if err != nil {
-				r.log.WarnContext(ctx, "replace: cannot list running executions", "job", w.Job, "error", err)
-				continue
-			}
-			for _, m := range msgs {
-				var old job.Work
-				if json.Unmarshal(m.Data, &old) != nil || old.ID == w.ID {
-					continue
-				}
-				r.cancelForReplace(ctx, old, m.Seq, w.ID)
-			}
-		}
-	}
-}
-
-func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint64, by string) {
-	reason := "replaced by " + by + " (overlap replace)"
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	_, err := r.s.nc.RequestWithContext(cctx, r.s.names.CancelSubject(old.ID), []byte(reason))
-	if err == nil {
-		return // the worker running it cancels it and records the event
-	}
-	if !errors.Is(err, nats.ErrNoResponders) {
-		r.log.WarnContext(ctx, "replace: cancel request failed", "execution_id", old.ID, "error", err)
-		return
-	}
-	// Not running anywhere: it waits in the stream. Remove it.
-	stream, err := r.s.js.Stream(ctx, r.s.names.WorkStream())
-	if err == nil {
-		err = stream.DeleteMsg(ctx, seq)
-	}
-	if err != nil {
-		r.log.WarnContext(ctx, "replace: cannot remove waiting execution", "execution_id", old.ID, "error", err)
-		return
-	}
-	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Reason: reason, Error: reason})
 }
 
 // unknownJobGrace is how long a pending run of a job the leader does not

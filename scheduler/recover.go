@@ -113,6 +113,44 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			r.applyTail(name, f)
 		}
 	}
+	for name, ji := range r.jobs {
+		if n := ji.spec.Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
+			if err := r.recountFires(ctx, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// maxRecount bounds the completions of a job whose fires a new leader
+// counts again from the events stream.
+const maxRecount = 10_000
+
+// recountFires sets a job's fire count (what its completions count) to the
+// number of its slots recorded scheduled: exact whatever the previous
+// leader wrote of it before it stopped.
+func (r *leaderRun) recountFires(ctx context.Context, name string) error {
+	fired := map[string]bool{}
+	err := r.readTail(ctx, r.s.names.EventsStream(), r.s.names.EventSubject(name, "*", string(event.Scheduled)), time.Time{}, func(m streamio.Msg) {
+		e, ok, err := event.Decode(m.Data)
+		if err != nil || !ok || e.Job != name || (e.Trigger != job.TriggerSchedule && e.Trigger != job.TriggerCatchUp) {
+			return
+		}
+		if n, _, ok := slotOf(e.Execution); ok && n == name {
+			fired[e.Execution] = true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	st := r.state.get(name)
+	if n := int64(len(fired)); n != st.rt.Fired {
+		r.log.InfoContext(ctx, "fire count recounted from the events", "job", name, "was", st.rt.Fired, "now", n)
+		st.rt.Fired = n
+		r.state.markDirty(name)
+		r.replan(name)
+	}
 	return nil
 }
 
@@ -168,6 +206,7 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 			Reason: "the previous execution had not ended and another run was already waiting (overlap delay keeps one)"})
 	}
 	if changed {
+		r.log.Info("state brought up to what the previous leader did last", "job", name, "cursor", st.rt.LastSlot, "fired", st.rt.Fired, "delayed", st.rt.Buffered != nil)
 		r.state.markDirty(name)
 		r.replan(name)
 	}
@@ -177,6 +216,9 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 // or after since.
 func (r *leaderRun) readTail(ctx context.Context, stream, filter string, since time.Time, fn func(streamio.Msg)) error {
 	req := streamio.DirectRequest{Stream: stream, Filter: filter, StartTime: since, Batch: 1000}
+	if since.IsZero() {
+		req.Seq = 1
+	}
 	for {
 		tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		msgs, err := streamio.DirectBatch(tctx, r.s.nc, req)

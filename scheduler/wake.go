@@ -1,0 +1,52 @@
+package scheduler
+
+import "time"
+
+// idleWake bounds how long the loop sleeps with nothing due: a round that
+// finds nothing to do costs nothing, and a state that some future change
+// forgets to give a wake-up time is acted on within it instead of never.
+const idleWake = 30 * time.Second
+
+// eventRetry is how often events the stream did not take are offered again
+// while nothing else wakes the loop.
+const eventRetry = time.Second
+
+// nextWake is the earliest time something is due. Every piece of state the
+// loop holds that asks for action must give a time here — due slots,
+// pending runs, delayed runs, dirty cursors, events not stored yet — or
+// the loop sleeps through it: at a takeover, a delayed run loaded from the
+// state bucket once had no retry time yet, its zero time was taken for "no
+// wake-up", and the leader fired nothing for any job until something else
+// woke it (the restart wedge). A zero time therefore means "now".
+func (r *leaderRun) nextWake() time.Time {
+	w := wake{t: r.now().Add(idleWake)}
+	if t, ok := r.plan.NextDue(); ok {
+		w.at(t)
+	}
+	if len(r.pending) > 0 {
+		w.at(r.pending[0].p.At)
+	}
+	if r.state.pending() && r.flushing == nil {
+		w.at(r.nextFlush)
+	}
+	if len(r.bufferedJobs) > 0 {
+		w.at(r.nextBufferedRetry)
+	}
+	if len(r.queued) > 0 {
+		w.at(r.nextEventRetry)
+	}
+	if len(r.offerBuffered) > 0 || len(r.purges) > 0 {
+		w.at(time.Time{})
+	}
+	return w.t
+}
+
+// wake is the earliest of the times it is given; the zero time is the
+// earliest of all.
+type wake struct{ t time.Time }
+
+func (w *wake) at(t time.Time) {
+	if t.Before(w.t) {
+		w.t = t
+	}
+}
