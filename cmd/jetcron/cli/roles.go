@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -78,13 +77,7 @@ func runScheduler(c *cli.Context) error {
 	if err := s.Start(c.Context); err != nil {
 		return err
 	}
-	ready := func() error {
-		if !s.Ready() {
-			return errors.New("not connected to NATS")
-		}
-		return nil
-	}
-	stopProbe, err := serveProbe(c, ready, reg, log)
+	stopProbe, err := serveProbe(c, s.Ready, reg, log)
 	if err != nil {
 		_ = s.Stop(context.Background())
 		return err
