@@ -54,6 +54,9 @@ func (w *Worker) presence(ctx context.Context) {
 }
 
 func (w *Worker) removePresence() {
+	if !w.nc.IsConnected() {
+		return // the record expires with its TTL; do not wait on a request
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	kv, err := w.js.KeyValue(ctx, w.names.WorkersBucket())

@@ -91,6 +91,7 @@ func WaitFor(ctx context.Context, n Names, check func(context.Context) error, o 
 	maxWait := cmp.Or(o.MaxBackoff, 4*time.Second)
 	var last error
 	var lastLog time.Time
+	var lastWait time.Duration
 	for step := 0; ; step++ {
 		err := check(ctx)
 		if err == nil {
@@ -108,13 +109,13 @@ func WaitFor(ctx context.Context, n Names, check func(context.Context) error, o 
 		if o.Report != nil {
 			o.Report(err)
 		}
-		if last == nil || err.Error() != last.Error() || wait < maxWait || time.Since(lastLog) >= logQuietly {
+		if last == nil || err.Error() != last.Error() || wait != lastWait || time.Since(lastLog) >= logQuietly {
 			level := slog.LevelInfo
 			if step > 0 {
 				level = slog.LevelWarn
 			}
 			log.Log(ctx, level, waitMessage(err), "namespace", n.Namespace(), "reason", err.Error(), "retry_in", wait)
-			lastLog = time.Now()
+			lastLog, lastWait = time.Now(), wait
 		}
 		last = err
 		t := time.NewTimer(wait)

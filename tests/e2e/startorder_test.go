@@ -95,9 +95,10 @@ func TestRolesWaitForTheResources(t *testing.T) {
 	notReady := func(err error) bool { return errors.Is(err, topology.ErrNotReady) }
 	natstest.Eventually(t, 10*time.Second, func() bool { return notReady(r.wk.Ready()) }, "the worker says it waits for the resources")
 	natstest.Eventually(t, 10*time.Second, func() bool { return notReady(r.sched.Ready()) }, "the scheduler says it waits for the resources")
-	code, body := r.readyz()
-	require.Equal(t, http.StatusServiceUnavailable, code)
-	require.Contains(t, body, "resources not found")
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		code, body := r.readyz()
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "resources not found")
+	}, "the web role's /readyz says it waits for the resources")
 	require.False(t, r.sched.Leading())
 
 	natstest.Ensure(t, natstest.JetStream(t, r.nc), topo) // jetcron admin ensure

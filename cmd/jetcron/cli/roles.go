@@ -64,7 +64,9 @@ func runScheduler(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	nc, err := natsconn.Connect(connOptions(c, "jetcron-scheduler", true))
+	opts := connOptions(c, "jetcron-scheduler", true)
+	opts.Logger = log
+	nc, err := natsconn.Connect(opts)
 	if err != nil {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
@@ -133,7 +135,9 @@ func runWorker(c *cli.Context) error {
 	if cfg, err = withWorkerStores(c, cfg); err != nil {
 		return err
 	}
-	nc, err := natsconn.Connect(connOptions(c, "jetcron-worker", true))
+	opts := connOptions(c, "jetcron-worker", true)
+	opts.Logger = log
+	nc, err := natsconn.Connect(opts)
 	if err != nil {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
