@@ -38,6 +38,7 @@
 //     follower takes over at once.
 //   - NATS unreachable or without quorum: renewals fail; the leader steps
 //     down at lastRenew + L − margin even though it cannot tell anyone.
+//   - A candidate restarted with the same ID (Config.ReclaimOwn): see below.
 //   - Two leaders at once would need the KV to accept two creates of one key
 //     or an update with a stale revision; JetStream rules both out for a
 //     single stream leader. A NATS split brain could break that (RELIABILITY
