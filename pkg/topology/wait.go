@@ -27,6 +27,10 @@ type WaitOptions struct {
 	MinBackoff time.Duration
 	// MaxBackoff caps the doubling wait between checks. Defaults to 4s.
 	MaxBackoff time.Duration
+	// Streams are the streams WaitReady waits for. Defaults to the work
+	// and events streams; a role allowed to see only some names them (the
+	// web role of deploy/nats may not read the work stream's info).
+	Streams []string
 	// Try bounds one check. Defaults to 5s (30s for EnsureWhenReady).
 	Try time.Duration
 }
@@ -49,6 +53,9 @@ func WaitReady(ctx context.Context, js jetstream.JetStream, n Names, o WaitOptio
 		}
 		tctx, cancel := context.WithTimeout(ctx, try)
 		defer cancel()
+		if len(o.Streams) > 0 {
+			return checkStreams(tctx, js, o.Streams)
+		}
 		return Check(tctx, js, n)
 	}, o)
 }

@@ -85,7 +85,10 @@ func (h *hub) run(ctx context.Context) {
 				h.setErr(err)
 			}
 		}
-		if topology.WaitReady(ctx, js, h.client.Names(), topology.WaitOptions{Logger: h.log, Report: report}) != nil {
+		// The events stream only: the web role's user may not read the
+		// work stream's info (deploy/nats).
+		o := topology.WaitOptions{Logger: h.log, Report: report, Streams: []string{h.client.Names().EventsStream()}}
+		if topology.WaitReady(ctx, js, h.client.Names(), o) != nil {
 			return
 		}
 		err := h.follow(ctx, js)
