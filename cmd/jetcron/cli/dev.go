@@ -77,12 +77,16 @@ func dev(c *cli.Context) error {
 		return usageErr("--data: %v", err)
 	}
 	unlock, locked, err := lockDataDir(dataDir)
-	if errors.Is(err, errDataDirLocked) {
+	switch {
+	case errors.Is(err, errDataDirLocked):
 		return &exitError{code: exitConflict, msg: fmt.Sprintf("--data: %v; stop it, or pick another directory with --data", err)}
-	} else if err != nil {
-		return usageErr("--data: %v", err)
+	case err != nil:
+		// A file system without locks (some network ones): run, but
+		// without reclaiming the lease after a restart.
+		log.Warn("cannot lock the data directory; after a restart, firing waits for the old lease to expire", "data", dataDir, "error", err)
+	default:
+		defer unlock()
 	}
-	defer unlock()
 	// Check --store (and the worker's task flags) before starting anything.
 	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
 	if err != nil {
