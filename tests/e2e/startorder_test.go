@@ -85,7 +85,8 @@ func (r *roles) runsAJob(name string) {
 
 // A worker, the web role and a scheduler with --skip-ensure started before
 // anyone made the resources wait for them, say so in their readiness, and
-// carry on by themselves once an admin makes them.
+// carry on by themselves once an admin makes them; the same again after
+// NATS restarts from an empty store.
 func TestRolesWaitForTheResources(t *testing.T) {
 	t.Parallel()
 	srv := natstest.RunJetStream(t)
@@ -104,6 +105,19 @@ func TestRolesWaitForTheResources(t *testing.T) {
 	natstest.Ensure(t, natstest.JetStream(t, r.nc), topo) // jetcron admin ensure
 	r.ready(30 * time.Second)
 	r.runsAJob("after-ensure")
+
+	// NATS loses its store: with --skip-ensure nobody makes the resources
+	// again, so every role waits again, saying so, until an admin does.
+	srv.RestartEmpty()
+	natstest.Eventually(t, 30*time.Second, func() bool { return notReady(r.wk.Ready()) }, "the worker says it waits for the resources again")
+	natstest.Eventually(t, 30*time.Second, func() bool { return notReady(r.sched.Ready()) }, "the scheduler says it waits for the resources again")
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		code, body := r.readyz()
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "resources not found")
+	}, "the web role's /readyz says it waits for the resources again")
+	natstest.Ensure(t, natstest.JetStream(t, r.nc), topo)
+	r.ready(30 * time.Second)
+	r.runsAJob("after-second-ensure")
 }
 
 // NATS restarted from an empty store (streams, buckets and consumers gone):
