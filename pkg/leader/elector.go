@@ -195,10 +195,14 @@ func (e *Elector) campaign(ctx context.Context) {
 		e.watch(ctx, changed)
 	}()
 	defer func() { <-watching }()
+	var lastErr string // the campaign error last logged at warn level
 	for ctx.Err() == nil {
 		sent := e.cfg.Clock.Now()
 		record := e.record()
 		rev, err := e.kv.Create(ctx, e.cfg.Key, record)
+		if err == nil || errors.Is(err, jetstream.ErrKeyExists) {
+			lastErr = ""
+		}
 		switch {
 		case err == nil:
 			l := &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
@@ -228,7 +232,14 @@ func (e *Elector) campaign(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		default:
-			e.log.WarnContext(ctx, "campaign failed", "error", err)
+			// Once per distinct error: while NATS is without the bucket
+			// (restarted from an empty store), every poll fails alike.
+			level := slog.LevelWarn
+			if err.Error() == lastErr {
+				level = slog.LevelDebug
+			}
+			lastErr = err.Error()
+			e.log.Log(ctx, level, "campaign failed", "error", err)
 		}
 		t := e.cfg.Clock.NewTimer(e.cfg.Poll)
 		select {
