@@ -23,6 +23,16 @@
 // And at least one: slots missed while no leader ran fire on takeover
 // within the job's catch-up window; older ones are recorded as missed.
 //
+// # Start order
+//
+// A replica started before NATS is reachable, or (SkipEnsure) before the
+// resources exist, does not fail: Start returns and the replica waits in
+// the background (topology.EnsureWhenReady, topology.WaitReady), then
+// answers the API and campaigns. After every reconnection and every 10s it
+// checks that the streams still exist and makes them again if NATS lost
+// its store (or waits for an admin, with SkipEnsure). Ready says what it
+// waits for (ready.go).
+//
 // # Fencing
 //
 // The leader checks its lease (leader.Lease.Valid, on its own monotonic

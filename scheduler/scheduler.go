@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -40,6 +42,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives the scheduler's measurements; nil records nothing.
 	Metrics *Metrics
+	// ReclaimOwnLease lets this replica take over at once a lease that
+	// its own ID holds, left by an earlier run of it that died (see
+	// leader.Config.ReclaimOwn): only safe if no two replicas ever run with
+	// the same ID at once, as `jetcron dev` guarantees with a lock on its
+	// data directory. Defaults to false.
+	ReclaimOwnLease bool
 	// NoBatch makes the leader publish work items one at a time (many in
 	// flight) instead of in atomic batches, to measure what the batches
 	// gain (tests/bench). Defaults to false: batches on.
@@ -53,6 +61,11 @@ type Scheduler struct {
 	js      jetstream.JetStream
 	names   topology.Names
 	log     *slog.Logger
+	bgStop  context.CancelFunc
+	bg      sync.WaitGroup // the background loop (ready.go)
+	waiting atomic.Pointer[error]
+
+	mu      sync.Mutex // guards api and elector
 	api     *api.Service
 	elector *leader.Elector
 }
@@ -87,44 +100,78 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 func (s *Scheduler) ID() string { return s.cfg.ID }
 
 // Start ensures the JetStream resources (unless SkipEnsure), starts
-// answering the API and starts campaigning for leadership.
+// answering the API and starts campaigning for leadership. If NATS is not
+// reachable yet, or (with SkipEnsure) the resources do not exist yet, it
+// returns at once and does all that in the background as soon as it can
+// (Ready says what it waits for); other errors fail it. Either way it then
+// watches the resources and makes them again (or waits for them, with
+// SkipEnsure) if they vanish: NATS restarted from an empty store.
 func (s *Scheduler) Start(ctx context.Context) error {
-	if !s.cfg.SkipEnsure {
-		if err := topology.Ensure(ctx, s.js, s.cfg.Topology); err != nil {
-			return fmt.Errorf("scheduler: %w", err)
-		}
-	} else if err := topology.Check(ctx, s.js, s.names); err != nil {
+	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
+	s.bgStop = bgStop
+	if !s.nc.IsConnected() {
+		s.setWaiting(topology.ErrNotConnected)
+		s.background(bgCtx, true)
+		return nil
+	}
+	if err := s.prepareOnce(ctx); errors.Is(err, topology.ErrNotReady) || errors.Is(err, topology.ErrNotConnected) {
+		s.setWaiting(err)
+		s.background(bgCtx, true)
+		return nil
+	} else if err != nil {
+		bgStop()
 		return fmt.Errorf("scheduler: %w", err)
 	}
+	if err := s.startServing(ctx); err != nil {
+		bgStop()
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	s.background(bgCtx, false)
+	return nil
+}
+
+// prepareOnce ensures the resources or, with SkipEnsure, checks them.
+func (s *Scheduler) prepareOnce(ctx context.Context) error {
+	if !s.cfg.SkipEnsure {
+		return topology.Ensure(ctx, s.js, s.cfg.Topology)
+	}
+	return topology.Check(ctx, s.js, s.names)
+}
+
+// startServing starts the API service and the elector.
+func (s *Scheduler) startServing(ctx context.Context) error {
 	svc, err := api.NewService(s.nc, s.js, api.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
 	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+		return err
 	}
 	if err := svc.Start(ctx); err != nil {
-		return fmt.Errorf("scheduler: %w", err)
+		return err
 	}
 	kv, err := s.js.KeyValue(ctx, s.names.LeaderBucket())
 	if err != nil {
 		_ = svc.Stop(ctx)
-		return fmt.Errorf("scheduler: leader bucket: %w", err)
+		return fmt.Errorf("leader bucket: %w", err)
 	}
 	el, err := leader.New(kv, leader.Config{
-		ID:     s.cfg.ID,
-		Key:    topology.LeaderKey,
-		TTL:    s.cfg.Topology.LeaseTTL,
-		OnLead: s.lead,
-		Clock:  s.cfg.Clock,
-		Logger: s.log,
+		ID:         s.cfg.ID,
+		Key:        topology.LeaderKey,
+		TTL:        s.cfg.Topology.LeaseTTL,
+		OnLead:     s.lead,
+		Clock:      s.cfg.Clock,
+		Logger:     s.log,
+		ReclaimOwn: s.cfg.ReclaimOwnLease,
 	})
 	if err != nil {
 		_ = svc.Stop(ctx)
-		return fmt.Errorf("scheduler: %w", err)
+		return err
 	}
 	if err := el.Start(ctx); err != nil {
 		_ = svc.Stop(ctx)
-		return fmt.Errorf("scheduler: %w", err)
+		return err
 	}
+	s.mu.Lock()
 	s.api, s.elector = svc, el
+	s.mu.Unlock()
 	s.log.InfoContext(ctx, "scheduler started", "namespace", s.names.Namespace())
 	return nil
 }
@@ -132,27 +179,51 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // Stop stops leading (flushing cursors and resigning the lease so another
 // replica takes over at once), then stops answering the API.
 func (s *Scheduler) Stop(ctx context.Context) error {
-	var errs []error
-	if s.elector != nil {
-		errs = append(errs, s.elector.Stop(ctx))
+	if s.bgStop != nil {
+		s.bgStop()
 	}
-	if s.api != nil {
-		errs = append(errs, s.api.Stop(ctx))
+	s.bg.Wait()
+	s.mu.Lock()
+	el, svc := s.elector, s.api
+	s.mu.Unlock()
+	var errs []error
+	if el != nil {
+		errs = append(errs, el.Stop(ctx))
+	}
+	if svc != nil {
+		errs = append(errs, svc.Stop(ctx))
 	}
 	return errors.Join(errs...)
 }
 
 // Leading reports whether this replica holds the lease now.
 func (s *Scheduler) Leading() bool {
-	if s.elector == nil {
+	s.mu.Lock()
+	el := s.elector
+	s.mu.Unlock()
+	if el == nil {
 		return false
 	}
-	l := s.elector.Leading()
+	l := el.Leading()
 	return l != nil && l.Valid()
 }
 
-// Ready reports whether the replica serves the API and campaigns.
-func (s *Scheduler) Ready() bool { return s.api != nil && s.elector != nil && s.nc.IsConnected() }
+// Ready reports why the replica does not serve the API and campaign, or
+// nil.
+func (s *Scheduler) Ready() error {
+	s.mu.Lock()
+	serving := s.api != nil && s.elector != nil
+	s.mu.Unlock()
+	switch {
+	case !s.nc.IsConnected():
+		return topology.ErrNotConnected
+	case s.waitingFor() != nil:
+		return s.waitingFor()
+	case !serving:
+		return errors.New("starting")
+	}
+	return nil
+}
 
 // lead runs the leader loop for the duration of a lease.
 func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {

@@ -41,6 +41,16 @@
 // (handler_queues.go). The handler types live in pkg/task, shared with the
 // client's OnSchedule.
 //
+// # Start order
+//
+// Start returns at once. The worker then waits, in the background, until
+// NATS is reachable and the streams exist (topology.WaitReady; a worker may
+// start before NATS or before the first scheduler), opens its buckets and
+// stores, and pulls. If the streams vanish later (NATS restarted from an
+// empty store), each pull loop looks its consumer up again until a
+// scheduler has made it again. Ready says what the worker waits for
+// (setup.go).
+//
 // # Shutdown
 //
 // Stop stops pulling at once, lets running executions finish (still

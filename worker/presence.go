@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -36,11 +37,20 @@ func (w *Worker) presence(ctx context.Context) {
 		return
 	}
 	every := w.cfg.Topology.WorkerTTL / 3
+	var lastErr string // the error last logged at warn level
 	for {
 		data, _ := json.Marshal(w.presenceRecord())
 		pctx, cancel := context.WithTimeout(ctx, every)
 		if _, err := kv.Put(pctx, w.cfg.ID, data); err != nil && ctx.Err() == nil {
-			w.log.WarnContext(ctx, "presence update failed", "error", err)
+			// Once per distinct error: an outage fails every update alike.
+			level := slog.LevelWarn
+			if err.Error() == lastErr {
+				level = slog.LevelDebug
+			}
+			lastErr = err.Error()
+			w.log.Log(ctx, level, "presence update failed", "error", err)
+		} else if err == nil {
+			lastErr = ""
 		}
 		cancel()
 		t := w.cfg.Clock.NewTimer(every)
@@ -54,6 +64,9 @@ func (w *Worker) presence(ctx context.Context) {
 }
 
 func (w *Worker) removePresence() {
+	if !w.nc.IsConnected() {
+		return // the record expires with its TTL; do not wait on a request
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	kv, err := w.js.KeyValue(ctx, w.names.WorkersBucket())

@@ -3,9 +3,13 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // fetchWait is how long one pull request waits for a message. Short, so a
@@ -22,15 +26,24 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 		if cons == nil {
 			c, err := w.js.Consumer(ctx, w.names.WorkStream(), w.names.WorkConsumer(queue))
 			if err != nil {
+				if errors.Is(err, jetstream.ErrStreamNotFound) {
+					// NATS restarted from an empty store: the worker is
+					// not ready until a scheduler makes the stream again.
+					w.setQueueWaiting(queue, fmt.Errorf("stream %s: %w", w.names.WorkStream(), topology.ErrNotReady))
+				}
 				if !errors.Is(err, context.Canceled) && !warned {
-					warned = true // once per queue: a Go handler's queue has no consumer until its job exists
+					warned = true // once per outage: a Go handler's queue has no consumer until its job exists
 					w.log.WarnContext(ctx, "queue has no consumer yet; waiting (a job must name the queue, or run `jetcron scheduler` to create it)", "queue", queue, "error", err)
 				}
 				sleep(ctx, wait)
 				wait = min(2*wait, 2*time.Second)
 				continue
 			}
-			cons = c
+			if warned {
+				w.log.InfoContext(ctx, "queue has a consumer; pulling", "queue", queue)
+			}
+			cons, warned, wait = c, false, 250*time.Millisecond
+			w.setQueueWaiting(queue, nil)
 			w.learnQueue(queue, c.CachedInfo().Config)
 		}
 		select {
@@ -41,7 +54,7 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
 		if err != nil {
 			<-w.slots
-			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
+			if gone(err) {
 				cons = nil
 			}
 			w.log.DebugContext(ctx, "fetch failed", "queue", queue, "error", err)
@@ -67,8 +80,18 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			w.log.DebugContext(ctx, "fetch ended with an error", "queue", queue, "error", err)
+			if gone(err) {
+				cons = nil // look it up again, and wait for it if it is gone
+			}
 		}
 	}
+}
+
+// gone reports whether a fetch failed because the consumer or its stream
+// no longer exists (deleted, or NATS restarted from an empty store).
+func gone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

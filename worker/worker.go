@@ -111,6 +111,9 @@ type Worker struct {
 	// (see handler_queues.go).
 	pulling   map[string]bool
 	startPull func(queue string)
+	// setupDone is closed once the stores and buckets are open (setup.go).
+	setupDone chan struct{}
+	waiting   sync.Map // "" (setup) or a queue -> why the worker waits
 
 	httpRunner httpTask
 }
@@ -244,8 +247,10 @@ func (w *Worker) handlerNames() []string {
 	return out
 }
 
-// Start opens the stores and buckets, subscribes to control requests and
-// starts pulling. It fails fast if the resources do not exist.
+// Start starts the worker and returns at once: in the background it waits
+// until NATS is reachable and the resources exist (a worker may start
+// before the first scheduler), opens the stores and buckets, subscribes to
+// control requests and starts pulling. Ready says what it waits for.
 func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -258,29 +263,18 @@ func (w *Worker) Start(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Join(w.cfg.WorkDir, "scripts"), 0o700); err != nil {
 		return fmt.Errorf("worker: work dir: %w", err)
 	}
-	if err := topology.Check(ctx, w.js, w.names); err != nil {
-		return fmt.Errorf("worker: %w", err)
-	}
-	var err error
-	if w.claims, err = w.js.KeyValue(ctx, w.names.ClaimsBucket()); err != nil {
-		return fmt.Errorf("worker: claims bucket: %w", err)
-	}
-	if w.cfg.Scripts == nil {
-		if w.cfg.Scripts, err = objstore.OpenNATS(ctx, w.js, w.names.ScriptsStore()); err != nil {
-			return fmt.Errorf("worker: %w", err)
-		}
-	}
-	if w.cfg.Logs == nil {
-		if w.cfg.Logs, err = objstore.OpenNATS(ctx, w.js, w.names.LogsStore()); err != nil {
-			return fmt.Errorf("worker: %w", err)
-		}
-	}
 	w.startAt = w.cfg.Clock.Now()
+	w.setupDone = make(chan struct{})
+	w.setWaiting(errors.New("starting"))
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
 	w.bgStop = bgStop
 	w.bg.Add(1)
 	go func() {
 		defer w.bg.Done()
+		if !w.setup(bgCtx) {
+			return
+		}
+		close(w.setupDone)
 		w.presence(bgCtx)
 	}()
 	pullCtx, pullStop := context.WithCancel(context.WithoutCancel(ctx))
@@ -290,6 +284,11 @@ func (w *Worker) Start(ctx context.Context) error {
 		w.pulls.Add(1)
 		go func() {
 			defer w.pulls.Done()
+			select { // the stores and buckets are open
+			case <-w.setupDone:
+			case <-pullCtx.Done():
+				return
+			}
 			w.pull(pullCtx, q)
 		}()
 	}
@@ -297,7 +296,6 @@ func (w *Worker) Start(ctx context.Context) error {
 		w.pullQueueLocked(q)
 	}
 	w.started = true
-	w.log.InfoContext(ctx, "worker started", "queues", w.wantedQueues(), "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
 	return nil
 }
 
@@ -389,7 +387,7 @@ func (w *Worker) Ready() error {
 	case !started:
 		return errors.New("not started")
 	case !w.nc.IsConnected():
-		return errors.New("not connected to NATS")
+		return topology.ErrNotConnected
 	}
-	return nil
+	return w.waitingFor()
 }

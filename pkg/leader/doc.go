@@ -38,10 +38,34 @@
 //     follower takes over at once.
 //   - NATS unreachable or without quorum: renewals fail; the leader steps
 //     down at lastRenew + L − margin even though it cannot tell anyone.
+//   - A candidate restarted with the same ID (Config.ReclaimOwn): see below.
 //   - Two leaders at once would need the KV to accept two creates of one key
 //     or an update with a stale revision; JetStream rules both out for a
 //     single stream leader. A NATS split brain could break that (RELIABILITY
 //     notes open upstream issues), which is why work items carry
 //     deterministic IDs and workers claim executions: a second leader's
 //     duplicate slots are dropped downstream.
+//
+// # Reclaiming one's own lease
+//
+// A killed leader leaves its key behind until it expires, so a restarted
+// single-replica setup (`jetcron dev`) would fire nothing for up to L. With
+// Config.ReclaimOwn, a candidate that finds the key held under its own ID
+// takes it over at once: it reads the entry and writes its own record with
+// an Update naming the revision it read (a key that changed meanwhile is
+// left alone), and that Update's revision is its term — above every earlier
+// term, so whatever the earlier run left is fenced as after any takeover.
+//
+// This is safe only if two candidates with the same ID can never run at
+// the same time. The lease says "ID x leads"; the elector cannot tell a
+// dead earlier run of x from a live one. Two live processes with one ID
+// would take the key from each other whenever their campaign found it held
+// by "themselves", and each would believe it leads until its next renewal
+// failed (up to L/3 of two leaders at once; the state writes' revision
+// checks and the workers' claims would still drop duplicates, but slots
+// could be published twice). Candidates with random IDs (the default of a
+// scheduler replica) never reclaim anything; `jetcron dev` derives a stable
+// ID from its data directory and holds an exclusive lock (flock) on the
+// directory while it runs, so a second `jetcron dev` on that directory
+// refuses to start and the same ID never runs twice at once.
 package leader

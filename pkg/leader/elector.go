@@ -39,6 +39,11 @@ type Config struct {
 	Clock clock.Clock
 	// Logger defaults to a discarding logger.
 	Logger *slog.Logger
+	// ReclaimOwn lets the candidate take over at once a lease held under
+	// its own ID (an earlier run of it died without resigning) instead of
+	// waiting for it to expire. Safe only if two candidates with the same
+	// ID can never run at once (see the package doc). Defaults to false.
+	ReclaimOwn bool
 }
 
 // Lease is a held leadership term.
@@ -190,10 +195,14 @@ func (e *Elector) campaign(ctx context.Context) {
 		e.watch(ctx, changed)
 	}()
 	defer func() { <-watching }()
+	var lastErr string // the campaign error last logged at warn level
 	for ctx.Err() == nil {
 		sent := e.cfg.Clock.Now()
 		record := e.record()
 		rev, err := e.kv.Create(ctx, e.cfg.Key, record)
+		if err == nil || errors.Is(err, jetstream.ErrKeyExists) {
+			lastErr = ""
+		}
 		switch {
 		case err == nil:
 			l := &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
@@ -209,11 +218,28 @@ func (e *Elector) campaign(ctx context.Context) {
 				}
 			}
 		case errors.Is(err, jetstream.ErrKeyExists):
-			// Someone leads; wait for the key to change or the next poll.
+			// Someone leads; wait for the key to change or the next poll,
+			// unless it is an earlier run of this candidate.
+			if l := e.reclaim(ctx); l != nil && e.lead(ctx, l) {
+				t := e.cfg.Clock.NewTimer(e.cfg.TTL)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C():
+				}
+			}
 		case ctx.Err() != nil:
 			return
 		default:
-			e.log.WarnContext(ctx, "campaign failed", "error", err)
+			// Once per distinct error: while NATS is without the bucket
+			// (restarted from an empty store), every poll fails alike.
+			level := slog.LevelWarn
+			if err.Error() == lastErr {
+				level = slog.LevelDebug
+			}
+			lastErr = err.Error()
+			e.log.Log(ctx, level, "campaign failed", "error", err)
 		}
 		t := e.cfg.Clock.NewTimer(e.cfg.Poll)
 		select {
@@ -225,6 +251,35 @@ func (e *Elector) campaign(ctx context.Context) {
 		case <-t.C():
 		}
 	}
+}
+
+// reclaim takes over the lease if ReclaimOwn is set and the lease holds
+// this candidate's ID, with a revision-checked update of the entry read (a
+// lease that changed meanwhile is left alone). It returns the new lease,
+// whose term is the update's revision, or nil.
+func (e *Elector) reclaim(ctx context.Context) *Lease {
+	if !e.cfg.ReclaimOwn {
+		return nil
+	}
+	ent, err := e.kv.Get(ctx, e.cfg.Key)
+	if err != nil {
+		return nil // gone or unreadable: the next round creates it or waits
+	}
+	var r Record
+	if json.Unmarshal(ent.Value(), &r) != nil || r.ID != e.cfg.ID {
+		return nil
+	}
+	sent := e.cfg.Clock.Now()
+	record := e.record()
+	rev, err := e.kv.Update(ctx, e.cfg.Key, record, ent.Revision())
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.InfoContext(ctx, "could not reclaim our own lease", "error", err)
+		}
+		return nil
+	}
+	e.log.InfoContext(ctx, "reclaimed the lease left by an earlier run of this candidate", "term", rev, "previous_term_revision", ent.Revision(), "previous_pid", r.PID)
+	return &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
 }
 
 // watch signals changed whenever the key is deleted or expires.

@@ -111,6 +111,8 @@ type candidateOptions struct {
 	// quit, once closed, makes OnLead return (as the scheduler's loop does
 	// when it finds its lease no longer valid).
 	quit <-chan struct{}
+	// reclaimOwn sets Config.ReclaimOwn.
+	reclaimOwn bool
 }
 
 func (b *bundle) candidate(t *testing.T, id string, o candidateOptions) *candidate {
@@ -120,11 +122,12 @@ func (b *bundle) candidate(t *testing.T, id string, o candidateOptions) *candida
 	require.NoError(t, err)
 	c := &candidate{id: id, leads: make(chan *leader.Lease, 16), ended: make(chan uint64, 16)}
 	el, err := leader.New(kv, leader.Config{
-		ID:     id,
-		Key:    topology.LeaderKey,
-		TTL:    b.ttl,
-		Clock:  o.clock,
-		Logger: testLogger(t),
+		ID:         id,
+		Key:        topology.LeaderKey,
+		TTL:        b.ttl,
+		Clock:      o.clock,
+		Logger:     testLogger(t),
+		ReclaimOwn: o.reclaimOwn,
 		OnLead: func(ctx context.Context, l *leader.Lease) {
 			n := c.calls.Add(1)
 			c.leads <- l

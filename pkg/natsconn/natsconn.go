@@ -78,7 +78,9 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Connect opens the connection.
+// Connect opens the connection. A Persistent connection is returned even if
+// no server answers yet: it connects in the background (nc.IsConnected).
+// Invalid options or URLs fail at once.
 func Connect(o Options) (*nats.Conn, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -102,7 +104,18 @@ func Connect(o Options) (*nats.Conn, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrl()) }),
 	}
 	if o.Persistent {
-		opts = append(opts, nats.MaxReconnects(-1), nats.RetryOnFailedConnect(false))
+		// A role started before its NATS server does not exit: the client
+		// keeps trying (the role waits for it, see topology.WaitReady).
+		var lastErr string
+		opts = append(opts, nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+			nats.ConnectHandler(func(nc *nats.Conn) { log.Info("connected to NATS", "url", nc.ConnectedUrl()) }),
+			nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+				// Once per distinct error: the client retries every 250ms.
+				if err != nil && err.Error() != lastErr {
+					lastErr = err.Error()
+					log.Warn("cannot reach NATS; retrying", "url", o.URL, "error", err)
+				}
+			}))
 	} else {
 		opts = append(opts, nats.MaxReconnects(5))
 	}

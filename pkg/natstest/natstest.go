@@ -84,6 +84,17 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// RestartEmpty stops the server and starts a fresh one on the same port
+// with an empty store: every stream, bucket and consumer is gone, as after
+// a NATS server lost its disk.
+func (s *Server) RestartEmpty() {
+	s.t.Helper()
+	s.Stop()
+	require.NoError(s.t, os.RemoveAll(s.dir))
+	require.NoError(s.t, os.MkdirAll(s.dir, 0o700))
+	s.start()
+}
+
 // Connect returns a connection to s that reconnects forever and is closed
 // when the test ends.
 func Connect(t testing.TB, s *Server, opts ...nats.Option) *nats.Conn {

@@ -346,7 +346,13 @@ var ErrNotReady = errors.New("jetcron resources not found (is a scheduler or `je
 // Check verifies that the streams exist, translating "not found" into
 // ErrNotReady.
 func Check(ctx context.Context, js jetstream.JetStream, n Names) error {
-	for _, s := range []string{n.WorkStream(), n.EventsStream()} {
+	return checkStreams(ctx, js, []string{n.WorkStream(), n.EventsStream()})
+}
+
+// checkStreams verifies that streams exist, translating "not found" into
+// ErrNotReady.
+func checkStreams(ctx context.Context, js jetstream.JetStream, streams []string) error {
+	for _, s := range streams {
 		if _, err := js.Stream(ctx, s); err != nil {
 			if errors.Is(err, jetstream.ErrStreamNotFound) {
 				return fmt.Errorf("stream %s: %w", s, ErrNotReady)

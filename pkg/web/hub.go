@@ -9,11 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
+	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // subBuffer is how many events a slow subscriber may lag behind before it
@@ -33,10 +35,13 @@ type hub struct {
 	runs   *runCache
 	log    *slog.Logger
 
-	mu   sync.Mutex // guards pos, err and subs
-	pos  uint64     // the stream sequence up to which events were handled
-	err  error      // why the hub does not follow the stream now
-	subs map[*subscriber]struct{}
+	mu  sync.Mutex // guards pos, created, err and subs
+	pos uint64     // the stream sequence up to which events were handled
+	// created is when the followed stream was made (zero before the
+	// first follow); another time means it was made again.
+	created time.Time
+	err     error // why the hub does not follow the stream now
+	subs    map[*subscriber]struct{}
 }
 
 // subscriber receives the events of one job or execution, or all.
@@ -75,8 +80,33 @@ func (h *hub) setErr(err error) {
 
 func (h *hub) run(ctx context.Context) {
 	wait := 100 * time.Millisecond
+	js, err := jetstream.New(h.client.Conn())
+	if err != nil {
+		h.setErr(err)
+		return
+	}
 	for ctx.Err() == nil {
-		if err := h.follow(ctx); err != nil && ctx.Err() == nil {
+		// Until NATS is reachable and the streams exist (the web role may
+		// start before the first scheduler, and NATS may restart from an
+		// empty store), wait for them, saying so in /readyz and the log.
+		report := func(err error) {
+			if err != nil {
+				h.setErr(err)
+			}
+		}
+		// The events stream only: the web role's user may not read the
+		// work stream's info (deploy/nats).
+		o := topology.WaitOptions{Logger: h.log, Report: report, Streams: []string{h.client.Names().EventsStream()}}
+		if topology.WaitReady(ctx, js, h.client.Names(), o) != nil {
+			return
+		}
+		err := h.follow(ctx, js)
+		if errors.Is(err, errRefollow) && ctx.Err() == nil {
+			h.log.InfoContext(ctx, "following the events stream again", "reason", err)
+			wait = 100 * time.Millisecond
+			continue
+		}
+		if err != nil && ctx.Err() == nil {
 			h.setErr(err)
 			level := slog.LevelWarn
 			if errors.Is(err, jetstream.ErrStreamNotFound) {
@@ -93,24 +123,42 @@ func (h *hub) run(ctx context.Context) {
 }
 
 // follow watches the stream from where the hub stopped (its end, the first
-// time) until an error or ctx ends.
-func (h *hub) follow(ctx context.Context) error {
+// time; its start, if the stream was made again since) until an error or
+// ctx ends.
+func (h *hub) follow(ctx context.Context, js jetstream.JetStream) error {
+	info, err := h.streamInfo(ctx, js)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
+	switch {
+	case h.created.IsZero():
+		h.pos = info.State.LastSeq
+	case !info.Created.Equal(h.created):
+		// NATS restarted from an empty store and a scheduler made the
+		// stream again: its sequences start over.
+		h.log.InfoContext(ctx, "the events stream was made again; following it from its start")
+		h.pos = 0
+	}
+	h.created = info.Created
 	pos := h.pos
 	h.mu.Unlock()
-	if pos == 0 {
-		last, err := h.lastSeq(ctx)
-		if err != nil {
-			return err
-		}
-		pos = last
-		h.mu.Lock()
-		h.pos = pos
-		h.mu.Unlock()
-	}
 	h.setErr(nil)
-	for e, err := range h.client.Watch(ctx, event.WatchOptions{FromSeq: pos + 1}) {
+	conn := h.client.Conn()
+	reconnected := conn.StatusChanged(nats.CONNECTED)
+	defer conn.RemoveStatusListener(reconnected)
+	fctx, cancel := context.WithCancelCause(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		h.watchStream(fctx, js, info.Created, reconnected, cancel)
+	}()
+	defer func() { cancel(nil); <-watched }()
+	for e, err := range h.client.Watch(fctx, event.WatchOptions{FromSeq: pos + 1}) {
 		if err != nil {
+			if errors.Is(context.Cause(fctx), errRefollow) {
+				return errRefollow
+			}
 			return err
 		}
 		h.runs.apply(e)
@@ -118,6 +166,9 @@ func (h *hub) follow(ctx context.Context) error {
 		h.pos = e.Seq
 		h.deliverLocked(e)
 		h.mu.Unlock()
+	}
+	if errors.Is(context.Cause(fctx), errRefollow) {
+		return errRefollow
 	}
 	return ctx.Err()
 }
@@ -143,19 +194,15 @@ func (h *hub) deliverLocked(e event.Event) {
 	}
 }
 
-// lastSeq returns the events stream's last sequence.
-func (h *hub) lastSeq(ctx context.Context) (uint64, error) {
-	js, err := jetstream.New(h.client.Conn())
-	if err != nil {
-		return 0, err
-	}
+// streamInfo returns the events stream's information.
+func (h *hub) streamInfo(ctx context.Context, js jetstream.JetStream) (*jetstream.StreamInfo, error) {
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := js.Stream(rctx, h.client.Names().EventsStream())
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", h.client.Names().EventsStream(), err)
+		return nil, fmt.Errorf("%s: %w", h.client.Names().EventsStream(), err)
 	}
-	return st.CachedInfo().State.LastSeq, nil
+	return st.CachedInfo(), nil
 }
 
 // subscribe returns a subscriber to events of job (all when empty) or of

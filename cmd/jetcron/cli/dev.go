@@ -27,11 +27,19 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "listen", Usage: "NATS client address", Value: "127.0.0.1:4222", EnvVars: []string{"JETCRON_LISTEN"}},
 			&cli.IntFlag{Name: "workers", Usage: "executions that run at once", Value: 4, EnvVars: []string{"JETCRON_WORKERS"}},
 			devClusterFlag(),
+			&cli.DurationFlag{Name: "ack-wait", Value: devAckWait, Usage: "time without a heartbeat before an execution is run again (after a kill -9, the runs in flight start again this long after the restart)", EnvVars: []string{"JETCRON_ACK_WAIT"}},
 			&cli.BoolFlag{Name: "no-sync", Usage: "fsync every two minutes instead of before each acknowledgement (faster, loses recent writes on a power cut)"},
 		}, append(workerTaskFlags(), webFlags()...)...),
 		Action: dev,
 	}
 }
+
+// devAckWait is the ack wait of `jetcron dev`: shorter than a production
+// role's 30s, so that the runs in flight when it was killed start again
+// soon after a restart. Workers heartbeat every third of it, from the same
+// process as the NATS server; a run stalled longer than this is stopped
+// and run again as the next attempt, its claim fenced (never two results).
+const devAckWait = 10 * time.Second
 
 func defaultDataDir() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
@@ -51,6 +59,9 @@ func dev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Duration("ack-wait") < 3*time.Second {
+		return usageErr("--ack-wait: %s is shorter than 3s", c.Duration("ack-wait"))
+	}
 	if c.Int("workers") < 1 {
 		return usageErr("--workers: %d is below 1", c.Int("workers"))
 	}
@@ -64,6 +75,17 @@ func dev(c *cli.Context) error {
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return usageErr("--data: %v", err)
+	}
+	unlock, locked, err := lockDataDir(dataDir)
+	switch {
+	case errors.Is(err, errDataDirLocked):
+		return &exitError{code: exitConflict, msg: fmt.Sprintf("--data: %v; stop it, or pick another directory with --data", err)}
+	case err != nil:
+		// A file system without locks (some network ones): run, but
+		// without reclaiming the lease after a restart.
+		log.Warn("cannot lock the data directory; after a restart, firing waits for the old lease to expire", "data", dataDir, "error", err)
+	default:
+		defer unlock()
 	}
 	// Check --store (and the worker's task flags) before starting anything.
 	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
@@ -86,8 +108,10 @@ func dev(c *cli.Context) error {
 	}
 	defer stopWeb()
 
-	topo := topology.Config{Namespace: ns, Replicas: srv.replicas}
-	sched, err := scheduler.New(nc, scheduler.Config{Topology: topo, Logger: log})
+	topo := topology.Config{Namespace: ns, Replicas: srv.replicas, AckWait: c.Duration("ack-wait")}
+	// One process at a time runs on dataDir (the lock): its scheduler may
+	// take over the lease of its killed predecessor at once.
+	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -65,7 +64,9 @@ func runScheduler(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	nc, err := natsconn.Connect(connOptions(c, "jetcron-scheduler", true))
+	opts := connOptions(c, "jetcron-scheduler", true)
+	opts.Logger = log
+	nc, err := natsconn.Connect(opts)
 	if err != nil {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
@@ -78,13 +79,7 @@ func runScheduler(c *cli.Context) error {
 	if err := s.Start(c.Context); err != nil {
 		return err
 	}
-	ready := func() error {
-		if !s.Ready() {
-			return errors.New("not connected to NATS")
-		}
-		return nil
-	}
-	stopProbe, err := serveProbe(c, ready, reg, log)
+	stopProbe, err := serveProbe(c, s.Ready, reg, log)
 	if err != nil {
 		_ = s.Stop(context.Background())
 		return err
@@ -140,7 +135,9 @@ func runWorker(c *cli.Context) error {
 	if cfg, err = withWorkerStores(c, cfg); err != nil {
 		return err
 	}
-	nc, err := natsconn.Connect(connOptions(c, "jetcron-worker", true))
+	opts := connOptions(c, "jetcron-worker", true)
+	opts.Logger = log
+	nc, err := natsconn.Connect(opts)
 	if err != nil {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}

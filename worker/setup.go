@@ -1,0 +1,102 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/objstore"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// A worker may start before NATS or before the first scheduler, and may see
+// the resources vanish and come back (NATS restarted from an empty store).
+// It never exits for that: setup waits for the resources before anything
+// uses them, and each pull loop looks its consumer up again when it is gone
+// (pull.go). Meanwhile Ready says what the worker waits for.
+
+// setup waits for the topology, then opens the buckets and stores; it
+// returns false if ctx ended first.
+func (w *Worker) setup(ctx context.Context) bool {
+	wait := 250 * time.Millisecond
+	for {
+		err := topology.WaitReady(ctx, w.js, w.names, topology.WaitOptions{Logger: w.log, Report: w.setWaiting})
+		if err != nil {
+			return false
+		}
+		if err = w.open(ctx); err == nil {
+			w.setWaiting(nil)
+			w.log.InfoContext(ctx, "worker started", "queues", w.wantedQueues(), "concurrency", w.cfg.Concurrency, "work_dir", w.cfg.WorkDir)
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		// The streams exist but a store does not yet: Ensure makes
+		// them after the streams.
+		w.setWaiting(err)
+		w.log.WarnContext(ctx, "waiting for the jetcron stores", "reason", err.Error(), "retry_in", wait)
+		sleep(ctx, wait)
+		wait = min(2*wait, 4*time.Second)
+	}
+}
+
+// open opens the claims bucket and the object stores not configured.
+func (w *Worker) open(ctx context.Context) error {
+	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var err error
+	if w.claims == nil {
+		if w.claims, err = w.js.KeyValue(octx, w.names.ClaimsBucket()); err != nil {
+			return fmt.Errorf("claims bucket: %w", err)
+		}
+	}
+	if w.cfg.Scripts == nil {
+		if w.cfg.Scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
+			return err
+		}
+	}
+	if w.cfg.Logs == nil {
+		if w.cfg.Logs, err = objstore.OpenNATS(octx, w.js, w.names.LogsStore()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setWaiting records why setup waits (nil: it does not).
+func (w *Worker) setWaiting(err error) { w.setQueueWaiting("", err) }
+
+// setQueueWaiting records why the pull loop of queue waits (nil: it
+// pulls); "" is setup.
+func (w *Worker) setQueueWaiting(queue string, err error) {
+	if err == nil {
+		w.waiting.Delete(queue)
+		return
+	}
+	w.waiting.Store(queue, err)
+}
+
+// waitingFor returns why the worker cannot run executions of some queue,
+// or nil.
+func (w *Worker) waitingFor() error {
+	var keys []string
+	w.waiting.Range(func(k, _ any) bool {
+		keys = append(keys, k.(string))
+		return true
+	})
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	v, ok := w.waiting.Load(keys[0])
+	if !ok {
+		return nil
+	}
+	err := v.(error)
+	if keys[0] == "" {
+		return fmt.Errorf("waiting: %w", err)
+	}
+	return fmt.Errorf("queue %s: %w", keys[0], err)
+}
