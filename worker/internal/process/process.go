@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -45,6 +46,22 @@ type Spec struct {
 	// KillGrace is the time between SIGTERM and SIGKILL when the run's
 	// context ends. Defaults to DefaultKillGrace (10s).
 	KillGrace time.Duration
+	// Credential, if not nil, is the identity the program runs under: its
+	// uid and gid, and no supplementary groups. The supervisor keeps the
+	// worker's identity, so the program can neither signal nor trace it.
+	// Switching identity needs CAP_SETUID and CAP_SETGID (root).
+	Credential *Credential
+	// CgroupParent, if not empty, is a cgroup v2 directory under which Run
+	// creates the run's own cgroup. The supervisor is started inside it
+	// (clone3 with CLONE_INTO_CGROUP), so the program and every process it
+	// ever starts are in it, and the run ends with cgroup.kill, which
+	// reaches descendants that left the process group (setsid, double
+	// fork). See CgroupParent for how to find one. Empty means no cgroup:
+	// the supervisor, a child subreaper, kills the descendants it adopted.
+	CgroupParent string
+	// ExtraFiles are open files the program inherits as fds 3, 4, ... (a
+	// sealed memfd holding a verified script, run as /dev/fd/3).
+	ExtraFiles []*os.File
 	// StartedFunc, if not nil, is called once with the pid of the program as
 	// soon as it has started, from the goroutine that called Run. It must
 	// return quickly.
@@ -74,11 +91,20 @@ type Result struct {
 	PID int
 }
 
+// Credential is a Unix identity: a uid and its primary gid.
+type Credential struct {
+	UID uint32
+	GID uint32
+}
+
 // withDefaults returns s with zero fields defaulted, or an error naming the
 // invalid field.
 func (s Spec) withDefaults() (Spec, error) {
 	if !filepath.IsAbs(s.Path) {
 		return s, fmt.Errorf("spec path %q: not an absolute path", s.Path)
+	}
+	if s.CgroupParent != "" && !filepath.IsAbs(s.CgroupParent) {
+		return s, fmt.Errorf("spec cgroup parent %q: not an absolute path", s.CgroupParent)
 	}
 	if s.KillGrace < 0 {
 		return s, fmt.Errorf("spec kill grace %v: negative", s.KillGrace)
