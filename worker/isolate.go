@@ -49,6 +49,15 @@ func (w *Worker) isolate(ctx context.Context) error {
 			return fmt.Errorf("work dir: %w", err)
 		}
 	}
+	// The work dir must be the worker's own: in a shared /tmp, someone else
+	// could have created it (or a link by its name) in advance.
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("work dir %s: not a directory owned by the worker's uid %d", dir, os.Geteuid())
+	}
 	if w.ident.switches() {
 		if err := searchable(dir); err != nil {
 			return fmt.Errorf("work dir %s: %w", dir, err)

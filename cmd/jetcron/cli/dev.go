@@ -70,6 +70,15 @@ func dev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if os.Geteuid() == 0 && wcfg.RunAs != worker.RunAsSelf {
+		// Runs get uids of their own, which must reach their directories:
+		// the data dir (under root's home, 0700) is not on their way.
+		if wcfg.WorkDir, err = os.MkdirTemp("", "jetcron-dev-work-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(wcfg.WorkDir)
+	}
+	scrubSecrets(log)
 	srv, err := startDevNATS(c, dataDir, log)
 	if err != nil {
 		return err

@@ -34,6 +34,8 @@ func workerTaskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "max-log", Value: "10MiB", Usage: "cap of each run's stored log, first and last halves kept (bytes, or with KiB/MiB/GiB)", EnvVars: []string{"JETCRON_MAX_LOG"}},
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
+		&cli.StringFlag{Name: "run-as", Usage: "identity runs execute under: USER, UID or UID:GID; auto (a uid of its own per run from 100000; the default as root); self (the worker's own; the default otherwise)", EnvVars: []string{"JETCRON_RUN_AS"}},
+		&cli.StringFlag{Name: "run-cgroup", Usage: "cgroup v2 directory under which each run gets its own cgroup (default: the worker's own cgroup if writable; none to disable)", EnvVars: []string{"JETCRON_RUN_CGROUP"}},
 	}
 }
 
@@ -91,8 +93,10 @@ func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 
 // withWorkerStores configures the worker's script and log stores (an S3
 // store is checked now, so a bad --store stops the worker at once), its log
-// cap (--max-log) and the networks its http tasks may reach (--http-allow).
+// cap (--max-log), the networks its http tasks may reach (--http-allow) and
+// the isolation of its runs (--run-as, --run-cgroup).
 func withWorkerStores(c *cli.Context, cfg worker.Config) (worker.Config, error) {
+	cfg.RunAs, cfg.RunCgroup = c.String("run-as"), c.String("run-cgroup")
 	if s := c.String("max-log"); s != "" {
 		n, err := parseSize(s)
 		if err != nil {
