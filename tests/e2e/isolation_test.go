@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/natstest"
 )
 
 // DESIGN invariant 10: a run is a stranger to its worker. It runs under
@@ -79,9 +78,7 @@ ls "$runs" 2>&1 | sed 's/^/ls: /'; echo end`)
 
 func TestDaemonDiesWithRun(t *testing.T) {
 	s := start(t, options{})
-	dir := natstest.WorkDir(t)
-	require.NoError(t, os.Chmod(dir, 0o777)) // the run writes its daemon's pid here
-	pidFile := filepath.Join(dir, "daemon.pid")
+	pidFile := filepath.Join(sharedDir(t), "daemon.pid")
 	// The daemon leaves the process group and the session (setsid), and
 	// its parent exits (double fork): nothing ties it to the run any more.
 	s.ok("job", "create", "daemon", "--every", "1h", "--env", "PIDFILE="+pidFile, "--", "sh", "-c",
