@@ -18,3 +18,15 @@ func WorkDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// SharedDir returns a directory that runs can read and write although they
+// execute under uids of their own: for tests whose jobs leave marks or wait
+// for files the test creates.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	dir := WorkDir(t)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatalf("shared dir: %v", err)
+	}
+	return dir
+}

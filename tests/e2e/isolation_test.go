@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
 )
 
 // DESIGN invariant 10: a run is a stranger to its worker. It runs under
@@ -78,7 +79,7 @@ ls "$runs" 2>&1 | sed 's/^/ls: /'; echo end`)
 
 func TestDaemonDiesWithRun(t *testing.T) {
 	s := start(t, options{})
-	pidFile := filepath.Join(sharedDir(t), "daemon.pid")
+	pidFile := filepath.Join(natstest.SharedDir(t), "daemon.pid")
 	// The daemon leaves the process group and the session (setsid), and
 	// its parent exits (double fork): nothing ties it to the run any more.
 	s.ok("job", "create", "daemon", "--every", "1h", "--env", "PIDFILE="+pidFile, "--", "sh", "-c",

@@ -111,16 +111,6 @@ func writeScript(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// sharedDir returns a directory that runs can read and write although
-// they execute under uids of their own (a worker running as root): for
-// tests whose jobs leave marks the test reads.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir := natstest.WorkDir(t)
-	require.NoError(t, os.Chmod(dir, 0o777))
-	return dir
-}
-
 // noEnv is an empty environment.
 func noEnv(string) string { return "" }
 
