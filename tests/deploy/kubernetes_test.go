@@ -109,10 +109,18 @@ func TestKubernetesManifests(t *testing.T) {
 		where := owner
 		sc := pod.Spec.SecurityContext
 		require.NotNil(t, sc, where)
-		require.True(t, sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "%s runs as non-root", where)
-		require.NotZero(t, *sc.RunAsUser, where)
 		require.Len(t, pod.Spec.Containers, 1, where)
 		c := pod.Spec.Containers[0]
+		if c.Args[0] == "worker" {
+			// Root only to give each run a uid of its own, with the
+			// capabilities that takes and nothing else.
+			require.Zero(t, *sc.RunAsUser, "%s runs as root, to switch its runs' uid", where)
+			require.Equal(t, []corev1.Capability{"ALL"}, c.SecurityContext.Capabilities.Drop, where)
+			require.ElementsMatch(t, []corev1.Capability{"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"}, c.SecurityContext.Capabilities.Add, where)
+		} else {
+			require.True(t, sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "%s runs as non-root", where)
+			require.NotZero(t, *sc.RunAsUser, where)
+		}
 		require.True(t, strings.HasPrefix(c.Image, "ghcr.io/jetcron/jetcron:"), where)
 		spec.checkArgs(t, where, c.Args)
 		require.False(t, c.Resources.Requests.Cpu().IsZero(), "%s requests CPU", where)
@@ -131,11 +139,28 @@ func TestKubernetesManifests(t *testing.T) {
 				require.Contains(t, sec.StringData, ref.SecretKeyRef.Key, "%s: %s reads key %s", where, e.Name, ref.SecretKeyRef.Key)
 			}
 		}
+		secretVars := map[string]bool{}
 		for _, ef := range c.EnvFrom {
 			sec, ok := m.secrets[ef.SecretRef.Name]
 			require.True(t, ok, where)
 			for k := range sec.StringData {
 				spec.checkEnv(t, where+" (from secret "+sec.Name+")", k)
+				secretVars[k] = true
+			}
+		}
+		// Each role gets only its own secrets.
+		switch c.Args[0] {
+		case "worker":
+			require.False(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], "%s gets no web token", where)
+			require.True(t, secretVars["AWS_SECRET_ACCESS_KEY"], "%s writes scripts' logs", where)
+		case "web":
+			require.True(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], where)
+		default:
+			require.False(t, secretVars["AWS_SECRET_ACCESS_KEY"] || secretVars["JETCRON_WEB_AUTH_TOKEN"], "%s gets no object storage key nor web token", where)
+		}
+		if c.Args[0] != "worker" && secretVars["AWS_ACCESS_KEY_ID"] {
+			for _, ef := range c.EnvFrom {
+				require.NotEqual(t, "jetcron-store-worker", ef.SecretRef.Name, "%s does not get the workers' read-write key", where)
 			}
 		}
 		require.Equal(t, "nats://nats.nats.svc:4222", env["JETCRON_NATS_URL"].Value, where)
