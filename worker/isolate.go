@@ -76,6 +76,11 @@ func (w *Worker) isolate(ctx context.Context) error {
 		}
 		w.cgroup = w.cfg.RunCgroup
 	}
+	if w.cgroup != "" {
+		if n := process.RemoveStaleCgroups(w.cgroup); n > 0 {
+			w.log.InfoContext(ctx, "removed the run cgroups of workers that are gone", "cgroups", n)
+		}
+	}
 	if !w.ident.switches() {
 		w.log.WarnContext(ctx, "runs execute under the worker's own uid: they cannot read its memory or environment, but they can read its files and each other's; run the worker as root, or with --run-as, to give runs an identity of their own",
 			"uid", os.Geteuid())

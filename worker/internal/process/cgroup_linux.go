@@ -134,3 +134,29 @@ func removeCgroup(dir string, wait time.Duration) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// RemoveStaleCgroups removes the run cgroups under parent that a worker
+// process which no longer exists left behind (it was killed before it could
+// remove them; its supervisors killed their contents). It returns how many
+// it removed.
+func RemoveStaleCgroups(parent string) int {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "jetcron-run-")
+		pid, _, ok2 := strings.Cut(rest, "-")
+		if !ok || !ok2 || !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + pid); err == nil {
+			continue // its worker still runs
+		}
+		if removeCgroup(filepath.Join(parent, e.Name()), 100*time.Millisecond) == nil {
+			n++
+		}
+	}
+	return n
+}

@@ -44,3 +44,16 @@ func TestExtraFiles(t *testing.T) {
 	require.Equal(t, 0, res.ExitCode, out.String())
 	require.Equal(t, "from-fd-3\n", out.String())
 }
+
+func TestRemoveStaleCgroups(t *testing.T) {
+	t.Parallel()
+	parent := cgroupParent(t)
+	stale := parent + "/jetcron-run-999999999-1" // above any pid_max
+	require.NoError(t, os.Mkdir(stale, 0o755))
+	live, err := newCgroup(parent) // this process's
+	require.NoError(t, err)
+	defer os.Remove(live)
+	require.GreaterOrEqual(t, RemoveStaleCgroups(parent), 1)
+	require.NoDirExists(t, stale)
+	require.DirExists(t, live)
+}
