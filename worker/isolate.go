@@ -82,7 +82,7 @@ func (w *Worker) isolate(ctx context.Context) error {
 		}
 	}
 	if !w.ident.switches() {
-		w.log.WarnContext(ctx, "runs execute under the worker's own uid: they cannot read its memory or environment, but they can read its files and each other's; run the worker as root, or with --run-as, to give runs an identity of their own",
+		w.log.WarnContext(ctx, "runs execute under the worker's own uid: they cannot read its memory or environment, but they can read its files and each other's; a worker running as root gives each run a uid of its own (--run-as auto, its default)",
 			"uid", os.Geteuid())
 	}
 	w.log.DebugContext(ctx, "run isolation", "run_as", w.ident.mode, "cgroup_parent", w.cgroup)

@@ -47,7 +47,10 @@ type Config struct {
 	// Topology names the resources and sets the ack wait.
 	Topology topology.Config
 	// WorkDir holds per-run directories and the script cache. Defaults to
-	// a directory under the system temp dir.
+	// a directory under the system temp dir. Start requires it to be owned
+	// by the worker's uid and makes it 0711 (0700 when runs keep the
+	// worker's uid); when runs switch uid, every directory above it must
+	// be searchable by others (o+x).
 	WorkDir string
 	// RunAs is the identity runs execute under (see identity.go): a user
 	// name, "uid" or "uid:gid"; RunAsAuto ("auto": a uid of its own per

@@ -3,10 +3,12 @@
 //
 // # Invariant
 //
-// A run never outlives its worker. The program runs in its own process group
-// with a supervisor that has a parent-death signal; stopping a run sends
-// SIGTERM to the group, then SIGKILL after a grace period; the program sees
-// only the environment given in Spec.Env. Without this, a worker that crashes
+// A run never outlives its worker, and nothing it starts outlives the run. The
+// program runs in its own process group with a supervisor that has a
+// parent-death signal; stopping a run sends SIGTERM to the group, then kills
+// the whole run after a grace period; the program sees only the environment
+// given in Spec.Env, and runs under Spec.Credential when given (DESIGN
+// invariant 10: a run is a stranger to its worker). Without this, a worker that crashes
 // leaves its scripts running, and the redelivered execution runs a second
 // copy beside the first (RELIABILITY T09).
 //
