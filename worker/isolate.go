@@ -26,7 +26,7 @@ import (
 //     switch identity, or no run could reach its directory;
 //   - the parent of the runs' cgroups is found (Config.RunCgroup).
 func (w *Worker) isolate(ctx context.Context) error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+	if err := notDumpable(); err != nil {
 		return fmt.Errorf("make the worker not dumpable: %w", err)
 	}
 	mode := os.FileMode(0o700)

@@ -20,9 +20,6 @@ import (
 // (cgroup.kill, Linux 5.14), so it may be created under any cgroup v2
 // directory the worker can write, including its own cgroup.
 
-// ErrNoCgroup means no cgroup v2 directory is available for runs.
-var ErrNoCgroup = errors.New("no writable cgroup v2")
-
 // cgroupSeq makes the names of a worker process's run cgroups unique.
 var cgroupSeq atomic.Uint64
 

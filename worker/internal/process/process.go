@@ -26,6 +26,9 @@ const DrainTimeout = 2 * time.Second
 // program's process group has been killed; its exit status is unknown.
 var ErrSupervisorLost = errors.New("supervisor ended without reporting an exit status")
 
+// ErrNoCgroup means no cgroup v2 directory is available for runs.
+var ErrNoCgroup = errors.New("no writable cgroup v2")
+
 // Spec describes one program to run under supervision.
 type Spec struct {
 	// Path is the absolute path of the program. Run fails if it is not
