@@ -119,6 +119,7 @@ func (r *run) start() (err error) {
 		return err
 	}
 
+	var cgroupDir *os.File
 	attr := &syscall.SysProcAttr{
 		Pdeathsig: syscall.SIGHUP,
 		Setpgid:   true,
@@ -131,7 +132,7 @@ func (r *run) start() (err error) {
 		if err != nil {
 			return fmt.Errorf("open cgroup: %w", err)
 		}
-		closers = append(closers, cg)
+		closers, cgroupDir = append(closers, cg), cg
 		attr.UseCgroupFD, attr.CgroupFD = true, int(cg.Fd())
 	}
 	r.cmd = &exec.Cmd{
@@ -156,6 +157,9 @@ func (r *run) start() (err error) {
 	// From here on the deferred close only drops the worker's copies of the
 	// supervisor's ends; keep ours.
 	closers = []*os.File{lifeR, statusW, outW}
+	if cgroupDir != nil {
+		closers = append(closers, cgroupDir)
+	}
 	r.lifeline, r.status, r.output = lifeW, statusR, outR
 
 	r.reqCh = make(chan error, 1)
