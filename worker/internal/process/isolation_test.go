@@ -5,7 +5,9 @@ package process
 import (
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -56,4 +58,25 @@ func TestRemoveStaleCgroups(t *testing.T) {
 	require.GreaterOrEqual(t, RemoveStaleCgroups(parent), 1)
 	require.NoDirExists(t, stale)
 	require.DirExists(t, live)
+}
+
+// TestCgroupOutlivesSupervisor: the supervisor is killed from outside, so
+// it cannot kill the daemon it adopted; the run's cgroup still can.
+func TestCgroupOutlivesSupervisor(t *testing.T) {
+	t.Parallel()
+	spec := bashSpec(t, `(setsid sleep 30 & echo $! >pid); d=$(cat pid)
+until [ "$(cut -d' ' -f6 /proc/$d/stat)" = "$d" ]; do sleep 0.01; done; echo $$ $d; sleep 300`)
+	spec.Dir = t.TempDir()
+	spec.CgroupParent = cgroupParent(t)
+	var out syncBuffer
+	spec.Output = &out
+	ch := runAsync(t, t.Context(), spec)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "\n") }, 10*time.Second, 5*time.Millisecond)
+	p := pids(t, out.String())
+	require.Len(t, p, 2)
+	supervisor := lookupProc(t, lookupProc(t, p[0]).parent(t))
+	require.NoError(t, syscall.Kill(supervisor.pid, syscall.SIGKILL))
+	o := receive(t, ch, 10*time.Second)
+	require.ErrorIs(t, o.err, ErrSupervisorLost)
+	requireDead(t, p[1])
 }
