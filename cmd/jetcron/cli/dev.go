@@ -78,7 +78,6 @@ func dev(c *cli.Context) error {
 		}
 		defer os.RemoveAll(wcfg.WorkDir)
 	}
-	scrubSecrets(log)
 	srv, err := startDevNATS(c, dataDir, log)
 	if err != nil {
 		return err
@@ -94,6 +93,7 @@ func dev(c *cli.Context) error {
 		return err
 	}
 	defer stopWeb()
+	scrubSecrets(log) // every part has read its settings
 
 	topo := topology.Config{Namespace: ns, Replicas: srv.replicas}
 	sched, err := scheduler.New(nc, scheduler.Config{Topology: topo, Logger: log})
