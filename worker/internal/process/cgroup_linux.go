@@ -132,10 +132,11 @@ func removeCgroup(dir string, wait time.Duration) error {
 	}
 }
 
-// RemoveStaleCgroups removes the run cgroups under parent that a worker
-// process which no longer exists left behind (it was killed before it could
-// remove them; its supervisors killed their contents). It returns how many
-// it removed.
+// RemoveStaleCgroups removes the empty run cgroups under parent that a
+// worker process which no longer exists left behind (it was killed before
+// it could remove them; its supervisors killed their contents). It kills
+// nothing: a worker in another pid namespace, whose pid this one cannot
+// see, may share the parent. It returns how many it removed.
 func RemoveStaleCgroups(parent string) int {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -151,7 +152,7 @@ func RemoveStaleCgroups(parent string) int {
 		if _, err := os.Stat("/proc/" + pid); err == nil {
 			continue // its worker still runs
 		}
-		if removeCgroup(filepath.Join(parent, e.Name()), 100*time.Millisecond) == nil {
+		if unix.Rmdir(filepath.Join(parent, e.Name())) == nil {
 			n++
 		}
 	}
