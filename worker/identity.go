@@ -21,7 +21,8 @@ import (
 //     uid of its own from RunUIDBase up (gid = uid, no supplementary
 //     groups), held for the run's duration by a lock under runUIDLockDir,
 //     so no two runs on the host, of this worker or another, share a uid
-//     at the same time.
+//     at the same time. "auto:FIRST-LAST" picks another range (one that no
+//     user, and no subuid range of /etc/subuid, owns).
 //   - A user name, "uid" or "uid:gid": every run under that identity. Runs
 //     of the same worker can then read each other's files while they run.
 //   - RunAsSelf, the default of a worker that is not root (it cannot switch
@@ -54,14 +55,18 @@ func resolveIdentity(runAs string, euid int) (identity, error) {
 			runAs = RunAsAuto
 		}
 	}
-	switch runAs {
-	case RunAsSelf:
+	if runAs == RunAsSelf {
 		return identity{mode: RunAsSelf}, nil
-	case RunAsAuto:
+	}
+	if runAs == RunAsAuto || strings.HasPrefix(runAs, RunAsAuto+":") {
 		if euid != 0 {
-			return identity{}, fmt.Errorf("run as %s: only a worker running as root can switch uid", RunAsAuto)
+			return identity{}, fmt.Errorf("run as %s: only a worker running as root can switch uid", runAs)
 		}
-		return identity{mode: RunAsAuto, pool: &uidPool{dir: runUIDLockDir, base: RunUIDBase, count: runUIDCount}}, nil
+		base, count, err := uidRange(strings.TrimPrefix(strings.TrimPrefix(runAs, RunAsAuto), ":"))
+		if err != nil {
+			return identity{}, fmt.Errorf("run as %q: %w", runAs, err)
+		}
+		return identity{mode: RunAsAuto, pool: &uidPool{dir: runUIDLockDir, base: base, count: count}}, nil
 	}
 	cred, err := lookupCredential(runAs)
 	if err != nil {
@@ -74,6 +79,20 @@ func resolveIdentity(runAs string, euid int) (identity, error) {
 		return identity{}, fmt.Errorf("run as %q: only a worker running as root can switch uid", runAs)
 	}
 	return identity{mode: "fixed", cred: cred}, nil
+}
+
+// uidRange reads "FIRST-LAST" (empty: the default range).
+func uidRange(s string) (base, count uint32, err error) {
+	if s == "" {
+		return RunUIDBase, runUIDCount, nil
+	}
+	f, l, ok := strings.Cut(s, "-")
+	first, ferr := strconv.ParseUint(f, 10, 32)
+	last, lerr := strconv.ParseUint(l, 10, 32)
+	if !ok || ferr != nil || lerr != nil || first == 0 || last < first {
+		return 0, 0, fmt.Errorf("%q is not a uid range FIRST-LAST above 0", s)
+	}
+	return uint32(first), uint32(last - first + 1), nil
 }
 
 // lookupCredential reads "uid", "uid:gid" or a user name (its primary gid).

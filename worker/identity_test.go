@@ -21,6 +21,9 @@ func TestResolveIdentity(t *testing.T) {
 		{runAs: "", euid: 1000, mode: RunAsSelf},
 		{runAs: "self", euid: 0, mode: RunAsSelf},
 		{runAs: "auto", euid: 1000, err: "only a worker running as root"},
+		{runAs: "auto:300000-300009", euid: 0, mode: RunAsAuto},
+		{runAs: "auto:300009-300000", euid: 0, err: "not a uid range"},
+		{runAs: "auto:0-10", euid: 0, err: "not a uid range"},
 		{runAs: "4321", euid: 0, mode: "fixed", cred: process.Credential{UID: 4321, GID: 4321}},
 		{runAs: "4321:55", euid: 0, mode: "fixed", cred: process.Credential{UID: 4321, GID: 55}},
 		{runAs: "4321", euid: 1000, err: "only a worker running as root"},
@@ -36,6 +39,10 @@ func TestResolveIdentity(t *testing.T) {
 		require.NoError(t, err, "%q as %d", tc.runAs, tc.euid)
 		require.Equal(t, tc.mode, id.mode, "%q as %d", tc.runAs, tc.euid)
 		require.Equal(t, tc.cred, id.cred, "%q as %d", tc.runAs, tc.euid)
+		if tc.runAs == "auto:300000-300009" {
+			require.Equal(t, uint32(300000), id.pool.base)
+			require.Equal(t, uint32(10), id.pool.count)
+		}
 	}
 }
 

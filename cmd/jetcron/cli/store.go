@@ -34,7 +34,7 @@ func workerTaskFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "max-log", Value: "10MiB", Usage: "cap of each run's stored log, first and last halves kept (bytes, or with KiB/MiB/GiB)", EnvVars: []string{"JETCRON_MAX_LOG"}},
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
-		&cli.StringFlag{Name: "run-as", Usage: "identity runs execute under: USER, UID or UID:GID; auto (a uid of its own per run from 100000; the default as root); self (the worker's own; the default otherwise)", EnvVars: []string{"JETCRON_RUN_AS"}},
+		&cli.StringFlag{Name: "run-as", Usage: "identity runs execute under: USER, UID or UID:GID; auto (a uid of its own per run, from 100000 to 165535; the default as root) or auto:FIRST-LAST; self (the worker's own; the default otherwise)", EnvVars: []string{"JETCRON_RUN_AS"}},
 		&cli.StringFlag{Name: "run-cgroup", Usage: "cgroup v2 directory under which each run gets its own cgroup (default: the worker's own cgroup if writable; none to disable)", EnvVars: []string{"JETCRON_RUN_CGROUP"}},
 	}
 }
