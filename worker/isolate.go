@@ -58,7 +58,8 @@ func (w *Worker) isolate(ctx context.Context) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() {
 		return fmt.Errorf("work dir %s: not a directory owned by the worker's uid %d", dir, os.Geteuid())
 	}
-	if w.ident.switches() {
+	// A worker of Go handlers only (no queues of its own) starts no run.
+	if w.ident.switches() && len(w.cfg.Queues) > 0 {
 		if err := searchable(dir); err != nil {
 			return fmt.Errorf("work dir %s: %w", dir, err)
 		}
