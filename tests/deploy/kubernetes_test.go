@@ -152,7 +152,8 @@ func TestKubernetesManifests(t *testing.T) {
 		switch c.Args[0] {
 		case "worker":
 			require.False(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], "%s gets no web token", where)
-			require.True(t, secretVars["AWS_SECRET_ACCESS_KEY"], "%s writes scripts' logs", where)
+			require.NotContains(t, env, "JETCRON_WEB_AUTH_TOKEN", "%s gets no web token", where)
+			require.Contains(t, env, "AWS_SECRET_ACCESS_KEY_FILE", "%s writes scripts' logs", where)
 		case "web":
 			require.True(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], where)
 		default:
@@ -166,7 +167,14 @@ func TestKubernetesManifests(t *testing.T) {
 		require.Equal(t, "nats://nats.nats.svc:4222", env["JETCRON_NATS_URL"].Value, where)
 		user := env["JETCRON_NATS_USER"].Value
 		require.NotEmpty(t, user, where)
-		require.Equal(t, user, env["JETCRON_NATS_PASSWORD"].ValueFrom.SecretKeyRef.Key, "%s's password is its user's", where)
+		if c.Args[0] == "worker" {
+			// The worker's secrets are files only root may read.
+			requireSecretFile(t, pod.Spec, c, env["JETCRON_NATS_PASSWORD_FILE"].Value, "jetcron-nats-users", user)
+			requireSecretFile(t, pod.Spec, c, env["AWS_SECRET_ACCESS_KEY_FILE"].Value, "jetcron-store-worker", "AWS_SECRET_ACCESS_KEY")
+			require.NotContains(t, env, "JETCRON_NATS_PASSWORD", where)
+		} else {
+			require.Equal(t, user, env["JETCRON_NATS_PASSWORD"].ValueFrom.SecretKeyRef.Key, "%s's password is its user's", where)
+		}
 		if user != "admin" {
 			require.Equal(t, "_INBOX_"+user, env["JETCRON_NATS_INBOX_PREFIX"].Value, where)
 		}
@@ -330,4 +338,34 @@ func TestNATSChartValues(t *testing.T) {
 		require.True(t, ok, "the NATS pods get %s", name)
 		require.Equal(t, "jetcron-nats-users", e.ValueFrom.SecretKeyRef.Name, name)
 	}
+}
+
+// requireSecretFile requires that path is a file of the container's that
+// holds key of secret, readable by its owner only.
+func requireSecretFile(t *testing.T, pod corev1.PodSpec, c corev1.Container, path, secret, key string) {
+	t.Helper()
+	require.NotEmpty(t, path, "%s: the file of %s/%s", c.Name, secret, key)
+	for _, vm := range c.VolumeMounts {
+		if !strings.HasPrefix(path, vm.MountPath+"/") {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name != vm.Name || v.Projected == nil {
+				continue
+			}
+			require.NotNil(t, v.Projected.DefaultMode, v.Name)
+			require.Equal(t, int32(0o400), *v.Projected.DefaultMode, "%s: only the owner may read %s", c.Name, path)
+			for _, src := range v.Projected.Sources {
+				if src.Secret == nil || src.Secret.Name != secret {
+					continue
+				}
+				for _, it := range src.Secret.Items {
+					if it.Key == key && vm.MountPath+"/"+it.Path == path {
+						return
+					}
+				}
+			}
+		}
+	}
+	t.Fatalf("%s: %s is not key %s of secret %s", c.Name, path, key, secret)
 }
