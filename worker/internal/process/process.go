@@ -17,8 +17,10 @@ const DefaultKillGrace = 10 * time.Second
 
 // DrainTimeout bounds how long Run keeps reading output after the supervised
 // process group has ended. A daemonized descendant (one that called setsid)
-// can keep the output pipe open forever; after DrainTimeout Run stops reading
-// and returns with Result.OutputCut set.
+// is killed with the run, but should one survive (its supervisor killed from
+// outside, and no cgroup) it could keep the output pipe open forever; after
+// DrainTimeout Run stops reading and returns with Result.OutputCut set. It
+// also bounds the wait for a run's cgroup to empty.
 const DrainTimeout = 2 * time.Second
 
 // ErrSupervisorLost means the supervisor ended without reporting how the
