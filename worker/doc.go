@@ -51,6 +51,17 @@
 // scheduler has made it again. Ready says what the worker waits for
 // (setup.go).
 //
+// # Isolation
+//
+// A run is a stranger to its worker (DESIGN invariant 10; docs/security.md).
+// It executes under an identity of its own (identity.go: a uid per run by
+// default when the worker is root, --run-as otherwise), in a 0700 directory
+// it owns under a runs/ directory it cannot list; the worker is not dumpable
+// (isolate.go); a script runs from a sealed memfd of its verified bytes
+// (script.go); and every process of a run dies with it: a cgroup per run
+// where the worker can create one, and the supervisor's subreaper sweep
+// everywhere (internal/process).
+//
 // # Shutdown
 //
 // Stop stops pulling at once, lets running executions finish (still

@@ -46,7 +46,7 @@ func TestFinishedClaimRecordsTheLostFinalEvent(t *testing.T) {
 	_, err = claims.Create(ctx, w.ID, rec)
 	require.NoError(t, err)
 
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: t.TempDir()})
+	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: natstest.WorkDir(t)})
 	require.NoError(t, err)
 	require.NoError(t, wk.Start(ctx))
 	t.Cleanup(func() {

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/api"
@@ -30,7 +32,7 @@ type followUpLine struct {
 // readFollowUps parses the follow-up file of a run: one JSON object per
 // line. Lines that are not valid become rejection notes.
 func (x *execution) readFollowUps(path string) []job.FollowUp {
-	data, err := os.ReadFile(path)
+	data, err := readRunFile(path, 16<<20)
 	if err != nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
@@ -115,4 +117,23 @@ func followUpTag(parent string, i int) string {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(parent + "#" + strconv.Itoa(i)))
 	return "f" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// readRunFile reads at most limit bytes of a file a run wrote. The run
+// chose what is there: a symbolic link (to a file only the worker may read)
+// is not followed, and a FIFO or device is refused rather than read.
+func readRunFile(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }

@@ -19,98 +19,116 @@ var ErrChecksumMismatch = errors.New("checksum_mismatch")
 
 func isChecksumMismatch(err error) bool { return errors.Is(err, ErrChecksumMismatch) }
 
-// fetchScript makes the pinned script available in the run directory and
-// returns its path there. Scripts are cached by digest under the work dir;
-// the digest is verified after every download and every cache read. No
+// scriptVerified, if not nil, is called with the cache file a script's
+// bytes were read from, once they are verified (a test swaps the file then).
+var scriptVerified func(path string)
+
+// scriptFD is the fd under which a run's program (the interpreter) finds
+// its script: it is given "/dev/fd/3" to run.
+const scriptFD = "/dev/fd/3"
+
+// fetchScript returns the pinned script as a sealed memfd holding exactly
+// the bytes whose digest was verified: the run reads its script from it
+// (scriptFD), so nothing can be swapped between the check and the
+// execution, and no copy of the script lies in the run directory. Scripts
+// are cached by digest under the work dir (0700); the digest is checked
+// over the bytes in memory after every download and every cache read. No
 // local path is derived from the object key: the cache name is the
-// validated hex digest.
-func (w *Worker) fetchScript(ctx context.Context, ref *job.ScriptRef, runDir string) (string, error) {
+// validated hex digest. The caller closes the file.
+func (w *Worker) fetchScript(ctx context.Context, ref *job.ScriptRef) (*os.File, error) {
 	if ref == nil || len(ref.SHA256) != 64 {
-		return "", fmt.Errorf("script: no pinned digest")
+		return nil, fmt.Errorf("script: no pinned digest")
 	}
 	if _, err := hex.DecodeString(ref.SHA256); err != nil {
-		return "", fmt.Errorf("script: digest %q is not hex", ref.SHA256)
+		return nil, fmt.Errorf("script: digest %q is not hex", ref.SHA256)
 	}
 	cacheDir := filepath.Join(w.cfg.WorkDir, "scripts")
 	cached := filepath.Join(cacheDir, ref.SHA256)
-	if err := verifyFile(cached, ref.SHA256); err != nil {
-		if err := w.downloadScript(ctx, ref, cacheDir, cached); err != nil {
-			return "", err
+	data, err := readVerified(cached, ref.SHA256)
+	if err != nil {
+		if data, err = w.downloadScript(ctx, ref, cacheDir, cached); err != nil {
+			return nil, err
 		}
 	}
-	dst := filepath.Join(runDir, "script")
-	if err := copyFile(cached, dst); err != nil {
-		return "", fmt.Errorf("script: %w", err)
+	if scriptVerified != nil {
+		scriptVerified(cached)
 	}
-	if err := verifyFile(dst, ref.SHA256); err != nil {
-		return "", err
+	f, err := sealedMemfd("jetcron-script", data)
+	if err != nil {
+		return nil, fmt.Errorf("script: %w", err)
 	}
-	return dst, nil
+	return f, nil
 }
 
-func (w *Worker) downloadScript(ctx context.Context, ref *job.ScriptRef, cacheDir, cached string) error {
+// scriptArgv is the argument vector that runs the script of fd scriptFD
+// with interpreter name. node resolves its main module's real path, which a
+// memfd does not have, unless told not to.
+func scriptArgv(name string, args []string) []string {
+	argv := []string{name}
+	if name == "node" {
+		argv = append(argv, "--preserve-symlinks-main")
+	}
+	return append(append(argv, scriptFD), args...)
+}
+
+// downloadScript fetches the script, checks its digest over the bytes in
+// memory, caches them and returns them.
+func (w *Worker) downloadScript(ctx context.Context, ref *job.ScriptRef, cacheDir, cached string) ([]byte, error) {
 	rc, err := w.cfg.Scripts.Get(ctx, ref.Key)
 	if err != nil {
-		return fmt.Errorf("script %s: %w", ref.Key, err)
+		return nil, fmt.Errorf("script %s: %w", ref.Key, err)
 	}
 	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, job.MaxScriptBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("script %s: download: %w", ref.Key, err)
+	}
+	if len(data) > job.MaxScriptBytes {
+		return nil, fmt.Errorf("script %s: larger than %d bytes", ref.Key, job.MaxScriptBytes)
+	}
+	if got := digest(data); got != ref.SHA256 {
+		return nil, fmt.Errorf("%w: script %s has sha256 %s, the job pins %s", ErrChecksumMismatch, ref.Key, got, ref.SHA256)
+	}
+	// The cache is a convenience: the bytes are verified again when read.
 	tmp, err := os.CreateTemp(cacheDir, "download-*")
 	if err != nil {
-		return fmt.Errorf("script: %w", err)
+		return nil, fmt.Errorf("script: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(rc, job.MaxScriptBytes+1))
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o400)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), cached)
+	}
 	if err != nil {
-		return fmt.Errorf("script %s: download: %w", ref.Key, err)
+		return nil, fmt.Errorf("script: cache: %w", err)
 	}
-	if n > job.MaxScriptBytes {
-		return fmt.Errorf("script %s: larger than %d bytes", ref.Key, job.MaxScriptBytes)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != ref.SHA256 {
-		return fmt.Errorf("%w: script %s has sha256 %s, the job pins %s", ErrChecksumMismatch, ref.Key, got, ref.SHA256)
-	}
-	if err := os.Chmod(tmp.Name(), 0o400); err != nil {
-		return fmt.Errorf("script: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), cached); err != nil {
-		return fmt.Errorf("script: %w", err)
-	}
-	return nil
+	return data, nil
 }
 
-func verifyFile(path, want string) error {
+// readVerified reads a cached script into memory and checks its digest.
+func readVerified(path, want string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return err
+	data, err := io.ReadAll(io.LimitReader(f, job.MaxScriptBytes+1))
+	if err != nil {
+		return nil, err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("%w: %s has sha256 %s, want %s", ErrChecksumMismatch, filepath.Base(path), got, want)
+	if got := digest(data); got != want {
+		return nil, fmt.Errorf("%w: %s has sha256 %s, want %s", ErrChecksumMismatch, filepath.Base(path), got, want)
 	}
-	return nil
+	return data, nil
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o500)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

@@ -21,7 +21,12 @@ const outputFile = "jetcron-output.jsonl"
 // fresh run directory, with only the job's environment and JETCRON_*.
 func (x *execution) runProcess(ctx context.Context) outcome {
 	spec := &x.work.Spec
-	dir, cleanup, err := x.w.runDir(x.work.ID, x.attempt)
+	cred, release, err := x.w.ident.acquire()
+	if err != nil {
+		return outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+	}
+	defer release() // after cleanup: no process of the run is left by then
+	dir, cleanup, err := x.w.runDir(x.work.ID, x.attempt, cred)
 	if err != nil {
 		return outcome{state: job.StateFailed, err: err.Error(), retryable: true}
 	}
@@ -30,6 +35,7 @@ func (x *execution) runProcess(ctx context.Context) outcome {
 	pathEnv := envValue(env, "PATH")
 	var argv []string
 	var path string
+	var extra []*os.File
 	switch spec.Task.Kind {
 	case job.TaskCommand:
 		argv = spec.Task.Command
@@ -38,12 +44,14 @@ func (x *execution) runProcess(ctx context.Context) outcome {
 			return outcome{state: job.StateFailed, err: fmt.Sprintf("command %q: %v", argv[0], err)}
 		}
 	case job.TaskScript:
-		script, err := x.w.fetchScript(ctx, spec.Task.Script, dir)
+		script, err := x.w.fetchScript(ctx, spec.Task.Script)
 		if err != nil {
 			return outcome{state: job.StateFailed, err: err.Error(), retryable: !isChecksumMismatch(err)}
 		}
+		defer script.Close()
+		extra = []*os.File{script} // fd 3: scriptFD
 		path = x.w.cfg.Interpreters[spec.Task.Interpreter]
-		argv = append([]string{spec.Task.Interpreter, script}, spec.Task.Args...)
+		argv = scriptArgv(spec.Task.Interpreter, spec.Task.Args)
 	}
 	res, err := process.Run(ctx, process.Spec{
 		Path:      path,
@@ -52,6 +60,10 @@ func (x *execution) runProcess(ctx context.Context) outcome {
 		Env:       env,
 		Output:    x.currentCapture(),
 		KillGrace: spec.KillGrace.D(),
+
+		Credential:   cred,
+		CgroupParent: x.w.cgroup,
+		ExtraFiles:   extra,
 	})
 	if err != nil && res.PID == 0 {
 		return outcome{state: job.StateFailed, err: "cannot start: " + err.Error()}
@@ -123,7 +135,9 @@ func envValue(env []string, key string) string {
 
 // runDir creates the per-run directory under the work dir through an
 // os.Root, so nothing outside the work dir can be reached by a crafted name.
-func (w *Worker) runDir(id string, attempt int) (string, func(), error) {
+// It is 0700 and, when the run has an identity of its own (cred), owned by
+// it: only the run can read it; runs/ itself is not listable (isolate).
+func (w *Worker) runDir(id string, attempt int, cred *process.Credential) (string, func(), error) {
 	root, err := os.OpenRoot(filepath.Join(w.cfg.WorkDir, "runs"))
 	if err != nil {
 		return "", nil, fmt.Errorf("run directory: %w", err)
@@ -133,6 +147,12 @@ func (w *Worker) runDir(id string, attempt int) (string, func(), error) {
 	_ = root.RemoveAll(name)
 	if err := root.Mkdir(name, 0o700); err != nil {
 		return "", nil, fmt.Errorf("run directory: %w", err)
+	}
+	if cred != nil {
+		if err := root.Lchown(name, int(cred.UID), int(cred.GID)); err != nil {
+			_ = root.RemoveAll(name)
+			return "", nil, fmt.Errorf("run directory: %w", err)
+		}
 	}
 	dir := filepath.Join(w.cfg.WorkDir, "runs", name)
 	return dir, func() {

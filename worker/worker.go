@@ -53,8 +53,23 @@ type Config struct {
 	// Topology names the resources and sets the ack wait.
 	Topology topology.Config
 	// WorkDir holds per-run directories and the script cache. Defaults to
-	// a directory under the system temp dir.
+	// a directory under the system temp dir. Start requires it to be owned
+	// by the worker's uid and makes it 0711 (0700 when runs keep the
+	// worker's uid); when runs switch uid, every directory above it must
+	// be searchable by others (o+x).
 	WorkDir string
+	// RunAs is the identity runs execute under (see identity.go): a user
+	// name, "uid" or "uid:gid"; RunAsAuto ("auto": a uid of its own per
+	// run from RunUIDBase up); or RunAsSelf ("self": the worker's own).
+	// Defaults to RunAsAuto when the worker runs as root, else RunAsSelf,
+	// which Start logs as a warning: runs can then read each other's files.
+	RunAs string
+	// RunCgroup is the cgroup v2 directory under which each run gets a
+	// cgroup of its own, killed as a whole when the run ends. Empty means
+	// the worker's own cgroup if it can create children there; "none"
+	// means no cgroup (the supervisor then kills the descendants it
+	// adopts as a child subreaper).
+	RunCgroup string
 	// Interpreters maps interpreter names to absolute paths. Defaults to
 	// every name of job.Interpreters found on the worker's PATH.
 	Interpreters map[string]string
@@ -116,6 +131,9 @@ type Worker struct {
 	waiting   sync.Map // "" (setup) or a queue -> why the worker waits
 
 	httpRunner httpTask
+
+	ident  identity // who runs are
+	cgroup string   // parent of the runs' cgroups, or empty
 }
 
 // New returns a worker on connection nc.
@@ -177,6 +195,10 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 			return nil, fmt.Errorf("worker: interpreter %s: %q is not an absolute path", name, path)
 		}
 	}
+	ident, err := resolveIdentity(cfg.RunAs, os.Geteuid())
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.New()
 	}
@@ -196,6 +218,7 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 		handlers:   map[string]Handler{},
 		slots:      make(chan struct{}, cfg.Concurrency),
 		httpRunner: newHTTPRunner(cfg.HTTPAllow, cfg.Clock),
+		ident:      ident,
 	}, nil
 }
 
@@ -257,11 +280,8 @@ func (w *Worker) Start(ctx context.Context) error {
 	if w.started {
 		return errors.New("worker: already started")
 	}
-	if err := os.MkdirAll(filepath.Join(w.cfg.WorkDir, "runs"), 0o700); err != nil {
-		return fmt.Errorf("worker: work dir: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Join(w.cfg.WorkDir, "scripts"), 0o700); err != nil {
-		return fmt.Errorf("worker: work dir: %w", err)
+	if err := w.isolate(ctx); err != nil {
+		return fmt.Errorf("worker: %w", err)
 	}
 	w.startAt = w.cfg.Clock.Now()
 	w.setupDone = make(chan struct{})

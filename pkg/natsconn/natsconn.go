@@ -30,8 +30,13 @@ type Options struct {
 	// User and Password authenticate with a user and password.
 	User     string
 	Password string
+	// PasswordFile and TokenFile name files holding the password or the
+	// token (trailing newline ignored), read by Connect: a secret kept in a
+	// file the worker's runs cannot read rather than in the environment.
+	PasswordFile string
 	// Token authenticates with a token.
-	Token string
+	Token     string
+	TokenFile string
 	// TLSCA verifies the server; TLSCert and TLSKey authenticate the client.
 	TLSCA   string
 	TLSCert string
@@ -50,7 +55,7 @@ type Options struct {
 // authentication methods.
 func (o Options) Validate() error {
 	methods := 0
-	for _, set := range []bool{o.Creds != "", o.NKey != "", o.User != "", o.Token != ""} {
+	for _, set := range []bool{o.Creds != "", o.NKey != "", o.User != "", o.Token != "" || o.TokenFile != ""} {
 		if set {
 			methods++
 		}
@@ -58,8 +63,14 @@ func (o Options) Validate() error {
 	if methods > 1 {
 		return errors.New("choose one of --creds, --nkey, --user/--password or --token")
 	}
-	if o.Password != "" && o.User == "" {
+	if (o.Password != "" || o.PasswordFile != "") && o.User == "" {
 		return errors.New("--password needs --user")
+	}
+	if o.Password != "" && o.PasswordFile != "" {
+		return errors.New("choose one of --password and --password-file")
+	}
+	if o.Token != "" && o.TokenFile != "" {
+		return errors.New("choose one of --token and --token-file")
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -67,7 +78,8 @@ func (o Options) Validate() error {
 	if p := o.InboxPrefix; p != "" && (strings.ContainsAny(p, "*> \t") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..")) {
 		return fmt.Errorf("--inbox-prefix: %q is not a subject prefix without wildcards", p)
 	}
-	for flag, path := range map[string]string{"--creds": o.Creds, "--nkey": o.NKey, "--tls-ca": o.TLSCA, "--tls-cert": o.TLSCert, "--tls-key": o.TLSKey} {
+	for flag, path := range map[string]string{"--creds": o.Creds, "--nkey": o.NKey, "--tls-ca": o.TLSCA, "--tls-cert": o.TLSCert, "--tls-key": o.TLSKey,
+		"--password-file": o.PasswordFile, "--token-file": o.TokenFile} {
 		if path == "" {
 			continue
 		}
@@ -84,6 +96,17 @@ func (o Options) Validate() error {
 func Connect(o Options) (*nats.Conn, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	var err error
+	if o.PasswordFile != "" {
+		if o.Password, err = ReadSecret(o.PasswordFile); err != nil {
+			return nil, fmt.Errorf("--password-file: %w", err)
+		}
+	}
+	if o.TokenFile != "" {
+		if o.Token, err = ReadSecret(o.TokenFile); err != nil {
+			return nil, fmt.Errorf("--token-file: %w", err)
+		}
 	}
 	if o.URL == "" {
 		o.URL = DefaultURL
@@ -147,4 +170,17 @@ func Connect(o Options) (*nats.Conn, error) {
 		return nil, fmt.Errorf("connect to NATS at %s: %w", o.URL, err)
 	}
 	return nc, nil
+}
+
+// ReadSecret reads a secret from a file, without the trailing line break.
+func ReadSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -186,8 +187,34 @@ var ErrNoCredentials = errors.New("no S3 credentials: set AWS_ACCESS_KEY_ID and 
 
 // CredentialsFromEnv reads S3 credentials through getenv (os.Getenv in a
 // process): AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (with an optional
-// AWS_SESSION_TOKEN), else MINIO_ROOT_USER/MINIO_ROOT_PASSWORD.
+// AWS_SESSION_TOKEN), else MINIO_ROOT_USER/MINIO_ROOT_PASSWORD. Each may
+// instead be given as a file named by the variable with _FILE appended
+// (AWS_SECRET_ACCESS_KEY_FILE=/run/secrets/s3-secret), which keeps the
+// secret out of the environment; the variable itself wins over its file.
 func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
+	var firstErr error
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		path := getenv(name + "_FILE")
+		if path == "" {
+			return ""
+		}
+		b, err := os.ReadFile(path)
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		return strings.TrimRight(string(b), "\r\n")
+	}
+	creds, err := credentialsFrom(get)
+	if firstErr != nil {
+		return Credentials{}, firstErr
+	}
+	return creds, err
+}
+
+func credentialsFrom(getenv func(string) string) (Credentials, error) {
 	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" || secret != "" {
 		if id == "" || secret == "" {
 			return Credentials{}, fmt.Errorf("%w (only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set)", ErrNoCredentials)

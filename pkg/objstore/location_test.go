@@ -2,6 +2,8 @@ package objstore_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -95,4 +97,21 @@ func TestCredentialsFromEnv(t *testing.T) {
 	_, err = objstore.CredentialsFromEnv(env("AWS_ACCESS_KEY_ID", "a"))
 	require.ErrorIs(t, err, objstore.ErrNoCredentials)
 	require.True(t, strings.Contains(err.Error(), "only one"), err.Error())
+}
+
+func TestCredentialsFromFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	require.NoError(t, os.WriteFile(secret, []byte("s3cr3t\n"), 0o600))
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY_FILE": secret}
+	c, err := objstore.CredentialsFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "id", c.AccessKey)
+	require.Equal(t, "s3cr3t", c.SecretKey, "read from the file, without the newline")
+
+	env["AWS_SECRET_ACCESS_KEY_FILE"] = filepath.Join(dir, "missing")
+	_, err = objstore.CredentialsFromEnv(func(k string) string { return env[k] })
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.Contains(t, err.Error(), "AWS_SECRET_ACCESS_KEY_FILE")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/web"
 )
 
@@ -184,7 +185,7 @@ func TestExecutionsAPI(t *testing.T) {
 func TestFollowLog(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
-	gate := filepath.Join(t.TempDir(), "gate")
+	gate := filepath.Join(natstest.SharedDir(t), "gate")
 	s.createJob(job.Spec{Name: "gated", Schedule: every(time.Hour), Env: map[string]string{"GATE": gate},
 		Task: command("sh", "-c", `echo "first line"; while [ ! -e "$GATE" ]; do sleep 0.05; done; echo "second line"`)})
 	id := s.run("gated")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/web"
 )
 
@@ -252,7 +253,7 @@ func TestJobsAPI(t *testing.T) {
 
 	t.Run("CancelRunningThenConflict", func(t *testing.T) {
 		t.Parallel()
-		gate := t.TempDir() + "/gate"
+		gate := natstest.SharedDir(t) + "/gate"
 		s.createJob(job.Spec{Name: "busy", Schedule: every(time.Hour), Overlap: job.OverlapSkip,
 			Task: job.Task{Kind: job.TaskCommand, Command: []string{"sh", "-c", `while [ ! -e "$GATE" ]; do sleep 0.05; done`}}, Env: map[string]string{"GATE": gate}})
 		id := s.run("busy")

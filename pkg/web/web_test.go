@@ -52,7 +52,7 @@ func start(t *testing.T, o options) *system {
 		require.NoError(t, err)
 		require.NoError(t, sc.Start(t.Context()))
 		t.Cleanup(func() { _ = sc.Stop(context.Background()) })
-		w, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 3, WorkDir: t.TempDir()})
+		w, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 3, WorkDir: natstest.WorkDir(t)})
 		require.NoError(t, err)
 		require.NoError(t, w.Start(t.Context()))
 		t.Cleanup(func() {

@@ -39,7 +39,7 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 	mark := e.viol.mark()
 	topoArgs := []string{"--replicas", "3", "--lease", "3s", "--ack-wait", "3s"}
 	sched := e.role(roleScheduler, append([]string{"scheduler", "--skip-ensure", "--id", "s1"}, topoArgs...)...)
-	wk := e.role(roleWorker, append([]string{"worker", "--id", "w1", "--concurrency", "4", "--work-dir", t.TempDir(), "--queue", "default"}, topoArgs...)...)
+	wk := e.role(roleWorker, append([]string{"worker", "--id", "w1", "--concurrency", "4", "--work-dir", natstest.WorkDir(t), "--queue", "default"}, topoArgs...)...)
 	webAddr := freeAddr(t)
 	web := e.role(roleWeb, "web", "--http", webAddr)
 

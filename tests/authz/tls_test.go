@@ -40,7 +40,7 @@ func TestMutualTLS(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	mark := e.viol.mark()
 	sched := e.role(roleScheduler, "scheduler", "--skip-ensure", "--lease", "3s", "--ack-wait", "3s")
-	wk := e.role(roleWorker, "worker", "--work-dir", t.TempDir(), "--lease", "3s", "--ack-wait", "3s")
+	wk := e.role(roleWorker, "worker", "--work-dir", natstest.WorkDir(t), "--lease", "3s", "--ack-wait", "3s")
 	cl, err := client.New(e.connect(roleWeb))
 	require.NoError(t, err)
 	natstest.Eventually(t, 30*time.Second, func() bool {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/natstest"
 )
 
 // jsString quotes s for a JavaScript expression.
@@ -119,7 +121,7 @@ func TestLiveLog(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
 	d := startDev(t)
-	gate := filepath.Join(t.TempDir(), "go-on")
+	gate := filepath.Join(natstest.SharedDir(t), "go-on")
 	d.run(t, "job", "create", "slow", "--every", "1h", "--env", "GATE="+gate,
 		"--", "sh", "-c", `echo "first line"; while [ ! -e "$GATE" ]; do sleep 0.05; done; echo "second line"`)
 	id := d.run(t, "job", "run", "slow")

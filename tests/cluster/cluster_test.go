@@ -45,7 +45,7 @@ func start(t *testing.T, schedulers int) *system {
 		t.Cleanup(func() { _ = sc.Stop(context.Background()) })
 		s.scheds = append(s.scheds, sc)
 	}
-	w, err := worker.New(natstest.ConnectCluster(t, cl), worker.Config{ID: "w1", Topology: topo, Concurrency: 4, WorkDir: t.TempDir(), Logger: testLogger(t)})
+	w, err := worker.New(natstest.ConnectCluster(t, cl), worker.Config{ID: "w1", Topology: topo, Concurrency: 4, WorkDir: natstest.WorkDir(t), Logger: testLogger(t)})
 	require.NoError(t, err)
 	require.NoError(t, w.Start(t.Context()))
 	t.Cleanup(func() {

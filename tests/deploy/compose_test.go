@@ -114,6 +114,27 @@ func TestComposeFile(t *testing.T) {
 	require.NotNil(t, p.Services["worker"].StopGracePeriod)
 	require.Greater(t, time.Duration(*p.Services["worker"].StopGracePeriod), 30*time.Second, "workers get longer than their shutdown grace")
 
+	// Each role gets only its own secrets: no role but MinIO's own services
+	// gets MinIO's root keys, the schedulers no object storage key, the
+	// workers no web token, and the web UI a key of its own.
+	for name, svc := range p.Services {
+		for k, v := range svc.Environment {
+			if v != nil && (k == "AWS_SECRET_ACCESS_KEY" || k == "AWS_ACCESS_KEY_ID") {
+				require.NotEqual(t, "test-minio_root_password", *v, "%s gets MinIO's root key", name)
+				require.NotEqual(t, "test-minio_root_user", *v, "%s gets MinIO's root user", name)
+			}
+		}
+	}
+	require.NotContains(t, p.Services["scheduler"].Environment, "AWS_SECRET_ACCESS_KEY", "the scheduler reads no object storage")
+	require.NotContains(t, p.Services["worker"].Environment, "JETCRON_WEB_AUTH_TOKEN", "workers get no web token")
+	require.NotEqual(t, *p.Services["worker"].Environment["AWS_SECRET_ACCESS_KEY"], *p.Services["web"].Environment["AWS_SECRET_ACCESS_KEY"],
+		"the web UI has its own (read-only) object storage user")
+	// Workers: root in their container only to give runs their own uids.
+	wk := p.Services["worker"]
+	require.Equal(t, "0:0", wk.User)
+	require.Equal(t, []string{"ALL"}, wk.CapDrop)
+	require.ElementsMatch(t, []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"}, wk.CapAdd)
+
 	// A missing password is an error, not an empty password.
 	_, err = loadCompose(t, nil)
 	require.ErrorContains(t, err, "set in deploy/.env")

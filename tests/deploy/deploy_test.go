@@ -171,6 +171,12 @@ func TestSystemdUnit(t *testing.T) {
 	for _, role := range []string{"scheduler", "worker", "web"} {
 		spec.checkArgs(t, "jetcron@"+role, []string{role})
 	}
+	// The worker's drop-in: root bounded to what switching its runs' uid
+	// takes, and a delegated cgroup for the runs' cgroups.
+	dropIn := string(readAll(t, "systemd", "jetcron@worker.service.d", "isolation.conf"))
+	for _, want := range []string{"User=root", "CapabilityBoundingSet=CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_KILL CAP_SETGID CAP_SETUID", "Delegate=yes", "RuntimeDirectory=jetcron"} {
+		require.Contains(t, dropIn, "\n"+want+"\n", "jetcron@worker.service.d/isolation.conf")
+	}
 	envFiles, err := filepath.Glob(filepath.Join(deployDir, "systemd", "*.env.example"))
 	require.NoError(t, err)
 	require.Len(t, envFiles, 4)

@@ -109,10 +109,18 @@ func TestKubernetesManifests(t *testing.T) {
 		where := owner
 		sc := pod.Spec.SecurityContext
 		require.NotNil(t, sc, where)
-		require.True(t, sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "%s runs as non-root", where)
-		require.NotZero(t, *sc.RunAsUser, where)
 		require.Len(t, pod.Spec.Containers, 1, where)
 		c := pod.Spec.Containers[0]
+		if c.Args[0] == "worker" {
+			// Root only to give each run a uid of its own, with the
+			// capabilities that takes and nothing else.
+			require.Zero(t, *sc.RunAsUser, "%s runs as root, to switch its runs' uid", where)
+			require.Equal(t, []corev1.Capability{"ALL"}, c.SecurityContext.Capabilities.Drop, where)
+			require.ElementsMatch(t, []corev1.Capability{"CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"}, c.SecurityContext.Capabilities.Add, where)
+		} else {
+			require.True(t, sc.RunAsNonRoot != nil && *sc.RunAsNonRoot, "%s runs as non-root", where)
+			require.NotZero(t, *sc.RunAsUser, where)
+		}
 		require.True(t, strings.HasPrefix(c.Image, "ghcr.io/jetcron/jetcron:"), where)
 		spec.checkArgs(t, where, c.Args)
 		require.False(t, c.Resources.Requests.Cpu().IsZero(), "%s requests CPU", where)
@@ -131,17 +139,42 @@ func TestKubernetesManifests(t *testing.T) {
 				require.Contains(t, sec.StringData, ref.SecretKeyRef.Key, "%s: %s reads key %s", where, e.Name, ref.SecretKeyRef.Key)
 			}
 		}
+		secretVars := map[string]bool{}
 		for _, ef := range c.EnvFrom {
 			sec, ok := m.secrets[ef.SecretRef.Name]
 			require.True(t, ok, where)
 			for k := range sec.StringData {
 				spec.checkEnv(t, where+" (from secret "+sec.Name+")", k)
+				secretVars[k] = true
+			}
+		}
+		// Each role gets only its own secrets.
+		switch c.Args[0] {
+		case "worker":
+			require.False(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], "%s gets no web token", where)
+			require.NotContains(t, env, "JETCRON_WEB_AUTH_TOKEN", "%s gets no web token", where)
+			require.Contains(t, env, "AWS_SECRET_ACCESS_KEY_FILE", "%s writes scripts' logs", where)
+		case "web":
+			require.True(t, secretVars["JETCRON_WEB_AUTH_TOKEN"], where)
+		default:
+			require.False(t, secretVars["AWS_SECRET_ACCESS_KEY"] || secretVars["JETCRON_WEB_AUTH_TOKEN"], "%s gets no object storage key nor web token", where)
+		}
+		if c.Args[0] != "worker" && secretVars["AWS_ACCESS_KEY_ID"] {
+			for _, ef := range c.EnvFrom {
+				require.NotEqual(t, "jetcron-store-worker", ef.SecretRef.Name, "%s does not get the workers' read-write key", where)
 			}
 		}
 		require.Equal(t, "nats://nats.nats.svc:4222", env["JETCRON_NATS_URL"].Value, where)
 		user := env["JETCRON_NATS_USER"].Value
 		require.NotEmpty(t, user, where)
-		require.Equal(t, user, env["JETCRON_NATS_PASSWORD"].ValueFrom.SecretKeyRef.Key, "%s's password is its user's", where)
+		if c.Args[0] == "worker" {
+			// The worker's secrets are files only root may read.
+			requireSecretFile(t, pod.Spec, c, env["JETCRON_NATS_PASSWORD_FILE"].Value, "jetcron-nats-users", user)
+			requireSecretFile(t, pod.Spec, c, env["AWS_SECRET_ACCESS_KEY_FILE"].Value, "jetcron-store-worker", "AWS_SECRET_ACCESS_KEY")
+			require.NotContains(t, env, "JETCRON_NATS_PASSWORD", where)
+		} else {
+			require.Equal(t, user, env["JETCRON_NATS_PASSWORD"].ValueFrom.SecretKeyRef.Key, "%s's password is its user's", where)
+		}
 		if user != "admin" {
 			require.Equal(t, "_INBOX_"+user, env["JETCRON_NATS_INBOX_PREFIX"].Value, where)
 		}
@@ -305,4 +338,34 @@ func TestNATSChartValues(t *testing.T) {
 		require.True(t, ok, "the NATS pods get %s", name)
 		require.Equal(t, "jetcron-nats-users", e.ValueFrom.SecretKeyRef.Name, name)
 	}
+}
+
+// requireSecretFile requires that path is a file of the container's that
+// holds key of secret, readable by its owner only.
+func requireSecretFile(t *testing.T, pod corev1.PodSpec, c corev1.Container, path, secret, key string) {
+	t.Helper()
+	require.NotEmpty(t, path, "%s: the file of %s/%s", c.Name, secret, key)
+	for _, vm := range c.VolumeMounts {
+		if !strings.HasPrefix(path, vm.MountPath+"/") {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name != vm.Name || v.Projected == nil {
+				continue
+			}
+			require.NotNil(t, v.Projected.DefaultMode, v.Name)
+			require.Equal(t, int32(0o400), *v.Projected.DefaultMode, "%s: only the owner may read %s", c.Name, path)
+			for _, src := range v.Projected.Sources {
+				if src.Secret == nil || src.Secret.Name != secret {
+					continue
+				}
+				for _, it := range src.Secret.Items {
+					if it.Key == key && vm.MountPath+"/"+it.Path == path {
+						return
+					}
+				}
+			}
+		}
+	}
+	t.Fatalf("%s: %s is not key %s of secret %s", c.Name, path, key, secret)
 }

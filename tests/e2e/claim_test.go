@@ -22,7 +22,7 @@ import (
 func TestSecondCopyAfterAckDoesNotRun(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
-	marks := filepath.Join(t.TempDir(), "runs")
+	marks := filepath.Join(natstest.SharedDir(t), "runs")
 	s.ok("job", "create", "once", "--every", "1h", "--", "sh", "-c", "echo $JETCRON_EXECUTION_ID >> "+marks)
 	id := strings.TrimSpace(s.ok("job", "run", "once"))
 	s.waitState(id, 15*time.Second, job.StateSucceeded)

@@ -70,7 +70,7 @@ func TestGoHandlers(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{concurrency: 4}) // the generic worker, like jetcron dev's: queue "default"
 	hooks := &hookLog{calls: map[string][]string{}}
-	w, err := worker.New(natstest.Connect(t, s.srv), worker.Config{ID: "embedded", Topology: s.topo, HandlersOnly: true, Concurrency: 8, WorkDir: t.TempDir()})
+	w, err := worker.New(natstest.Connect(t, s.srv), worker.Config{ID: "embedded", Topology: s.topo, HandlersOnly: true, Concurrency: 8, WorkDir: natstest.WorkDir(t)})
 	require.NoError(t, err)
 	handle := func(name string, fn func(ctx context.Context, run *worker.Run) error) {
 		require.NoError(t, w.Handle(name, &recorded{log: hooks, fn: fn}))

@@ -72,7 +72,7 @@ func start(t *testing.T, o options) *system {
 func (s *system) addWorker(o options) *worker.Worker {
 	s.t.Helper()
 	w, err := worker.New(natstest.Connect(s.t, s.srv), worker.Config{
-		Topology: s.topo, Concurrency: max(o.concurrency, 2), Queues: o.queues, WorkDir: s.t.TempDir(),
+		Topology: s.topo, Concurrency: max(o.concurrency, 2), Queues: o.queues, WorkDir: natstest.WorkDir(s.t),
 	})
 	require.NoError(s.t, err)
 	require.NoError(s.t, w.Start(s.t.Context()))

@@ -28,7 +28,7 @@ import (
 func TestLiveTailFromFirstByte(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
-	dir := t.TempDir()
+	dir := natstest.SharedDir(t)
 	printed, resume := filepath.Join(dir, "printed"), filepath.Join(dir, "resume")
 	script := writeScript(t, dir, "tail.sh", fmt.Sprintf(`for i in $(seq 1 200); do echo "early line $i"; done
 touch %[1]s

@@ -62,7 +62,7 @@ func (s *system) startWorkerCLI(getenv func(string) string, id string, args ...s
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &role{cancel: cancel, done: make(chan int, 1), stderr: &lockedBuffer{}}
 	full := append([]string{"jetcron", "--nats", s.srv.URL(), "--namespace", s.topo.Namespace, "--log-level", "warn",
-		"worker", "--id", id, "--ack-wait", s.topo.AckWait.String(), "--lease", s.topo.LeaseTTL.String(), "--work-dir", s.t.TempDir()}, args...)
+		"worker", "--id", id, "--ack-wait", s.topo.AckWait.String(), "--lease", s.topo.LeaseTTL.String(), "--work-dir", natstest.WorkDir(s.t)}, args...)
 	go func() {
 		r.done <- cli.Run(ctx, cli.Deps{Stdout: &lockedBuffer{}, Stderr: r.stderr, Stdin: strings.NewReader(""), Getenv: getenv}, full)
 	}()

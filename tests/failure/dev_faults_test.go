@@ -29,6 +29,7 @@ func TestDevKill(t *testing.T) {
 	dir := t.TempDir()
 	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
 	require.NoError(t, os.MkdirAll(s.sink, 0o755))
+	openSink(t, dir, s.sink)
 	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	dev := newProc(t, dir, "dev", bins.jetcron, "--log-format", "json", "dev", "--data", filepath.Join(dir, "data"),
 		"--listen", listen, "--workers", "8", "--http", "off")

@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	dir, err := os.MkdirTemp("", "jetcron-faults-bin-")
+	if err == nil {
+		// Runs execute the probe under uids of their own.
+		err = os.Chmod(dir, 0o755)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -12,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // record is one line the probe appends to the sink (see probe/main.go).
@@ -270,4 +273,15 @@ func runsOf(recs []record, w *pidWatch) []*run {
 		out = append(out, x)
 	}
 	return out
+}
+
+// openSink lets runs reach the sink and write to it: a worker running as
+// root gives each run a uid of its own (DESIGN invariant 10), and the test's
+// temp directories are 0700.
+func openSink(t *testing.T, dir, sink string) {
+	t.Helper()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		require.NoError(t, os.Chmod(d, 0o711))
+	}
+	require.NoError(t, os.Chmod(sink, 0o777))
 }

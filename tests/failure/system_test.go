@@ -172,6 +172,7 @@ func start(t *testing.T, o options) *system {
 	dir := t.TempDir()
 	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}, lease: o.lease}
 	require.NoError(t, os.MkdirAll(s.sink, 0o755))
+	openSink(t, dir, s.sink)
 	s.nats, s.natsURL = startNATS(t, dir)
 	url := strings.Join(s.natsURL, ",")
 

@@ -89,7 +89,9 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "nkey", Usage: "NATS NKey seed file", EnvVars: []string{"JETCRON_NATS_NKEY"}},
 		&cli.StringFlag{Name: "user", Usage: "NATS user", EnvVars: []string{"JETCRON_NATS_USER"}},
 		&cli.StringFlag{Name: "password", Usage: "NATS password (prefer the environment variable)", EnvVars: []string{"JETCRON_NATS_PASSWORD"}},
+		&cli.StringFlag{Name: "password-file", Usage: "file holding the NATS password (keeps it out of the environment)", EnvVars: []string{"JETCRON_NATS_PASSWORD_FILE"}},
 		&cli.StringFlag{Name: "token", Usage: "NATS token (prefer the environment variable)", EnvVars: []string{"JETCRON_NATS_TOKEN"}},
+		&cli.StringFlag{Name: "token-file", Usage: "file holding the NATS token (keeps it out of the environment)", EnvVars: []string{"JETCRON_NATS_TOKEN_FILE"}},
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate to verify NATS", EnvVars: []string{"JETCRON_NATS_TLS_CA"}},
 		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for NATS", EnvVars: []string{"JETCRON_NATS_TLS_CERT"}},
 		&cli.StringFlag{Name: "tls-key", Usage: "client key for NATS", EnvVars: []string{"JETCRON_NATS_TLS_KEY"}},
@@ -106,6 +108,7 @@ func connOptions(c *cli.Context, name string, persistent bool) natsconn.Options 
 	return natsconn.Options{
 		URL: c.String("nats"), Name: name, Creds: c.String("creds"), NKey: c.String("nkey"),
 		User: c.String("user"), Password: c.String("password"), Token: c.String("token"),
+		PasswordFile: c.String("password-file"), TokenFile: c.String("token-file"),
 		TLSCA: c.String("tls-ca"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
 		InboxPrefix: c.String("inbox-prefix"), Persistent: persistent,
 	}

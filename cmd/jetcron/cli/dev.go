@@ -92,6 +92,14 @@ func dev(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if os.Geteuid() == 0 && wcfg.RunAs != worker.RunAsSelf {
+		// Runs get uids of their own, which must reach their directories:
+		// the data dir (under root's home, 0700) is not on their way.
+		if wcfg.WorkDir, err = os.MkdirTemp("", "jetcron-dev-work-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(wcfg.WorkDir)
+	}
 	srv, err := startDevNATS(c, dataDir, log)
 	if err != nil {
 		return err
@@ -107,6 +115,7 @@ func dev(c *cli.Context) error {
 		return err
 	}
 	defer stopWeb()
+	scrubSecrets(log) // every part has read its settings
 
 	topo := topology.Config{Namespace: ns, Replicas: srv.replicas, AckWait: c.Duration("ack-wait")}
 	// One process at a time runs on dataDir (the lock): its scheduler may

@@ -142,6 +142,7 @@ func runWorker(c *cli.Context) error {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
 	defer nc.Close()
+	scrubSecrets(log)
 	reg := probe.NewRegistry()
 	w, err := worker.New(nc, cfg)
 	if err != nil {

@@ -37,6 +37,8 @@ func workerTaskFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "http-allow", Usage: "network (CIDR or address) http tasks may reach although it is loopback, link-local or private (repeatable)", EnvVars: []string{"JETCRON_HTTP_ALLOW"}},
 		&cli.StringFlag{Name: "secrets-dir", Usage: "directory of the secrets that job env and HTTP header values reference as ${secret:NAME} (the file NAME)", EnvVars: []string{"JETCRON_SECRETS_DIR"}},
 		&cli.StringSliceFlag{Name: "allow-kinds", Usage: "task kinds this worker runs, e.g. http,go (default: command, script, http, go); the API refuses a job whose queue's live workers all disallow its kind", EnvVars: []string{"JETCRON_ALLOW_KINDS"}},
+		&cli.StringFlag{Name: "run-as", Usage: "identity runs execute under: USER, UID or UID:GID; auto (a uid of its own per run, from 100000 to 165535; the default as root) or auto:FIRST-LAST; self (the worker's own; the default otherwise)", EnvVars: []string{"JETCRON_RUN_AS"}},
+		&cli.StringFlag{Name: "run-cgroup", Usage: "cgroup v2 directory under which each run gets its own cgroup (default: the worker's own cgroup if writable; none to disable)", EnvVars: []string{"JETCRON_RUN_CGROUP"}},
 	}
 }
 
@@ -94,8 +96,10 @@ func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 
 // withWorkerStores configures the worker's script and log stores (an S3
 // store is checked now, so a bad --store stops the worker at once), its log
-// cap (--max-log) and the networks its http tasks may reach (--http-allow).
+// cap (--max-log), the networks its http tasks may reach (--http-allow) and
+// the isolation of its runs (--run-as, --run-cgroup).
 func withWorkerStores(c *cli.Context, cfg worker.Config) (worker.Config, error) {
+	cfg.RunAs, cfg.RunCgroup = c.String("run-as"), c.String("run-cgroup")
 	if s := c.String("max-log"); s != "" {
 		n, err := parseSize(s)
 		if err != nil {

@@ -24,6 +24,7 @@ func webFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "http", Value: web.DefaultAddr, Usage: "serve the web UI and HTTP API on this address (\"off\" to disable)", EnvVars: []string{"JETCRON_HTTP"}},
 		&cli.StringFlag{Name: "auth-token", Usage: "require this bearer token on the UI and API (the UI asks for it once; prefer the environment variable)", EnvVars: []string{"JETCRON_WEB_AUTH_TOKEN"}},
+		&cli.StringFlag{Name: "auth-token-file", Usage: "file holding the bearer token (instead of --auth-token)", EnvVars: []string{"JETCRON_WEB_AUTH_TOKEN_FILE"}},
 		&cli.StringFlag{Name: "basic-auth-file", Usage: "require HTTP basic auth by the users of this file (user:bcrypt-hash per line, as htpasswd -nB prints)", EnvVars: []string{"JETCRON_WEB_BASIC_AUTH_FILE"}},
 	}
 }
@@ -89,6 +90,16 @@ func webConfig(c *cli.Context, log *slog.Logger) (web.Config, error) {
 	}
 	if c.IsSet("auth-token") && strings.TrimSpace(cfg.AuthToken) == "" {
 		return cfg, usageErr("--auth-token: must not be empty")
+	}
+	if path := c.String("auth-token-file"); path != "" {
+		if cfg.AuthToken != "" {
+			return cfg, usageErr("choose one of --auth-token and --auth-token-file")
+		}
+		tok, err := natsconn.ReadSecret(path)
+		if err != nil {
+			return cfg, usageErr("--auth-token-file: %v", err)
+		}
+		cfg.AuthToken = tok
 	}
 	if path := c.String("basic-auth-file"); path != "" {
 		b, err := web.LoadBasicAuthFile(path)

@@ -102,7 +102,10 @@ func main() {
 func write(sink string, rec Record, ev string, term bool) {
 	rec.Ev, rec.Time, rec.Term = ev, time.Now().UnixNano(), term
 	line, _ := json.Marshal(rec)
-	f, err := os.OpenFile(filepath.Join(sink, rec.Worker+".jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	// Runs of one worker have uids of their own (a worker running as root):
+	// each must be able to append to the file another created.
+	syscall.Umask(0)
+	f, err := os.OpenFile(filepath.Join(sink, rec.Worker+".jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o666)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "probe: sink:", err)
 		os.Exit(1)

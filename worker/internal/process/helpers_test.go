@@ -173,3 +173,26 @@ func pids(t *testing.T, s string) []int {
 	}
 	return out
 }
+
+// requireDead requires that the daemon "sleep 30" with pid is not running
+// (gone, a zombie, or the pid reused by another program), and kills it at
+// the end of the test if it is.
+func requireDead(t *testing.T, pid int) {
+	t.Helper()
+	f, ok := procStat(pid)
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if ok && f[0] != "Z" && string(cmdline) == "sleep\x0030\x00" {
+		killOnCleanup(t, proc{pid: pid, start: f[19]})
+		t.Fatalf("daemon %d outlived its run", pid)
+	}
+}
+
+// cgroupParent returns a cgroup v2 directory for runs, or skips the test.
+func cgroupParent(t *testing.T) string {
+	t.Helper()
+	p, err := CgroupParent()
+	if err != nil {
+		t.Skipf("no cgroup for runs here: %v", err)
+	}
+	return p
+}

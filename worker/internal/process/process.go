@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -16,14 +17,19 @@ const DefaultKillGrace = 10 * time.Second
 
 // DrainTimeout bounds how long Run keeps reading output after the supervised
 // process group has ended. A daemonized descendant (one that called setsid)
-// can keep the output pipe open forever; after DrainTimeout Run stops reading
-// and returns with Result.OutputCut set.
+// is killed with the run, but should one survive (its supervisor killed from
+// outside, and no cgroup) it could keep the output pipe open forever; after
+// DrainTimeout Run stops reading and returns with Result.OutputCut set. It
+// also bounds the wait for a run's cgroup to empty.
 const DrainTimeout = 2 * time.Second
 
 // ErrSupervisorLost means the supervisor ended without reporting how the
 // program ended, for example because something other than Run killed it. The
 // program's process group has been killed; its exit status is unknown.
 var ErrSupervisorLost = errors.New("supervisor ended without reporting an exit status")
+
+// ErrNoCgroup means no cgroup v2 directory is available for runs.
+var ErrNoCgroup = errors.New("no writable cgroup v2")
 
 // Spec describes one program to run under supervision.
 type Spec struct {
@@ -45,6 +51,22 @@ type Spec struct {
 	// KillGrace is the time between SIGTERM and SIGKILL when the run's
 	// context ends. Defaults to DefaultKillGrace (10s).
 	KillGrace time.Duration
+	// Credential, if not nil, is the identity the program runs under: its
+	// uid and gid, and no supplementary groups. The supervisor keeps the
+	// worker's identity, so the program can neither signal nor trace it.
+	// Switching identity needs CAP_SETUID and CAP_SETGID (root).
+	Credential *Credential
+	// CgroupParent, if not empty, is a cgroup v2 directory under which Run
+	// creates the run's own cgroup. The supervisor is started inside it
+	// (clone3 with CLONE_INTO_CGROUP), so the program and every process it
+	// ever starts are in it, and the run ends with cgroup.kill, which
+	// reaches descendants that left the process group (setsid, double
+	// fork). See CgroupParent for how to find one. Empty means no cgroup:
+	// the supervisor, a child subreaper, kills the descendants it adopted.
+	CgroupParent string
+	// ExtraFiles are open files the program inherits as fds 3, 4, ... (a
+	// sealed memfd holding a verified script, run as /dev/fd/3).
+	ExtraFiles []*os.File
 	// StartedFunc, if not nil, is called once with the pid of the program as
 	// soon as it has started, from the goroutine that called Run. It must
 	// return quickly.
@@ -74,11 +96,20 @@ type Result struct {
 	PID int
 }
 
+// Credential is a Unix identity: a uid and its primary gid.
+type Credential struct {
+	UID uint32
+	GID uint32
+}
+
 // withDefaults returns s with zero fields defaulted, or an error naming the
 // invalid field.
 func (s Spec) withDefaults() (Spec, error) {
 	if !filepath.IsAbs(s.Path) {
 		return s, fmt.Errorf("spec path %q: not an absolute path", s.Path)
+	}
+	if s.CgroupParent != "" && !filepath.IsAbs(s.CgroupParent) {
+		return s, fmt.Errorf("spec cgroup parent %q: not an absolute path", s.CgroupParent)
 	}
 	if s.KillGrace < 0 {
 		return s, fmt.Errorf("spec kill grace %v: negative", s.KillGrace)

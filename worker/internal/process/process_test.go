@@ -289,30 +289,35 @@ func TestBackgroundChildren(t *testing.T) {
 		}
 	})
 
-	t.Run("DaemonHoldingOutputDoesNotBlock", func(t *testing.T) {
-		t.Parallel()
-		// setsid leaves the process group, so the group kill cannot reach
-		// it (a cgroup can); it keeps the output pipe open.
-		// The script waits until the daemon has its own session (field 6 of
-		// /proc/<pid>/stat), or the group kill would catch it first.
-		spec := bashSpec(t, `setsid sleep 30 & d=$!
+	// A daemon (setsid, then double fork) leaves the process group, so the
+	// group kill cannot reach it, and it keeps the output pipe open. It
+	// dies with the run all the same: adopted by the supervisor (a child
+	// subreaper) and swept, or killed with the run's cgroup.
+	for _, mode := range []string{"subreaper", "cgroup"} {
+		t.Run("DaemonDiesWithRun/"+mode, func(t *testing.T) {
+			t.Parallel()
+			// The script waits until the daemon has its own session (field
+			// 6 of /proc/<pid>/stat), or the group kill would catch it.
+			spec := bashSpec(t, `(setsid sleep 30 & echo $! >pid) ; d=$(cat pid)
 until [ "$(cut -d' ' -f6 /proc/$d/stat)" = "$d" ]; do sleep 0.01; done; echo $d`)
-		var out syncBuffer
-		spec.Output = &out
-		start := time.Now()
-		res, err := Run(t.Context(), spec)
-		took := time.Since(start)
-		require.NoError(t, err)
-		p := pids(t, out.String())
-		require.Len(t, p, 1)
-		if f, ok := procStat(p[0]); ok {
-			killOnCleanup(t, proc{pid: p[0], start: f[19]})
-		}
-		require.Equal(t, 0, res.ExitCode)
-		require.True(t, res.OutputCut)
-		require.GreaterOrEqual(t, took, DrainTimeout)
-		require.Less(t, took, DrainTimeout+3*time.Second)
-	})
+			spec.Dir = t.TempDir()
+			if mode == "cgroup" {
+				spec.CgroupParent = cgroupParent(t)
+			}
+			var out syncBuffer
+			spec.Output = &out
+			start := time.Now()
+			res, err := Run(t.Context(), spec)
+			took := time.Since(start)
+			require.NoError(t, err, out.String())
+			p := pids(t, out.String())
+			require.Len(t, p, 1)
+			require.Equal(t, 0, res.ExitCode)
+			requireDead(t, p[0])
+			require.False(t, res.OutputCut, "the daemon died, so the output pipe closed")
+			require.Less(t, took, DrainTimeout)
+		})
+	}
 
 	t.Run("SupervisorKilledByStranger", func(t *testing.T) {
 		t.Parallel()

@@ -29,6 +29,9 @@ import (
 const (
 	lifelineFD = 3
 	statusFD   = 4
+	// firstExtraFD is the supervisor's fd of the first of Spec.ExtraFiles,
+	// which the program inherits as fd 3.
+	firstExtraFD = 5
 
 	// maxRequest bounds the request the supervisor accepts.
 	maxRequest = 64 << 20
@@ -40,6 +43,13 @@ type request struct {
 	Args []string
 	Dir  string
 	Env  []string
+	// Cred is "uid:gid" of the program, or empty for the supervisor's own.
+	Cred string
+	// Cgroup is the run's cgroup directory (the supervisor is in it), or
+	// empty.
+	Cgroup string
+	// Files is how many extra files the supervisor holds from fd 5 on.
+	Files int
 }
 
 // encode returns r as a uint32 big-endian length followed by the fields, each
@@ -52,6 +62,9 @@ func (r request) encode() []byte {
 	}
 	str(r.Path)
 	str(r.Dir)
+	str(r.Cred)
+	str(r.Cgroup)
+	body = binary.AppendUvarint(body, uint64(r.Files))
 	for _, list := range [][]string{r.Args, r.Env} {
 		body = binary.AppendUvarint(body, uint64(len(list)))
 		for _, s := range list {
@@ -80,6 +93,13 @@ func readRequest(r io.Reader) (request, error) {
 	var req request
 	req.Path = d.str()
 	req.Dir = d.str()
+	req.Cred = d.str()
+	req.Cgroup = d.str()
+	if files := d.uvarint(); files > 64 {
+		d.err = fmt.Errorf("%d extra files", files)
+	} else {
+		req.Files = int(files)
+	}
 	req.Args = d.list()
 	req.Env = d.list()
 	if d.err != nil {

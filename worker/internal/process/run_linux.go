@@ -41,7 +41,15 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", spec.Path, err)
 	}
 	r := &run{clk: clock.New(), spec: spec}
+	if spec.CgroupParent != "" {
+		if r.cgroup, err = newCgroup(spec.CgroupParent); err != nil {
+			return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", spec.Path, err)
+		}
+	}
 	if err := r.start(); err != nil {
+		if r.cgroup != "" {
+			_ = removeCgroup(r.cgroup, DrainTimeout)
+		}
 		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", spec.Path, err)
 	}
 	res, err := r.wait(ctx)
@@ -56,6 +64,9 @@ type run struct {
 	clk  clock.Clock
 	spec Spec
 	cmd  *exec.Cmd // the supervisor
+	// cgroup is the run's cgroup directory, or empty; removed once the
+	// supervisor has been reaped.
+	cgroup string
 
 	lifeline *os.File // write end; the supervisor reads its end to EOF
 	status   *os.File // read end of the supervisor's reports
@@ -108,20 +119,34 @@ func (r *run) start() (err error) {
 		return err
 	}
 
+	var cgroupDir *os.File
+	attr := &syscall.SysProcAttr{
+		Pdeathsig: syscall.SIGHUP,
+		Setpgid:   true,
+	}
+	if r.cgroup != "" {
+		// The supervisor starts inside the run's cgroup (clone3 with
+		// CLONE_INTO_CGROUP): there is no moment when a process of the run
+		// is outside it.
+		cg, err := os.Open(r.cgroup)
+		if err != nil {
+			return fmt.Errorf("open cgroup: %w", err)
+		}
+		closers, cgroupDir = append(closers, cg), cg
+		attr.UseCgroupFD, attr.CgroupFD = true, int(cg.Fd())
+	}
 	r.cmd = &exec.Cmd{
 		Args: []string{os.Args[0], superviseArg},
 		// The supervisor gets an empty environment: the program's
 		// environment travels in the request, so the job cannot influence
 		// the supervisor (LD_PRELOAD, GODEBUG, ...).
-		Env:        []string{},
-		ExtraFiles: []*os.File{lifeR, statusW}, // fds 3 and 4
-		Path:       exe,
-		Stderr:     outW,
-		Stdout:     outW,
-		SysProcAttr: &syscall.SysProcAttr{
-			Pdeathsig: syscall.SIGHUP,
-			Setpgid:   true,
-		},
+		Env: []string{},
+		// fds 3 and 4, then the program's extra files from fd 5 on.
+		ExtraFiles:  append([]*os.File{lifeR, statusW}, r.spec.ExtraFiles...),
+		Path:        exe,
+		Stderr:      outW,
+		Stdout:      outW,
+		SysProcAttr: attr,
 	}
 	started := make(chan error, 1)
 	r.exitCh = make(chan error, 1)
@@ -132,10 +157,17 @@ func (r *run) start() (err error) {
 	// From here on the deferred close only drops the worker's copies of the
 	// supervisor's ends; keep ours.
 	closers = []*os.File{lifeR, statusW, outW}
+	if cgroupDir != nil {
+		closers = append(closers, cgroupDir)
+	}
 	r.lifeline, r.status, r.output = lifeW, statusR, outR
 
 	r.reqCh = make(chan error, 1)
-	req := request{Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env, Path: r.spec.Path}
+	req := request{Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env, Path: r.spec.Path,
+		Cgroup: r.cgroup, Files: len(r.spec.ExtraFiles)}
+	if c := r.spec.Credential; c != nil {
+		req.Cred = fmt.Sprintf("%d:%d", c.UID, c.GID)
+	}
 	go func() {
 		// In a goroutine: a request larger than the pipe buffer blocks until
 		// the supervisor reads it, and fails with EPIPE if it dies first.
@@ -179,6 +211,11 @@ func (r *run) supervise(started chan<- error) {
 	// by someone else, this stops what it left behind.
 	_ = unix.Kill(-pid, unix.SIGKILL)
 	r.mu.Unlock()
+	if r.cgroup != "" {
+		// Whatever left the group (setsid, double fork) is still in the
+		// cgroup. A cgroup that will not empty is left behind.
+		_ = removeCgroup(r.cgroup, DrainTimeout)
+	}
 	r.exitCh <- r.cmd.Wait()
 }
 
@@ -193,6 +230,19 @@ func (r *run) signal(sig syscall.Signal) bool {
 	return unix.Kill(-r.cmd.Process.Pid, sig) == nil
 }
 
+// killRun asks the supervisor, and only it, to kill the whole run
+// (supervisorSignalKill): unlike a SIGKILL to the group, which would end the
+// supervisor first, this also reaches descendants that left the group. It
+// reports whether the supervisor was still there to ask.
+func (r *run) killRun() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reaped {
+		return false
+	}
+	return unix.Kill(r.cmd.Process.Pid, supervisorSignalKill) == nil
+}
+
 // wait follows the run until the supervisor has been reaped and the output is
 // drained, stopping the program if ctx ends.
 func (r *run) wait(ctx context.Context) (Result, error) {
@@ -204,6 +254,8 @@ func (r *run) wait(ctx context.Context) (Result, error) {
 		killSent      bool
 		grace         <-chan time.Time
 		graceTimer    clock.Timer
+		backstop      <-chan time.Time
+		backstopTimer clock.Timer
 		errs          []error
 	)
 	handle := func(rep report) {
@@ -241,8 +293,15 @@ loop:
 		case <-grace:
 			grace = nil
 			if final == nil {
-				killSent = r.signal(syscall.SIGKILL)
+				killSent = r.killRun()
+				// Should the supervisor not act (stopped, say), the group
+				// SIGKILL ends it and the program at least.
+				backstopTimer = r.clk.NewTimer(DrainTimeout)
+				backstop = backstopTimer.C()
 			}
+		case <-backstop:
+			backstop = nil
+			r.signal(syscall.SIGKILL)
 		case rep, ok := <-r.reports:
 			if !ok {
 				r.reports = nil
@@ -260,6 +319,9 @@ loop:
 	}
 	if graceTimer != nil {
 		graceTimer.Stop()
+	}
+	if backstopTimer != nil {
+		backstopTimer.Stop()
 	}
 	r.lifeline.Close() // the supervisor is gone; nothing reads it any more
 

@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jetcron/jetcron/pkg/clock"
@@ -38,33 +41,51 @@ func supervise() int {
 	}
 	lifeline := os.NewFile(lifelineFD, "lifeline")
 	status := os.NewFile(statusFD, "status")
+	// Adopt the run's orphans, and let no program trace the supervisor.
+	if err := becomeSubreaper(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: prctl: %v\n", superviseArg, err)
+		return 2
+	}
 
 	// Notify, never Ignore: an ignored disposition survives exec, and the
 	// program would then ignore the SIGTERM meant for it. Until this call a
 	// SIGHUP or SIGTERM kills the supervisor, which is right: nothing has
 	// been started yet.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, supervisorSignalKill)
 
 	req, err := readRequest(lifeline)
 	if err != nil {
 		// The worker died before sending the request, or it is not a worker.
 		return 2
 	}
+	cgroup = req.Cgroup
 	go func() {
 		// The worker holds the only write end; end of file means it is gone.
 		_, _ = io.Copy(io.Discard, lifeline)
-		killGroup()
+		killAll()
 	}()
 	go func() {
 		for sig := range sigs {
-			if sig == syscall.SIGHUP { // Pdeathsig: the worker's thread died
-				killGroup()
+			if sig == syscall.SIGHUP || sig == supervisorSignalKill {
+				// Pdeathsig (the worker's thread died), or the grace
+				// period after SIGTERM is over.
+				killAll()
 			}
 			// SIGTERM was sent to the whole group for the program; the
 			// supervisor outlives it to report the exit status.
 		}
 	}()
+	attr, err := req.sysProcAttr()
+	if err != nil {
+		_, _ = io.WriteString(status, report{err: err, kind: reportFailed}.line())
+		return 127
+	}
+	var extra []*os.File
+	for i := range req.Files {
+		syscall.CloseOnExec(firstExtraFD + i)
+		extra = append(extra, os.NewFile(uintptr(firstExtraFD+i), "extra"))
+	}
 
 	cmd := &exec.Cmd{
 		Args: req.Args,
@@ -75,8 +96,10 @@ func supervise() int {
 		Path:   req.Path,
 		Stderr: os.Stderr,
 		Stdout: os.Stdout,
-		// Stdin nil is /dev/null. No SysProcAttr: the program stays in the
-		// supervisor's process group.
+		// Stdin nil is /dev/null. The program stays in the supervisor's
+		// process group (and cgroup); only its identity may differ.
+		SysProcAttr: attr,
+		ExtraFiles:  extra,
 	}
 	clk := clock.New()
 	if err := cmd.Start(); err != nil {
@@ -100,26 +123,53 @@ func supervise() int {
 		}
 	default:
 		_, _ = io.WriteString(status, report{err: fmt.Errorf("wait: %w", err), kind: reportFailed}.line())
-		killGroup()
+		killAll()
 		return 1
 	}
 	// The report is in the pipe before the group dies, so the worker reads
 	// it even though the supervisor is killed below.
 	_, _ = io.WriteString(status, rep.line())
-	killGroup()
+	killAll()
 	if rep.kind == reportSignaled {
 		return 128 + int(rep.signal)
 	}
 	return rep.code
 }
 
-// killGroup sends SIGKILL to the supervisor's process group: the program, its
-// background children, and the supervisor itself. The kernel delivers a
-// group signal atomically with respect to fork, so no descendant that is
-// still in the group can escape by forking at that moment; a kill that spared
-// the supervisor would have to walk /proc and race with fork.
-func killGroup() {
+// cgroup is the run's cgroup, which the supervisor is in, or empty.
+var cgroup string
+
+// killMu makes the first killAll the only one; the others wait for death.
+var killMu sync.Mutex
+
+// killAll kills the run: every process of its cgroup when it has one
+// (descendants that left the process group included), then every process
+// the supervisor adopted as a subreaper (sweep), then the supervisor's
+// process group, itself included. The kernel delivers a group signal
+// atomically with respect to fork, so no descendant that is still in the
+// group can escape by forking at that moment.
+func killAll() {
+	killMu.Lock()
+	if cgroup != "" {
+		_ = killCgroup(cgroup) // the supervisor too, asynchronously
+	}
+	sweep()
 	_ = syscall.Kill(-syscall.Getpgrp(), syscall.SIGKILL)
 	// Not reached when the kill succeeded.
 	os.Exit(137)
+}
+
+// sysProcAttr returns the program's identity: none (the supervisor's), or
+// the request's uid and gid with no supplementary groups.
+func (r request) sysProcAttr() (*syscall.SysProcAttr, error) {
+	if r.Cred == "" {
+		return nil, nil
+	}
+	u, g, ok := strings.Cut(r.Cred, ":")
+	uid, uerr := strconv.ParseUint(u, 10, 32)
+	gid, gerr := strconv.ParseUint(g, 10, 32)
+	if !ok || uerr != nil || gerr != nil {
+		return nil, fmt.Errorf("credential %q is not uid:gid", r.Cred)
+	}
+	return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}, nil
 }

@@ -1,0 +1,96 @@
+package process
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The supervisor is a child subreaper (PR_SET_CHILD_SUBREAPER): a process
+// of the run whose parent dies is adopted by the supervisor instead of init,
+// including one that called setsid or double-forked to leave the process
+// group. Before it ends, the supervisor kills its children until it has
+// none left (sweep), so such daemons die with the run even where no cgroup
+// is available.
+
+// becomeSubreaper makes the calling process a child subreaper and not
+// dumpable: a program running under the same uid cannot then trace it or
+// read its memory.
+func becomeSubreaper() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return err
+	}
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+// sweep SIGKILLs the children of the calling process and reaps them, until
+// it has no child left. Killing a child makes its own children orphans,
+// which the subreaper adopts and kills in the next round; a killed process
+// cannot fork any more, so the rounds end. Children are unreaped while they
+// are signalled, so their pids cannot have been reused.
+func sweep() {
+	self := os.Getpid()
+	for {
+		for _, pid := range childrenOf(self) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		switch {
+		case errors.Is(err, unix.ECHILD):
+			return
+		case errors.Is(err, unix.EINTR):
+		case err != nil:
+			return
+		case pid == 0:
+			// Children left, none dead yet (SIGKILL is asynchronous, or
+			// one was adopted after the scan): look again shortly.
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// childrenOf lists the processes whose parent is pid, from /proc.
+func childrenOf(pid int) []int {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	var out []int
+	for _, name := range names {
+		p, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + name + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may contain spaces and ')'.
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil && ppid == pid {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// supervisorSignalKill is the signal Run sends to the supervisor alone
+// (never to the group) when the grace period is over: the supervisor then
+// kills the whole run, descendants that left the group included.
+const supervisorSignalKill = syscall.SIGUSR2
