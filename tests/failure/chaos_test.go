@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,14 +13,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 var (
@@ -126,7 +122,7 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}}
 	switch topo {
 	case "dev":
-		c.s, c.dev = startDev(t, 4)
+		c.s, c.dev, _ = startDev(t, "--workers", "4")
 		c.lease = chaosDevLease
 	default:
 		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease})
@@ -501,48 +497,6 @@ func (c *chaosRun) clusterFault(a action) time.Time {
 	pace(a.Down)
 	p.start()
 	return at.Add(c.lease) // the other scheduler leads within a lease
-}
-
-// startDev starts `jetcron dev` as one OS process with workers executions
-// at once, and a system whose harness connection follows it across
-// restarts.
-func startDev(t *testing.T, workers int) (*system, *proc) {
-	t.Helper()
-	dir := t.TempDir()
-	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
-	require.NoError(t, os.MkdirAll(s.sink, 0o755))
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	dev := newProc(t, dir, "dev", bins.jetcron, "--log-format", "json", "dev", "--data", filepath.Join(dir, "data"),
-		"--listen", listen, "--workers", fmt.Sprint(workers), "--http", "off")
-	s.natsURL = []string{"nats://" + listen}
-	dev.start()
-	t.Cleanup(func() {
-		if n := dev.raceReports(); n > 0 {
-			t.Errorf("jetcron dev reported %d data races:\n%s", n, dev.tail(20000))
-		}
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("jetcron dev (the end of its log):\n%s", dev.tail(20000))
-		}
-		if dir := os.Getenv("JETCRON_FAULTS_LOGS"); dir != "" && (t.Failed() || os.Getenv("JETCRON_FAULTS_KEEP_LOGS") != "") {
-			_ = os.MkdirAll(dir, 0o755)
-			_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-dev.log"), []byte(dev.output()), 0o644)
-		}
-	})
-	var err error
-	s.nc, err = nats.Connect(s.url(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.RetryOnFailedConnect(true))
-	require.NoError(t, err)
-	t.Cleanup(s.nc.Close)
-	s.js, err = jetstream.New(s.nc)
-	require.NoError(t, err)
-	s.client, err = client.New(s.nc)
-	require.NoError(t, err)
-	natstest.Eventually(t, 60*time.Second, func() bool {
-		info, err := s.client.Info(t.Context())
-		return err == nil && info.Leader != ""
-	}, "jetcron dev runs\n%s", dev.tail(3000))
-	return s, dev
 }
 
 func joinLines(ls []string) string {

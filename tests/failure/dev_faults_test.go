@@ -2,21 +2,15 @@ package failure_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // TestDevKill runs `jetcron dev` (one process: embedded NATS with fsync
@@ -26,33 +20,7 @@ import (
 // fires twice (issue 2, RELIABILITY T19).
 func TestDevKill(t *testing.T) {
 	jobs, fires := pick(10, 50), pick(100, 1000)
-	dir := t.TempDir()
-	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
-	require.NoError(t, os.MkdirAll(s.sink, 0o755))
-	openSink(t, dir, s.sink)
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	dev := newProc(t, dir, "dev", bins.jetcron, "--log-format", "json", "dev", "--data", filepath.Join(dir, "data"),
-		"--listen", listen, "--workers", "8", "--http", "off")
-	s.natsURL = []string{"nats://" + listen}
-	dev.start()
-	t.Cleanup(func() {
-		if n := dev.raceReports(); n > 0 {
-			t.Errorf("jetcron dev reported %d data races:\n%s", n, dev.tail(20000))
-		}
-	})
-
-	var err error
-	s.nc, err = nats.Connect(s.url(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.RetryOnFailedConnect(true))
-	require.NoError(t, err)
-	t.Cleanup(s.nc.Close)
-	s.js, err = jetstream.New(s.nc)
-	require.NoError(t, err)
-	s.client, err = client.New(s.nc)
-	require.NoError(t, err)
-	natstest.Eventually(t, 60*time.Second, func() bool {
-		info, err := s.client.Info(t.Context())
-		return err == nil && info.Leader != ""
-	}, "jetcron dev runs\n%s", dev.tail(3000))
+	s, dev, _ := startDev(t, "--workers", "8")
 
 	w := watchPIDs(s.sink)
 	defer w.close()

@@ -2,21 +2,15 @@ package failure_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // TestDevRestartFiresAtOnce kills `jetcron dev` with kill -9 and starts it
@@ -29,31 +23,10 @@ import (
 // wait, 10s in dev: the restarted worker cannot take over a message it
 // never got).
 func TestDevRestartFiresAtOnce(t *testing.T) {
-	dir := t.TempDir()
-	s := &system{t: t, dir: dir, sink: filepath.Join(dir, "sink"), names: topology.MustNames(""), jobs: map[string]jobInfo{}}
-	require.NoError(t, os.MkdirAll(s.sink, 0o755))
-	data := filepath.Join(dir, "data")
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	dev := newProc(t, dir, "dev", bins.jetcron, "--log-format", "json", "dev", "--data", data,
-		"--listen", listen, "--workers", "4", "--http", "off")
-	s.natsURL = []string{"nats://" + listen}
-	dev.start()
-
-	var err error
-	s.nc, err = nats.Connect(s.url(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.RetryOnFailedConnect(true))
-	require.NoError(t, err)
-	t.Cleanup(s.nc.Close)
-	s.js, err = jetstream.New(s.nc)
-	require.NoError(t, err)
-	s.client, err = client.New(s.nc)
-	require.NoError(t, err)
-	natstest.Eventually(t, 60*time.Second, func() bool {
-		info, err := s.client.Info(t.Context())
-		return err == nil && info.Leader != ""
-	}, "jetcron dev runs\n%s", dev.tail(3000))
+	s, dev, data := startDev(t, "--workers", "4")
 
 	// One process per data directory.
-	second := newProc(t, dir, "dev-second", bins.jetcron, "dev", "--data", data,
+	second := newProc(t, s.dir, "dev-second", bins.jetcron, "dev", "--data", data,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--http", "off")
 	second.start()
 	require.True(t, second.wait(10*time.Second), "a second jetcron dev on the same data fails at once")
@@ -63,7 +36,7 @@ func TestDevRestartFiresAtOnce(t *testing.T) {
 
 	// Overlap allow: a slot of tick does not wait for one in flight at the
 	// kill (that is the ack wait, measured below).
-	_, err = s.client.CreateJob(t.Context(), job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)}, Overlap: job.OverlapAllow,
+	_, err := s.client.CreateJob(t.Context(), job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)}, Overlap: job.OverlapAllow,
 		Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}})
 	require.NoError(t, err)
 	_, err = s.client.CreateJob(t.Context(), job.Spec{Name: "long", Schedule: job.Schedule{Every: job.Duration(24 * time.Hour)},
