@@ -30,6 +30,8 @@ type Client struct {
 
 	logMu sync.Mutex     // guards logs
 	logs  objstore.Store // where logs are read; nil: the NATS object store, opened on first use
+	// logSet records that WithLogStore gave the log store.
+	logSet bool
 	// handlers receives the Go handlers of OnSchedule (WithHandlers).
 	handlers HandlerRegistry
 }
@@ -62,7 +64,7 @@ func WithScriptStore(s objstore.Store) Option {
 // instead of the NATS object store. A log's key is derived from its
 // execution ID and attempt (objstore.LogKey), never taken from an event.
 func WithLogStore(s objstore.Store) Option {
-	return func(c *Client) error { c.logs = s; return nil }
+	return func(c *Client) error { c.logs, c.logSet = s, true; return nil }
 }
 
 // New returns a client on nc.

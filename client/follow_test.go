@@ -29,7 +29,7 @@ func system(t *testing.T) *client.Client {
 	require.NoError(t, err)
 	require.NoError(t, sc.Start(t.Context()))
 	t.Cleanup(func() { _ = sc.Stop(context.Background()) })
-	w, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 2, WorkDir: t.TempDir()})
+	w, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 2, WorkDir: natstest.WorkDir(t)})
 	require.NoError(t, err)
 	require.NoError(t, w.Start(t.Context()))
 	t.Cleanup(func() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -51,7 +52,20 @@ func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) e
 	if n == 0 {
 		return fmt.Errorf("execution %s (%s): %w", id, x.State, ErrNoLog)
 	}
-	return c.CopyLog(ctx, id, n, w)
+	err = c.CopyLog(ctx, id, n, w)
+	if errors.Is(err, objstore.ErrNotFound) && !c.hasLogStore() && !strings.HasPrefix(x.LogURL, "nats://") {
+		// The event's log_url is never opened, but it says where the worker
+		// put the log: a client without --store reads the NATS object store.
+		return fmt.Errorf("%w (the workers keep logs in another store; give --store with its location and credentials)", err)
+	}
+	return err
+}
+
+// hasLogStore reports whether the client was given a log store.
+func (c *Client) hasLogStore() bool {
+	c.logMu.Lock()
+	defer c.logMu.Unlock()
+	return c.logSet
 }
 
 // CopyLog copies the stored log of attempt n of execution id to w, from

@@ -23,7 +23,7 @@ func TestCreateRefusesAKindItsQueueDisallows(t *testing.T) {
 	env := serve(t)
 	ctx := t.Context()
 	names := env.Topo.Names()
-	w, err := worker.New(natstest.Connect(t, env.Srv), worker.Config{Topology: env.Topo, Queues: []string{"web"}, AllowKinds: []job.TaskKind{job.TaskHTTP}, WorkDir: t.TempDir(), Concurrency: 1})
+	w, err := worker.New(natstest.Connect(t, env.Srv), worker.Config{Topology: env.Topo, Queues: []string{"web"}, AllowKinds: []job.TaskKind{job.TaskHTTP}, WorkDir: natstest.WorkDir(t), Concurrency: 1})
 	require.NoError(t, err)
 	require.NoError(t, w.Start(ctx))
 	t.Cleanup(func() {

@@ -34,7 +34,7 @@ func startRoles(t *testing.T, srv *natstest.Server, topo topology.Config, skipEn
 	nc := natstest.Connect(t, srv)
 	s := &system{t: t, srv: srv, nc: nc, topo: topo}
 	r := &roles{system: s}
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 2, WorkDir: t.TempDir()})
+	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 2, WorkDir: natstest.WorkDir(t)})
 	require.NoError(t, err)
 	require.NoError(t, wk.Start(t.Context()), "a worker starts before the resources exist")
 	t.Cleanup(func() {
