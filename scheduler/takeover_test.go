@@ -2,11 +2,13 @@ package scheduler_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 )
@@ -60,4 +62,113 @@ func countJob(ws []job.Work, name string) int {
 		}
 	}
 	return n
+}
+
+// rewriteState changes a job's runtime state in the state bucket as a
+// leader that stopped before writing its last second would have left it.
+func (b *bundle) rewriteState(t *testing.T, name string, change func(*job.Runtime)) {
+	t.Helper()
+	kv, err := b.js.KeyValue(t.Context(), b.topo.Names().StateBucket())
+	require.NoError(t, err)
+	ent, err := kv.Get(t.Context(), name)
+	require.NoError(t, err)
+	var rt job.Runtime
+	require.NoError(t, json.Unmarshal(ent.Value(), &rt))
+	change(&rt)
+	data, err := json.Marshal(rt)
+	require.NoError(t, err)
+	_, err = kv.Update(t.Context(), name, data, ent.Revision())
+	require.NoError(t, err)
+}
+
+// TestTakeoverDoesNotRecordMissedWhatRan: a new leader whose state lags
+// the previous leader's last fires (cursors are written about once a
+// second) used to decide those slots again, and with catch-up policy
+// "latest" recorded slots that had run as missed. It reads the tail of the
+// streams first.
+func TestTakeoverDoesNotRecordMissedWhatRan(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	spec := everyJob("lat", time.Second, job.OverlapAllow)
+	spec.CatchUp = job.CatchUp{Window: job.Duration(time.Second), Policy: job.CatchUpLatest}
+	b.create(t, spec)
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "lat") >= 4 }, "lat fires")
+	require.NoError(t, s1.Stop(t.Context()))
+	b.rewriteState(t, "lat", func(rt *job.Runtime) { rt.LastSlot = rt.LastSlot.Add(-3 * time.Second) })
+	time.Sleep(2 * time.Second) // the fault: the slots after the written cursor are older than the window
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	before := countJob(b.works(t), "lat")
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "lat") >= before+2 }, "lat fires again")
+	ran := map[string]bool{}
+	for _, w := range b.works(t) {
+		ran[w.ID] = true
+	}
+	for _, e := range b.events(t, event.Missed) {
+		require.False(t, ran[e.Execution], "%s ran and was recorded missed", e.Execution)
+	}
+}
+
+// TestDisabledDuringOutageIsAccounted: a job disabled while no leader ran
+// dropped out of the plan with the slots of the outage in no record. They
+// are recorded missed, with the reason.
+func TestDisabledDuringOutageIsAccounted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	b.create(t, everyJob("paused", time.Second, job.OverlapAllow))
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "paused") >= 2 }, "paused fires")
+	require.NoError(t, s1.Stop(t.Context()))
+	time.Sleep(3 * time.Second) // the outage: three slots pass
+	kv, err := b.js.KeyValue(t.Context(), b.topo.Names().JobsBucket())
+	require.NoError(t, err)
+	ent, err := kv.Get(t.Context(), "paused")
+	require.NoError(t, err)
+	var spec job.Spec
+	require.NoError(t, json.Unmarshal(ent.Value(), &spec))
+	spec.Disabled, spec.DisabledReason, spec.UpdatedAt = true, "outage", time.Now().UTC()
+	data, err := json.Marshal(spec)
+	require.NoError(t, err)
+	_, err = kv.Update(t.Context(), "paused", data, ent.Revision())
+	require.NoError(t, err)
+
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	var last time.Time
+	for _, w := range b.works(t) {
+		if w.Job == "paused" && w.ScheduledAt.After(last) {
+			last = w.ScheduledAt
+		}
+	}
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		n := 0
+		for _, e := range b.events(t, event.Missed) {
+			if e.Job == "paused" && e.ScheduledAt.After(last) && strings.Contains(e.Reason, "disabled") {
+				n++
+			}
+		}
+		return n >= 2
+	}, "the slots of the outage are recorded missed")
+}
+
+// TestTakeoverRecountsCompletions: a leader that stopped before writing its
+// fire count made the next one fire more than the job's completions.
+func TestTakeoverRecountsCompletions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	spec := everyJob("five", time.Second, job.OverlapAllow)
+	spec.Completions = 5
+	b.create(t, spec)
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "five") >= 2 }, "five fires")
+	require.NoError(t, s1.Stop(t.Context()))
+	b.rewriteState(t, "five", func(rt *job.Runtime) { rt.Fired = 0 })
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	natstest.Eventually(t, 15*time.Second, func() bool { return len(b.events(t, event.JobCompleted)) > 0 }, "five completes")
+	require.Equal(t, 5, countJob(b.works(t), "five"), "five fires five times")
 }

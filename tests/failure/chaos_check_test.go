@@ -28,7 +28,8 @@ var accounting = map[event.Kind]bool{
 //     later than its bound: the slot's due time, or the end of the outage
 //     it fell in, plus the lease, one period and chaosSlack;
 //   - Lost: an execution left scheduled or running without a final event,
-//     a delayed run never resolved, a manual or enqueued run with no event;
+//     a delayed run never resolved, a manual, enqueued or follow-up run
+//     with no event;
 //   - Duplicates: a slot scheduled twice, two final events, an attempt
 //     started twice, a run started after its execution's result was
 //     recorded, more fires than the job's completions;
@@ -93,6 +94,14 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 	}
 	for id, es := range byExec {
 		checkExecution(r, id, es, runsByExec[id])
+		for _, e := range es {
+			for _, f := range e.FollowUps {
+				if e.Kind == event.FollowUp && len(byExec[f]) == 0 {
+					r.Lost++
+					r.problem("%s: follow-up %s was accepted and has no event", id, f)
+				}
+			}
+		}
 	}
 	r.figure("outages", "%d, %s", len(c.outages), c.outageText())
 	r.figure("slowest slot accounted after the system was back", "%s", lateness.Round(time.Millisecond))

@@ -445,10 +445,17 @@ func (c *chaosRun) devFault(a action) time.Time {
 func (c *chaosRun) clusterFault(a action) time.Time {
 	s := c.s
 	switch a.Kind {
-	case faultWorker:
+	case faultWorker, faultWorkerT:
 		p := s.workers[rand.IntN(len(s.workers))]
-		p.signal(syscall.SIGKILL)
-		p.wait(10 * time.Second)
+		if a.Kind == faultWorkerT {
+			p.signal(syscall.SIGTERM)
+			if !p.wait(30 * time.Second) {
+				p.kill()
+			}
+		} else {
+			p.signal(syscall.SIGKILL)
+			p.wait(10 * time.Second)
+		}
 		pace(a.Down)
 		p.start()
 		return time.Time{} // no scheduler outage

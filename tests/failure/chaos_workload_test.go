@@ -39,12 +39,13 @@ const (
 	actUpdate  actionKind = "update"  // new run length, or new interval for an every job
 	actDelete  actionKind = "delete"
 	// Faults.
-	faultTerm   actionKind = "sigterm"   // SIGTERM, started again after Down
-	faultKill   actionKind = "kill-9"    // SIGKILL, started again after Down
-	faultStop   actionKind = "sigstop"   // SIGSTOP, SIGCONT after Down
-	faultWorker actionKind = "worker-9"  // SIGKILL of a worker, started again after Down
-	faultNATS   actionKind = "nats-9"    // SIGKILL of a NATS node, started again after Down
-	faultOutage actionKind = "no-leader" // every scheduler stopped for Down
+	faultTerm    actionKind = "sigterm"     // SIGTERM, started again after Down
+	faultKill    actionKind = "kill-9"      // SIGKILL, started again after Down
+	faultStop    actionKind = "sigstop"     // SIGSTOP, SIGCONT after Down
+	faultWorker  actionKind = "worker-9"    // SIGKILL of a worker, started again after Down
+	faultWorkerT actionKind = "worker-term" // SIGTERM of a worker (it drains), started again after Down
+	faultNATS    actionKind = "nats-9"      // SIGKILL of a NATS node, started again after Down
+	faultOutage  actionKind = "no-leader"   // every scheduler stopped for Down
 )
 
 // action is one entry of the timeline.
@@ -92,6 +93,9 @@ func (w *workload) String() string {
 		}
 		if j.spec.Env["PROBE_EXIT"] != "" {
 			b.WriteString(", fails")
+		}
+		if j.spec.Env["PROBE_FOLLOWUP"] != "" {
+			b.WriteString(", asks for a follow-up")
 		}
 		if j.spec.Completions > 0 {
 			fmt.Fprintf(&b, ", %d completions", j.spec.Completions)
@@ -173,6 +177,8 @@ func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, sta
 			spec.Retry = job.Retry{Retries: rng.IntN(3), Backoff: job.Duration(500 * time.Millisecond)}
 		case 3:
 			cj.run = time.Duration(300+rng.IntN(900)) * time.Millisecond
+		case 4: // asks for a follow-up of its own job, which asks for none
+			spec.Env = map[string]string{"PROBE_FOLLOWUP": fmt.Sprintf(`{"delay":"%ds","params":{"chain":"1"}}`, 1+rng.IntN(3))}
 		}
 		spec.Task = job.Task{Kind: job.TaskCommand, Command: probeArgv(cj.run)}
 		cj.spec = spec
@@ -216,7 +222,7 @@ func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, sta
 	}
 	faults := []actionKind{faultTerm, faultKill, faultStop}
 	if topo == "cluster" {
-		faults = []actionKind{faultTerm, faultKill, faultStop, faultWorker, faultNATS, faultOutage}
+		faults = []actionKind{faultTerm, faultKill, faultStop, faultWorker, faultWorkerT, faultNATS, faultOutage}
 	}
 	nFaults := max(2, int(length/(25*time.Second)))
 	slot := length / time.Duration(nFaults)
@@ -247,7 +253,7 @@ func sortActions(as []action) {
 
 func (k actionKind) fault() bool {
 	switch k {
-	case faultTerm, faultKill, faultStop, faultWorker, faultNATS, faultOutage:
+	case faultTerm, faultKill, faultStop, faultWorker, faultWorkerT, faultNATS, faultOutage:
 		return true
 	}
 	return false

@@ -9,7 +9,8 @@
 // SINK is the sink directory, DURATION how long to run (a Go duration),
 // "child" makes it start a child process that lives as long as it does, to
 // check that a whole process tree dies with its worker. With PROBE_EXIT=N
-// in its environment it exits with status N after its end (a failed run). The worker is read
+// in its environment it exits with status N after its end (a failed run);
+// with PROBE_FOLLOWUP it writes that line to JETCRON_OUTPUT (a follow-up). The worker is read
 // from the run directory (<work-dir>/runs/<execution>-<attempt>, with the
 // worker's work dir named after it); the worker's pid is the probe's
 // grandparent (the worker runs a supervisor, which runs the probe).
@@ -89,6 +90,13 @@ func main() {
 		}
 		write(sink, rec, "end", false)
 		fmt.Println("probe done")
+		// PROBE_FOLLOWUP is a follow-up request (a JETCRON_OUTPUT line) the
+		// run makes, unless it is itself a follow-up (its params say chain).
+		if f := os.Getenv("PROBE_FOLLOWUP"); f != "" && !strings.Contains(os.Getenv("JETCRON_PARAMS"), `"chain"`) {
+			if err := os.WriteFile(os.Getenv("JETCRON_OUTPUT"), []byte(f+"\n"), 0o600); err != nil {
+				fmt.Fprintln(os.Stderr, "probe: follow-up:", err)
+			}
+		}
 		// PROBE_EXIT makes a run that ends as a failure (the job's env sets it).
 		if code, err := strconv.Atoi(os.Getenv("PROBE_EXIT")); err == nil && code != 0 {
 			os.Exit(code)
