@@ -41,8 +41,10 @@ type tailFacts struct {
 	delayed   map[string]event.Event
 	resolved  map[string]bool
 	// works are slot work items on the work stream without a scheduled event
-	// (a leader that died between publishing and recording).
-	works map[string]job.Work
+	// (a leader that died between publishing and recording); started the
+	// first started event of each execution (one that already ran).
+	works   map[string]job.Work
+	started map[string]event.Event
 }
 
 // recoverTail brings the loaded state up to the tail of the streams (see
@@ -60,7 +62,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 	get := func(name string) *tailFacts {
 		f := facts[name]
 		if f == nil {
-			f = &tailFacts{scheduled: map[string]event.Event{}, delayed: map[string]event.Event{}, resolved: map[string]bool{}, works: map[string]job.Work{}}
+			f = &tailFacts{scheduled: map[string]event.Event{}, delayed: map[string]event.Event{}, resolved: map[string]bool{}, works: map[string]job.Work{}, started: map[string]event.Event{}}
 			facts[name] = f
 		}
 		return f
@@ -85,6 +87,10 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			f.resolved[e.Execution] = true
 		case e.Kind == event.Delayed:
 			f.delayed[e.Execution] = e
+		case e.Kind == event.Started:
+			if _, ok := f.started[e.Execution]; !ok {
+				f.started[e.Execution] = e
+			}
 		case e.Kind.Final():
 			f.resolved[e.Execution] = true
 		}
@@ -113,6 +119,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			r.applyTail(name, f)
 		}
 	}
+	r.awaitEvents(ctx) // the scheduled events recorded above count too
 	for name, ji := range r.jobs {
 		if n := ji.spec.Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
 			if err := r.recountFires(ctx, name); err != nil {
@@ -158,6 +165,7 @@ func (r *leaderRun) recountFires(ctx context.Context, name string) error {
 func (r *leaderRun) applyTail(name string, f *tailFacts) {
 	st := r.state.get(name)
 	written, hasWritten := r.state.written[name]
+	cursor := st.rt.LastSlot
 	changed := false
 	// Fires the state does not count yet: recorded in a later term than
 	// the one that wrote the state, or after its write.
@@ -180,6 +188,25 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 		if _, ok := f.scheduled[id]; ok {
 			continue
 		}
+		r.scheduled(&w, now)
+		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {
+			st.rt.Fired++
+			changed = true
+		}
+	}
+	// Slots after the written cursor that ran with no scheduled event: the
+	// previous leader published them and lost its answer (a NATS quorum
+	// lost); the work item is gone, its run recorded. Not re-published (the
+	// cursor passes them), they are recorded scheduled from what the worker
+	// recorded, as the re-publish used to.
+	for id, e := range f.started {
+		_, scheduled := f.scheduled[id]
+		_, onStream := f.works[id]
+		if scheduled || onStream || e.ScheduledAt == nil || !e.ScheduledAt.After(cursor) {
+			continue
+		}
+		ji := r.jobs[name]
+		w := job.Work{V: job.WorkVersion, ID: id, Job: name, ScheduledAt: e.ScheduledAt.UTC(), Trigger: e.Trigger, Spec: ji.spec, Revision: e.Revision}
 		r.scheduled(&w, now)
 		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {
 			st.rt.Fired++

@@ -23,7 +23,7 @@ func TestSecretReferencesResolveOnTheWorker(t *testing.T) {
 	env := natstest.Ensured(t)
 	secrets := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(secrets, "db_pass"), []byte("hunter2\n"), 0o600))
-	out := filepath.Join(t.TempDir(), "out")
+	out := filepath.Join(natstest.SharedDir(t), "out")
 	publish := func(name string, envVars map[string]string) string {
 		spec := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Env: envVars,
 			Task: job.Task{Kind: job.TaskCommand, Command: []string{"sh", "-c", `printf %s "$DB_PASS" > ` + out}}}.WithDefaults()

@@ -25,7 +25,7 @@ func startWorker(t *testing.T, env natstest.Env, cfg worker.Config) *worker.Work
 		cfg.Concurrency = 1
 	}
 	if cfg.WorkDir == "" {
-		cfg.WorkDir = t.TempDir()
+		cfg.WorkDir = natstest.WorkDir(t)
 	}
 	wk, err := worker.New(natstest.Connect(t, env.Srv), cfg)
 	require.NoError(t, err)
