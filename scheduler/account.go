@@ -39,14 +39,7 @@ func (r *leaderRun) accountUnfired(name string, owed job.Spec, until time.Time, 
 	if err != nil {
 		return
 	}
-	cursor := st.rt.LastSlot
-	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
-		cursor = cur.Cursor
-	}
-	notBefore := owed.EnabledAt
-	if notBefore.IsZero() {
-		notBefore = owed.CreatedAt
-	}
+	cursor, notBefore := r.cursorOf(name), owedFrom(owed)
 	if cursor.IsZero() && notBefore.IsZero() {
 		return
 	}

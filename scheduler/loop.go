@@ -319,14 +319,7 @@ func (r *leaderRun) replan(name string) {
 	if spec.Completions > 0 {
 		remaining = max(int64(spec.Completions)-st.rt.Fired, 0)
 	}
-	cursor := st.rt.LastSlot
-	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
-		cursor = cur.Cursor
-	}
-	notBefore := spec.EnabledAt
-	if notBefore.IsZero() {
-		notBefore = spec.CreatedAt
-	}
+	cursor, notBefore := r.cursorOf(name), owedFrom(spec)
 	ok := r.plan.Upsert(plan.Entry{
 		Job:       name,
 		Schedule:  sched,
@@ -341,6 +334,25 @@ func (r *leaderRun) replan(name string) {
 		r.complete(name)
 	}
 	r.s.cfg.Metrics.planned(r.plan.Len())
+}
+
+// cursorOf is a job's cursor: the newest slot accounted for, in its state
+// or in the plan, whichever is newer.
+func (r *leaderRun) cursorOf(name string) time.Time {
+	cursor := r.state.get(name).rt.LastSlot
+	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
+		cursor = cur.Cursor
+	}
+	return cursor
+}
+
+// owedFrom is when a definition's slots start to be owed: its last enable
+// (or schedule change), else its creation.
+func owedFrom(spec job.Spec) time.Time {
+	if spec.EnabledAt.IsZero() {
+		return spec.CreatedAt
+	}
+	return spec.EnabledAt
 }
 
 // jitterOf is a job's fixed jitter offset in [0, max): the same on every

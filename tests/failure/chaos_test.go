@@ -173,7 +173,7 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 		c.log()
 		c.logEvents(r.Problems)
 	}
-	require.Empty(t, r.Problems, "seed %d:\n%s", seed, joinLines(r.Problems))
+	require.Empty(t, r.Problems, "seed %d:\n%s", seed, strings.Join(r.Problems, "\n"))
 }
 
 // play carries out actions at their offsets from begin, one after the
@@ -197,7 +197,7 @@ func (c *chaosRun) log() {
 	for _, a := range c.done {
 		lines = append(lines, a.String())
 	}
-	c.t.Logf("carried out (offsets when done):\n%s", joinLines(lines))
+	c.t.Logf("carried out (offsets when done):\n%s", strings.Join(lines, "\n"))
 }
 
 // leaderAlive reports whether the lease is held by a running scheduler
@@ -247,7 +247,7 @@ func (c *chaosRun) logEvents(problems []string) {
 		}
 		lines = append(lines, l)
 	}
-	c.t.Logf("events of the jobs at fault:\n%s", joinLines(lines))
+	c.t.Logf("events of the jobs at fault:\n%s", strings.Join(lines, "\n"))
 }
 
 // create creates a job and opens its ledger.
@@ -504,15 +504,4 @@ func (c *chaosRun) clusterFault(a action) time.Time {
 	pace(a.Down)
 	p.start()
 	return at.Add(c.lease) // the other scheduler leads within a lease
-}
-
-func joinLines(ls []string) string {
-	out := ""
-	for i, l := range ls {
-		if i > 0 {
-			out += "\n"
-		}
-		out += l
-	}
-	return out
 }
