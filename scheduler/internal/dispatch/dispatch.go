@@ -72,6 +72,9 @@ type Dispatcher struct {
 	log   *slog.Logger
 	// NoBatch disables atomic batches (for measuring their effect).
 	NoBatch bool
+	// afterFirst, when set, runs between the first items and the others
+	// of one Publish (tests inject what happens meanwhile).
+	afterFirst func()
 }
 
 // New returns a Dispatcher.
@@ -109,20 +112,24 @@ func (d *Dispatcher) msg(it Item) (*nats.Msg, error) {
 // of an earlier message of the same batch (both are stored and the limit
 // then drops the first, a slot recorded scheduled that never runs).
 // Published after its first item is stored, such an item is refused by
-// the broker and comes back Busy.
+// the broker and comes back Busy; when its first item was not stored
+// (busy, or failed), it is not published at all and takes that outcome, so
+// an exclusive job's slots never run out of order.
 func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() bool) []Result {
 	results := make([]Result, len(items))
-	var first, again []int // indexes into items
-	seen := map[string]bool{}
+	var first, again []int   // indexes into items
+	firstOf := map[int]int{} // again item -> the first item of its subject
+	seen := map[string]int{}
 	for i := range items {
 		results[i].Item = items[i]
 		if items[i].Exclusive {
 			subj := d.Subject(items[i])
-			if seen[subj] {
+			if f, ok := seen[subj]; ok {
 				again = append(again, i)
+				firstOf[i] = f
 				continue
 			}
-			seen[subj] = true
+			seen[subj] = i
 		}
 		first = append(first, i)
 	}
@@ -145,7 +152,25 @@ func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() boo
 	rs := gather(first)
 	d.publishAll(ctx, rs, valid)
 	scatter(first, rs)
-	rs = gather(again)
+	if d.afterFirst != nil {
+		d.afterFirst()
+	}
+	// An item whose subject's first item was not stored is not published:
+	// its job is busy, or it waits for the first to be retried (publishing
+	// it when the job's running execution ended meanwhile would run a later
+	// slot before the first).
+	var later []int
+	for _, i := range again {
+		switch f := results[firstOf[i]]; f.Outcome {
+		case Published, Duplicate:
+			later = append(later, i)
+		case Busy:
+			results[i].Outcome = Busy
+		default:
+			results[i].Outcome, results[i].Err = Failed, f.Err
+		}
+	}
+	rs = gather(later)
 	if valid() {
 		d.publishEach(ctx, rs, valid)
 	} else {
@@ -153,7 +178,7 @@ func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() boo
 			rs[k].Outcome, rs[k].Err = Failed, ErrLeaseLost
 		}
 	}
-	scatter(again, rs)
+	scatter(later, rs)
 	return results
 }
 

@@ -87,3 +87,26 @@ func TestPublishExclusiveJobIsBusyOnThreeReplicas(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{job.ExecutionID("solo", slot), job.ExecutionID("other", slot)}, ids, "the stream holds the exclusive job's first item")
 }
+
+// TestPublishKeepsAnExclusiveJobsSlotsInOrder: an exclusive job busy with
+// an execution gets two slots in one publish; the execution ends between
+// the first slot's refusal and the second's publish. The second must not
+// take the job's place before the first (the chaos suite saw a delay
+// job's later slot run first).
+func TestPublishKeepsAnExclusiveJobsSlotsInOrder(t *testing.T) {
+	t.Parallel()
+	env := natstest.Ensured(t)
+	nc, js, topo := env.NC, env.JS, env.Topo
+	d := New(nc, js, topo.Names(), nil)
+	slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	running := d.Publish(t.Context(), []Item{item("solo", slot, true)}, always)
+	require.Equal(t, Published, running[0].Outcome)
+	d.afterFirst = func() { // the running execution ends
+		stream, err := js.Stream(t.Context(), topo.Names().WorkStream())
+		require.NoError(t, err)
+		require.NoError(t, stream.DeleteMsg(t.Context(), running[0].Seq))
+	}
+	rs := d.Publish(t.Context(), []Item{item("solo", slot.Add(time.Second), true), item("solo", slot.Add(2*time.Second), true)}, always)
+	require.Equal(t, []Outcome{Busy, Busy}, []Outcome{rs[0].Outcome, rs[1].Outcome}, "the later slot does not go first")
+	require.Equal(t, uint64(0), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
