@@ -23,7 +23,7 @@ import (
 
 var (
 	chaosSeed  = flag.Uint64("seed", 0, "run the chaos suite with this seed only (a failure prints its seed)")
-	chaosSeeds = flag.Int("chaos-seeds", 16, "seeds of the long chaos run (task test:chaos)")
+	chaosSeeds = flag.Int("chaos-seeds", 20, "seeds of the long chaos run (task test:chaos)")
 	chaosLong  = flag.Bool("chaos", false, "run the long chaos suite: -chaos-seeds random seeds (task test:chaos)")
 )
 
