@@ -68,10 +68,8 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 			continue
 		}
 		seen[name] = true
-		if ji == nil { // deleted meanwhile
-			b := st.rt.Buffered
-			r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: now, ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: "its job was deleted while it waited"})
-			r.setBuffered(name, nil)
+		if ji == nil { // deleted, or its definition became invalid
+			r.skipDelayed(name, "its job's definition is gone")
 			continue
 		}
 		items = append(items, r.item(ji, st.rt.Buffered.ID, st.rt.Buffered.Slot, st.rt.Buffered.Trigger, st.rt.Buffered.Params, st.rt.Buffered.ParentID, false))

@@ -252,6 +252,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 		if prev := r.jobs[name]; prev != nil {
 			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
 		}
+		r.skipDelayed(name, "its job was deleted while it waited")
 		delete(r.jobs, name)
 		delete(r.invalid, name)
 		delete(r.bufferedJobs, name)
@@ -390,6 +391,21 @@ func (r *leaderRun) dropDelayed(id string, match func(*job.Pending) bool) bool {
 	}
 	r.setBuffered(name, nil)
 	return true
+}
+
+// skipDelayed records a job's delayed run, if it has one, as skipped and
+// drops it (its job is gone).
+func (r *leaderRun) skipDelayed(name, why string) {
+	st := r.state.entries[name]
+	if st == nil || st.rt.Buffered == nil {
+		return
+	}
+	b := st.rt.Buffered
+	r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: r.now(), ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: why})
+	if b.Stored {
+		r.purges = append(r.purges, b.ID)
+	}
+	r.setBuffered(name, nil)
 }
 
 // setBuffered records (or clears, with nil) a job's delayed run.

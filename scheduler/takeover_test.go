@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
@@ -171,4 +172,34 @@ func TestTakeoverRecountsCompletions(t *testing.T) {
 	natstest.Eventually(t, 10*time.Second, s2.Leading)
 	natstest.Eventually(t, 15*time.Second, func() bool { return len(b.events(t, event.JobCompleted)) > 0 }, "five completes")
 	require.Equal(t, 5, countJob(b.works(t), "five"), "five fires five times")
+}
+
+// TestDeletedJobsDelayedRunIsSkipped: deleting a job whose next slot waited
+// for its running execution (overlap delay) dropped the delayed run with
+// no record; it stayed "delayed" for ever (chaos seed 32722097).
+func TestDeletedJobsDelayedRunIsSkipped(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := b.start(t, "s", nil)
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+	b.create(t, everyJob("gone", time.Second, job.OverlapDelay)) // no worker: its first slot stays running
+	var delayed string
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		for _, e := range b.events(t, event.Delayed) {
+			if e.Job == "gone" {
+				delayed = e.Execution
+				return true
+			}
+		}
+		return false
+	}, "a slot of gone waits")
+	require.NoError(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobDelete, api.NameRequest{Name: "gone"}, nil))
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		for _, e := range b.events(t, event.Skipped) {
+			if e.Execution == delayed {
+				return true
+			}
+		}
+		return false
+	}, "the delayed run is recorded skipped")
 }
