@@ -15,9 +15,19 @@ import (
 // up to its disabling with the definition it has.
 func (r *leaderRun) accountChange(prev *jobInfo, spec job.Spec) {
 	until := minTime(spec.UpdatedAt, r.now())
+	if !spec.DisabledAt.IsZero() {
+		until = minTime(spec.DisabledAt, r.now())
+	}
 	switch {
 	case prev == nil && spec.Disabled:
 		r.accountUnfired(spec.Name, spec, until, "no leader fired it before the job was disabled")
+	case prev == nil && !spec.DisabledAt.IsZero() && spec.DisabledAt.Before(spec.EnabledAt):
+		// Disabled and enabled again while no leader ran: the slots it owed
+		// before it was disabled. (With the schedule it has now: one changed
+		// meanwhile is not known here.)
+		owed := spec
+		owed.EnabledAt = time.Time{}
+		r.accountUnfired(spec.Name, owed, until, "no leader fired it before the job was disabled")
 	case prev == nil || prev.spec.Disabled:
 		// Enabled again: the slots it owed before it was disabled were
 		// accounted for then.

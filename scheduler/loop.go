@@ -232,8 +232,9 @@ func (r *leaderRun) run(ctx context.Context) error {
 				}
 				r.recovered = true
 				for _, name := range r.loadedDisabled {
-					if ji := r.jobs[name]; ji != nil && ji.spec.Disabled {
+					if ji := r.jobs[name]; ji != nil {
 						r.accountChange(nil, ji.spec)
+						r.replan(name)
 					}
 				}
 				r.loadedDisabled = nil
@@ -279,7 +280,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	prev := r.jobs[name]
 	if r.recovered {
 		r.accountChange(prev, spec)
-	} else if spec.Disabled {
+	} else if spec.Disabled || !spec.DisabledAt.IsZero() {
 		// At a takeover: once the tail is read (recoverTail), the cursor
 		// says what the previous leader fired.
 		r.loadedDisabled = append(r.loadedDisabled, name)

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -113,46 +114,59 @@ func TestTakeoverDoesNotRecordMissedWhatRan(t *testing.T) {
 }
 
 // TestDisabledDuringOutageIsAccounted: a job disabled while no leader ran
-// dropped out of the plan with the slots of the outage in no record. They
-// are recorded missed, with the reason.
+// dropped out of the plan with the slots of the outage in no record; one
+// disabled and enabled again meanwhile owed nothing before its enabling.
+// The slots it owed until it was disabled are recorded missed, with the
+// reason.
 func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	s1 := b.start(t, "first", nil)
-	natstest.Eventually(t, 10*time.Second, s1.Leading)
-	b.create(t, everyJob("paused", time.Second, job.OverlapAllow))
-	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "paused") >= 2 }, "paused fires")
-	require.NoError(t, s1.Stop(t.Context()))
-	time.Sleep(3 * time.Second) // the outage: three slots pass
-	kv, err := b.js.KeyValue(t.Context(), b.topo.Names().JobsBucket())
-	require.NoError(t, err)
-	ent, err := kv.Get(t.Context(), "paused")
-	require.NoError(t, err)
-	var spec job.Spec
-	require.NoError(t, json.Unmarshal(ent.Value(), &spec))
-	spec.Disabled, spec.DisabledReason, spec.UpdatedAt = true, "outage", time.Now().UTC()
-	data, err := json.Marshal(spec)
-	require.NoError(t, err)
-	_, err = kv.Update(t.Context(), "paused", data, ent.Revision())
-	require.NoError(t, err)
-
-	s2 := b.start(t, "second", nil)
-	natstest.Eventually(t, 10*time.Second, s2.Leading)
-	var last time.Time
-	for _, w := range b.works(t) {
-		if w.Job == "paused" && w.ScheduledAt.After(last) {
-			last = w.ScheduledAt
-		}
-	}
-	natstest.Eventually(t, 10*time.Second, func() bool {
-		n := 0
-		for _, e := range b.events(t, event.Missed) {
-			if e.Job == "paused" && e.ScheduledAt.After(last) && strings.Contains(e.Reason, "disabled") {
-				n++
+	for _, enabledAgain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("EnabledAgain=%v", enabledAgain), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			s1 := b.start(t, "first", nil)
+			natstest.Eventually(t, 10*time.Second, s1.Leading)
+			b.create(t, everyJob("paused", time.Second, job.OverlapAllow))
+			natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "paused") >= 2 }, "paused fires")
+			require.NoError(t, s1.Stop(t.Context()))
+			time.Sleep(3 * time.Second) // the outage: three slots pass
+			kv, err := b.js.KeyValue(t.Context(), b.topo.Names().JobsBucket())
+			require.NoError(t, err)
+			ent, err := kv.Get(t.Context(), "paused")
+			require.NoError(t, err)
+			var spec job.Spec
+			require.NoError(t, json.Unmarshal(ent.Value(), &spec))
+			// What the API writes for a disable (and an enable), as it
+			// would with no leader running.
+			now := time.Now().UTC()
+			spec.Disabled, spec.DisabledReason, spec.DisabledAt, spec.UpdatedAt = true, "outage", now, now
+			if enabledAgain {
+				spec.Disabled, spec.DisabledReason, spec.EnabledAt = false, "", now.Add(time.Second)
 			}
-		}
-		return n >= 2
-	}, "the slots of the outage are recorded missed")
+			data, err := json.Marshal(spec)
+			require.NoError(t, err)
+			_, err = kv.Update(t.Context(), "paused", data, ent.Revision())
+			require.NoError(t, err)
+
+			s2 := b.start(t, "second", nil)
+			natstest.Eventually(t, 10*time.Second, s2.Leading)
+			var last time.Time
+			for _, w := range b.works(t) {
+				if w.Job == "paused" && w.ScheduledAt.After(last) && w.ScheduledAt.Before(now) {
+					last = w.ScheduledAt
+				}
+			}
+			natstest.Eventually(t, 10*time.Second, func() bool {
+				n := 0
+				for _, e := range b.events(t, event.Missed) {
+					if e.Job == "paused" && e.ScheduledAt.After(last) && strings.Contains(e.Reason, "disabled") {
+						n++
+					}
+				}
+				return n >= 2
+			}, "the slots of the outage are recorded missed")
+		})
+	}
 }
 
 // TestTakeoverRecountsCompletions: a leader that stopped before writing its

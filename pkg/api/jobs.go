@@ -89,7 +89,10 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 		if exists {
 			spec = spec.Unredact(old) // a definition read back with its secrets masked keeps them
 			spec.CreatedAt = old.CreatedAt
-			spec.EnabledAt = old.EnabledAt
+			spec.EnabledAt, spec.DisabledAt = old.EnabledAt, old.DisabledAt
+			if spec.Disabled && !old.Disabled {
+				spec.DisabledAt = s.now()
+			}
 			if spec.Schedule.String() != old.Schedule.String() {
 				// A new schedule owes nothing from before it existed.
 				spec.EnabledAt = s.now()
@@ -148,7 +151,7 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 
 // diff names the top-level fields that differ, ignoring timestamps.
 func diff(a, b job.Spec) []string {
-	a.CreatedAt, a.UpdatedAt, a.EnabledAt = b.CreatedAt, b.UpdatedAt, b.EnabledAt
+	a.CreatedAt, a.UpdatedAt, a.EnabledAt, a.DisabledAt = b.CreatedAt, b.UpdatedAt, b.EnabledAt, b.DisabledAt
 	var out []string
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	t := va.Type()
@@ -299,7 +302,7 @@ func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
 		if sp.Disabled && sp.DisabledReason == req.Reason {
 			return false
 		}
-		sp.Disabled, sp.DisabledReason = true, req.Reason
+		sp.Disabled, sp.DisabledReason, sp.DisabledAt = true, req.Reason, s.now()
 		return true
 	})
 	if err != nil {

@@ -75,6 +75,9 @@ type Spec struct {
 	// EnabledAt is when the job was last created or enabled: slots before it
 	// are never fired (set by the API).
 	EnabledAt time.Time `json:"enabled_at,omitzero" yaml:"-"`
+	// DisabledAt is when the job was last disabled (set by the API): a
+	// leader that takes over later accounts for the slots it owed until then.
+	DisabledAt time.Time `json:"disabled_at,omitzero" yaml:"-"`
 }
 
 // Schedule is exactly one of Cron, Every or At, with bounds.
