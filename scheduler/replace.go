@@ -65,7 +65,7 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 		return
 	}
 	if delivered {
-		r.askCancel(ctx, old, seq, reason)
+		r.askCancel(ctx, old, seq, reason, 2*r.s.cfg.Topology.AckWait+5*time.Second, true)
 		return
 	}
 	stream, err := r.s.js.Stream(ctx, r.s.names.WorkStream())
@@ -76,7 +76,12 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 		r.log.WarnContext(ctx, "replace: cannot remove waiting execution", "execution_id", old.ID, "error", err)
 		return
 	}
-	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Reason: reason, Error: reason})
+	// Recorded as its first attempt's cancel: if a worker took the message
+	// between the check and the removal (the chaos suite saw it), the cancel
+	// asked for below stops it and the worker's own record of it is the
+	// same event (one message ID), not a second final one.
+	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Attempt: 1, Reason: reason, Error: reason})
+	r.askCancel(ctx, old, seq, reason, 3*time.Second, false)
 }
 
 // delivered reports whether the work message seq of a queue has been
@@ -93,21 +98,23 @@ func (r *leaderRun) delivered(ctx context.Context, queue string, seq uint64) (bo
 	return seq <= info.Delivered.Stream, nil
 }
 
-// askCancel asks, in the background, for the cancel of an execution whose
-// worker was lost until the worker it is delivered to next answers, or its
-// message is gone, or two ack waits pass.
-func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, reason string) {
+// askCancel asks, in the background, for the cancel of an execution that
+// no worker answered for, until a worker answers, or for d, or (untilGone)
+// until its message is gone.
+func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, reason string, d time.Duration, untilGone bool) {
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
-		deadline := r.now().Add(2*r.s.cfg.Topology.AckWait + 5*time.Second)
-		for r.now().Before(deadline) && ctx.Err() == nil {
-			t := r.s.cfg.Clock.NewTimer(500 * time.Millisecond)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C():
+		deadline := r.now().Add(d)
+		for first := true; r.now().Before(deadline) && ctx.Err() == nil; first = false {
+			if !first {
+				t := r.s.cfg.Clock.NewTimer(250 * time.Millisecond)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C():
+				}
 			}
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			_, err := r.s.nc.RequestWithContext(cctx, r.s.names.CancelSubject(old.ID), []byte(reason))
@@ -115,11 +122,16 @@ func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, rea
 			if err == nil {
 				return // the worker running it cancels it and records the event
 			}
+			if !untilGone {
+				continue
+			}
 			msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Seq: seq, Batch: 1})
 			if err == nil && (len(msgs) == 0 || msgs[0].Seq != seq) {
 				return // ended meanwhile
 			}
 		}
-		r.log.WarnContext(ctx, "replace: no worker answered the cancel of a lost execution", "execution_id", old.ID)
+		if untilGone {
+			r.log.WarnContext(ctx, "replace: no worker answered the cancel of a lost execution", "execution_id", old.ID)
+		}
 	}()
 }
