@@ -13,6 +13,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // TestTakeoverWithDelayedRunKeepsFiring is the restart wedge: a leader that
@@ -216,4 +217,51 @@ func TestDeletedJobsDelayedRunIsSkipped(t *testing.T) {
 		}
 		return false
 	}, "the delayed run is recorded skipped")
+}
+
+// TestCompletionsCountDelayedSlots: a slot delayed before the job reached
+// its completions (a delayed slot counts when it runs) ran after the
+// completion, one fire too many (chaos seed 3392555144). It is recorded
+// skipped.
+func TestCompletionsCountDelayedSlots(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := b.start(t, "s", nil)
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+	spec := everyJob("two", time.Second, job.OverlapDelay) // no worker: the test ends each execution
+	spec.Completions = 2
+	b.create(t, spec)
+	stream, err := b.js.Stream(t.Context(), b.topo.Names().WorkStream())
+	require.NoError(t, err)
+	// end removes the job's execution from the work stream, as a worker
+	// that finished it would.
+	end := func() {
+		for _, m := range b.workMsgs(t) {
+			_ = stream.DeleteMsg(t.Context(), m.Seq)
+		}
+	}
+	delayed := func() int { return len(b.eventsOf(t, "two", event.Delayed)) }
+	natstest.Eventually(t, 10*time.Second, func() bool { return delayed() >= 1 }, "a slot waits")
+	end()
+	natstest.Eventually(t, 10*time.Second, func() bool { return delayed() >= 2 }, "the next slot waits behind the second fire")
+	end()
+	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "two", event.JobCompleted)) > 0 }, "two completes")
+	time.Sleep(2 * time.Second) // the fault would be a third fire now
+	require.Len(t, b.eventsOf(t, "two", event.Scheduled), 2, "two fires twice")
+}
+
+func (b *bundle) eventsOf(t *testing.T, name string, kind event.Kind) []event.Event {
+	var out []event.Event
+	for _, e := range b.events(t, kind) {
+		if e.Job == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (b *bundle) workMsgs(t *testing.T) []streamio.Msg {
+	msgs, err := streamio.DirectBatch(t.Context(), b.nc, streamio.DirectRequest{Stream: b.topo.Names().WorkStream(), Filter: b.topo.Names().WorkSubjects(), Batch: 1000})
+	require.NoError(t, err)
+	return msgs
 }
