@@ -1,10 +1,13 @@
 package scheduler
 
 import (
+	"context"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // accountChange records as missed the slots the previous definition of a
@@ -69,4 +72,46 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// accountTakeover accounts, at a takeover, for the slots a job owed that no
+// leader fired before its definition changed while no leader ran (the
+// previous definition is read from the jobs bucket's history). It reports
+// whether the job's cursor moved.
+func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobInfo) bool {
+	spec := ji.spec
+	before := r.cursorOf(spec.Name)
+	if spec.Disabled || !spec.DisabledAt.IsZero() {
+		r.accountChange(nil, spec)
+	}
+	if cursor := r.cursorOf(spec.Name); !spec.Disabled && !cursor.IsZero() && spec.EnabledAt.After(cursor) {
+		if old, ok := r.previousDefinition(ctx, spec.Name, ji.revision, spec.EnabledAt); ok && !old.Disabled {
+			r.accountUnfired(spec.Name, old, minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
+		}
+	}
+	return !r.cursorOf(spec.Name).Equal(before)
+}
+
+// previousDefinition returns the newest earlier revision of a job's
+// definition whose slots were owed before enabledAt, if the bucket's
+// history still holds one.
+func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uint64, enabledAt time.Time) (job.Spec, bool) {
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	entries, err := r.jobsKV.History(hctx, name)
+	if err != nil {
+		return job.Spec{}, false
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Revision() >= rev || e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		old, err := catalog.DecodeSpec(name, e.Value())
+		if err != nil || !owedFrom(*old).Before(enabledAt) {
+			continue
+		}
+		return *old, true
+	}
+	return job.Spec{}, false
 }

@@ -50,13 +50,13 @@ type leaderRun struct {
 	// nextEventRetry is when queued events are offered again.
 	nextEventRetry time.Time
 	// recovered is set once the tail of the streams is read (recover.go);
-	// loadedDisabled are the disabled jobs loaded before, whose unfired
-	// slots are accounted for then.
-	recovered      bool
-	loadedDisabled []string
-	events         *event.Publisher
-	disp           *dispatch.Dispatcher
-	queued         []queuedEvent
+	// the jobs loaded before have their unfired slots accounted for then.
+	recovered bool
+	// jobsKV is the jobs bucket (for a definition's earlier revisions).
+	jobsKV jetstream.KeyValue
+	events *event.Publisher
+	disp   *dispatch.Dispatcher
+	queued []queuedEvent
 
 	nextFlush time.Time
 	// flushing is the cursor flush in flight, if any; flushed hands it
@@ -117,6 +117,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 		return err
 	}
 	jobsKV, err := bucket(r.s.names.JobsBucket())
+	r.jobsKV = jobsKV
 	if err != nil {
 		return err
 	}
@@ -231,13 +232,11 @@ func (r *leaderRun) run(ctx context.Context) error {
 					return fmt.Errorf("read what the previous leader did last: %w", err)
 				}
 				r.recovered = true
-				for _, name := range r.loadedDisabled {
-					if ji := r.jobs[name]; ji != nil {
-						r.accountChange(nil, ji.spec)
+				for name, ji := range r.jobs {
+					if r.accountTakeover(ctx, ji) {
 						r.replan(name)
 					}
 				}
-				r.loadedDisabled = nil
 			}
 			if err := r.tick(ctx, ""); err != nil {
 				return err
@@ -279,11 +278,8 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	spec := *c.Value
 	prev := r.jobs[name]
 	if r.recovered {
+		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
-	} else if spec.Disabled || !spec.DisabledAt.IsZero() {
-		// At a takeover: once the tail is read (recoverTail), the cursor
-		// says what the previous leader fired.
-		r.loadedDisabled = append(r.loadedDisabled, name)
 	}
 	r.jobs[name] = &jobInfo{spec: spec, revision: c.Revision}
 	st := r.state.get(name)

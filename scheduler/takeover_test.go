@@ -2,7 +2,6 @@ package scheduler_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,13 +115,14 @@ func TestTakeoverDoesNotRecordMissedWhatRan(t *testing.T) {
 
 // TestDisabledDuringOutageIsAccounted: a job disabled while no leader ran
 // dropped out of the plan with the slots of the outage in no record; one
-// disabled and enabled again meanwhile owed nothing before its enabling.
+// disabled and enabled again, or given a new schedule, meanwhile owed
+// nothing before that.
 // The slots it owed until it was disabled are recorded missed, with the
 // reason.
 func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 	t.Parallel()
-	for _, enabledAgain := range []bool{false, true} {
-		t.Run(fmt.Sprintf("EnabledAgain=%v", enabledAgain), func(t *testing.T) {
+	for _, change := range []string{"Disabled", "EnabledAgain", "Rescheduled"} {
+		t.Run(change, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
 			s1 := b.start(t, "first", nil)
@@ -140,9 +140,15 @@ func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 			// What the API writes for a disable (and an enable), as it
 			// would with no leader running.
 			now := time.Now().UTC()
-			spec.Disabled, spec.DisabledReason, spec.DisabledAt, spec.UpdatedAt = true, "outage", now, now
-			if enabledAgain {
-				spec.Disabled, spec.DisabledReason, spec.EnabledAt = false, "", now.Add(time.Second)
+			reason := "disabled"
+			switch change {
+			case "Disabled":
+				spec.Disabled, spec.DisabledReason, spec.DisabledAt, spec.UpdatedAt = true, "outage", now, now
+			case "EnabledAgain":
+				spec.DisabledAt, spec.EnabledAt, spec.UpdatedAt = now, now.Add(time.Second), now.Add(time.Second)
+			case "Rescheduled": // a new schedule owes nothing before it
+				spec.Schedule.Every, spec.EnabledAt, spec.UpdatedAt = job.Duration(7*time.Second), now, now
+				reason = "schedule changed"
 			}
 			data, err := json.Marshal(spec)
 			require.NoError(t, err)
@@ -160,7 +166,7 @@ func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 			natstest.Eventually(t, 10*time.Second, func() bool {
 				n := 0
 				for _, e := range b.events(t, event.Missed) {
-					if e.Job == "paused" && e.ScheduledAt.After(last) && strings.Contains(e.Reason, "disabled") {
+					if e.Job == "paused" && e.ScheduledAt.After(last) && strings.Contains(e.Reason, reason) {
 						n++
 					}
 				}
