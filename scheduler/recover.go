@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"strings"
@@ -59,6 +60,9 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 		since = maxTime(since, newest.Add(-recoverMargin))
 	}
 	facts := map[string]*tailFacts{}
+	// handled are manual, enqueued and follow-up runs already published
+	// or ended: a pending key the previous leader did not remove yet.
+	handled := map[string]bool{}
 	get := func(name string) *tailFacts {
 		f := facts[name]
 		if f == nil {
@@ -73,7 +77,13 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			return
 		}
 		name, slot, ok := slotOf(e.Execution)
-		if !ok || name != e.Job {
+		if !ok {
+			if e.Kind == event.Scheduled || e.Kind.Final() {
+				handled[e.Execution] = true
+			}
+			return
+		}
+		if name != e.Job {
 			return
 		}
 		f := get(name)
@@ -117,6 +127,15 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 	for name, f := range facts {
 		if r.jobs[name] != nil {
 			r.applyTail(name, f)
+		}
+	}
+	for id := range handled {
+		if it, ok := r.pendIdx[id]; ok {
+			// Published again it would be recorded a second time (skipped,
+			// if its job is busy now): remove its key instead.
+			heap.Remove(&r.pending, it.index)
+			delete(r.pendIdx, id)
+			r.purges = append(r.purges, id)
 		}
 	}
 	r.awaitEvents(ctx) // the scheduled events recorded above count too

@@ -271,3 +271,43 @@ func (b *bundle) workMsgs(t *testing.T) []streamio.Msg {
 	require.NoError(t, err)
 	return msgs
 }
+
+// TestTakeoverDoesNotRepublishAPublishedRun: a leader that stopped after
+// publishing a manual or enqueued run and before removing its pending key
+// left the run for the next leader, which published it again: with the
+// job busy, a run that had happened was also recorded skipped (chaos seed
+// 3101984860). The next leader removes such a key.
+func TestTakeoverDoesNotRepublishAPublishedRun(t *testing.T) {
+	t.Parallel()
+	// A second publish within the duplicate window is dropped by the broker
+	// whatever the leader does; the fault is one after it.
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	b := &bundle{srv: srv, nc: nc, js: natstest.JetStream(t, nc), topo: natstest.Topology(t)}
+	b.topo.DuplicateWindow = time.Second
+	natstest.Ensure(t, b.js, b.topo)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	b.create(t, everyJob("busy", 24*time.Hour, job.OverlapSkip)) // no worker: a run stays on the work stream
+	var resp api.RunResponse
+	require.NoError(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobEnqueue, api.EnqueueRequest{Name: "busy", At: time.Now()}, &resp))
+	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "busy", event.Scheduled)) == 1 }, "the run is published")
+	require.NoError(t, s1.Stop(t.Context()))
+	// What a leader that stopped before removing the key leaves.
+	pend, err := b.js.KeyValue(t.Context(), b.topo.Names().PendingBucket())
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	data, err := json.Marshal(job.Pending{ID: resp.ExecutionID, Job: "busy", At: now, Trigger: job.TriggerEnqueue, CreatedAt: now})
+	require.NoError(t, err)
+	_, err = pend.Put(t.Context(), resp.ExecutionID, data)
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second) // past the duplicate window
+
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		_, err := pend.Get(t.Context(), resp.ExecutionID)
+		return err != nil
+	}, "the key is removed")
+	require.Empty(t, b.eventsOf(t, "busy", event.Skipped), "the run is not recorded a second time")
+}

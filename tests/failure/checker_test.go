@@ -121,13 +121,13 @@ func (s *system) quiesce(w *pidWatch, d time.Duration) {
 	s.t.Logf("still in flight after %s: %d work items (%v), %d probes, unfinished %v", d, n, err, len(w.living()), s.unfinished(s.events()))
 }
 
-// unfinished returns executions that were scheduled and have no final
-// event.
+// unfinished returns executions that were scheduled (or are delayed,
+// waiting for their job's running execution) and have no final event.
 func (s *system) unfinished(evs []event.Event) []string {
 	scheduled, final := map[string]bool{}, map[string]bool{}
 	for _, e := range evs {
 		switch {
-		case e.Kind == event.Scheduled:
+		case e.Kind == event.Scheduled, e.Kind == event.Delayed:
 			scheduled[e.Execution] = true
 		case e.Kind.Final():
 			final[e.Execution] = true
