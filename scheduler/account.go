@@ -115,3 +115,31 @@ func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uin
 	}
 	return job.Spec{}, false
 }
+
+// accountDeleted accounts, at a takeover, for the slots owed by a job
+// deleted while no leader ran (its state is still there): its last
+// definition, from the jobs bucket's history, owed them until the
+// deletion. The job's state then goes.
+func (r *leaderRun) accountDeleted(ctx context.Context, name string) {
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	entries, err := r.jobsKV.History(hctx, name)
+	if err != nil || len(entries) == 0 {
+		return
+	}
+	last := entries[len(entries)-1]
+	if last.Operation() == jetstream.KeyValuePut {
+		return // not deleted: created again meanwhile, the watch brings it
+	}
+	for i := len(entries) - 2; i >= 0; i-- {
+		if entries[i].Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		if old, err := catalog.DecodeSpec(name, entries[i].Value()); err == nil && !old.Disabled {
+			r.accountUnfired(name, *old, minTime(last.Created(), r.now()), "no leader fired it before the job was deleted")
+		}
+		break
+	}
+	r.skipDelayed(name, "its job was deleted while it waited")
+	r.state.remove(name)
+}

@@ -237,6 +237,11 @@ func (r *leaderRun) run(ctx context.Context) error {
 						r.replan(name)
 					}
 				}
+				for name := range r.state.entries {
+					if r.jobs[name] == nil {
+						r.accountDeleted(ctx, name)
+					}
+				}
 			}
 			if err := r.tick(ctx, ""); err != nil {
 				return err
@@ -249,6 +254,12 @@ func (r *leaderRun) run(ctx context.Context) error {
 func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
 	name := c.Key
 	if c.Value == nil && c.Err == nil { // deleted
+		if !r.recovered && r.jobs[name] == nil {
+			// Deleted before this takeover: its state stays until the tail
+			// is read (accountDeleted).
+			r.plan.Remove(name)
+			return
+		}
 		if prev := r.jobs[name]; prev != nil {
 			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
 		}

@@ -115,13 +115,13 @@ func TestTakeoverDoesNotRecordMissedWhatRan(t *testing.T) {
 
 // TestDisabledDuringOutageIsAccounted: a job disabled while no leader ran
 // dropped out of the plan with the slots of the outage in no record; one
-// disabled and enabled again, or given a new schedule, meanwhile owed
-// nothing before that.
+// disabled and enabled again, given a new schedule or deleted meanwhile
+// owed nothing before that.
 // The slots it owed until it was disabled are recorded missed, with the
 // reason.
 func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 	t.Parallel()
-	for _, change := range []string{"Disabled", "EnabledAgain", "Rescheduled"} {
+	for _, change := range []string{"Disabled", "EnabledAgain", "Rescheduled", "Deleted"} {
 		t.Run(change, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
@@ -149,11 +149,17 @@ func TestDisabledDuringOutageIsAccounted(t *testing.T) {
 			case "Rescheduled": // a new schedule owes nothing before it
 				spec.Schedule.Every, spec.EnabledAt, spec.UpdatedAt = job.Duration(7*time.Second), now, now
 				reason = "schedule changed"
+			case "Deleted":
+				reason = "deleted"
 			}
 			data, err := json.Marshal(spec)
 			require.NoError(t, err)
-			_, err = kv.Update(t.Context(), "paused", data, ent.Revision())
-			require.NoError(t, err)
+			if change == "Deleted" {
+				require.NoError(t, kv.Delete(t.Context(), "paused"))
+			} else {
+				_, err = kv.Update(t.Context(), "paused", data, ent.Revision())
+				require.NoError(t, err)
+			}
 
 			s2 := b.start(t, "second", nil)
 			natstest.Eventually(t, 10*time.Second, s2.Leading)
