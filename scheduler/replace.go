@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -65,7 +66,22 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 		return
 	}
 	if delivered {
-		r.askCancel(ctx, old, seq, reason, 2*r.s.cfg.Topology.AckWait+5*time.Second, true)
+		r.askCancel(ctx, old, seq, reason)
+		return
+	}
+	// Never delivered: claim it as cancelled before removing it. A worker
+	// that takes the message meanwhile (the chaos suite saw one between the
+	// check and the removal, which then ran it after it was recorded
+	// cancelled) finds the claim finished and records the same event
+	// instead of running it; a worker that claimed it first makes the
+	// claim fail, and is asked to cancel it.
+	claimed, err := r.claimCancelled(ctx, old.ID, seq)
+	if err != nil {
+		r.log.WarnContext(ctx, "replace: cannot claim the waiting execution", "execution_id", old.ID, "error", err)
+		return
+	}
+	if !claimed {
+		r.askCancel(ctx, old, seq, reason)
 		return
 	}
 	stream, err := r.s.js.Stream(ctx, r.s.names.WorkStream())
@@ -73,15 +89,38 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 		err = stream.DeleteMsg(ctx, seq)
 	}
 	if err != nil {
-		r.log.WarnContext(ctx, "replace: cannot remove waiting execution", "execution_id", old.ID, "error", err)
-		return
+		r.log.WarnContext(ctx, "replace: cannot remove waiting execution (its claim stops it)", "execution_id", old.ID, "error", err)
 	}
-	// Recorded as its first attempt's cancel: if a worker took the message
-	// between the check and the removal (the chaos suite saw it), the cancel
-	// asked for below stops it and the worker's own record of it is the
-	// same event (one message ID), not a second final one.
+	// The worker's record of a finished claim is this event (one message
+	// ID: the first attempt's cancel).
 	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Attempt: 1, Reason: reason, Error: reason})
-	r.askCancel(ctx, old, seq, reason, 3*time.Second, false)
+}
+
+// cancelledClaim is a claim record (the worker's, worker/internal/claim)
+// that says the execution of the work message seq ended cancelled.
+type cancelledClaim struct {
+	Seq       uint64    `json:"seq"`
+	Attempt   int       `json:"attempt"`
+	Worker    string    `json:"worker"`
+	Final     string    `json:"final"`
+	Heartbeat time.Time `json:"heartbeat"`
+}
+
+// claimCancelled creates the claim of execution id as cancelled; false
+// means a worker claimed it first.
+func (r *leaderRun) claimCancelled(ctx context.Context, id string, seq uint64) (bool, error) {
+	kv, err := r.s.js.KeyValue(ctx, r.s.names.ClaimsBucket())
+	if err != nil {
+		return false, err
+	}
+	data, _ := json.Marshal(cancelledClaim{Seq: seq, Attempt: 1, Worker: "scheduler " + r.s.cfg.ID, Final: string(job.StateCancelled), Heartbeat: r.now().UTC()})
+	if _, err := kv.Create(ctx, id, data); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // delivered reports whether the work message seq of a queue has been
@@ -99,13 +138,13 @@ func (r *leaderRun) delivered(ctx context.Context, queue string, seq uint64) (bo
 }
 
 // askCancel asks, in the background, for the cancel of an execution that
-// no worker answered for, until a worker answers, or for d, or (untilGone)
-// until its message is gone.
-func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, reason string, d time.Duration, untilGone bool) {
+// no worker answered for, until a worker answers, its message is gone, or
+// two ack waits pass.
+func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, reason string) {
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
-		deadline := r.now().Add(d)
+		deadline := r.now().Add(2*r.s.cfg.Topology.AckWait + 5*time.Second)
 		for first := true; r.now().Before(deadline) && ctx.Err() == nil; first = false {
 			if !first {
 				t := r.s.cfg.Clock.NewTimer(250 * time.Millisecond)
@@ -122,16 +161,11 @@ func (r *leaderRun) askCancel(ctx context.Context, old job.Work, seq uint64, rea
 			if err == nil {
 				return // the worker running it cancels it and records the event
 			}
-			if !untilGone {
-				continue
-			}
 			msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Seq: seq, Batch: 1})
 			if err == nil && (len(msgs) == 0 || msgs[0].Seq != seq) {
 				return // ended meanwhile
 			}
 		}
-		if untilGone {
-			r.log.WarnContext(ctx, "replace: no worker answered the cancel of a lost execution", "execution_id", old.ID)
-		}
+		r.log.WarnContext(ctx, "replace: no worker answered the cancel of an execution", "execution_id", old.ID)
 	}()
 }
