@@ -15,10 +15,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 
-	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/leader"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 )
 
 // Config configures a scheduler replica.
@@ -66,7 +66,7 @@ type Scheduler struct {
 	waiting atomic.Pointer[error]
 
 	mu      sync.Mutex // guards api and elector
-	api     *api.Service
+	api     *apiservice.Service
 	elector *leader.Elector
 }
 
@@ -140,7 +140,7 @@ func (s *Scheduler) prepareOnce(ctx context.Context) error {
 
 // startServing starts the API service and the elector.
 func (s *Scheduler) startServing(ctx context.Context) error {
-	svc, err := api.NewService(s.nc, s.js, api.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
+	svc, err := apiservice.NewService(s.nc, s.js, apiservice.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
 	if err != nil {
 		return err
 	}
