@@ -17,6 +17,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 )
@@ -68,6 +69,9 @@ type Scheduler struct {
 	mu      sync.Mutex // guards api and elector
 	api     *apiservice.Service
 	elector *leader.Elector
+
+	runMu   sync.Mutex // guards started
+	started bool
 }
 
 // New returns a scheduler replica on connection nc.
@@ -107,6 +111,20 @@ func (s *Scheduler) ID() string { return s.cfg.ID }
 // watches the resources and makes them again (or waits for them, with
 // SkipEnsure) if they vanish: NATS restarted from an empty store.
 func (s *Scheduler) Start(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if s.started {
+		return fmt.Errorf("scheduler: %w", lifecycle.ErrAlreadyStarted)
+	}
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	s.started = true
+	return nil
+}
+
+// start is Start once the replica is known not to run.
+func (s *Scheduler) start(ctx context.Context) error {
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
 	s.bgStop = bgStop
 	if !s.nc.IsConnected() {
@@ -179,6 +197,9 @@ func (s *Scheduler) startServing(ctx context.Context) error {
 // Stop stops leading (flushing cursors and resigning the lease so another
 // replica takes over at once), then stops answering the API.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	s.started = false
 	if s.bgStop != nil {
 		s.bgStop()
 	}
@@ -254,3 +275,5 @@ func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 		}
 	}
 }
+
+var _ lifecycle.Service = (*Scheduler)(nil)
