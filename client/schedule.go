@@ -6,15 +6,15 @@ import (
 	"fmt"
 
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/handler"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/task"
 )
 
 // HandlerRegistry is where OnSchedule registers Go handlers: the worker
 // the program embeds (*worker.Worker has this method; the client does not
 // import the worker).
 type HandlerRegistry interface {
-	Handle(name string, h task.Handler) error
+	Handle(name string, h handler.Handler) error
 }
 
 // WithHandlers makes OnSchedule register handlers in r, normally the
@@ -49,7 +49,7 @@ var ErrNoHandlers = errors.New("no handler registry: create the client with clie
 //	c.OnSchedule(ctx, job.Spec{Name: "refresh-token",
 //		Schedule: job.Schedule{Every: job.Duration(12 * time.Hour)}, Completions: 5},
 //		worker.HandlerFunc(refresh))
-func (c *Client) OnSchedule(ctx context.Context, spec job.Spec, h task.Handler, opts ...CreateOption) (api.CreateResponse, error) {
+func (c *Client) OnSchedule(ctx context.Context, spec job.Spec, h handler.Handler, opts ...CreateOption) (api.CreateResponse, error) {
 	if c.handlers == nil {
 		return api.CreateResponse{}, ErrNoHandlers
 	}

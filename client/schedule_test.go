@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/handler"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/task"
 )
 
 // registry records the handlers registered in it, like a worker would hold
@@ -22,7 +22,7 @@ type registry struct {
 	names []string
 }
 
-func (r *registry) Handle(name string, _ task.Handler) error {
+func (r *registry) Handle(name string, _ handler.Handler) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.names = append(r.names, name)
@@ -35,7 +35,7 @@ func (r *registry) Handle(name string, _ task.Handler) error {
 func TestOnScheduleRefusesBeforeRegistering(t *testing.T) {
 	t.Parallel()
 	nc := natstest.Connect(t, natstest.RunJetStream(t))
-	noop := task.HandlerFunc(func(context.Context, *task.Run) error { return nil })
+	noop := handler.HandlerFunc(func(context.Context, *handler.Run) error { return nil })
 	every := job.Schedule{Every: job.Duration(time.Hour)}
 
 	bare, err := client.New(nc)

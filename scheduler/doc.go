@@ -1,5 +1,6 @@
-// Package scheduler is the scheduler role: every replica answers the API,
-// and the one that holds the leader lease plans and publishes due slots.
+// Package scheduler is the scheduler role: every replica answers the API
+// (internal/apiservice), and the one that holds the leader lease plans and
+// publishes due slots.
 //
 // # Exactly-once firing
 //

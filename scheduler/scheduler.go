@@ -15,10 +15,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
 
-	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 )
 
 // Config configures a scheduler replica.
@@ -66,8 +67,11 @@ type Scheduler struct {
 	waiting atomic.Pointer[error]
 
 	mu      sync.Mutex // guards api and elector
-	api     *api.Service
+	api     *apiservice.Service
 	elector *leader.Elector
+
+	runMu   sync.Mutex // guards started
+	started bool
 }
 
 // New returns a scheduler replica on connection nc.
@@ -107,6 +111,20 @@ func (s *Scheduler) ID() string { return s.cfg.ID }
 // watches the resources and makes them again (or waits for them, with
 // SkipEnsure) if they vanish: NATS restarted from an empty store.
 func (s *Scheduler) Start(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	if s.started {
+		return fmt.Errorf("scheduler: %w", lifecycle.ErrAlreadyStarted)
+	}
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	s.started = true
+	return nil
+}
+
+// start is Start once the replica is known not to run.
+func (s *Scheduler) start(ctx context.Context) error {
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
 	s.bgStop = bgStop
 	if !s.nc.IsConnected() {
@@ -140,7 +158,7 @@ func (s *Scheduler) prepareOnce(ctx context.Context) error {
 
 // startServing starts the API service and the elector.
 func (s *Scheduler) startServing(ctx context.Context) error {
-	svc, err := api.NewService(s.nc, s.js, api.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
+	svc, err := apiservice.NewService(s.nc, s.js, apiservice.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
 	if err != nil {
 		return err
 	}
@@ -179,6 +197,9 @@ func (s *Scheduler) startServing(ctx context.Context) error {
 // Stop stops leading (flushing cursors and resigning the lease so another
 // replica takes over at once), then stops answering the API.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	s.started = false
 	if s.bgStop != nil {
 		s.bgStop()
 	}
@@ -254,3 +275,5 @@ func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 		}
 	}
 }
+
+var _ lifecycle.Service = (*Scheduler)(nil)

@@ -38,7 +38,7 @@
 // allows them (task_http_*.go); Go handlers, registered with Handle, run in
 // the worker's own process, and their jobs route to the queue
 // "go-<handler>" that a worker pulls only while it has the handler
-// (handler_queues.go). The handler types live in pkg/task, shared with the
+// (handler_queues.go). The handler types live in pkg/handler, shared with the
 // client's OnSchedule.
 //
 // # Start order

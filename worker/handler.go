@@ -4,38 +4,38 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jetcron/jetcron/pkg/task"
+	"github.com/jetcron/jetcron/pkg/handler"
 )
 
-// The Go handler types live in pkg/task, shared with the client
+// The Go handler types live in pkg/handler, shared with the client
 // (client.OnSchedule); these aliases keep worker.Handler, worker.Run,
-// worker.HandlerFunc and the hooks usable from here. See package task for
+// worker.HandlerFunc and the hooks usable from here. See package handler for
 // what a handler's error decides and when each hook is called.
 type (
 	// Run is one attempt of an execution, as a Go handler sees it.
-	Run = task.Run
+	Run = handler.Run
 	// Handler runs executions of a Go task.
-	Handler = task.Handler
+	Handler = handler.Handler
 	// HandlerFunc adapts a function to Handler.
-	HandlerFunc = task.HandlerFunc
+	HandlerFunc = handler.HandlerFunc
 	// SuccessHook is called once when an execution succeeded.
-	SuccessHook = task.SuccessHook
+	SuccessHook = handler.SuccessHook
 	// FailHook is called once when an execution failed for good.
-	FailHook = task.FailHook
+	FailHook = handler.FailHook
 	// AbortHook is called once per attempt stopped from outside.
-	AbortHook = task.AbortHook
+	AbortHook = handler.AbortHook
 	// RetryAfterError asks for a retry after a delay.
-	RetryAfterError = task.RetryAfterError
+	RetryAfterError = handler.RetryAfterError
 	// PermanentError fails an execution without retry.
-	PermanentError = task.PermanentError
+	PermanentError = handler.PermanentError
 )
 
 // RetryAfter returns an error that retries the execution after d,
 // regardless of the job's backoff (but within its retries).
-func RetryAfter(d time.Duration, err error) error { return task.RetryAfter(d, err) }
+func RetryAfter(d time.Duration, err error) error { return handler.RetryAfter(d, err) }
 
 // Permanent returns an error that fails the execution without retry.
-func Permanent(err error) error { return task.Permanent(err) }
+func Permanent(err error) error { return handler.Permanent(err) }
 
 // errPanic wraps a handler panic.
 var errPanic = errors.New("handler panicked")

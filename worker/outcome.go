@@ -184,7 +184,7 @@ func (x *execution) superseded(ctx context.Context, base event.Event) {
 }
 
 // hooks calls the Go handler's hooks for a settled outcome, each at most
-// once per execution (OnAbort once per stopped attempt), as package task
+// once per execution (OnAbort once per stopped attempt), as package handler
 // documents: it runs after the result is recorded, so whether the outcome
 // is final is known (the claim holds the final state only then).
 func (x *execution) hooks(ctx context.Context, o outcome) {

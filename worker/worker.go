@@ -21,6 +21,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/worker/internal/process"
@@ -278,7 +279,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.started {
-		return errors.New("worker: already started")
+		return fmt.Errorf("worker: %w", lifecycle.ErrAlreadyStarted)
 	}
 	if err := w.isolate(ctx); err != nil {
 		return fmt.Errorf("worker: %w", err)
@@ -411,3 +412,5 @@ func (w *Worker) Ready() error {
 	}
 	return w.waitingFor()
 }
+
+var _ lifecycle.Service = (*Worker)(nil)

@@ -1,7 +1,9 @@
-// Package api is jetcron's request-reply API: the wire types, and the NATS
-// micro service that every scheduler replica runs (one queue group, so any
-// replica answers any request). Validation happens here, once: whatever
-// reaches the jobs bucket through the API is valid.
+// Package api is the contract of jetcron's request-reply API, shared by
+// everything that calls it: the wire types, Call, and the errors an answer
+// maps to. The service that answers runs in every scheduler replica (one
+// queue group, so any replica answers any request); it lives in
+// scheduler/internal/apiservice, and validation happens there, once:
+// whatever reaches the jobs bucket through the API is valid.
 //
 // Endpoints are <ns>.api.v1.<verb>; requests and responses are JSON. An
 // error is a micro service error whose code is an HTTP-like status (400 bad

@@ -15,9 +15,12 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/jetcron/jetcron/pkg/lifecycle"
 )
 
 // Config configures an embedded server.
@@ -55,6 +58,9 @@ type Server struct {
 	cfg  Config
 	opts *server.Options
 	ns   *server.Server
+
+	mu      sync.Mutex // guards running
+	running bool
 }
 
 // New validates cfg and prepares a server; Start runs it.
@@ -125,6 +131,11 @@ func splitHostPort(addr string) (string, int, error) {
 // Start runs the server and returns once it accepts connections (and, in a
 // cluster, once JetStream is usable is left to the caller).
 func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return fmt.Errorf("devserver: %w", lifecycle.ErrAlreadyStarted)
+	}
 	ns, err := server.NewServer(s.opts)
 	if err != nil {
 		return fmt.Errorf("devserver: %w", err)
@@ -138,17 +149,22 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("devserver: not ready after %s (is %s in use?)", s.cfg.ReadyTimeout, s.cfg.Listen)
 	}
 	s.ns = ns
+	s.running = true
 	return nil
 }
 
 // Stop shuts the server down and waits for it.
 func (s *Server) Stop(ctx context.Context) error {
-	if s.ns == nil {
+	s.mu.Lock()
+	ns := s.ns
+	s.running = false
+	s.mu.Unlock()
+	if ns == nil {
 		return nil
 	}
-	s.ns.Shutdown()
+	ns.Shutdown()
 	done := make(chan struct{})
-	go func() { s.ns.WaitForShutdown(); close(done) }()
+	go func() { ns.WaitForShutdown(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -191,3 +207,5 @@ func (a slogAdapter) Fatalf(f string, v ...any)  { a.l.Error(fmt.Sprintf(f, v...
 func (a slogAdapter) Errorf(f string, v ...any)  { a.l.Error(fmt.Sprintf(f, v...)) }
 func (a slogAdapter) Debugf(f string, v ...any)  { a.l.Debug(fmt.Sprintf(f, v...)) }
 func (a slogAdapter) Tracef(f string, v ...any)  { a.l.Debug(fmt.Sprintf(f, v...)) }
+
+var _ lifecycle.Service = (*Server)(nil)

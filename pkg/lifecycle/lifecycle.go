@@ -22,7 +22,8 @@ type Service interface {
 	Stop(ctx context.Context) error
 }
 
-// ErrAlreadyStarted is returned by Base.Go when the component already runs.
+// ErrAlreadyStarted is returned by Base.Go, and (wrapped) by the Start of
+// every jetcron Service, when the component already runs.
 var ErrAlreadyStarted = errors.New("already started")
 
 // Base runs one background loop with a context that Stop cancels. Embed it

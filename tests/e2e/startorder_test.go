@@ -16,8 +16,8 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/topology"
-	"github.com/jetcron/jetcron/pkg/web"
 	"github.com/jetcron/jetcron/scheduler"
+	"github.com/jetcron/jetcron/web"
 	"github.com/jetcron/jetcron/worker"
 )
 

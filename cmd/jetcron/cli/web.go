@@ -16,7 +16,7 @@ import (
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/topology"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 // webFlags configure the web UI and HTTP API of `jetcron web` and `jetcron dev`.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 func TestEventStream(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 // TestPagingAtScale pages a job with 100,000 executions: the newest page,

@@ -1,4 +1,4 @@
-package api
+package apiservice
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/leader"
@@ -32,7 +33,7 @@ func validateParams(params map[string]string) error {
 }
 
 func (s *Service) run(ctx context.Context, data []byte) (any, error) {
-	var req RunRequest
+	var req api.RunRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func (s *Service) run(ctx context.Context, data []byte) (any, error) {
 const MaxEnqueueAhead = 366 * 24 * time.Hour
 
 func (s *Service) enqueue(ctx context.Context, data []byte) (any, error) {
-	var req EnqueueRequest
+	var req api.EnqueueRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -100,13 +101,13 @@ func (s *Service) enqueue(ctx context.Context, data []byte) (any, error) {
 func (s *Service) putPending(ctx context.Context, p job.Pending) (any, error) {
 	value, _ := json.Marshal(p)
 	if _, err := s.pend.Create(ctx, p.ID, value); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, fmt.Errorf("enqueue %s: %w: %w", p.ID, ErrUnavailable, err)
+		return nil, fmt.Errorf("enqueue %s: %w: %w", p.ID, api.ErrUnavailable, err)
 	}
-	return RunResponse{ExecutionID: p.ID, At: p.At}, nil
+	return api.RunResponse{ExecutionID: p.ID, At: p.At}, nil
 }
 
 func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
-	var req CancelRequest
+	var req api.CancelRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 	msg, err := s.nc.RequestWithContext(cctx, s.names.CancelSubject(req.ID), []byte(reason))
 	cancel()
 	if err == nil && msg.Header.Get(topology.CancelEndedHeader) == "" {
-		return CancelResponse{ID: req.ID, Result: "cancelling", Worker: string(msg.Data)}, nil
+		return api.CancelResponse{ID: req.ID, Result: "cancelling", Worker: string(msg.Data)}, nil
 	}
 	if !errors.Is(err, nats.ErrNoResponders) {
 		// Its task has ended and its result is being recorded, or no answer
@@ -135,21 +136,21 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		if err == nil {
 			return nil, fmt.Errorf("execution %s already ended; its result is being recorded: %w", req.ID, job.ErrConflict)
 		}
-		return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+		return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, api.ErrUnavailable, err)
 	}
 	// Waiting for its time.
 	if _, err := s.pend.Get(ctx, req.ID); err == nil {
 		if err := s.pend.Purge(ctx, req.ID); err != nil {
-			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, api.ErrUnavailable, err)
 		}
 		s.cancelled(ctx, jobName, req.ID, reason)
-		return CancelResponse{ID: req.ID, Result: "cancelled"}, nil
+		return api.CancelResponse{ID: req.ID, Result: "cancelled"}, nil
 	}
 	// Waiting in the work stream for a worker.
 	for _, filter := range []string{s.names.WorkSubject("*", jobName, "", true), s.names.WorkSubject("*", jobName, req.ID, false)} {
 		msgs, err := streamio.DirectBatch(ctx, s.nc, streamio.DirectRequest{Stream: s.names.WorkStream(), Filter: filter, Batch: 100})
 		if err != nil {
-			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, api.ErrUnavailable, err)
 		}
 		for _, m := range msgs {
 			var w job.Work
@@ -161,10 +162,10 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 				err = stream.DeleteMsg(ctx, m.Seq)
 			}
 			if err != nil {
-				return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+				return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, api.ErrUnavailable, err)
 			}
 			s.cancelled(ctx, jobName, req.ID, reason)
-			return CancelResponse{ID: req.ID, Result: "cancelled"}, nil
+			return api.CancelResponse{ID: req.ID, Result: "cancelled"}, nil
 		}
 	}
 	x, err := s.reader.Get(ctx, req.ID)
@@ -180,9 +181,9 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 		// in the pending bucket, so it reaches the next leader too.
 		value, _ := json.Marshal(job.Pending{ID: req.ID, Job: jobName, At: s.now(), Trigger: x.Trigger, Cancel: reason, CreatedAt: s.now()})
 		if _, err := s.pend.Create(ctx, req.ID, value); err != nil {
-			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, ErrUnavailable, err)
+			return nil, fmt.Errorf("cancel %s: %w: %w", req.ID, api.ErrUnavailable, err)
 		}
-		return CancelResponse{ID: req.ID, Result: "cancelling"}, nil
+		return api.CancelResponse{ID: req.ID, Result: "cancelling"}, nil
 	}
 	return nil, fmt.Errorf("execution %s is between two states (being handed to a worker, or recording its result); try again in a moment: %w", req.ID, job.ErrConflict)
 }
@@ -200,7 +201,7 @@ func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {
 }
 
 func (s *Service) info(ctx context.Context, _ []byte) (any, error) {
-	out := InfoResponse{Instance: s.cfg.InstanceID, Namespace: s.names.Namespace(), Version: Version}
+	out := api.InfoResponse{Instance: s.cfg.InstanceID, Namespace: s.names.Namespace(), Version: Version}
 	if rec, ok, err := leader.Current(ctx, s.lead, topology.LeaderKey); err == nil && ok {
 		out.Leader = rec.ID
 	}

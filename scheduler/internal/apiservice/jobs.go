@@ -1,4 +1,4 @@
-package api
+package apiservice
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
@@ -35,7 +36,7 @@ func (s *Service) load(ctx context.Context, name string) (job.Spec, uint64, erro
 	bucket := s.names.JobsBucket()
 	m, ok, err := streamio.LastFromLeader(ctx, s.nc, "KV_"+bucket, "$KV."+bucket+"."+name)
 	if err != nil {
-		return job.Spec{}, 0, fmt.Errorf("read job %q: %w: %w", name, ErrUnavailable, err)
+		return job.Spec{}, 0, fmt.Errorf("read job %q: %w: %w", name, api.ErrUnavailable, err)
 	}
 	if op := m.Header.Get("KV-Operation"); !ok || op == "DEL" || op == "PURGE" {
 		return job.Spec{}, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
@@ -56,7 +57,7 @@ func (s *Service) ensureQueue(ctx context.Context, queue string) error {
 		return nil
 	}
 	if err := topology.EnsureQueue(ctx, s.js, s.cfg.Topology, queue); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
 	}
 	s.qmu.Lock()
 	s.queues[queue] = true
@@ -65,7 +66,7 @@ func (s *Service) ensureQueue(ctx context.Context, queue string) error {
 }
 
 func (s *Service) create(ctx context.Context, data []byte) (any, error) {
-	var req CreateRequest
+	var req api.CreateRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 			}
 			changes = diff(old, spec)
 			if len(changes) == 0 {
-				return CreateResponse{Job: s.view(ctx, old, rev), Result: "unchanged"}, nil
+				return api.CreateResponse{Job: s.view(ctx, old, rev), Result: "unchanged"}, nil
 			}
 			spec.UpdatedAt = s.now()
 		}
@@ -119,7 +120,7 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 			if exists {
 				result = "updated"
 			}
-			return CreateResponse{Job: s.view(ctx, spec, rev), Result: result, Changes: changes}, nil
+			return api.CreateResponse{Job: s.view(ctx, spec, rev), Result: result, Changes: changes}, nil
 		}
 		if err := s.ensureQueue(ctx, spec.Queue); err != nil {
 			return nil, err
@@ -138,14 +139,14 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 			return nil, fmt.Errorf("job %q changed concurrently: %w", spec.Name, job.ErrConflict)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("write job %q: %w: %w", spec.Name, ErrUnavailable, err)
+			return nil, fmt.Errorf("write job %q: %w: %w", spec.Name, api.ErrUnavailable, err)
 		}
 		kind, result := event.JobCreated, "created"
 		if exists {
 			kind, result = event.JobUpdated, "updated"
 		}
 		s.audit(ctx, event.Event{Kind: kind, Job: spec.Name, Revision: newRev, Reason: strings.Join(changes, ", ")})
-		return CreateResponse{Job: s.view(ctx, spec, newRev), Result: result, Changes: changes}, nil
+		return api.CreateResponse{Job: s.view(ctx, spec, newRev), Result: result, Changes: changes}, nil
 	}
 }
 
@@ -175,7 +176,7 @@ func (s *Service) audit(ctx context.Context, e event.Event) {
 }
 
 func (s *Service) get(ctx context.Context, data []byte) (any, error) {
-	var req NameRequest
+	var req api.NameRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (s *Service) get(ctx context.Context, data []byte) (any, error) {
 	v := s.view(ctx, spec, rev)
 	v.State = s.runtime(ctx, spec.Name)
 	if v.State != nil && v.State.Completed {
-		v.Status = StatusCompleted
+		v.Status = api.StatusCompleted
 		v.Next = nil
 	}
 	return v, nil
@@ -205,7 +206,7 @@ func (s *Service) runtime(ctx context.Context, name string) *job.Runtime {
 }
 
 func (s *Service) list(ctx context.Context, data []byte) (any, error) {
-	var req ListRequest
+	var req api.ListRequest
 	if len(data) > 0 {
 		if err := decode(data, &req); err != nil {
 			return nil, err
@@ -226,10 +227,10 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 	}
 	w, err := s.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
 	}
 	defer w.Stop()
-	out := []JobView{}
+	out := []api.JobView{}
 	for ent := range w.Updates() {
 		if ent == nil {
 			break
@@ -248,12 +249,12 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 		if rt, ok := states[spec.Name]; ok {
 			v.State = &rt
 			if rt.Completed {
-				v.Status, v.Next = StatusCompleted, nil
+				v.Status, v.Next = api.StatusCompleted, nil
 			}
 		}
 		out = append(out, v)
 	}
-	slices.SortFunc(out, func(a, b JobView) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b api.JobView) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -284,14 +285,14 @@ func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec
 			continue
 		}
 		if err != nil {
-			return job.Spec{}, 0, false, fmt.Errorf("write job %q: %w: %w", name, ErrUnavailable, err)
+			return job.Spec{}, 0, false, fmt.Errorf("write job %q: %w: %w", name, api.ErrUnavailable, err)
 		}
 		return spec, newRev, true, nil
 	}
 }
 
 func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
-	var req DisableRequest
+	var req api.DisableRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -315,7 +316,7 @@ func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
 }
 
 func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
-	var req EnableRequest
+	var req api.EnableRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -343,7 +344,7 @@ func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
 }
 
 func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
-	var req NameRequest
+	var req api.NameRequest
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
@@ -355,7 +356,7 @@ func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return nil, fmt.Errorf("job %q changed concurrently: %w", req.Name, job.ErrConflict)
 		}
-		return nil, fmt.Errorf("delete job %q: %w: %w", req.Name, ErrUnavailable, err)
+		return nil, fmt.Errorf("delete job %q: %w: %w", req.Name, api.ErrUnavailable, err)
 	}
 	s.audit(ctx, event.Event{Kind: event.JobDeleted, Job: spec.Name, Revision: rev + 1, Reason: "definition deleted; history kept"})
 	return s.view(ctx, spec, rev), nil

@@ -1,4 +1,4 @@
-package api
+package apiservice
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -52,18 +53,18 @@ func (s *Service) checkKind(ctx context.Context, spec job.Spec) error {
 func (s *Service) liveWorkers(ctx context.Context) ([]job.WorkerInfo, error) {
 	kv, err := s.js.KeyValue(ctx, s.names.WorkersBucket())
 	if err != nil {
-		return nil, fmt.Errorf("workers: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("workers: %w: %w", api.ErrUnavailable, err)
 	}
 	wa, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("workers: %w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("workers: %w: %w", api.ErrUnavailable, err)
 	}
 	defer wa.Stop()
 	var out []job.WorkerInfo
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("workers: %w: %w", ErrUnavailable, ctx.Err())
+			return nil, fmt.Errorf("workers: %w: %w", api.ErrUnavailable, ctx.Err())
 		case ent := <-wa.Updates():
 			if ent == nil {
 				return out, nil

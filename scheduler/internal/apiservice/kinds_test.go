@@ -1,4 +1,4 @@
-package api_test
+package apiservice_test
 
 import (
 	"context"

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 func TestTokenAuth(t *testing.T) {

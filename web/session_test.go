@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/clock"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 // TestSessionsExpireAndSignOutRevokes: each sign-in gets its own session

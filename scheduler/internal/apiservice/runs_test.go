@@ -1,4 +1,4 @@
-package api_test
+package apiservice_test
 
 import (
 	"context"
@@ -11,13 +11,14 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 )
 
 // serve starts an API service on an ensured test topology.
 func serve(t *testing.T) natstest.Env {
 	t.Helper()
 	env := natstest.Ensured(t)
-	svc, err := api.NewService(env.NC, env.JS, api.Config{Topology: env.Topo})
+	svc, err := apiservice.NewService(env.NC, env.JS, apiservice.Config{Topology: env.Topo})
 	require.NoError(t, err)
 	require.NoError(t, svc.Start(t.Context()))
 	t.Cleanup(func() { _ = svc.Stop(context.Background()) })

@@ -10,7 +10,7 @@ import (
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 func TestServerLifecycle(t *testing.T) {

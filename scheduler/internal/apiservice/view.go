@@ -1,22 +1,23 @@
-package api
+package apiservice
 
 import (
 	"context"
 	"time"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
 // view builds the API's view of a job with its next five fire times.
-func (s *Service) view(_ context.Context, spec job.Spec, rev uint64) JobView {
+func (s *Service) view(_ context.Context, spec job.Spec, rev uint64) api.JobView {
 	return s.viewN(spec, rev, 5)
 }
 
-func (s *Service) viewN(spec job.Spec, rev uint64, n int) JobView {
+func (s *Service) viewN(spec job.Spec, rev uint64, n int) api.JobView {
 	// Secrets are masked in every view; the worker gets the real values.
-	v := JobView{Spec: spec.Redacted(), Revision: rev, Status: StatusActive, Describe: spec.Schedule.Describe()}
+	v := api.JobView{Spec: spec.Redacted(), Revision: rev, Status: api.StatusActive, Describe: spec.Schedule.Describe()}
 	if spec.Disabled {
-		v.Status = StatusDisabled
+		v.Status = api.StatusDisabled
 		return v
 	}
 	v.Next = NextTimes(spec.Schedule, s.cfg.Clock.Now(), n)

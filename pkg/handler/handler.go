@@ -1,4 +1,4 @@
-// Package task holds the types of Go handlers: what a Go program
+// Package handler is the contract of Go handlers: the types a Go program
 // implements to run the executions of jobs whose task kind is "go", and the
 // errors a handler returns to say what happens next.
 //
@@ -30,7 +30,7 @@
 //
 // An attempt that fails and will be retried calls no hook; the retry's
 // own end does.
-package task
+package handler
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package api
+package apiservice
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/topology"
@@ -107,16 +108,16 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	g := svc.AddGroup(s.names.APIPrefix())
 	handlers := map[string]func(context.Context, []byte) (any, error){
-		VerbJobCreate:  s.create,
-		VerbJobGet:     s.get,
-		VerbJobList:    s.list,
-		VerbJobDisable: s.disable,
-		VerbJobEnable:  s.enable,
-		VerbJobDelete:  s.delete,
-		VerbJobRun:     s.run,
-		VerbJobEnqueue: s.enqueue,
-		VerbExecCancel: s.cancel,
-		VerbInfo:       s.info,
+		api.VerbJobCreate:  s.create,
+		api.VerbJobGet:     s.get,
+		api.VerbJobList:    s.list,
+		api.VerbJobDisable: s.disable,
+		api.VerbJobEnable:  s.enable,
+		api.VerbJobDelete:  s.delete,
+		api.VerbJobRun:     s.run,
+		api.VerbJobEnqueue: s.enqueue,
+		api.VerbExecCancel: s.cancel,
+		api.VerbInfo:       s.info,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
@@ -153,7 +154,7 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			m := &nats.Msg{Subject: reply}
 			out, err := h(ctx, data)
 			if err != nil {
-				e := clipError(ErrorOf(err))
+				e := clipError(api.ErrorOf(err))
 				if e.Code >= 500 {
 					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
 				}

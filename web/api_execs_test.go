@@ -16,7 +16,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/pkg/web"
+	"github.com/jetcron/jetcron/web"
 )
 
 func TestExecutionsAPI(t *testing.T) {
