@@ -75,7 +75,7 @@ func TestSlowFollowerStaysBounded(t *testing.T) {
 	t.Parallel()
 	cl := system(t)
 	ctx := t.Context()
-	gate := filepath.Join(t.TempDir(), "go")
+	gate := filepath.Join(natstest.SharedDir(t), "go") // runs under their own uids reach it
 	const total = 8 << 20
 	script := `echo start; while [ ! -e "$GATE" ]; do sleep 0.02; done; head -c 8388608 /dev/zero | tr '\0' x; echo; echo done`
 	_, err := cl.CreateJob(ctx, job.Spec{Name: "chatty", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
@@ -84,6 +84,7 @@ func TestSlowFollowerStaysBounded(t *testing.T) {
 	require.NoError(t, err)
 	run, err := cl.RunJob(ctx, "chatty", nil, false)
 	require.NoError(t, err)
+	waitRecorded(t, cl, run.ExecutionID)
 
 	w := &gateWriter{first: make(chan struct{}), open: make(chan struct{})}
 	const max = 256 << 10
@@ -96,7 +97,11 @@ func TestSlowFollowerStaysBounded(t *testing.T) {
 		peak, err := client.FollowLogPeak(ctx, cl, run.ExecutionID, w, max)
 		done <- result{peak, err}
 	}()
-	<-w.first // following, and the run has started
+	select { // following, and the run has started
+	case <-w.first:
+	case r := <-done:
+		t.Fatalf("the follower ended before the run wrote: %v", r.err)
+	}
 	require.NoError(t, os.WriteFile(gate, nil, 0o600))
 	natstest.Eventually(t, 60*time.Second, func() bool {
 		x, err := cl.Execution(ctx, run.ExecutionID)
@@ -110,4 +115,14 @@ func TestSlowFollowerStaysBounded(t *testing.T) {
 	require.Less(t, len(out), total, "skipped output is not printed")
 	require.True(t, strings.Contains(out, "bytes skipped …]"), "a skip marker in %d bytes of output", len(out))
 	require.True(t, strings.HasSuffix(out, "done\n"), "the end of the output is printed")
+}
+
+// waitRecorded waits until an execution the API accepted is recorded (a
+// leader under load publishes a run a moment after the API answers).
+func waitRecorded(t *testing.T, cl *client.Client, id string) {
+	t.Helper()
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		_, err := cl.Execution(t.Context(), id)
+		return err == nil
+	}, "%s is recorded", id)
 }

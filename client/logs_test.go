@@ -82,6 +82,7 @@ func TestConcurrentLogReads(t *testing.T) {
 	require.NoError(t, err)
 	run, err := srvCl.RunJob(ctx, "hello", nil, false)
 	require.NoError(t, err)
+	waitRecorded(t, srvCl, run.ExecutionID)
 	var buf bytes.Buffer
 	require.NoError(t, srvCl.FollowLog(ctx, run.ExecutionID, &buf))
 	require.Equal(t, "hello\n", buf.String())
