@@ -316,7 +316,8 @@ func forbidden(e *env, role string) []op {
 		return append(common,
 			op{name: "fetch work", pub: "$JS.API.CONSUMER.MSG.NEXT." + work + "." + n.WorkConsumer("default"), payload: `{"batch":1,"expires":100000000}`},
 			op{name: "ack work", pub: "$JS.ACK." + work + "." + n.WorkConsumer("default") + ".1.1.1.1.1"},
-			op{name: "write a claim", pub: kv(n.ClaimsBucket(), "x-20260101T000000Z"), payload: `{}`},
+			// (It may create a claim: replace claims a waiting execution it
+			// cancels.)
 			op{name: "write a worker's presence", pub: kv(n.WorkersBucket(), "w1"), payload: `{}`},
 			op{name: "write a log object", pub: "$O." + n.LogsStore() + ".C.evil", payload: "x"},
 			op{name: "write a script", pub: "$O." + n.ScriptsStore() + ".C.evil", payload: "x"},
