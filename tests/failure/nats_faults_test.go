@@ -48,10 +48,12 @@ func TestNATSNodeKill(t *testing.T) {
 	evs := s.events()
 	stall := maxFireGap(evs)
 	r.figure("nodes killed", "%v", victims)
-	r.figure("longest time without a fire (publish stall)", "%s (limit 10s)", stall.Round(time.Millisecond))
+	r.figure("longest time without a fire (publish stall)", "%s (limit 15s)", stall.Round(time.Millisecond))
 	r.figure("dispatch lateness", "%s", latenessFigure(evs))
 	r.require(t)
-	require.LessOrEqual(t, stall, 10*time.Second)
+	// The lease, plus a leader loop started again reading the streams' tail
+	// (scheduler/recover.go) while a stream may still elect its leader.
+	require.LessOrEqual(t, stall, 15*time.Second)
 }
 
 // maxFireGap is the longest time between two consecutive fires.

@@ -43,11 +43,11 @@ func TestRolesStartInAnyOrder(t *testing.T) {
 	wHealth := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	sHealth := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	worker := newProc(t, dir, "worker", bins.jetcron, "--nats", url, "--log-format", "json", "worker", "--id", "w1",
-		"--concurrency", "2", "--work-dir", filepath.Join(dir, "work"), "--health", wHealth, "--ack-wait", "3s")
+		"--concurrency", "2", "--work-dir", natstest.WorkDir(t), "--health", wHealth, "--ack-wait", "3s")
 	worker.start()
 	waitReadyz := func(addr, want string) {
 		t.Helper()
-		natstest.Eventually(t, 30*time.Second, func() bool {
+		natstest.Eventually(t, 60*time.Second, func() bool {
 			code, body := readyz(addr)
 			return code == http.StatusServiceUnavailable && strings.Contains(body, want)
 		}, "%s says it is not ready: %s\n%s", addr, want, worker.tail(3000))
