@@ -59,6 +59,9 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 	if !newest.IsZero() {
 		since = maxTime(since, newest.Add(-recoverMargin))
 	}
+	// Events and work items come from other roles too: a slot after now
+	// moves no cursor (a forged one would stop its job firing).
+	now := r.now()
 	facts := map[string]*tailFacts{}
 	// handled are manual, enqueued and follow-up runs already published
 	// or ended: a pending key the previous leader did not remove yet.
@@ -83,12 +86,12 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			}
 			return
 		}
-		if name != e.Job {
-			return
+		if name != e.Job || slot.After(now) {
+			return // a slot not yet due was not fired: an event that says so is not believed
 		}
 		f := get(name)
 		f.maxSlot = maxTime(f.maxSlot, slot)
-		if e.Last != nil { // a range of missed slots
+		if e.Last != nil && !e.Last.After(now) { // a range of missed slots
 			f.maxSlot = maxTime(f.maxSlot, *e.Last)
 		}
 		switch {
@@ -114,7 +117,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 			return
 		}
 		name, slot, ok := slotOf(w.ID)
-		if !ok || name != w.Job {
+		if !ok || name != w.Job || slot.After(now) {
 			return
 		}
 		f := get(name)
