@@ -9,9 +9,27 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
-// runGo runs a Go handler, turning its error (or panic) into an outcome.
-func (x *execution) runGo(ctx context.Context) (o outcome) {
-	h := x.w.handler(x.work.Spec.Task.Handler)
+func init() {
+	runnerKinds[job.TaskGo] = func(w *Worker) runner { return &goRunner{w: w} }
+}
+
+// goRunner runs go tasks: the Go handler the task names, registered with
+// Handle, in the worker's own process.
+type goRunner struct {
+	w *Worker
+}
+
+// check refuses a task whose handler is not registered on this worker.
+func (g *goRunner) check(work *job.Work) error {
+	if g.w.handler(work.Spec.Task.Handler) == nil {
+		return fmt.Errorf("no Go handler %q is registered on worker %s of queue %s", work.Spec.Task.Handler, g.w.cfg.ID, work.Spec.Queue)
+	}
+	return nil
+}
+
+// run runs the Go handler, turning its error (or panic) into an outcome.
+func (g *goRunner) run(ctx context.Context, x *execution) (o outcome) {
+	h := g.w.handler(x.work.Spec.Task.Handler)
 	if h == nil {
 		return outcome{state: job.StateFailed, err: fmt.Sprintf("no Go handler %q on this worker", x.work.Spec.Task.Handler), retryable: true}
 	}
@@ -44,3 +62,7 @@ func (x *execution) runGo(ctx context.Context) (o outcome) {
 	}
 	return o
 }
+
+func (g *goRunner) closeIdle() {}
+
+var _ runner = (*goRunner)(nil)

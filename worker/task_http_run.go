@@ -6,16 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -30,32 +27,6 @@ const (
 	// maxRedirects bounds the redirects one request follows.
 	maxRedirects = 10
 )
-
-// httpRunner runs http tasks: one shared client whose dialer refuses the
-// addresses the guard refuses.
-type httpRunner struct {
-	client *http.Client
-	guard  *httpGuard
-	clock  clock.Clock
-}
-
-// newHTTPRunner returns the http task runner of a worker that allows the
-// networks in allow besides public addresses.
-func newHTTPRunner(allow []netip.Prefix, clk clock.Clock) *httpRunner {
-	g := &httpGuard{allow: slices.Clone(allow)}
-	dialer := &net.Dialer{Timeout: HTTPConnectTimeout, KeepAlive: 30 * time.Second, Control: g.control}
-	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would connect on the task's behalf, past the guard
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          64,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-	return &httpRunner{client: &http.Client{Transport: tr}, guard: g, clock: clk}
-}
 
 // run makes the request of the execution's http task and maps the response
 // onto an outcome: 2xx succeeds; 429 and 5xx are retryable, at the time a
@@ -222,9 +193,6 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(d, minRetryAfter), MaxRetryAfter), true
 }
 
-// closeIdle closes the connections kept alive between requests.
-func (h *httpRunner) closeIdle() { h.client.CloseIdleConnections() }
-
 // firstPositive returns the first positive duration.
 func firstPositive(ds ...time.Duration) time.Duration {
 	for _, d := range ds {
@@ -234,8 +202,6 @@ func firstPositive(ds ...time.Duration) time.Duration {
 	}
 	return 0
 }
-
-var _ httpTask = (*httpRunner)(nil)
 
 // secretHeader reports whether a response header carries credentials,
 // which the log masks.

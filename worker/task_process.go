@@ -17,9 +17,23 @@ import (
 // its follow-up requests to (JETCRON_OUTPUT).
 const outputFile = "jetcron-output.jsonl"
 
+// program is what a process task runs: the program's path, its argument
+// vector, and the files it inherits from fd 3 up (closed after the run).
+type program struct {
+	path  string
+	argv  []string
+	extra []*os.File
+}
+
+// programFunc is the part of a process task that differs by kind: the
+// program to run, given the run's environment, or the outcome of a task
+// that cannot start.
+type programFunc func(ctx context.Context, x *execution, env []string) (program, *outcome)
+
 // runProcess runs a command or script task in its own process group, in a
-// fresh run directory, with only the job's environment and JETCRON_*.
-func (x *execution) runProcess(ctx context.Context) outcome {
+// fresh run directory, with only the job's environment and JETCRON_*;
+// programOf says what runs.
+func (x *execution) runProcess(ctx context.Context, programOf programFunc) outcome {
 	spec := &x.work.Spec
 	cred, release, err := x.w.ident.acquire()
 	if err != nil {
@@ -32,30 +46,18 @@ func (x *execution) runProcess(ctx context.Context) outcome {
 	}
 	defer cleanup()
 	env := x.env(dir)
-	pathEnv := envValue(env, "PATH")
-	var argv []string
-	var path string
-	var extra []*os.File
-	switch spec.Task.Kind {
-	case job.TaskCommand:
-		argv = spec.Task.Command
-		path, err = process.LookPath(argv[0], pathEnv)
-		if err != nil {
-			return outcome{state: job.StateFailed, err: fmt.Sprintf("command %q: %v", argv[0], err)}
-		}
-	case job.TaskScript:
-		script, err := x.w.fetchScript(ctx, spec.Task.Script)
-		if err != nil {
-			return outcome{state: job.StateFailed, err: err.Error(), retryable: !isChecksumMismatch(err)}
-		}
-		defer script.Close()
-		extra = []*os.File{script} // fd 3: scriptFD
-		path = x.w.cfg.Interpreters[spec.Task.Interpreter]
-		argv = scriptArgv(spec.Task.Interpreter, spec.Task.Args)
+	prog, fail := programOf(ctx, x, env)
+	if fail != nil {
+		return *fail
 	}
+	defer func() {
+		for _, f := range prog.extra {
+			f.Close()
+		}
+	}()
 	res, err := process.Run(ctx, process.Spec{
-		Path:      path,
-		Args:      argv,
+		Path:      prog.path,
+		Args:      prog.argv,
 		Dir:       dir,
 		Env:       env,
 		Output:    x.currentCapture(),
@@ -63,7 +65,7 @@ func (x *execution) runProcess(ctx context.Context) outcome {
 
 		Credential:   cred,
 		CgroupParent: x.w.cgroup,
-		ExtraFiles:   extra,
+		ExtraFiles:   prog.extra,
 	})
 	if err != nil && res.PID == 0 {
 		return outcome{state: job.StateFailed, err: "cannot start: " + err.Error()}

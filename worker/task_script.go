@@ -27,7 +27,45 @@ var scriptVerified func(path string)
 // its script: it is given "/dev/fd/3" to run.
 const scriptFD = "/dev/fd/3"
 
-// fetchScript returns the pinned script as a sealed memfd holding exactly
+func init() {
+	runnerKinds[job.TaskScript] = func(w *Worker) runner { return &scriptRunner{w: w} }
+}
+
+// scriptRunner runs script tasks: a pinned script, fetched and verified
+// (fetch), run by one of the worker's interpreters as a process of the run
+// (task_process.go).
+type scriptRunner struct {
+	w *Worker
+}
+
+// check refuses a script whose interpreter the worker does not allow.
+func (s *scriptRunner) check(work *job.Work) error {
+	cfg := &s.w.cfg
+	if _, ok := cfg.Interpreters[work.Spec.Task.Interpreter]; !ok {
+		return fmt.Errorf("interpreter %q is not allowed on worker %s (allowed: %v)", work.Spec.Task.Interpreter, cfg.ID, keys(cfg.Interpreters))
+	}
+	return nil
+}
+
+func (s *scriptRunner) run(ctx context.Context, x *execution) outcome {
+	return x.runProcess(ctx, s.program)
+}
+
+func (s *scriptRunner) closeIdle() {}
+
+// program runs the script from a sealed memfd (fd 3: scriptFD) with its
+// interpreter; a script that cannot be fetched fails the run, for good
+// when its bytes do not match the pinned digest.
+func (s *scriptRunner) program(ctx context.Context, x *execution, _ []string) (program, *outcome) {
+	t := &x.work.Spec.Task
+	script, err := s.fetch(ctx, t.Script)
+	if err != nil {
+		return program{}, &outcome{state: job.StateFailed, err: err.Error(), retryable: !isChecksumMismatch(err)}
+	}
+	return program{path: s.w.cfg.Interpreters[t.Interpreter], argv: scriptArgv(t.Interpreter, t.Args), extra: []*os.File{script}}, nil
+}
+
+// fetch returns the pinned script as a sealed memfd holding exactly
 // the bytes whose digest was verified: the run reads its script from it
 // (scriptFD), so nothing can be swapped between the check and the
 // execution, and no copy of the script lies in the run directory. Scripts
@@ -35,18 +73,18 @@ const scriptFD = "/dev/fd/3"
 // over the bytes in memory after every download and every cache read. No
 // local path is derived from the object key: the cache name is the
 // validated hex digest. The caller closes the file.
-func (w *Worker) fetchScript(ctx context.Context, ref *job.ScriptRef) (*os.File, error) {
+func (s *scriptRunner) fetch(ctx context.Context, ref *job.ScriptRef) (*os.File, error) {
 	if ref == nil || len(ref.SHA256) != 64 {
 		return nil, fmt.Errorf("script: no pinned digest")
 	}
 	if _, err := hex.DecodeString(ref.SHA256); err != nil {
 		return nil, fmt.Errorf("script: digest %q is not hex", ref.SHA256)
 	}
-	cacheDir := filepath.Join(w.cfg.WorkDir, "scripts")
+	cacheDir := filepath.Join(s.w.cfg.WorkDir, "scripts")
 	cached := filepath.Join(cacheDir, ref.SHA256)
 	data, err := readVerified(cached, ref.SHA256)
 	if err != nil {
-		if data, err = w.downloadScript(ctx, ref, cacheDir, cached); err != nil {
+		if data, err = s.download(ctx, ref, cacheDir, cached); err != nil {
 			return nil, err
 		}
 	}
@@ -71,10 +109,10 @@ func scriptArgv(name string, args []string) []string {
 	return append(append(argv, scriptFD), args...)
 }
 
-// downloadScript fetches the script, checks its digest over the bytes in
+// download fetches the script, checks its digest over the bytes in
 // memory, caches them and returns them.
-func (w *Worker) downloadScript(ctx context.Context, ref *job.ScriptRef, cacheDir, cached string) ([]byte, error) {
-	rc, err := w.cfg.Scripts.Get(ctx, ref.Key)
+func (s *scriptRunner) download(ctx context.Context, ref *job.ScriptRef, cacheDir, cached string) ([]byte, error) {
+	rc, err := s.w.cfg.Scripts.Get(ctx, ref.Key)
 	if err != nil {
 		return nil, fmt.Errorf("script %s: %w", ref.Key, err)
 	}
@@ -132,3 +170,13 @@ func digest(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+var _ runner = (*scriptRunner)(nil)

@@ -7,23 +7,49 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
+// A runner runs the tasks of one kind on this worker. Each kind has a file
+// of its own, task_<kind>.go, that implements it and adds its constructor
+// to runnerKinds.
+type runner interface {
+	// check says why this worker cannot run work, before it claims it (an
+	// interpreter it does not allow, a Go handler it lacks): the work is
+	// handed back for another worker.
+	check(work *job.Work) error
+	// run runs the task of attempt x and returns how it ended; the generic
+	// part (secrets before, classify after) is execute's.
+	run(ctx context.Context, x *execution) outcome
+	// closeIdle releases what the runner keeps between runs (kept-alive
+	// connections): the worker is stopping. Like net/http's
+	// CloseIdleConnections it leaves the runner usable, as a stopped worker
+	// may start again.
+	closeIdle()
+}
+
+// runnerKinds holds the constructor of each kind's runner. Each
+// task_<kind>.go adds its own from an init function: the files of one
+// package are always built together, so the set is fixed at build time,
+// and a new kind touches only its own file (TestEveryKindHasARunner checks
+// that none is missing).
+var runnerKinds = map[job.TaskKind]func(w *Worker) runner{}
+
+// newRunners returns the runners of the kinds w allows (Config.AllowKinds);
+// work of another kind is refused before it reaches one (refuseKind).
+func newRunners(w *Worker) map[job.TaskKind]runner {
+	out := make(map[job.TaskKind]runner, len(w.cfg.AllowKinds))
+	for _, k := range w.cfg.AllowKinds {
+		if newRunner := runnerKinds[k]; newRunner != nil {
+			out[k] = newRunner(w)
+		}
+	}
+	return out
+}
+
 // precheck refuses work this worker cannot run, before claiming a slot of
-// its time: an interpreter it does not allow, a Go handler it lacks.
+// its time: an interpreter it does not allow, a Go handler it lacks. A
+// kind without a runner passes: execute records it as unknown.
 func (w *Worker) precheck(work *job.Work) error {
-	t := &work.Spec.Task
-	switch t.Kind {
-	case job.TaskScript:
-		if _, ok := w.cfg.Interpreters[t.Interpreter]; !ok {
-			return fmt.Errorf("interpreter %q is not allowed on worker %s (allowed: %v)", t.Interpreter, w.cfg.ID, keys(w.cfg.Interpreters))
-		}
-	case job.TaskGo:
-		if w.handler(t.Handler) == nil {
-			return fmt.Errorf("no Go handler %q is registered on worker %s of queue %s", t.Handler, w.cfg.ID, work.Spec.Queue)
-		}
-	case job.TaskHTTP:
-		if w.httpRunner == nil {
-			return fmt.Errorf("worker %s does not run http tasks", w.cfg.ID)
-		}
+	if r := w.runners[work.Spec.Task.Kind]; r != nil {
+		return r.check(work)
 	}
 	return nil
 }
@@ -34,14 +60,9 @@ func (x *execution) execute(ctx context.Context) outcome {
 	if err := x.resolveSecrets(); err != nil {
 		return outcome{state: job.StateFailed, err: err.Error()}
 	}
-	switch x.work.Spec.Task.Kind {
-	case job.TaskCommand, job.TaskScript:
-		o = x.runProcess(ctx)
-	case job.TaskGo:
-		o = x.runGo(ctx)
-	case job.TaskHTTP:
-		o = x.runHTTP(ctx)
-	default:
+	if r := x.w.runners[x.work.Spec.Task.Kind]; r != nil {
+		o = r.run(ctx, x)
+	} else {
 		o = outcome{state: job.StateFailed, err: fmt.Sprintf("unknown task kind %q", x.work.Spec.Task.Kind)}
 	}
 	if o.state != job.StateSucceeded || ctx.Err() != nil {
@@ -50,10 +71,9 @@ func (x *execution) execute(ctx context.Context) outcome {
 	return o
 }
 
-func keys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// closeRunners releases what the runners hold (Stop).
+func (w *Worker) closeRunners() {
+	for _, r := range w.runners {
+		r.closeIdle()
 	}
-	return out
 }

@@ -131,7 +131,7 @@ type Worker struct {
 	setupDone chan struct{}
 	waiting   sync.Map // "" (setup) or a queue -> why the worker waits
 
-	httpRunner httpTask
+	runners map[job.TaskKind]runner // by kind, the kinds allowed (tasks.go)
 
 	ident  identity // who runs are
 	cgroup string   // parent of the runs' cgroups, or empty
@@ -212,15 +212,16 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	names := cfg.Topology.Names()
-	return &Worker{
+	w := &Worker{
 		cfg: cfg, nc: nc, js: js, names: names,
-		log:        log.With("component", "worker", "worker_id", cfg.ID),
-		events:     event.NewPublisher(js, names),
-		handlers:   map[string]Handler{},
-		slots:      make(chan struct{}, cfg.Concurrency),
-		httpRunner: newHTTPRunner(cfg.HTTPAllow, cfg.Clock),
-		ident:      ident,
-	}, nil
+		log:      log.With("component", "worker", "worker_id", cfg.ID),
+		events:   event.NewPublisher(js, names),
+		handlers: map[string]Handler{},
+		slots:    make(chan struct{}, cfg.Concurrency),
+		ident:    ident,
+	}
+	w.runners = newRunners(w)
+	return w, nil
 }
 
 // DefaultInterpreters finds every known interpreter on pathEnv.
@@ -349,7 +350,7 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	w.bgStop()
 	w.bg.Wait()
-	w.httpRunner.closeIdle()
+	w.closeRunners()
 	w.removePresence()
 	w.mu.Lock()
 	w.started, w.stopping = false, false
