@@ -32,14 +32,30 @@
 //
 // # Tasks
 //
-// Commands and scripts run as processes (task_process.go, script.go);
-// http tasks make one request through a client whose dialer refuses
-// loopback, link-local and private addresses unless Config.HTTPAllow
-// allows them (task_http_*.go); Go handlers, registered with Handle, run in
-// the worker's own process, and their jobs route to the queue
-// "go-<handler>" that a worker pulls only while it has the handler
-// (handler_queues.go). The handler types live in pkg/handler, shared with the
-// client's OnSchedule.
+// Each task kind has a runner (tasks.go: check before claiming, run, and
+// closeIdle on Stop), in a file of its own: task_command.go and
+// task_script.go run processes (the run directory, environment and launch
+// they share are task_process.go's; a script runs from a sealed memfd of
+// its verified bytes); http tasks make one request through a client whose
+// dialer refuses loopback, link-local and private addresses unless
+// Config.HTTPAllow allows them (task_http*.go); Go handlers, registered
+// with Handle, run in the worker's own process (task_go.go), and their jobs
+// route to the queue "go-<handler>" that a worker pulls only while it has
+// the handler (handler_queues.go). The handler types live in pkg/handler,
+// shared with the client's OnSchedule. New builds the runners of the kinds
+// Config.AllowKinds allows; work of another kind is refused before it
+// reaches one. Secrets resolution before a run and the classification of
+// how it was stopped are the same for every kind (execute).
+//
+// # Adding a task kind
+//
+// A new kind needs its definition in pkg/job (the TaskKind constant, its
+// entry in job.TaskKinds, its Task fields and their validation), the CLI
+// flags that build it (cmd/jetcron/cli), and, here, one file:
+// worker/task_<kind>.go, with a type implementing runner and an init
+// function adding its constructor to runnerKinds. Nothing else in the
+// worker changes; TestEveryKindHasARunner fails while a kind of pkg/job has
+// no runner.
 //
 // # Start order
 //
@@ -58,7 +74,7 @@
 // default when the worker is root, --run-as otherwise), in a 0700 directory
 // it owns under a runs/ directory it cannot list; the worker is not dumpable
 // (isolate.go); a script runs from a sealed memfd of its verified bytes
-// (script.go); and every process of a run dies with it: a cgroup per run
+// (task_script.go); and every process of a run dies with it: a cgroup per run
 // where the worker can create one, and the supervisor's subreaper sweep
 // everywhere (internal/process).
 //
