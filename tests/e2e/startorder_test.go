@@ -135,6 +135,13 @@ func TestRolesRecoverFromAnEmptyNATS(t *testing.T) {
 		"the events stream grows beyond the few events of one run")
 
 	srv.RestartEmpty()
+	// The roles may still call themselves ready before they notice the
+	// restart: wait for the scheduler to have made the resources again.
+	js := natstest.JetStream(t, natstest.Connect(t, srv))
+	natstest.Eventually(t, 60*time.Second, func() bool {
+		_, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
+		return err == nil && topology.Check(t.Context(), js, topo.Names()) == nil
+	}, "the scheduler makes the resources again")
 	r.ready(60 * time.Second)
 	events := r.streamEvents()
 	// One run, triggered: its events are the first few of the new stream,
