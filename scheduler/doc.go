@@ -24,6 +24,17 @@
 // And at least one: slots missed while no leader ran fire on takeover
 // within the job's catch-up window; older ones are recorded as missed.
 //
+// # Overlap policies
+//
+// What a job's execution does while another of the job has not ended —
+// delay, skip, allow, replace — is decided in one file, overlap.go, whose
+// doc explains each policy and what adding one touches. It relies on a
+// broker rule: the work stream keeps one message per subject and refuses
+// the next (MaxMsgsPerSubject: 1, DiscardNew per subject;
+// pkg/topology/ensure.go), and an exclusive job (delay, skip) publishes
+// every execution on one subject per job, so the broker refuses a second
+// one while the first is on the stream.
+//
 // # Start order
 //
 // A replica started before NATS is reachable, or (SkipEnsure) before the

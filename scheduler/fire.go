@@ -183,7 +183,7 @@ func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigge
 			Revision:    ji.revision,
 			Term:        r.lease.Term(),
 		},
-		Exclusive: ji.spec.Overlap.Exclusive() && !force,
+		Exclusive: exclusive(ji.spec, force),
 	}
 }
 
@@ -340,36 +340,6 @@ func (r *leaderRun) scheduled(w *job.Work, now time.Time) {
 		ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, loc), TZ: w.Spec.Schedule.TZ,
 		Trigger: w.Trigger, Queue: w.Spec.Queue, Revision: w.Revision, Term: w.Term, Params: w.Params, ParentID: w.ParentID,
 	})
-}
-
-// busy handles an execution refused because its job is running, by the
-// job's overlap policy. It reports whether the run became the job's
-// delayed run.
-func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
-	now := r.now()
-	st := r.state.get(w.Job)
-	if w.Spec.Overlap == job.OverlapDelay && (st.rt.Buffered == nil || st.rt.Buffered.ID == w.ID) {
-		p := &job.Pending{ID: w.ID, Job: w.Job, At: w.ScheduledAt, Slot: w.ScheduledAt, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID}
-		if from != nil {
-			p.CreatedAt, p.Stored = from.CreatedAt, true
-		}
-		if st.rt.Buffered == nil {
-			r.emit(event.Event{Kind: event.Delayed, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Queue: w.Spec.Queue, Params: w.Params, ParentID: w.ParentID, Reason: "the previous execution has not ended (overlap delay)"})
-			r.s.cfg.Metrics.slot("delayed", 1)
-		}
-		r.setBuffered(w.Job, p)
-		return true
-	}
-	reason := "the previous execution has not ended (overlap skip)"
-	if w.Spec.Overlap == job.OverlapDelay {
-		reason = "the previous execution has not ended and " + st.rt.Buffered.ID + " is already waiting (overlap delay keeps one)"
-	}
-	if w.Trigger == job.TriggerManual {
-		reason += "; use --force to run anyway"
-	}
-	r.emit(event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason})
-	r.s.cfg.Metrics.slot("skipped", 1)
-	return false
 }
 
 // purgePending removes a published pending run's key — after the events of
