@@ -153,21 +153,6 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	return nil
 }
 
-// startFlush writes the dirty cursors in the background: the loop goes on
-// firing while the server commits them, and settles the flush when it is
-// handed back. One flush at a time: the next expects the revisions this
-// one writes.
-func (r *leaderRun) startFlush(ctx context.Context) {
-	b := r.state.take()
-	r.flushing = b
-	r.bg.Add(1)
-	go func() {
-		defer r.bg.Done()
-		r.state.send(ctx, r.s.nc, r.s.js, b)
-		r.flushed <- b
-	}()
-}
-
 // item builds the work item of one execution of a job.
 func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigger, params map[string]string, parent string, force bool) dispatch.Item {
 	return dispatch.Item{
@@ -184,33 +169,6 @@ func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigge
 			Term:        r.lease.Term(),
 		},
 		Exclusive: exclusive(ji.spec, force),
-	}
-}
-
-// recordMissed emits the missed events of a decision.
-func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
-	if len(d.Missed) == 0 && d.MissedRange == nil {
-		return
-	}
-	loc := time.UTC
-	tz := ""
-	if ji != nil {
-		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
-	}
-	now := r.now()
-	for _, slot := range d.Missed {
-		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: why})
-	}
-	if mr := d.MissedRange; mr != nil {
-		reason := fmt.Sprintf("%d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
-		if mr.AtLeast {
-			reason = fmt.Sprintf("at least %d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
-		}
-		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, mr.First), Time: now, ScheduledAt: event.Slot(mr.First), Last: event.Slot(mr.Last), Count: mr.Count, TZ: tz, Reason: reason})
-	}
-	r.s.cfg.Metrics.slot("missed", len(d.Missed))
-	if d.MissedRange != nil {
-		r.s.cfg.Metrics.slot("missed", d.MissedRange.Count)
 	}
 }
 
@@ -341,30 +299,6 @@ func (r *leaderRun) scheduled(w *job.Work, now time.Time) {
 		Trigger: w.Trigger, Queue: w.Spec.Queue, Revision: w.Revision, Term: w.Term, Params: w.Params, ParentID: w.ParentID,
 	})
 }
-
-// purgePending removes a published pending run's key — after the events of
-// the round are stored (see tick), so that a reader never finds the run in
-// neither place.
-func (r *leaderRun) purgePending(_ context.Context, it *pendingItem) {
-	r.purges = append(r.purges, it.p.ID)
-}
-
-func (r *leaderRun) flushPurges(ctx context.Context) {
-	for _, id := range r.purges {
-		r.purgeKey(ctx, id)
-	}
-	r.purges = r.purges[:0]
-}
-
-func (r *leaderRun) purgeKey(ctx context.Context, id string) {
-	if err := r.pendKV.Purge(ctx, id); err != nil {
-		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
-	}
-}
-
-// unknownJobGrace is how long a pending run of a job the leader does not
-// know waits for the job's definition before it is rejected.
-const unknownJobGrace = 10 * time.Second
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

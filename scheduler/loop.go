@@ -4,32 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/event"
-	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/leader"
-	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
-
-// bufferedRetry is how often a delayed run is offered to the broker again
-// besides when an execution of its job ends.
-const bufferedRetry = time.Second
-
-// jobInfo is a job the leader knows.
-type jobInfo struct {
-	spec     job.Spec
-	revision uint64
-}
 
 // leaderRun is one term of leadership: the loop and everything it owns.
 type leaderRun struct {
@@ -69,12 +55,6 @@ type leaderRun struct {
 	offerBuffered []string
 	// purges are pending keys to remove once the round's events are stored.
 	purges []string
-}
-
-// queuedEvent is an event waiting to be stored, with its message.
-type queuedEvent struct {
-	m *nats.Msg
-	e event.Event
 }
 
 func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
@@ -248,258 +228,4 @@ func (r *leaderRun) run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// jobChanged applies a change of a job definition to the plan.
-func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
-	name := c.Key
-	if c.Value == nil && c.Err == nil { // deleted
-		if !r.recovered && r.jobs[name] == nil {
-			// Deleted before this takeover: its state stays until the tail
-			// is read (accountDeleted).
-			r.plan.Remove(name)
-			return
-		}
-		if prev := r.jobs[name]; prev != nil {
-			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
-		}
-		r.skipDelayed(name, "its job was deleted while it waited")
-		delete(r.jobs, name)
-		delete(r.invalid, name)
-		delete(r.bufferedJobs, name)
-		r.plan.Remove(name)
-		r.state.remove(name)
-		return
-	}
-	if c.Err != nil {
-		r.plan.Remove(name)
-		delete(r.jobs, name)
-		if r.invalid[name] != c.Revision {
-			r.invalid[name] = c.Revision
-			r.log.WarnContext(ctx, "skipping invalid job definition", "job", name, "revision", c.Revision, "error", c.Err)
-			jobName := name
-			if job.ValidateName(jobName) != nil {
-				jobName = "_invalid"
-			}
-			r.emit(event.Event{Kind: event.JobInvalid, Job: jobName, Time: r.now(), Revision: c.Revision, Reason: fmt.Sprintf("definition under key %q: %v", name, c.Err), Attempt: int(c.Revision % 1_000_000_000)})
-		}
-		return
-	}
-	delete(r.invalid, name)
-	spec := *c.Value
-	prev := r.jobs[name]
-	if r.recovered {
-		// (At a takeover, once the tail is read, accountTakeover.)
-		r.accountChange(prev, spec)
-	}
-	r.jobs[name] = &jobInfo{spec: spec, revision: c.Revision}
-	st := r.state.get(name)
-	if prev != nil && scheduleChanged(prev.spec, spec) && st.rt.Completed {
-		st.rt.Completed = false
-		r.state.markDirty(name)
-	}
-	r.replan(name)
-}
-
-func scheduleChanged(a, b job.Spec) bool {
-	return a.Schedule.String() != b.Schedule.String() || a.Completions != b.Completions ||
-		!a.EnabledAt.Equal(b.EnabledAt)
-}
-
-// replan (re)inserts a job into the plan from its definition and state.
-func (r *leaderRun) replan(name string) {
-	ji := r.jobs[name]
-	if ji == nil {
-		r.plan.Remove(name)
-		return
-	}
-	spec := ji.spec
-	st := r.state.get(name)
-	if spec.Disabled || st.rt.Completed {
-		r.plan.Remove(name)
-		return
-	}
-	sched, err := spec.Schedule.Compile()
-	if err != nil {
-		r.plan.Remove(name)
-		return
-	}
-	remaining := int64(-1)
-	if spec.Completions > 0 {
-		remaining = max(int64(spec.Completions)-st.rt.Fired, 0)
-	}
-	cursor, notBefore := r.cursorOf(name), owedFrom(spec)
-	ok := r.plan.Upsert(plan.Entry{
-		Job:       name,
-		Schedule:  sched,
-		Jitter:    jitterOf(name, spec.Jitter.D()),
-		Window:    spec.CatchUp.Window.D(),
-		Latest:    spec.CatchUp.Policy == job.CatchUpLatest,
-		Cursor:    cursor,
-		NotBefore: notBefore,
-		Remaining: remaining,
-	})
-	if !ok {
-		r.complete(name)
-	}
-	r.s.cfg.Metrics.planned(r.plan.Len())
-}
-
-// cursorOf is a job's cursor: the newest slot accounted for, in its state
-// or in the plan, whichever is newer.
-func (r *leaderRun) cursorOf(name string) time.Time {
-	cursor := r.state.get(name).rt.LastSlot
-	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
-		cursor = cur.Cursor
-	}
-	return cursor
-}
-
-// owedFrom is when a definition's slots start to be owed: its last enable
-// (or schedule change), else its creation.
-func owedFrom(spec job.Spec) time.Time {
-	if spec.EnabledAt.IsZero() {
-		return spec.CreatedAt
-	}
-	return spec.EnabledAt
-}
-
-// jitterOf is a job's fixed jitter offset in [0, max): the same on every
-// replica and every run, different between jobs.
-func jitterOf(name string, max time.Duration) time.Duration {
-	if max <= 0 {
-		return 0
-	}
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(name))
-	return time.Duration(h.Sum64()%uint64(max/time.Millisecond)) * time.Millisecond
-}
-
-func (r *leaderRun) complete(name string) {
-	st := r.state.get(name)
-	if st.rt.Completed {
-		return
-	}
-	st.rt.Completed = true
-	st.rt.CompletedAt = r.now().UTC()
-	r.state.markDirty(name)
-	r.emit(event.Event{Kind: event.JobCompleted, Job: name, Time: r.now(), Reason: fmt.Sprintf("fired %d times; no further slot", st.rt.Fired)})
-}
-
-// dropDelayed drops the delayed run with execution ID id, if its job holds
-// it (and match, when given, agrees), reporting whether it did.
-func (r *leaderRun) dropDelayed(id string, match func(*job.Pending) bool) bool {
-	name, _, err := job.ParseExecutionID(id)
-	if err != nil {
-		return false
-	}
-	st := r.state.entries[name]
-	if st == nil || st.rt.Buffered == nil || st.rt.Buffered.ID != id || (match != nil && !match(st.rt.Buffered)) {
-		return false
-	}
-	r.setBuffered(name, nil)
-	return true
-}
-
-// skipDelayed records a job's delayed run, if it has one, as skipped and
-// drops it (its job is gone).
-func (r *leaderRun) skipDelayed(name, why string) {
-	st := r.state.entries[name]
-	if st == nil || st.rt.Buffered == nil {
-		return
-	}
-	b := st.rt.Buffered
-	r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: r.now(), ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: why})
-	if b.Stored {
-		r.purges = append(r.purges, b.ID)
-	}
-	r.setBuffered(name, nil)
-}
-
-// setBuffered records (or clears, with nil) a job's delayed run.
-func (r *leaderRun) setBuffered(name string, p *job.Pending) {
-	st := r.state.get(name)
-	st.rt.Buffered = p
-	r.state.markDirty(name)
-	if p == nil {
-		delete(r.bufferedJobs, name)
-	} else {
-		r.bufferedJobs[name] = true
-	}
-}
-
-// watchFinals sends the job of every execution that ends, so a delayed run
-// is offered at once instead of at the next retry.
-func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
-	out := make(chan string, 1024)
-	go func() {
-		defer close(out)
-		reader := event.NewReader(r.s.nc, r.s.js, r.s.names)
-		for e, err := range reader.Watch(ctx, event.WatchOptions{}) {
-			if err != nil {
-				return
-			}
-			if !e.Kind.Final() {
-				continue
-			}
-			select {
-			case out <- e.Job:
-			default:
-			}
-		}
-	}()
-	return out
-}
-
-// emit queues an event; awaitEvents stores the queued events together
-// (tick calls it at the end of every round, emit when a thousand wait).
-func (r *leaderRun) emit(e event.Event) {
-	m, err := r.events.Msg(e)
-	if err != nil {
-		r.log.Warn("event not recorded", "kind", e.Kind, "job", e.Job, "error", err)
-		return
-	}
-	r.queued = append(r.queued, queuedEvent{m: m, e: e})
-	// Every thousand new events; not at every emit while events the stream
-	// would not take (a NATS outage) stay queued.
-	if len(r.queued)%streamio.MaxAtomicBatch == 0 {
-		r.awaitEvents(context.Background())
-	}
-}
-
-// awaitEvents stores every queued event (atomic batches, one by one for a
-// batch the stream refuses, for example because one event of it is
-// already stored); an event that still fails is published again on its
-// own, with the same message ID, before it is given up.
-func (r *leaderRun) awaitEvents(ctx context.Context) {
-	if len(r.queued) == 0 {
-		return
-	}
-	msgs := make([]*nats.Msg, len(r.queued))
-	for i, q := range r.queued {
-		msgs[i] = q.m
-	}
-	acks := streamio.PublishAll(ctx, r.s.nc, r.s.js, msgs)
-	var left []queuedEvent
-	for i, a := range acks {
-		if a.Err == nil {
-			continue
-		}
-		if len(left) > 0 { // the stream did not take the last one either
-			left = append(left, r.queued[i])
-			continue
-		}
-		e := r.queued[i].e
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if _, err := r.events.Publish(pctx, e); err != nil {
-			// Kept for the next round (same message ID): the cursors are
-			// not flushed past it meanwhile, so if this leader ends first,
-			// the next one fires the slot again (a duplicate the stream
-			// drops) and records the event then.
-			r.log.WarnContext(ctx, "event not stored yet; will retry", "kind", e.Kind, "job", e.Job, "execution_id", e.Execution, "error", a.Err, "retry_error", err)
-			left = append(left, r.queued[i])
-		}
-		cancel()
-	}
-	r.queued = append(r.queued[:0], left...)
 }

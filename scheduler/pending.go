@@ -3,6 +3,7 @@ package scheduler
 import (
 	"container/heap"
 	"context"
+	"time"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -75,3 +76,27 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 	heap.Push(&r.pending, it)
 	r.pendIdx[c.Key] = it
 }
+
+// purgePending removes a published pending run's key — after the events of
+// the round are stored (see tick), so that a reader never finds the run in
+// neither place.
+func (r *leaderRun) purgePending(_ context.Context, it *pendingItem) {
+	r.purges = append(r.purges, it.p.ID)
+}
+
+func (r *leaderRun) flushPurges(ctx context.Context) {
+	for _, id := range r.purges {
+		r.purgeKey(ctx, id)
+	}
+	r.purges = r.purges[:0]
+}
+
+func (r *leaderRun) purgeKey(ctx context.Context, id string) {
+	if err := r.pendKV.Purge(ctx, id); err != nil {
+		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
+	}
+}
+
+// unknownJobGrace is how long a pending run of a job the leader does not
+// know waits for the job's definition before it is rejected.
+const unknownJobGrace = 10 * time.Second
