@@ -101,7 +101,7 @@ func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobInfo) bool {
 func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uint64, enabledAt time.Time) (job.Spec, bool) {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	entries, err := r.jobsKV.History(hctx, name)
+	entries, err := r.jobs.kv.History(hctx, name)
 	if err != nil {
 		return job.Spec{}, false
 	}
@@ -126,7 +126,7 @@ func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uin
 func (r *leaderRun) accountDeleted(ctx context.Context, name string) {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	entries, err := r.jobsKV.History(hctx, name)
+	entries, err := r.jobs.kv.History(hctx, name)
 	if err != nil || len(entries) == 0 {
 		return
 	}

@@ -6,11 +6,24 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
+
+// knownJobs are the job definitions the leader knows, from the watch of
+// the jobs bucket; replan turns each into its entry in the plan.
+type knownJobs struct {
+	byName map[string]*jobInfo
+	// invalid are the jobs whose definition is invalid: job -> the
+	// revision reported invalid.
+	invalid map[string]uint64
+	// kv is the jobs bucket (for a definition's earlier revisions).
+	kv jetstream.KeyValue
+}
 
 // jobInfo is a job the leader knows.
 type jobInfo struct {
@@ -22,28 +35,28 @@ type jobInfo struct {
 func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
 	name := c.Key
 	if c.Value == nil && c.Err == nil { // deleted
-		if !r.recovered && r.jobs[name] == nil {
+		if !r.recovered && r.jobs.byName[name] == nil {
 			// Deleted before this takeover: its state stays until the tail
 			// is read (accountDeleted).
 			r.plan.Remove(name)
 			return
 		}
-		if prev := r.jobs[name]; prev != nil {
+		if prev := r.jobs.byName[name]; prev != nil {
 			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
 		}
 		r.skipDelayed(name, "its job was deleted while it waited")
-		delete(r.jobs, name)
-		delete(r.invalid, name)
-		delete(r.bufferedJobs, name)
+		delete(r.jobs.byName, name)
+		delete(r.jobs.invalid, name)
+		delete(r.delayed.jobs, name)
 		r.plan.Remove(name)
 		r.state.remove(name)
 		return
 	}
 	if c.Err != nil {
 		r.plan.Remove(name)
-		delete(r.jobs, name)
-		if r.invalid[name] != c.Revision {
-			r.invalid[name] = c.Revision
+		delete(r.jobs.byName, name)
+		if r.jobs.invalid[name] != c.Revision {
+			r.jobs.invalid[name] = c.Revision
 			r.log.WarnContext(ctx, "skipping invalid job definition", "job", name, "revision", c.Revision, "error", c.Err)
 			jobName := name
 			if job.ValidateName(jobName) != nil {
@@ -53,14 +66,14 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 		}
 		return
 	}
-	delete(r.invalid, name)
+	delete(r.jobs.invalid, name)
 	spec := *c.Value
-	prev := r.jobs[name]
+	prev := r.jobs.byName[name]
 	if r.recovered {
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	r.jobs[name] = &jobInfo{spec: spec, revision: c.Revision}
+	r.jobs.byName[name] = &jobInfo{spec: spec, revision: c.Revision}
 	st := r.state.get(name)
 	if prev != nil && scheduleChanged(prev.spec, spec) && st.rt.Completed {
 		st.rt.Completed = false
@@ -76,7 +89,7 @@ func scheduleChanged(a, b job.Spec) bool {
 
 // replan (re)inserts a job into the plan from its definition and state.
 func (r *leaderRun) replan(name string) {
-	ji := r.jobs[name]
+	ji := r.jobs.byName[name]
 	if ji == nil {
 		r.plan.Remove(name)
 		return

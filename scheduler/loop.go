@@ -17,60 +17,50 @@ import (
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
-// leaderRun is one term of leadership: the loop and everything it owns.
+// leaderRun is one term of leadership: the loop (run) and what it owns,
+// grouped by duty, each in its own file.
 type leaderRun struct {
-	s       *Scheduler
-	lease   *leader.Lease
-	log     *slog.Logger
-	plan    *plan.Plan
-	state   *stateStore
-	jobs    map[string]*jobInfo
-	invalid map[string]uint64 // job -> revision reported invalid
-	pending pendingHeap
-	pendIdx map[string]*pendingItem
-	pendKV  jetstream.KeyValue
+	s     *Scheduler
+	lease *leader.Lease
+	log   *slog.Logger
+	// bg tracks goroutines the run started; run waits for them.
+	bg sync.WaitGroup
 
-	// bufferedJobs are the jobs with a delayed run (state Buffered).
-	bufferedJobs      map[string]bool
-	nextBufferedRetry time.Time
-	// nextEventRetry is when queued events are offered again.
-	nextEventRetry time.Time
+	// jobs are the definitions the leader knows (jobs.go).
+	jobs knownJobs
+	// plan holds every job's next fire time (jobs.go replans, fire.go
+	// fires what is due).
+	plan *plan.Plan
+	// disp publishes work items (fire.go).
+	disp *dispatch.Dispatcher
+	// state is every job's runtime state (state.go); flush writes it in
+	// the background (flush.go).
+	state *stateStore
+	flush cursorFlush
+	// pending are the manual, enqueued and follow-up runs (pending.go).
+	pending pendingRuns
+	// delayed are the delayed runs of overlap delay (delayed.go).
+	delayed delayedRuns
+	// events are the events waiting to be stored (events.go).
+	events eventQueue
 	// recovered is set once the tail of the streams is read (recover.go);
 	// the jobs loaded before have their unfired slots accounted for then.
 	recovered bool
-	// jobsKV is the jobs bucket (for a definition's earlier revisions).
-	jobsKV jetstream.KeyValue
-	events *event.Publisher
-	disp   *dispatch.Dispatcher
-	queued []queuedEvent
-
-	nextFlush time.Time
-	// flushing is the cursor flush in flight, if any; flushed hands it
-	// back to the loop once sent.
-	flushing *flushBatch
-	flushed  chan *flushBatch
-	// bg tracks goroutines the run started; run waits for them.
-	bg sync.WaitGroup
-	// offerBuffered are jobs whose delayed run should be offered now.
-	offerBuffered []string
-	// purges are pending keys to remove once the round's events are stored.
-	purges []string
 }
 
 func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 	return &leaderRun{
-		s:       s,
-		lease:   l,
-		log:     s.log.With("term", l.Term()),
-		plan:    plan.New(),
-		jobs:    map[string]*jobInfo{},
-		invalid: map[string]uint64{},
-		pendIdx: map[string]*pendingItem{},
+		s:     s,
+		lease: l,
+		log:   s.log.With("term", l.Term()),
 
-		bufferedJobs: map[string]bool{},
-		flushed:      make(chan *flushBatch, 1),
-		events:       event.NewPublisher(s.js, s.names),
-		disp:         dispatch.New(s.nc, s.js, s.names, s.log),
+		jobs:    knownJobs{byName: map[string]*jobInfo{}, invalid: map[string]uint64{}},
+		plan:    plan.New(),
+		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
+		flush:   cursorFlush{done: make(chan *flushBatch, 1)},
+		pending: pendingRuns{byID: map[string]*pendingItem{}},
+		delayed: delayedRuns{jobs: map[string]bool{}},
+		events:  eventQueue{pub: event.NewPublisher(s.js, s.names)},
 	}
 }
 
@@ -96,31 +86,25 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	jobsKV, err := bucket(r.s.names.JobsBucket())
-	r.jobsKV = jobsKV
-	if err != nil {
+	if r.jobs.kv, err = bucket(r.s.names.JobsBucket()); err != nil {
 		return err
 	}
-	if r.pendKV, err = bucket(r.s.names.PendingBucket()); err != nil {
+	if r.pending.kv, err = bucket(r.s.names.PendingBucket()); err != nil {
 		return err
 	}
 	r.state = newStateStore(stateKV, r.lease.Term())
 	if err := r.state.load(ctx); err != nil {
 		return err
 	}
-	for name, e := range r.state.entries {
-		if e.rt.Buffered != nil {
-			r.bufferedJobs[name] = true
-		}
-	}
+	r.loadDelayed()
 	watchCtx, cancel := context.WithCancel(ctx)
 	defer r.bg.Wait()
 	defer cancel()
-	jobsCh, err := catalog.Watch(watchCtx, jobsKV, catalog.DecodeSpec)
+	jobsCh, err := catalog.Watch(watchCtx, r.jobs.kv, catalog.DecodeSpec)
 	if err != nil {
 		return err
 	}
-	pendCh, err := catalog.Watch(watchCtx, r.pendKV, catalog.DecodePending)
+	pendCh, err := catalog.Watch(watchCtx, r.pending.kv, catalog.DecodePending)
 	if err != nil {
 		return err
 	}
@@ -129,21 +113,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 		return err
 	}
 
-	defer func() {
-		if r.flushing != nil {
-			_ = r.state.settle(<-r.flushed)
-			r.flushing = nil
-		}
-		// Write what we know while the lease still holds; the next leader
-		// starts from it. Not past events that are not stored yet.
-		if r.state.pending() && r.lease.Valid() && len(r.queued) == 0 {
-			fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.lease.Remaining(), time.Second))
-			if err := r.state.flush(fctx, r.s.nc, r.s.js); err != nil {
-				r.log.WarnContext(ctx, "final cursor flush failed", "error", err)
-			}
-			fcancel()
-		}
-	}()
+	defer r.finalFlush(ctx)
 
 	jobsSynced, pendSynced := false, false
 	r.log.InfoContext(ctx, "leading: loading jobs")
@@ -165,7 +135,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 				// No continue: once both watches are synced, this round
 				// ticks, whatever the loaded state holds.
 				jobsSynced = true
-				r.log.InfoContext(ctx, "leading: jobs loaded", "jobs", len(r.jobs), "planned", r.plan.Len())
+				r.log.InfoContext(ctx, "leading: jobs loaded", "jobs", len(r.jobs.byName), "planned", r.plan.Len())
 				break
 			}
 			if c.Key == "" && c.Err != nil {
@@ -185,21 +155,10 @@ func (r *leaderRun) run(ctx context.Context) error {
 			}
 			r.pendingChanged(ctx, c)
 		case name := <-finals:
-			if r.bufferedJobs[name] {
-				r.offerBuffered = append(r.offerBuffered, name)
-			}
-		case b := <-r.flushed:
-			r.flushing = nil
-			if err := r.state.settle(b); err != nil {
-				if errors.Is(err, errStale) {
-					return err
-				}
-				// A stream electing its leader, a node restarting: the
-				// entries are dirty again and the next flush writes them
-				// (revision checks make a write whose answer was lost
-				// harmless). Ending the loop would reload everything for
-				// nothing.
-				r.log.WarnContext(ctx, "cursor flush failed; retrying", "error", err)
+			r.delayed.jobEnded(name)
+		case b := <-r.flush.done:
+			if err := r.settleFlush(ctx, b); err != nil {
+				return err
 			}
 		case <-timer:
 		}
@@ -208,19 +167,8 @@ func (r *leaderRun) run(ctx context.Context) error {
 		}
 		if jobsSynced && pendSynced {
 			if !r.recovered {
-				if err := r.recoverTail(ctx); err != nil {
-					return fmt.Errorf("read what the previous leader did last: %w", err)
-				}
-				r.recovered = true
-				for name, ji := range r.jobs {
-					if r.accountTakeover(ctx, ji) {
-						r.replan(name)
-					}
-				}
-				for name := range r.state.entries {
-					if r.jobs[name] == nil {
-						r.accountDeleted(ctx, name)
-					}
+				if err := r.takeOver(ctx); err != nil {
+					return err
 				}
 			}
 			if err := r.tick(ctx, ""); err != nil {
