@@ -23,10 +23,14 @@ import (
 // work item of an exclusive job is published on a subject per job
 // (topology.Names.WorkSubject with exclusive true), so while one of its
 // executions waits or runs, the broker refuses a second: dispatch reports
-// the item Busy, and busy below decides what it becomes. The item of a job
-// that is not exclusive is published on a subject per execution, which the
-// rule never limits. The leader keeps no count of running executions: the
-// broker's refusal is the only "the job is running" it acts on.
+// the item Busy (a refusal to store while the subject holds a message),
+// and busy below decides what it becomes. The item of a job that is not
+// exclusive is published on a subject per execution, which the rule never
+// limits. The leader keeps no count of running executions: the broker's
+// refusal is the only "the job is running" it acts on. (Within one round,
+// dispatch.Publish publishes an exclusive job's later items only after
+// its first is stored, so the rule holds inside an atomic batch too and
+// the job's slots run in order.)
 //
 // # The policies
 //
@@ -76,7 +80,11 @@ func ruleOf(o job.Overlap) overlapRule {
 		return overlapRule{exclusive: true}
 	case job.OverlapReplace:
 		return overlapRule{replace: true}
-	default: // job.OverlapAllow
+	case job.OverlapAllow:
+		return overlapRule{}
+	default:
+		// Not reached: validation refuses a policy pkg/job does not know.
+		// One added there and not here would run as allow.
 		return overlapRule{}
 	}
 }
