@@ -16,7 +16,7 @@ import (
 //
 // The work stream keeps at most one message per subject and refuses the
 // new one (MaxMsgsPerSubject: 1, Discard: DiscardNew, DiscardNewPerSubject;
-// topology.Config's work stream in pkg/topology/ensure.go), and a work
+// topology.Config.WorkStreamConfig, pkg/topology/ensure.go), and a work
 // message stays on it until its execution ends: retention is work-queue,
 // and the worker acks the message only after it has recorded the result
 // (the leader removes one that ran out of deliveries, maxdeliver.go). The
@@ -47,7 +47,7 @@ import (
 //     executions on the work stream are cancelled (replaceRunning; the
 //     cancel itself is in replace.go).
 //
-// A forced run (trigger --force) is never exclusive, whatever the policy:
+// A forced run (`job run --force`) is never exclusive, whatever the policy:
 // it runs beside whatever runs.
 //
 // # Adding a policy
