@@ -2,12 +2,15 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // accountChange records as missed the slots the previous definition of a
@@ -98,7 +101,7 @@ func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobInfo) bool {
 func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uint64, enabledAt time.Time) (job.Spec, bool) {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	entries, err := r.jobsKV.History(hctx, name)
+	entries, err := r.jobs.kv.History(hctx, name)
 	if err != nil {
 		return job.Spec{}, false
 	}
@@ -123,7 +126,7 @@ func (r *leaderRun) previousDefinition(ctx context.Context, name string, rev uin
 func (r *leaderRun) accountDeleted(ctx context.Context, name string) {
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	entries, err := r.jobsKV.History(hctx, name)
+	entries, err := r.jobs.kv.History(hctx, name)
 	if err != nil || len(entries) == 0 {
 		return
 	}
@@ -142,4 +145,31 @@ func (r *leaderRun) accountDeleted(ctx context.Context, name string) {
 	}
 	r.skipDelayed(name, "its job was deleted while it waited")
 	r.state.remove(name)
+}
+
+// recordMissed emits the missed events of a decision.
+func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
+	if len(d.Missed) == 0 && d.MissedRange == nil {
+		return
+	}
+	loc := time.UTC
+	tz := ""
+	if ji != nil {
+		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
+	}
+	now := r.now()
+	for _, slot := range d.Missed {
+		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: why})
+	}
+	if mr := d.MissedRange; mr != nil {
+		reason := fmt.Sprintf("%d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
+		if mr.AtLeast {
+			reason = fmt.Sprintf("at least %d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
+		}
+		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, mr.First), Time: now, ScheduledAt: event.Slot(mr.First), Last: event.Slot(mr.Last), Count: mr.Count, TZ: tz, Reason: reason})
+	}
+	r.s.cfg.Metrics.slot("missed", len(d.Missed))
+	if d.MissedRange != nil {
+		r.s.cfg.Metrics.slot("missed", d.MissedRange.Count)
+	}
 }

@@ -24,6 +24,17 @@
 // And at least one: slots missed while no leader ran fire on takeover
 // within the job's catch-up window; older ones are recorded as missed.
 //
+// # Overlap policies
+//
+// What a job's execution does while another of the job has not ended —
+// delay, skip, allow, replace — is decided in one file, overlap.go, whose
+// doc explains each policy and what adding one touches. It relies on a
+// broker rule: the work stream keeps one message per subject and refuses
+// the next (MaxMsgsPerSubject: 1, DiscardNew per subject;
+// pkg/topology/ensure.go), and an exclusive job (delay, skip) publishes
+// every execution on one subject per job, so the broker refuses a second
+// one while the first is on the stream.
+//
 // # Start order
 //
 // A replica started before NATS is reachable, or (SkipEnsure) before the
@@ -48,7 +59,16 @@
 // One goroutine owns the plan (a heap of next fire times), the runtime
 // state of every job, and the pending runs; watches of the jobs bucket, the
 // pending bucket and the final events feed it through channels. It sleeps
-// until the earliest due time or the next change.
+// until the earliest due time or the next change (wake.go).
+//
+// What it owns (leaderRun) is grouped by duty, one file each: the loop
+// itself (loop.go); the job definitions and the plan (jobs.go); a round's
+// firing and its outcomes (fire.go); the overlap decision (overlap.go),
+// the delayed runs of overlap delay (delayed.go) and the cancels of
+// overlap replace (replace.go); the pending runs (pending.go); the events
+// waiting to be stored (events.go); the runtime state and its flush
+// (state.go, flush.go); what a takeover reads and accounts for (recover.go,
+// account.go); work messages out of deliveries (maxdeliver.go).
 //
 // A cursor flush does not stop it: the loop takes the dirty cursors' values,
 // a goroutine writes them (atomic batches of a thousand revision-checked

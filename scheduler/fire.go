@@ -1,10 +1,8 @@
 package scheduler
 
 import (
-	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/event"
@@ -36,97 +34,32 @@ const (
 // due pending runs; then flushes cursors when it is time.
 func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	now := r.now()
-	var items []dispatch.Item
-	var origins []origin
+	var b batch
 
 	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
 
-	// Delayed runs: the ones whose job just ended, or all of them now and
-	// then, and always those of a job with a slot due now: a delayed run
-	// goes before its job's newer slots (published first in the batch, it
-	// takes the job's one place on the work stream and the new slot waits
-	// behind it), never after.
-	offer := r.offerBuffered
-	r.offerBuffered = nil
-	if len(r.bufferedJobs) > 0 && !now.Before(r.nextBufferedRetry) {
-		offer = offer[:0]
-		for name := range r.bufferedJobs {
-			offer = append(offer, name)
-		}
-		r.nextBufferedRetry = now.Add(bufferedRetry)
-	}
-	for _, d := range decisions {
-		if r.bufferedJobs[d.Job] {
-			offer = append(offer, d.Job)
-		}
-	}
-	seen := map[string]bool{}
-	for _, name := range offer {
-		st := r.state.entries[name]
-		ji := r.jobs[name]
-		if seen[name] || st == nil || st.rt.Buffered == nil {
-			continue
-		}
-		seen[name] = true
-		if ji == nil { // deleted, or its definition became invalid
-			r.skipDelayed(name, "its job's definition is gone")
-			continue
-		}
-		if t := st.rt.Buffered.Trigger; ji.spec.Completions > 0 && st.rt.Fired >= int64(ji.spec.Completions) && (t == job.TriggerSchedule || t == job.TriggerCatchUp) {
-			// A slot delayed before the job reached its completions (a
-			// delayed slot counts when it runs) is one fire too many.
-			r.skipDelayed(name, fmt.Sprintf("the job reached its %d completions while it waited", ji.spec.Completions))
-			continue
-		}
-		items = append(items, r.item(ji, st.rt.Buffered.ID, st.rt.Buffered.Slot, st.rt.Buffered.Trigger, st.rt.Buffered.Params, st.rt.Buffered.ParentID, false))
-		origins = append(origins, origin{kind: fromBuffered, job: name})
-	}
+	// Delayed runs first: one goes before its job's newer slots, never
+	// after (see offerDelayed).
+	r.offerDelayed(&b, now, decisions)
 
 	// Due slots.
 	for i, d := range decisions {
-		ji := r.jobs[d.Job]
+		ji := r.jobs.byName[d.Job]
 		r.recordMissed(d, ji, "older than the catch-up window when a leader could fire it")
 		for _, slot := range d.Fire {
-			items = append(items, r.item(ji, job.ExecutionID(d.Job, slot.At), slot.At, slot.Trigger, nil, "", false))
-			origins = append(origins, origin{kind: fromSlot, decision: i, job: d.Job})
+			b.add(r.item(ji, job.ExecutionID(d.Job, slot.At), slot.At, slot.Trigger, nil, "", false), origin{kind: fromSlot, decision: i, job: d.Job})
 		}
 	}
 
-	// Due pending runs.
-	for len(r.pending) > 0 && !r.pending[0].p.At.After(now) && len(items) < r.s.cfg.MaxBatch*2 {
-		it := heap.Pop(&r.pending).(*pendingItem)
-		delete(r.pendIdx, it.p.ID)
-		ji := r.jobs[it.p.Job]
-		if ji == nil && now.Sub(it.p.CreatedAt) < unknownJobGrace {
-			// The API checked the job before it wrote the run, but the
-			// leader's watch of the jobs bucket may not have delivered a job
-			// created a moment ago (the two buckets' watches are not
-			// ordered): look again shortly.
-			it.p.At = now.Add(250 * time.Millisecond)
-			heap.Push(&r.pending, it)
-			r.pendIdx[it.p.ID] = it
-			continue
-		}
-		if ji == nil {
-			r.emit(event.Event{Kind: event.Rejected, Job: it.p.Job, Execution: it.p.ID, Time: now, Trigger: it.p.Trigger, ParentID: it.p.ParentID, Reason: "job " + it.p.Job + " does not exist"})
-			r.purgePending(ctx, it)
-			continue
-		}
-		slot := it.p.Slot
-		if slot.IsZero() {
-			slot = it.p.At
-		}
-		items = append(items, r.item(ji, it.p.ID, slot, it.p.Trigger, it.p.Params, it.p.ParentID, it.p.Force))
-		origins = append(origins, origin{kind: fromPending, pending: it, job: it.p.Job})
-	}
+	r.duePending(ctx, &b, now)
 
-	if len(items) > 0 {
+	if len(b.items) > 0 {
 		if !r.lease.Valid() {
 			return errLeaseExpired
 		}
-		r.replaceRunning(ctx, items)
-		results := r.disp.Publish(ctx, items, r.lease.Valid)
-		lost := r.apply(ctx, now, decisions, results, origins)
+		r.replaceRunning(ctx, b.items)
+		results := r.disp.Publish(ctx, b.items, r.lease.Valid)
+		lost := r.apply(ctx, now, decisions, results, b.origins)
 		if lost {
 			r.awaitEvents(ctx)
 			r.flushPurges(ctx)
@@ -135,37 +68,23 @@ func (r *leaderRun) tick(ctx context.Context, _ string) error {
 	}
 	r.awaitEvents(ctx)
 	r.flushPurges(ctx)
-	if len(r.queued) > 0 {
+	if len(r.events.queued) > 0 {
 		// Events not stored yet: no cursor moves past them (see awaitEvents).
-		r.nextEventRetry = now.Add(eventRetry)
+		r.events.nextRetry = now.Add(eventRetry)
 		return nil
 	}
-
-	if r.state.pending() && r.flushing == nil && !now.Before(r.nextFlush) {
-		if !r.lease.Valid() {
-			return errLeaseExpired
-		}
-		r.startFlush(ctx)
-		r.nextFlush = now.Add(r.s.cfg.FlushInterval)
-	} else if !r.state.pending() {
-		r.nextFlush = now.Add(r.s.cfg.FlushInterval)
-	}
-	return nil
+	return r.flushIfDue(ctx, now)
 }
 
-// startFlush writes the dirty cursors in the background: the loop goes on
-// firing while the server commits them, and settles the flush when it is
-// handed back. One flush at a time: the next expects the revisions this
-// one writes.
-func (r *leaderRun) startFlush(ctx context.Context) {
-	b := r.state.take()
-	r.flushing = b
-	r.bg.Add(1)
-	go func() {
-		defer r.bg.Done()
-		r.state.send(ctx, r.s.nc, r.s.js, b)
-		r.flushed <- b
-	}()
+// batch is the work items of one round, and where each came from.
+type batch struct {
+	items   []dispatch.Item
+	origins []origin
+}
+
+func (b *batch) add(it dispatch.Item, o origin) {
+	b.items = append(b.items, it)
+	b.origins = append(b.origins, o)
 }
 
 // item builds the work item of one execution of a job.
@@ -183,34 +102,7 @@ func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigge
 			Revision:    ji.revision,
 			Term:        r.lease.Term(),
 		},
-		Exclusive: ji.spec.Overlap.Exclusive() && !force,
-	}
-}
-
-// recordMissed emits the missed events of a decision.
-func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
-	if len(d.Missed) == 0 && d.MissedRange == nil {
-		return
-	}
-	loc := time.UTC
-	tz := ""
-	if ji != nil {
-		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
-	}
-	now := r.now()
-	for _, slot := range d.Missed {
-		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, slot), Time: now, ScheduledAt: event.Slot(slot), WallTime: event.WallTime(slot, loc), TZ: tz, Reason: why})
-	}
-	if mr := d.MissedRange; mr != nil {
-		reason := fmt.Sprintf("%d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
-		if mr.AtLeast {
-			reason = fmt.Sprintf("at least %d more slots up to %s: %s", mr.Count, mr.Last.Format(time.RFC3339), why)
-		}
-		r.emit(event.Event{Kind: event.Missed, Job: d.Job, Execution: job.ExecutionID(d.Job, mr.First), Time: now, ScheduledAt: event.Slot(mr.First), Last: event.Slot(mr.Last), Count: mr.Count, TZ: tz, Reason: reason})
-	}
-	r.s.cfg.Metrics.slot("missed", len(d.Missed))
-	if d.MissedRange != nil {
-		r.s.cfg.Metrics.slot("missed", d.MissedRange.Count)
+		Exclusive: exclusive(ji.spec, force),
 	}
 }
 
@@ -276,32 +168,13 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 				r.purgePending(ctx, o.pending)
 			default:
 				o.pending.p.At = now.Add(time.Second)
-				heap.Push(&r.pending, o.pending)
-				r.pendIdx[o.pending.p.ID] = o.pending
+				r.pending.push(o.pending)
 			}
 		case fromBuffered:
 			switch res.Outcome {
 			case dispatch.Published, dispatch.Duplicate:
 				r.scheduled(w, now)
-				st := r.state.get(o.job)
-				if b := st.rt.Buffered; b != nil && b.ID == w.ID {
-					if it, ok := r.pendIdx[b.ID]; ok {
-						heap.Remove(&r.pending, it.index)
-						delete(r.pendIdx, b.ID)
-					}
-					if b.Stored {
-						r.purges = append(r.purges, b.ID)
-					}
-					r.setBuffered(o.job, nil)
-					if b.Trigger == job.TriggerSchedule || b.Trigger == job.TriggerCatchUp {
-						// A delayed slot is a fire when it finally runs: it
-						// counts towards completions now.
-						st.rt.Fired++
-						r.state.markDirty(o.job)
-						r.s.cfg.Metrics.slot("fired", 1)
-						r.replan(o.job)
-					}
-				}
+				r.delayedPublished(o.job, w.ID)
 			}
 		}
 	}
@@ -310,7 +183,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 		st := r.state.get(d.Job)
 		if p.cursor.After(st.rt.LastSlot) {
 			st.rt.LastSlot = p.cursor
-			if ji := r.jobs[d.Job]; ji != nil {
+			if ji := r.jobs.byName[d.Job]; ji != nil {
 				st.rt.SpecRevision = ji.revision
 			}
 			r.state.markDirty(d.Job)
@@ -341,60 +214,6 @@ func (r *leaderRun) scheduled(w *job.Work, now time.Time) {
 		Trigger: w.Trigger, Queue: w.Spec.Queue, Revision: w.Revision, Term: w.Term, Params: w.Params, ParentID: w.ParentID,
 	})
 }
-
-// busy handles an execution refused because its job is running, by the
-// job's overlap policy. It reports whether the run became the job's
-// delayed run.
-func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
-	now := r.now()
-	st := r.state.get(w.Job)
-	if w.Spec.Overlap == job.OverlapDelay && (st.rt.Buffered == nil || st.rt.Buffered.ID == w.ID) {
-		p := &job.Pending{ID: w.ID, Job: w.Job, At: w.ScheduledAt, Slot: w.ScheduledAt, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID}
-		if from != nil {
-			p.CreatedAt, p.Stored = from.CreatedAt, true
-		}
-		if st.rt.Buffered == nil {
-			r.emit(event.Event{Kind: event.Delayed, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Queue: w.Spec.Queue, Params: w.Params, ParentID: w.ParentID, Reason: "the previous execution has not ended (overlap delay)"})
-			r.s.cfg.Metrics.slot("delayed", 1)
-		}
-		r.setBuffered(w.Job, p)
-		return true
-	}
-	reason := "the previous execution has not ended (overlap skip)"
-	if w.Spec.Overlap == job.OverlapDelay {
-		reason = "the previous execution has not ended and " + st.rt.Buffered.ID + " is already waiting (overlap delay keeps one)"
-	}
-	if w.Trigger == job.TriggerManual {
-		reason += "; use --force to run anyway"
-	}
-	r.emit(event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason})
-	r.s.cfg.Metrics.slot("skipped", 1)
-	return false
-}
-
-// purgePending removes a published pending run's key — after the events of
-// the round are stored (see tick), so that a reader never finds the run in
-// neither place.
-func (r *leaderRun) purgePending(_ context.Context, it *pendingItem) {
-	r.purges = append(r.purges, it.p.ID)
-}
-
-func (r *leaderRun) flushPurges(ctx context.Context) {
-	for _, id := range r.purges {
-		r.purgeKey(ctx, id)
-	}
-	r.purges = r.purges[:0]
-}
-
-func (r *leaderRun) purgeKey(ctx context.Context, id string) {
-	if err := r.pendKV.Purge(ctx, id); err != nil {
-		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
-	}
-}
-
-// unknownJobGrace is how long a pending run of a job the leader does not
-// know waits for the job's definition before it is rejected.
-const unknownJobGrace = 10 * time.Second
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

@@ -61,7 +61,7 @@ func (r *leaderRun) settleExhausted(ctx context.Context, adv maxDeliveries) {
 	if err := json.Unmarshal(msgs[0].Data, &w); err == nil && w.ID != "" {
 		if x, err := event.NewReader(r.s.nc, r.s.js, r.s.names).Get(ctx, w.ID); err != nil || !x.State.Final() {
 			reason := fmt.Sprintf("gave up after %d deliveries: the last attempts ended without a result (their workers were lost)", adv.Deliveries)
-			_, err := r.events.Publish(ctx, event.Event{Kind: event.Failed, Job: w.Job, Execution: w.ID, Time: r.now(), Attempt: int(adv.Deliveries), Error: reason})
+			_, err := r.events.pub.Publish(ctx, event.Event{Kind: event.Failed, Job: w.Job, Execution: w.ID, Time: r.now(), Attempt: int(adv.Deliveries), Error: reason})
 			if err != nil {
 				r.log.WarnContext(ctx, "cannot record an exhausted execution; leaving its message", "execution_id", w.ID, "error", err)
 				return

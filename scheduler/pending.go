@@ -3,11 +3,59 @@ package scheduler
 import (
 	"container/heap"
 	"context"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 )
+
+// pendingRuns are the manual, enqueued and follow-up runs the API wrote
+// to the pending bucket, by due time; a run's key is removed once it is
+// published (after the round's events are stored) or rejected.
+type pendingRuns struct {
+	kv   jetstream.KeyValue
+	heap pendingHeap
+	byID map[string]*pendingItem
+	// purges are pending keys to remove once the round's events are stored.
+	purges []string
+}
+
+func (q *pendingRuns) push(it *pendingItem) {
+	heap.Push(&q.heap, it)
+	q.byID[it.p.ID] = it
+}
+
+// remove removes the run with execution ID id, reporting whether it was
+// there.
+func (q *pendingRuns) remove(id string) bool {
+	it, ok := q.byID[id]
+	if ok {
+		heap.Remove(&q.heap, it.index)
+		delete(q.byID, id)
+	}
+	return ok
+}
+
+// popDue removes and returns the earliest run if it is due at now.
+func (q *pendingRuns) popDue(now time.Time) (*pendingItem, bool) {
+	if len(q.heap) == 0 || q.heap[0].p.At.After(now) {
+		return nil, false
+	}
+	it := heap.Pop(&q.heap).(*pendingItem)
+	delete(q.byID, it.p.ID)
+	return it, true
+}
+
+// next is when the earliest run is due.
+func (q *pendingRuns) next() (time.Time, bool) {
+	if len(q.heap) == 0 {
+		return time.Time{}, false
+	}
+	return q.heap[0].p.At, true
+}
 
 // pendingItem is a pending run in the leader's heap.
 type pendingItem struct {
@@ -45,13 +93,10 @@ func (h *pendingHeap) Pop() any {
 
 // pendingChanged applies a change of the pending bucket.
 func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pending]) {
-	if it, ok := r.pendIdx[c.Key]; ok {
-		heap.Remove(&r.pending, it.index)
-		delete(r.pendIdx, c.Key)
-	}
+	r.pending.remove(c.Key)
 	if c.Err != nil {
 		r.log.WarnContext(ctx, "dropping invalid pending run", "key", c.Key, "error", c.Err)
-		_ = r.pendKV.Purge(ctx, c.Key)
+		_ = r.pending.kv.Purge(ctx, c.Key)
 		return
 	}
 	if c.Value == nil {
@@ -68,10 +113,63 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 		} else {
 			r.log.InfoContext(ctx, "cancel request for a run that is no longer delayed", "execution_id", c.Key)
 		}
-		r.purges = append(r.purges, c.Key) // once the event is stored
+		r.pending.purges = append(r.pending.purges, c.Key) // once the event is stored
 		return
 	}
-	it := &pendingItem{p: *c.Value, rev: c.Revision}
-	heap.Push(&r.pending, it)
-	r.pendIdx[c.Key] = it
+	r.pending.push(&pendingItem{p: *c.Value, rev: c.Revision})
+}
+
+// purgePending removes a published pending run's key — after the events of
+// the round are stored (see tick), so that a reader never finds the run in
+// neither place.
+func (r *leaderRun) purgePending(_ context.Context, it *pendingItem) {
+	r.pending.purges = append(r.pending.purges, it.p.ID)
+}
+
+func (r *leaderRun) flushPurges(ctx context.Context) {
+	for _, id := range r.pending.purges {
+		r.purgeKey(ctx, id)
+	}
+	r.pending.purges = r.pending.purges[:0]
+}
+
+func (r *leaderRun) purgeKey(ctx context.Context, id string) {
+	if err := r.pending.kv.Purge(ctx, id); err != nil {
+		r.log.WarnContext(ctx, "could not remove a published pending run; it will be deduplicated", "execution_id", id, "error", err)
+	}
+}
+
+// unknownJobGrace is how long a pending run of a job the leader does not
+// know waits for the job's definition before it is rejected.
+const unknownJobGrace = 10 * time.Second
+
+// duePending adds to b the pending runs due now, up to twice MaxBatch
+// items in all; a run of a job the leader does not know is rejected.
+func (r *leaderRun) duePending(ctx context.Context, b *batch, now time.Time) {
+	for len(b.items) < r.s.cfg.MaxBatch*2 {
+		it, ok := r.pending.popDue(now)
+		if !ok {
+			break
+		}
+		ji := r.jobs.byName[it.p.Job]
+		if ji == nil && now.Sub(it.p.CreatedAt) < unknownJobGrace {
+			// The API checked the job before it wrote the run, but the
+			// leader's watch of the jobs bucket may not have delivered a job
+			// created a moment ago (the two buckets' watches are not
+			// ordered): look again shortly.
+			it.p.At = now.Add(250 * time.Millisecond)
+			r.pending.push(it)
+			continue
+		}
+		if ji == nil {
+			r.emit(event.Event{Kind: event.Rejected, Job: it.p.Job, Execution: it.p.ID, Time: now, Trigger: it.p.Trigger, ParentID: it.p.ParentID, Reason: "job " + it.p.Job + " does not exist"})
+			r.purgePending(ctx, it)
+			continue
+		}
+		slot := it.p.Slot
+		if slot.IsZero() {
+			slot = it.p.At
+		}
+		b.add(r.item(ji, it.p.ID, slot, it.p.Trigger, it.p.Params, it.p.ParentID, it.p.Force), origin{kind: fromPending, pending: it, job: it.p.Job})
+	}
 }

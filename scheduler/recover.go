@@ -1,9 +1,9 @@
 package scheduler
 
 import (
-	"container/heap"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -46,6 +46,28 @@ type tailFacts struct {
 	// first started event of each execution (one that already ran).
 	works   map[string]job.Work
 	started map[string]event.Event
+}
+
+// takeOver runs once per term, once the watches are synced and before the
+// first round: it brings the state up to the tail of the streams, then
+// accounts for the slots the jobs owed that no leader fired before their
+// definitions changed or went while no leader ran.
+func (r *leaderRun) takeOver(ctx context.Context) error {
+	if err := r.recoverTail(ctx); err != nil {
+		return fmt.Errorf("read what the previous leader did last: %w", err)
+	}
+	r.recovered = true
+	for name, ji := range r.jobs.byName {
+		if r.accountTakeover(ctx, ji) {
+			r.replan(name)
+		}
+	}
+	for name := range r.state.entries {
+		if r.jobs.byName[name] == nil {
+			r.accountDeleted(ctx, name)
+		}
+	}
+	return nil
 }
 
 // recoverTail brings the loaded state up to the tail of the streams (see
@@ -128,21 +150,19 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 		return err
 	}
 	for name, f := range facts {
-		if r.jobs[name] != nil {
+		if r.jobs.byName[name] != nil {
 			r.applyTail(name, f)
 		}
 	}
 	for id := range handled {
-		if it, ok := r.pendIdx[id]; ok {
+		if r.pending.remove(id) {
 			// Published again it would be recorded a second time (skipped,
 			// if its job is busy now): remove its key instead.
-			heap.Remove(&r.pending, it.index)
-			delete(r.pendIdx, id)
-			r.purges = append(r.purges, id)
+			r.pending.purges = append(r.pending.purges, id)
 		}
 	}
 	r.awaitEvents(ctx) // the scheduled events recorded above count too
-	for name, ji := range r.jobs {
+	for name, ji := range r.jobs.byName {
 		if n := ji.spec.Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
 			if err := r.recountFires(ctx, name); err != nil {
 				return err
@@ -227,7 +247,7 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 		if scheduled || onStream || e.ScheduledAt == nil || !e.ScheduledAt.After(cursor) {
 			continue
 		}
-		ji := r.jobs[name]
+		ji := r.jobs.byName[name]
 		w := job.Work{V: job.WorkVersion, ID: id, Job: name, ScheduledAt: e.ScheduledAt.UTC(), Trigger: e.Trigger, Spec: ji.spec, Revision: e.Revision}
 		r.scheduled(&w, now)
 		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {

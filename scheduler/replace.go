@@ -12,32 +12,23 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
-	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
 )
 
-// replaceRunning cancels the running executions of every replace-policy
-// job among items before they are published.
-func (r *leaderRun) replaceRunning(ctx context.Context, items []dispatch.Item) {
-	done := map[string]bool{}
-	for _, it := range items {
-		w := &it.Work
-		if w.Spec.Overlap != job.OverlapReplace || done[w.Job] {
+// cancelOthers cancels the executions of w's job on the work stream other
+// than w itself (overlap replace; see overlap.go).
+func (r *leaderRun) cancelOthers(ctx context.Context, w *job.Work) {
+	for _, filter := range r.s.names.WorkJobFilter(w.Spec.Queue, w.Job) {
+		msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Filter: filter, Batch: 100})
+		if err != nil {
+			r.log.WarnContext(ctx, "replace: cannot list running executions", "job", w.Job, "error", err)
 			continue
 		}
-		done[w.Job] = true
-		for _, filter := range r.s.names.WorkJobFilter(w.Spec.Queue, w.Job) {
-			msgs, err := streamio.DirectBatch(ctx, r.s.nc, streamio.DirectRequest{Stream: r.s.names.WorkStream(), Filter: filter, Batch: 100})
-			if err != nil {
-				r.log.WarnContext(ctx, "replace: cannot list running executions", "job", w.Job, "error", err)
+		for _, m := range msgs {
+			var old job.Work
+			if json.Unmarshal(m.Data, &old) != nil || old.ID == w.ID {
 				continue
 			}
-			for _, m := range msgs {
-				var old job.Work
-				if json.Unmarshal(m.Data, &old) != nil || old.ID == w.ID {
-					continue
-				}
-				r.cancelForReplace(ctx, old, m.Seq, w.ID)
-			}
+			r.cancelForReplace(ctx, old, m.Seq, w.ID)
 		}
 	}
 }

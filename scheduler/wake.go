@@ -23,19 +23,19 @@ func (r *leaderRun) nextWake() time.Time {
 	if t, ok := r.plan.NextDue(); ok {
 		w.at(t)
 	}
-	if len(r.pending) > 0 {
-		w.at(r.pending[0].p.At)
+	if t, ok := r.pending.next(); ok {
+		w.at(t)
 	}
-	if r.state.pending() && r.flushing == nil {
-		w.at(r.nextFlush)
+	if r.state.pending() && r.flush.inFlight == nil {
+		w.at(r.flush.next)
 	}
-	if len(r.bufferedJobs) > 0 {
-		w.at(r.nextBufferedRetry)
+	if len(r.delayed.jobs) > 0 {
+		w.at(r.delayed.nextRetry)
 	}
-	if len(r.queued) > 0 {
-		w.at(r.nextEventRetry)
+	if len(r.events.queued) > 0 {
+		w.at(r.events.nextRetry)
 	}
-	if len(r.offerBuffered) > 0 || len(r.purges) > 0 {
+	if len(r.delayed.offer) > 0 || len(r.pending.purges) > 0 {
 		w.at(time.Time{})
 	}
 	return w.t

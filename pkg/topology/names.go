@@ -91,6 +91,8 @@ func (n Names) WorkSubjects() string { return n.ns + ".work.>" }
 // WorkSubject is the subject of a work item. Exclusive jobs (overlap delay or
 // skip) use one subject per job so that the stream's one-message-per-subject
 // limit refuses a second concurrent execution; others use one per execution.
+// Which items are exclusive is the scheduler's overlap decision
+// (scheduler/overlap.go).
 func (n Names) WorkSubject(queue, job, execution string, exclusive bool) string {
 	if exclusive {
 		return n.ns + ".work." + queue + "." + job

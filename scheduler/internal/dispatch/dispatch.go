@@ -48,7 +48,11 @@ func (o Outcome) String() string {
 
 // Item is one execution to publish.
 type Item struct {
-	Work      job.Work
+	Work job.Work
+	// Exclusive publishes the item on its job's one work subject, where
+	// the stream refuses it while another execution of the job is there
+	// (Busy). The scheduler decides it from the job's overlap policy
+	// (scheduler/overlap.go).
 	Exclusive bool
 }
 
