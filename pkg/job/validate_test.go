@@ -87,6 +87,16 @@ func TestValidateSpec(t *testing.T) {
 		{"BadEnvName", func(s *Spec) { s.Env = map[string]string{"1X": "x"} }, "env"},
 		{"BadParam", func(s *Spec) { s.Params = map[string]string{"a b": "x"} }, "params"},
 		{"BadExitCode", func(s *Spec) { s.Retry.OnExit = []int{0} }, "retry.on_exit"},
+		{"RetriesOverMax", func(s *Spec) { s.Retry.Retries = MaxRetries + 1 }, "retry.retries"},
+		{"NegativeBackoff", func(s *Spec) { s.Retry.Backoff = Duration(-time.Second) }, "retry.backoff"},
+		{"NegativeKillGrace", func(s *Spec) { s.KillGrace = Duration(-time.Second) }, "kill_grace"},
+		{"NegativeCatchUp", func(s *Spec) { s.CatchUp.Window = Duration(-time.Second) }, "catchup.window"},
+		{"NegativeJitter", func(s *Spec) { s.Jitter = Duration(-time.Second) }, "jitter"},
+		{"DescriptionTooLong", func(s *Spec) { s.Description = strings.Repeat("d", MaxDescriptionLen+1) }, "description"},
+		{"DisabledReasonTooLong", func(s *Spec) { s.DisabledReason = strings.Repeat("d", MaxDescriptionLen+1) }, "disabled_reason"},
+		{"BadLabelKey", func(s *Spec) { s.Labels = map[string]string{"-x": "y"} }, "labels"},
+		{"EnvNotSecretRef", func(s *Spec) { s.Env = map[string]string{"X": "${secret:}"} }, "env"},
+		{"TaskArgNUL", func(s *Spec) { s.Task.Args = []string{"\x00"} }, "task.args"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,13 +116,18 @@ func TestValidateSpec(t *testing.T) {
 				}
 			}
 			require.Contains(t, fields, tc.field, "%v", err)
+			require.NotContains(t, err.Error(), "--", "a definition's error speaks of fields, not flags")
 		})
 	}
 	s := validSpec()
 	require.NoError(t, s.Validate())
 	s.Schedule = Schedule{At: &past}
 	require.NoError(t, s.Validate(), "the past is only refused for new schedules")
-	require.Error(t, s.CheckFuture(time.Now()))
+	err := s.CheckFuture(time.Now())
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, []string{"schedule.at"}, fieldsOf(t, err))
+	s.Schedule = Schedule{Every: Duration(time.Hour), End: &past}
+	require.Equal(t, []string{"schedule.end"}, fieldsOf(t, s.CheckFuture(time.Now())))
 }
 
 func unwrapAll(err error) []error {
