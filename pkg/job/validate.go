@@ -115,6 +115,17 @@ func (s *Spec) Validate() error {
 	return es.err()
 }
 
+// Normalize validates s and returns it with its defaults filled in (see
+// WithDefaults): what an edge that takes a definition in applies before it
+// stores or schedules it. Only Normalize applies the defaults; the package
+// documentation says which edges call it and why.
+func (s Spec) Normalize() (Spec, error) {
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	return s.WithDefaults(), nil
+}
+
 // CheckFuture reports an error if a one-shot schedule's instant is not after
 // now. The API calls it when a schedule is created or changed.
 func (s *Spec) CheckFuture(now time.Time) error {

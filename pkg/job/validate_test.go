@@ -274,3 +274,20 @@ func TestDurationOverflowIsRefused(t *testing.T) {
 	require.NoError(t, v.UnmarshalJSON([]byte("90")))
 	require.Equal(t, 90*time.Second, v.D())
 }
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	s := validSpec()
+	n, err := s.Normalize()
+	require.NoError(t, err)
+	require.Equal(t, s.WithDefaults(), n)
+	n2, err := n.Normalize()
+	require.NoError(t, err)
+	require.Equal(t, n, n2, "a stored definition is unchanged by the check at the next edge")
+
+	s.Overlap = "sometimes"
+	n, err = s.Normalize()
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, []string{"overlap"}, fieldsOf(t, err))
+	require.Empty(t, n.Queue, "no defaults on an invalid definition")
+}
