@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -290,4 +291,22 @@ func TestNormalize(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	require.Equal(t, []string{"overlap"}, fieldsOf(t, err))
 	require.Empty(t, n.Queue, "no defaults on an invalid definition")
+}
+
+// TestFieldErrorsMatchErrInvalid: one problem or several, wrapped or not,
+// a definition's error is ErrInvalid and yields its *FieldError.
+func TestFieldErrorsMatchErrInvalid(t *testing.T) {
+	t.Parallel()
+	one := validSpec()
+	one.Overlap = "x"
+	two := one
+	two.Jitter = Duration(-time.Second)
+	for _, s := range []Spec{one, two} {
+		err := fmt.Errorf("work message carries an invalid definition: %w", s.Validate())
+		require.ErrorIs(t, err, ErrInvalid)
+		require.NotErrorIs(t, err, ErrNotFound)
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, "overlap", fe.Field)
+	}
 }
