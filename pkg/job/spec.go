@@ -7,14 +7,6 @@ import (
 // DefaultQueue is the worker pool a job runs on unless it names another.
 const DefaultQueue = "default"
 
-// GoQueuePrefix starts the default queue of a Go handler's jobs.
-const GoQueuePrefix = "go-"
-
-// GoQueue is the default queue of the jobs of Go handler name: a worker
-// that registers the handler pulls it, and a worker without the handler
-// (jetcron dev's, or one that pulls only "default") never sees the jobs.
-func GoQueue(handler string) string { return GoQueuePrefix + handler }
-
 // Defaults of a job definition's optional fields.
 const (
 	DefaultCatchUpWindow = 5 * time.Minute
@@ -110,56 +102,6 @@ func (s Schedule) Kind() string {
 	}
 }
 
-// TaskKind names what a run does.
-type TaskKind string
-
-// Task kinds.
-const (
-	TaskCommand TaskKind = "command"
-	TaskScript  TaskKind = "script"
-	TaskHTTP    TaskKind = "http"
-	TaskGo      TaskKind = "go"
-)
-
-// Task is what a run does: exactly the fields of its Kind are set.
-type Task struct {
-	Kind TaskKind `json:"kind" yaml:"kind"`
-	// Command is the argv of a command task, run without a shell.
-	Command []string `json:"command,omitempty" yaml:"command,omitempty"`
-	// Interpreter runs a script task ("python3", "bash", ...).
-	Interpreter string `json:"interpreter,omitempty" yaml:"interpreter,omitempty"`
-	// Script is the script in object storage, pinned by digest.
-	Script *ScriptRef `json:"script,omitempty" yaml:"script,omitempty"`
-	// Args are extra arguments after the script path.
-	Args []string `json:"args,omitempty" yaml:"args,omitempty"`
-	// HTTP is the request of an http task.
-	HTTP *HTTPRequest `json:"http,omitempty" yaml:"http,omitempty"`
-	// Handler names the Go handler of a go task.
-	Handler string `json:"handler,omitempty" yaml:"handler,omitempty"`
-}
-
-// ScriptRef pins a script kept in the scripts store.
-type ScriptRef struct {
-	// Name is the file name the script was uploaded from, for people.
-	Name string `json:"name,omitempty" yaml:"name,omitempty"`
-	// Key is the object key in the scripts store ("sha256/<hex>").
-	Key string `json:"key" yaml:"key"`
-	// SHA256 is the hex digest the worker verifies before running.
-	SHA256 string `json:"sha256" yaml:"sha256"`
-	// Size is the script's size in bytes.
-	Size int64 `json:"size" yaml:"size"`
-}
-
-// HTTPRequest is the request an http task makes.
-type HTTPRequest struct {
-	Method  string            `json:"method,omitempty" yaml:"method,omitempty"`
-	URL     string            `json:"url" yaml:"url"`
-	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
-	Body    string            `json:"body,omitempty" yaml:"body,omitempty"`
-	// Timeout bounds one request; defaults to the job's timeout, else 30s.
-	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
-}
-
 // Retry is a job's retry policy.
 type Retry struct {
 	// Retries is how many more attempts a failed run gets. Zero means none.
@@ -207,11 +149,11 @@ const (
 // default filled in; the API stores definitions this way so that what
 // `job get` shows is what runs.
 func (s Spec) WithDefaults() Spec {
+	if k, ok := rulesOf(s.Task.Kind); ok && k.defaults != nil {
+		k.defaults(&s)
+	}
 	if s.Queue == "" {
 		s.Queue = DefaultQueue
-		if s.Task.Kind == TaskGo && s.Task.Handler != "" {
-			s.Queue = GoQueue(s.Task.Handler)
-		}
 	}
 	if s.Overlap == "" {
 		s.Overlap = OverlapDelay
@@ -232,9 +174,6 @@ func (s Spec) WithDefaults() Spec {
 		if s.Retry.BackoffMax == 0 {
 			s.Retry.BackoffMax = Duration(max(DefaultBackoffMax, s.Retry.Backoff.D()))
 		}
-	}
-	if s.Task.Kind == TaskHTTP && s.Task.HTTP != nil && s.Task.HTTP.Method == "" {
-		s.Task.HTTP.Method = "GET"
 	}
 	return s
 }

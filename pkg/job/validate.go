@@ -2,9 +2,7 @@ package job
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,29 +10,16 @@ import (
 	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
-// Interpreters are the script interpreters a definition may name. A worker
-// runs a script only if it also allows the interpreter (see the worker's
-// Interpreters setting).
-var Interpreters = []string{"bash", "sh", "python3", "python", "ruby", "node", "perl", "php", "pwsh"}
-
 // Limits on a definition's sizes.
 const (
 	MaxDescriptionLen = 1024
 	MaxLabels         = 64
 	MaxParamsBytes    = 64 << 10
 	MaxEnvBytes       = 64 << 10
-	MaxArgv           = 1024
-	MaxScriptBytes    = 10 << 20
-	MaxHTTPBodyBytes  = 256 << 10
 	MaxRetries        = 100
 )
 
-var (
-	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.\-/]{0,61}[A-Za-z0-9])?$`)
-	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	// httpMethodRE accepts method tokens (RFC 9110) made of letters and '-'.
-	httpMethodRE = regexp.MustCompile(`^[A-Za-z][A-Za-z-]{0,31}$`)
-)
+var labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.\-/]{0,61}[A-Za-z0-9])?$`)
 
 // Validate checks every field of s and reports all problems together as
 // FieldErrors (errors.Is(err, ErrInvalid) holds). It does not check that an
@@ -130,6 +115,17 @@ func (s *Spec) Validate() error {
 	return es.err()
 }
 
+// Normalize validates s and returns it with its defaults filled in (see
+// WithDefaults): what an edge that takes a definition in applies before it
+// stores or schedules it. Only Normalize applies the defaults; the package
+// documentation says which edges call it and why.
+func (s Spec) Normalize() (Spec, error) {
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	return s.WithDefaults(), nil
+}
+
 // CheckFuture reports an error if a one-shot schedule's instant is not after
 // now. The API calls it when a schedule is created or changed.
 func (s *Spec) CheckFuture(now time.Time) error {
@@ -191,84 +187,6 @@ func (s Schedule) from() time.Time {
 	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 }
 
-func (t Task) validate() FieldErrors {
-	var es FieldErrors
-	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
-	switch t.Kind {
-	case TaskCommand:
-		if len(t.Command) == 0 || t.Command[0] == "" {
-			add("task.command", "must name a program (everything after -- on the command line)")
-		}
-		if len(t.Command) > MaxArgv {
-			add("task.command", "has %d arguments; at most %d are allowed", len(t.Command), MaxArgv)
-		}
-		for _, a := range t.Command {
-			if strings.ContainsRune(a, 0) {
-				add("task.command", "an argument contains a NUL byte")
-				break
-			}
-		}
-	case TaskScript:
-		if !slices.Contains(Interpreters, t.Interpreter) {
-			add("task.interpreter", "unknown interpreter %q (known: %s)", t.Interpreter, strings.Join(Interpreters, ", "))
-		}
-		switch {
-		case t.Script == nil:
-			add("task.script", "is required for a script task")
-		case !sha256RE.MatchString(t.Script.SHA256):
-			add("task.script.sha256", "must be 64 lower-case hex digits")
-		case t.Script.Key != ScriptKey(t.Script.SHA256):
-			add("task.script.key", "must be %q for this digest", ScriptKey(t.Script.SHA256))
-		case t.Script.Size < 0 || t.Script.Size > MaxScriptBytes:
-			add("task.script.size", "%d bytes is over the limit of %d", t.Script.Size, MaxScriptBytes)
-		}
-	case TaskHTTP:
-		if t.HTTP == nil {
-			add("task.http", "is required for an http task")
-			break
-		}
-		u, err := url.Parse(t.HTTP.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("task.http.url", "%q is not an http or https URL", RedactURL(t.HTTP.URL))
-		}
-		for k, v := range t.HTTP.Headers {
-			if k == "" || strings.ContainsAny(k, ": \t\r\n") {
-				add("task.http.headers", "%q is not a valid header name", k)
-			}
-			if strings.ContainsAny(v, "\r\n\x00") {
-				add("task.http.headers", "value of %s contains a line break or NUL", k)
-			}
-			if !checkSecretRef(v) {
-				add("task.http.headers", "value of %s is not a secret reference ${secret:NAME} (NAME: letters, digits, '_', '-', '.')", k)
-			}
-		}
-		if t.HTTP.Method != "" && !httpMethodRE.MatchString(t.HTTP.Method) {
-			add("task.http.method", "%q is not an HTTP method (GET, POST, PUT, ...)", t.HTTP.Method)
-		}
-		if len(t.HTTP.Body) > MaxHTTPBodyBytes {
-			add("task.http.body", "is %d bytes; at most %d are allowed", len(t.HTTP.Body), MaxHTTPBodyBytes)
-		}
-		if t.HTTP.Timeout < 0 {
-			add("task.http.timeout", "must be positive")
-		}
-	case TaskGo:
-		if err := ValidateHandler(t.Handler); err != nil {
-			add("task.handler", "%v", err)
-		}
-	case "":
-		add("task", "is required: give a command after --, --script with --interpreter, or --http-url")
-	default:
-		add("task.kind", "unknown kind %q (use command, script, http or go)", t.Kind)
-	}
-	for _, a := range t.Args {
-		if strings.ContainsRune(a, 0) {
-			add("task.args", "an argument contains a NUL byte")
-			break
-		}
-	}
-	return es
-}
-
 func (r Retry) validate() FieldErrors {
 	var es FieldErrors
 	add := func(field, format string, args ...any) { es = append(es, Fieldf(field, format, args...)) }
@@ -293,25 +211,6 @@ func (r Retry) validate() FieldErrors {
 	}
 	return es
 }
-
-// MaxHandlerLen is the longest Go handler name: its queue, GoQueue(name),
-// must be a valid name too.
-const MaxHandlerLen = MaxNameLen - len(GoQueuePrefix)
-
-// ValidateHandler checks a Go handler name: a name (see ValidateName) of at
-// most MaxHandlerLen characters.
-func ValidateHandler(name string) error {
-	if err := ValidateName(name); err != nil {
-		return err
-	}
-	if len(name) > MaxHandlerLen {
-		return fmt.Errorf("is %d characters; a handler name has at most %d", len(name), MaxHandlerLen)
-	}
-	return nil
-}
-
-// ScriptKey is the object key of a script with the given hex digest.
-func ScriptKey(sha256Hex string) string { return "sha256/" + sha256Hex }
 
 // Compile returns the schedule of s with its start and end bounds applied.
 func (s Schedule) Compile() (schedule.Schedule, error) {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,16 @@ func TestValidateSpec(t *testing.T) {
 		{"BadEnvName", func(s *Spec) { s.Env = map[string]string{"1X": "x"} }, "env"},
 		{"BadParam", func(s *Spec) { s.Params = map[string]string{"a b": "x"} }, "params"},
 		{"BadExitCode", func(s *Spec) { s.Retry.OnExit = []int{0} }, "retry.on_exit"},
+		{"RetriesOverMax", func(s *Spec) { s.Retry.Retries = MaxRetries + 1 }, "retry.retries"},
+		{"NegativeBackoff", func(s *Spec) { s.Retry.Backoff = Duration(-time.Second) }, "retry.backoff"},
+		{"NegativeKillGrace", func(s *Spec) { s.KillGrace = Duration(-time.Second) }, "kill_grace"},
+		{"NegativeCatchUp", func(s *Spec) { s.CatchUp.Window = Duration(-time.Second) }, "catchup.window"},
+		{"NegativeJitter", func(s *Spec) { s.Jitter = Duration(-time.Second) }, "jitter"},
+		{"DescriptionTooLong", func(s *Spec) { s.Description = strings.Repeat("d", MaxDescriptionLen+1) }, "description"},
+		{"DisabledReasonTooLong", func(s *Spec) { s.DisabledReason = strings.Repeat("d", MaxDescriptionLen+1) }, "disabled_reason"},
+		{"BadLabelKey", func(s *Spec) { s.Labels = map[string]string{"-x": "y"} }, "labels"},
+		{"EnvNotSecretRef", func(s *Spec) { s.Env = map[string]string{"X": "${secret:}"} }, "env"},
+		{"TaskArgNUL", func(s *Spec) { s.Task.Args = []string{"\x00"} }, "task.args"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,13 +117,18 @@ func TestValidateSpec(t *testing.T) {
 				}
 			}
 			require.Contains(t, fields, tc.field, "%v", err)
+			require.NotContains(t, err.Error(), "--", "a definition's error speaks of fields, not flags")
 		})
 	}
 	s := validSpec()
 	require.NoError(t, s.Validate())
 	s.Schedule = Schedule{At: &past}
 	require.NoError(t, s.Validate(), "the past is only refused for new schedules")
-	require.Error(t, s.CheckFuture(time.Now()))
+	err := s.CheckFuture(time.Now())
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, []string{"schedule.at"}, fieldsOf(t, err))
+	s.Schedule = Schedule{Every: Duration(time.Hour), End: &past}
+	require.Equal(t, []string{"schedule.end"}, fieldsOf(t, s.CheckFuture(time.Now())))
 }
 
 func unwrapAll(err error) []error {
@@ -258,4 +274,39 @@ func TestDurationOverflowIsRefused(t *testing.T) {
 	require.ErrorContains(t, v.UnmarshalText([]byte("213504d")), "out of range")
 	require.NoError(t, v.UnmarshalJSON([]byte("90")))
 	require.Equal(t, 90*time.Second, v.D())
+}
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	s := validSpec()
+	n, err := s.Normalize()
+	require.NoError(t, err)
+	require.Equal(t, s.WithDefaults(), n)
+	n2, err := n.Normalize()
+	require.NoError(t, err)
+	require.Equal(t, n, n2, "a stored definition is unchanged by the check at the next edge")
+
+	s.Overlap = "sometimes"
+	n, err = s.Normalize()
+	require.ErrorIs(t, err, ErrInvalid)
+	require.Equal(t, []string{"overlap"}, fieldsOf(t, err))
+	require.Empty(t, n.Queue, "no defaults on an invalid definition")
+}
+
+// TestFieldErrorsMatchErrInvalid: one problem or several, wrapped or not,
+// a definition's error is ErrInvalid and yields its *FieldError.
+func TestFieldErrorsMatchErrInvalid(t *testing.T) {
+	t.Parallel()
+	one := validSpec()
+	one.Overlap = "x"
+	two := one
+	two.Jitter = Duration(-time.Second)
+	for _, s := range []Spec{one, two} {
+		err := fmt.Errorf("work message carries an invalid definition: %w", s.Validate())
+		require.ErrorIs(t, err, ErrInvalid)
+		require.NotErrorIs(t, err, ErrNotFound)
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, "overlap", fe.Field)
+	}
 }

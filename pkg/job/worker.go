@@ -48,9 +48,6 @@ func (w *WorkerInfo) Allows(k TaskKind) bool {
 	return len(w.Kinds) == 0 || slices.Contains(w.Kinds, k)
 }
 
-// TaskKinds lists every task kind.
-var TaskKinds = []TaskKind{TaskCommand, TaskScript, TaskHTTP, TaskGo}
-
 // ParseTaskKinds reads a list of task kinds, each element possibly a
 // comma-separated list ("http,go"). The result is sorted, without
 // duplicates; an empty list is an error.

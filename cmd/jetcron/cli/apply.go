@@ -91,7 +91,7 @@ func apply(c *cli.Context) error {
 		spec := fj.spec
 		r, err := cl.CreateJob(c.Context, spec, client.WithUpdate(), client.WithDryRun())
 		if err != nil {
-			_, msg := describe(err)
+			_, msg := describeIn(err, fileTerms)
 			problems = append(problems, fmt.Sprintf("job %s: %s", spec.Name, msg))
 			continue
 		}
@@ -231,9 +231,6 @@ func decodeFileJob(raw map[string]any, dir string) (fileJob, error) {
 			if err != nil {
 				return fj, fmt.Errorf("task.script_file: %v", err)
 			}
-			if len(data) > job.MaxScriptBytes {
-				return fj, fmt.Errorf("task.script_file: %s is %d bytes; at most %d are allowed", p, len(data), job.MaxScriptBytes)
-			}
 			fj.scriptPath, fj.scriptData = p, data
 			if _, set := task["kind"]; !set {
 				task["kind"] = string(job.TaskScript)
@@ -258,9 +255,26 @@ func decodeFileJob(raw map[string]any, dir string) (fileJob, error) {
 		fj.spec.Task.Script = &job.ScriptRef{Name: filepath.Base(fj.scriptPath), Key: job.ScriptKey(digest), SHA256: digest, Size: int64(len(fj.scriptData))}
 	}
 	if err := fj.spec.Validate(); err != nil {
+		if fj.scriptPath != "" {
+			scriptFileTerms(err)
+		}
 		return fj, err
 	}
 	return fj, nil
+}
+
+// scriptFileTerms names the script of a job whose file gives script_file
+// as the file does: the task.script the validator judged is that file's.
+func scriptFileTerms(err error) {
+	fes, _ := err.(job.FieldErrors)
+	if fe, ok := err.(*job.FieldError); ok {
+		fes = job.FieldErrors{fe}
+	}
+	for _, fe := range fes {
+		if fe.Field == "task.script" || strings.HasPrefix(fe.Field, "task.script.") {
+			fe.Field = "task.script_file"
+		}
+	}
 }
 
 // sharedLabels returns the labels every job has, with the same value.

@@ -32,7 +32,8 @@ func usageErr(format string, args ...any) error {
 	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
 }
 
-// flagOf maps a definition field to the command line flag that sets it.
+// flagOf maps a definition's field (its JSON path, as pkg/job names it in
+// errors) to the command line flag of `job create` that sets it.
 var flagOf = map[string]string{
 	"name":               "NAME",
 	"schedule":           "--cron/--every/--at",
@@ -42,12 +43,15 @@ var flagOf = map[string]string{
 	"schedule.tz":        "--tz",
 	"schedule.start":     "--start",
 	"schedule.end":       "--end",
-	"task":               "-- ARGV/--script/--http-url",
+	"task":               "-- ARGV/--script/--http-url/--handler",
 	"task.kind":          "-- ARGV/--script/--http-url/--handler (or --queue)",
 	"task.command":       "-- ARGV",
 	"task.interpreter":   "--interpreter",
 	"task.script":        "--script",
 	"task.script.sha256": "--script",
+	"task.script.key":    "--script",
+	"task.script.size":   "--script",
+	"task.http":          "--http-url",
 	"task.http.url":      "--http-url",
 	"task.http.headers":  "--http-header",
 	"task.http.timeout":  "--http-timeout",
@@ -74,15 +78,19 @@ var flagOf = map[string]string{
 	"description":        "--description",
 }
 
-// describe turns an error into an exit code and one message for stderr.
-func describe(err error) (int, string) {
+// describe turns an error into an exit code and one message for stderr,
+// naming a definition's fields by their flags.
+func describe(err error) (int, string) { return describeIn(err, flagTerms) }
+
+// describeIn is describe with the fields of a definition named by terms.
+func describeIn(err error, terms func(field, msg string) string) (int, string) {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code, ee.msg
 	}
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		return codeOfStatus(ae.Code), apiMessage(ae)
+		return codeOfStatus(ae.Code), apiMessage(ae, terms)
 	}
 	var fe *job.FieldError
 	var fes job.FieldErrors
@@ -90,11 +98,11 @@ func describe(err error) (int, string) {
 	case errors.As(err, &fes):
 		parts := make([]string, len(fes))
 		for i, f := range fes {
-			parts[i] = fieldMessage(f.Field, f.Msg)
+			parts[i] = terms(f.Field, f.Msg)
 		}
 		return exitUsage, "invalid job: " + strings.Join(parts, "; ")
 	case errors.As(err, &fe):
-		return exitUsage, "invalid job: " + fieldMessage(fe.Field, fe.Msg)
+		return exitUsage, "invalid job: " + terms(fe.Field, fe.Msg)
 	case errors.Is(err, job.ErrNotFound):
 		return exitNotFound, err.Error()
 	case errors.Is(err, job.ErrExists), errors.Is(err, job.ErrConflict):
@@ -129,22 +137,27 @@ func codeOfStatus(status int) int {
 	return exitFailure
 }
 
-func apiMessage(e *api.Error) string {
+func apiMessage(e *api.Error, terms func(field, msg string) string) string {
 	if len(e.Fields) == 0 {
 		return e.Message
 	}
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = fieldMessage(f.Field, f.Message)
+		parts[i] = terms(f.Field, f.Message)
 	}
 	sort.Strings(parts)
 	return "invalid job: " + strings.Join(parts, "; ")
 }
 
-// fieldMessage names a field by its flag, and the field itself.
-func fieldMessage(field, msg string) string {
+// flagTerms names a field by its flag, and the field itself: "--every
+// (schedule.every): ...".
+func flagTerms(field, msg string) string {
 	if flag, ok := flagOf[field]; ok {
 		return fmt.Sprintf("%s (%s): %s", flag, field, msg)
 	}
-	return field + ": " + msg
+	return fileTerms(field, msg)
 }
+
+// fileTerms names a field as a definition file writes it: "schedule.every:
+// ...".
+func fileTerms(field, msg string) string { return field + ": " + msg }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,8 +77,6 @@ func jobCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Check the definition here first, so bad input never uploads a script
-	// or reaches the network; the API checks it again.
 	if err := preValidate(spec); err != nil {
 		return err
 	}
@@ -115,11 +114,14 @@ func jobCreate(c *cli.Context) error {
 	return nil
 }
 
-// preValidate runs the definition's validation locally with a placeholder
-// for a script that is not uploaded yet.
+// preValidate is one call to the definition's validator, so that bad
+// input never uploads a script or reaches the network; the API checks the
+// definition again and has the last word. A script not uploaded yet stands
+// as a reference of its size with a placeholder digest.
 func preValidate(spec job.Spec) error {
-	if spec.Task.Kind == job.TaskScript && spec.Task.Script == nil {
-		spec.Task.Script = &job.ScriptRef{Key: job.ScriptKey(strings.Repeat("0", 64)), SHA256: strings.Repeat("0", 64)}
+	if ref := spec.Task.Script; ref != nil && ref.SHA256 == "" {
+		placeholder := strings.Repeat("0", 64)
+		spec.Task.Script = &job.ScriptRef{Name: ref.Name, Key: job.ScriptKey(placeholder), SHA256: placeholder, Size: ref.Size}
 	}
 	if err := spec.Validate(); err != nil {
 		return err
@@ -127,29 +129,21 @@ func preValidate(spec job.Spec) error {
 	return spec.CheckFuture(time.Now())
 }
 
-// specFromFlags builds a definition from the create flags.
+// specFromFlags builds a definition from the create flags. It reads the
+// flags' values; judging them is the validator's (preValidate), except for
+// what only a flag can get wrong (syntax, files, zero, flags combined).
 func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error) {
 	spec := job.Spec{Name: name, Description: c.String("description"), Queue: c.String("queue"), Disabled: c.Bool("disabled")}
 	var err error
 	tz := c.String("tz")
 	loc := time.UTC
 	if tz != "" {
-		if loc, err = schedule.LoadLocation(tz); err != nil {
-			return spec, &job.FieldError{Field: "schedule.tz", Msg: err.Error()}
+		if l, err := schedule.LoadLocation(tz); err == nil {
+			loc = l // else the validator names schedule.tz
 		}
 	}
 	spec.Schedule.TZ = tz
 	spec.Schedule.Cron = c.String("cron")
-	if s := c.String("every"); s != "" {
-		d, err := job.ParseDuration(s)
-		if err != nil {
-			return spec, job.Fieldf("schedule.every", "%v", err)
-		}
-		if d <= 0 {
-			return spec, job.Fieldf("schedule.every", "must be positive")
-		}
-		spec.Schedule.Every = job.Duration(d)
-	}
 	for flag, dst := range map[string]**time.Time{"at": &spec.Schedule.At, "start": &spec.Schedule.Start, "end": &spec.Schedule.End} {
 		if s := c.String(flag); s != "" {
 			t, err := parseTime(s, loc)
@@ -164,48 +158,36 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 		field string
 		dst   *job.Duration
 	}{
+		{"every", "schedule.every", &spec.Schedule.Every},
 		{"timeout", "timeout", &spec.Timeout},
 		{"kill-grace", "kill_grace", &spec.KillGrace},
 		{"catchup", "catchup.window", &spec.CatchUp.Window},
 		{"jitter", "jitter", &spec.Jitter},
 	}
 	for _, d := range durations {
-		if s := c.String(d.flag); s != "" {
-			v, err := job.ParseDuration(s)
-			if err != nil {
-				return spec, job.Fieldf(d.field, "%v", err)
-			}
-			if v <= 0 {
-				return spec, job.Fieldf(d.field, "%s must be positive", s)
-			}
-			*d.dst = job.Duration(v)
+		if *d.dst, err = durationFlag(c.String(d.flag), d.field); err != nil {
+			return spec, err
 		}
 	}
 	if c.IsSet("completions") {
 		spec.Completions = c.Int("completions")
-		if spec.Completions <= 0 {
-			return spec, job.Fieldf("completions", "%d must be at least 1", spec.Completions)
+		if spec.Completions == 0 {
+			return spec, job.Fieldf("completions", "0 would leave it unset (no limit); give at least 1")
 		}
 	}
-	if c.IsSet("retries") {
-		spec.Retry.Retries = c.Int("retries")
-		if spec.Retry.Retries < 0 {
-			return spec, job.Fieldf("retry.retries", "%d must not be negative", spec.Retry.Retries)
-		}
-	}
+	spec.Retry.Retries = c.Int("retries")
 	if s := c.String("backoff"); s != "" {
 		initial, maxS, hasMax := strings.Cut(s, ":")
-		v, err := job.ParseDuration(initial)
-		if err != nil || v <= 0 {
-			return spec, job.Fieldf("retry.backoff", "%q is not INITIAL[:MAX] with positive durations", s)
+		if initial == "" || hasMax && maxS == "" {
+			return spec, job.Fieldf("retry.backoff", "%q is not INITIAL[:MAX] (e.g. 10s:10m)", s)
 		}
-		spec.Retry.Backoff = job.Duration(v)
+		if spec.Retry.Backoff, err = durationFlag(initial, "retry.backoff"); err != nil {
+			return spec, err
+		}
 		if hasMax {
-			m, err := job.ParseDuration(maxS)
-			if err != nil || m <= 0 {
-				return spec, job.Fieldf("retry.backoff_max", "%q is not INITIAL[:MAX] with positive durations", s)
+			if spec.Retry.BackoffMax, err = durationFlag(maxS, "retry.backoff_max"); err != nil {
+				return spec, err
 			}
-			spec.Retry.BackoffMax = job.Duration(m)
 		}
 	}
 	if s := c.String("retry-on-exit"); s != "" {
@@ -232,7 +214,26 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 	return spec, err
 }
 
-// taskFromFlags picks the task kind from the flags given.
+// durationFlag reads a flag's duration for field; "" is not given. Zero is
+// refused here because a definition cannot tell it from a field not set,
+// so the flag would silently do nothing; any other value, negative ones
+// too, is the validator's to judge.
+func durationFlag(s, field string) (job.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := job.ParseDuration(s)
+	if err != nil {
+		return 0, job.Fieldf(field, "%v", err)
+	}
+	if d == 0 {
+		return 0, job.Fieldf(field, "%s would leave it unset; give a positive duration", s)
+	}
+	return job.Duration(d), nil
+}
+
+// taskFromFlags picks the task kind from the flags given. A task without
+// any is left empty for the validator to report.
 func taskFromFlags(c *cli.Context, argv []string) (job.Task, error) {
 	kinds := 0
 	for _, set := range []bool{len(argv) > 0, c.String("script") != "", c.String("http-url") != "", c.String("handler") != ""} {
@@ -255,13 +256,9 @@ func taskFromFlags(c *cli.Context, argv []string) (job.Task, error) {
 		if st.IsDir() {
 			return job.Task{}, job.Fieldf("task.script", "%s is a directory", path)
 		}
-		if st.Size() > job.MaxScriptBytes {
-			return job.Task{}, job.Fieldf("task.script", "%s is %d bytes; at most %d are allowed", path, st.Size(), job.MaxScriptBytes)
-		}
-		if c.String("interpreter") == "" {
-			return job.Task{}, job.Fieldf("task.interpreter", "is required with --script (one of %s)", strings.Join(job.Interpreters, ", "))
-		}
-		return job.Task{Kind: job.TaskScript, Interpreter: c.String("interpreter")}, nil
+		// Uploaded after preValidate, which checks its size.
+		ref := &job.ScriptRef{Name: filepath.Base(path), Size: st.Size()}
+		return job.Task{Kind: job.TaskScript, Interpreter: c.String("interpreter"), Script: ref}, nil
 	case c.String("http-url") != "":
 		req := &job.HTTPRequest{URL: c.String("http-url"), Method: strings.ToUpper(c.String("http-method"))}
 		for _, h := range c.StringSlice("http-header") {
@@ -283,12 +280,9 @@ func taskFromFlags(c *cli.Context, argv []string) (job.Task, error) {
 		} else {
 			req.Body = body
 		}
-		if s := c.String("http-timeout"); s != "" {
-			d, err := job.ParseDuration(s)
-			if err != nil || d <= 0 {
-				return job.Task{}, job.Fieldf("task.http.timeout", "%q is not a positive duration", s)
-			}
-			req.Timeout = job.Duration(d)
+		var err error
+		if req.Timeout, err = durationFlag(c.String("http-timeout"), "task.http.timeout"); err != nil {
+			return job.Task{}, err
 		}
 		return job.Task{Kind: job.TaskHTTP, HTTP: req}, nil
 	case c.String("handler") != "":
@@ -297,7 +291,7 @@ func taskFromFlags(c *cli.Context, argv []string) (job.Task, error) {
 	if c.String("interpreter") != "" {
 		return job.Task{}, job.Fieldf("task.script", "--interpreter needs --script FILE")
 	}
-	return job.Task{}, job.Fieldf("task", "is required: give a command after --, --script with --interpreter, or --http-url")
+	return job.Task{}, nil
 }
 
 // timeLayouts are the accepted forms of a time without an offset.

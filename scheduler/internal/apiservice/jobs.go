@@ -73,10 +73,10 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 	spec := req.Spec
 	// Fields only the API sets.
 	spec.CreatedAt, spec.UpdatedAt, spec.EnabledAt = s.now(), s.now(), s.now()
-	if err := spec.Validate(); err != nil {
+	spec, err := spec.Normalize()
+	if err != nil {
 		return nil, err
 	}
-	spec = spec.WithDefaults()
 	for attempt := 0; ; attempt++ {
 		old, rev, err := s.load(ctx, spec.Name)
 		exists := err == nil

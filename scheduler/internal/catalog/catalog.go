@@ -75,7 +75,9 @@ func Watch[T any](ctx context.Context, kv jetstream.KeyValue, decode Decoder[T])
 	return out, nil
 }
 
-// DecodeSpec decodes and validates a job definition stored under key.
+// DecodeSpec decodes a job definition stored under key and checks it as the
+// API did before storing it (job.Spec.Normalize): the jobs bucket is written
+// by other roles too, so what it holds is re-checked, never trusted.
 func DecodeSpec(key string, data []byte) (*job.Spec, error) {
 	var s job.Spec
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -86,10 +88,10 @@ func DecodeSpec(key string, data []byte) (*job.Spec, error) {
 	if s.Name != key {
 		return nil, fmt.Errorf("name %q does not match its key %q", s.Name, key)
 	}
-	if err := s.Validate(); err != nil {
+	s, err := s.Normalize()
+	if err != nil {
 		return nil, err
 	}
-	s = s.WithDefaults()
 	return &s, nil
 }
 
