@@ -126,10 +126,6 @@ const (
 	OverlapReplace Overlap = "replace"
 )
 
-// Exclusive reports whether at most one execution of the job may exist in
-// the work stream at a time (the broker enforces it).
-func (o Overlap) Exclusive() bool { return o == "" || o == OverlapDelay || o == OverlapSkip }
-
 // CatchUp is a job's catch-up policy.
 type CatchUp struct {
 	// Window is how far back missed slots still fire. Defaults to 5m.
