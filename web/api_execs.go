@@ -27,14 +27,6 @@ type Event struct {
 	Seq uint64 `json:"seq"`
 }
 
-func (s *Server) jobExecutions(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
-	return s.executions(w, r, name)
-}
-
 func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	name := r.URL.Query().Get("job")
 	if name != "" {
@@ -45,6 +37,7 @@ func (s *Server) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	return s.executions(w, r, name)
 }
 
+// executions lists the executions of a job, or of every job for "".
 func (s *Server) executions(w http.ResponseWriter, r *http.Request, jobName string) error {
 	limit, err := queryInt(r, "limit", 20, 1, 1000)
 	if err != nil {
@@ -65,11 +58,7 @@ func (s *Server) executions(w http.ResponseWriter, r *http.Request, jobName stri
 	return nil
 }
 
-func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) getExecution(w http.ResponseWriter, r *http.Request, id string) error {
 	x, err := s.cfg.Client.Execution(r.Context(), id)
 	if err != nil {
 		return err
@@ -78,11 +67,7 @@ func (s *Server) getExecution(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) executionEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) executionEvents(w http.ResponseWriter, r *http.Request, id string) error {
 	evs, err := s.cfg.Client.Events(r.Context(), id)
 	if err != nil {
 		return err
@@ -98,17 +83,12 @@ func (s *Server) executionEvents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) cancelExecution(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Reason string `json:"reason,omitempty"`
-	}
-	if err := decodeBody(w, r, &body, true); err != nil {
-		return err
-	}
+// reasonBody is the body of a cancel or disable request.
+type reasonBody struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) cancelExecution(w http.ResponseWriter, r *http.Request, id string, body reasonBody) error {
 	resp, err := s.cfg.Client.Cancel(r.Context(), id, body.Reason)
 	if err != nil {
 		return err
@@ -143,11 +123,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 // executionLog writes an execution's log as text: the stored log of an
 // attempt (the last by default), as a download when asked, or with
 // follow=true the output from its first byte while it runs, until it ends.
-func (s *Server) executionLog(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) executionLog(w http.ResponseWriter, r *http.Request, id string) error {
 	follow, err := queryBool(r, "follow")
 	if err != nil {
 		return err

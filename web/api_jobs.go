@@ -100,11 +100,7 @@ func (s *Server) withRuns(r *http.Request, v api.JobView) (Job, error) {
 	return Job{JobView: v, Runs: sum}, err
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, name string) error {
 	v, err := s.cfg.Client.GetJob(r.Context(), name)
 	if err != nil {
 		return err
@@ -142,11 +138,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	return s.create(w, r, spec, update)
 }
 
-func (s *Server) putJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) putJob(w http.ResponseWriter, r *http.Request, name string) error {
 	spec, err := decodeSpec(w, r)
 	if err != nil {
 		return err
@@ -185,11 +177,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, spec job.Spec, u
 	return nil
 }
 
-func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
+func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, name string) error {
 	if err := s.cfg.Client.DeleteJob(r.Context(), name); err != nil {
 		return err
 	}
@@ -204,15 +192,7 @@ type runBody struct {
 	Force bool `json:"force,omitempty"`
 }
 
-func (s *Server) runJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
-	var body runBody
-	if err := decodeBody(w, r, &body, true); err != nil {
-		return err
-	}
+func (s *Server) runJob(w http.ResponseWriter, r *http.Request, name string, body runBody) error {
 	resp, err := s.cfg.Client.RunJob(r.Context(), name, body.Params, body.Force)
 	if err != nil {
 		return err
@@ -234,15 +214,7 @@ type enqueueBody struct {
 	Params map[string]string `json:"params,omitempty"`
 }
 
-func (s *Server) enqueueJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
-	var body enqueueBody
-	if err := decodeBody(w, r, &body, false); err != nil {
-		return err
-	}
+func (s *Server) enqueueJob(w http.ResponseWriter, r *http.Request, name string, body enqueueBody) error {
 	var at time.Time
 	switch {
 	case body.At != nil && body.In != 0:
@@ -264,17 +236,7 @@ func (s *Server) enqueueJob(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) disableJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Reason string `json:"reason,omitempty"`
-	}
-	if err := decodeBody(w, r, &body, true); err != nil {
-		return err
-	}
+func (s *Server) disableJob(w http.ResponseWriter, r *http.Request, name string, body reasonBody) error {
 	v, err := s.cfg.Client.DisableJob(r.Context(), name, body.Reason)
 	if err != nil {
 		return err
@@ -282,17 +244,12 @@ func (s *Server) disableJob(w http.ResponseWriter, r *http.Request) error {
 	return s.writeJob(w, r, v)
 }
 
-func (s *Server) enableJob(w http.ResponseWriter, r *http.Request) error {
-	name, err := pathName(r)
-	if err != nil {
-		return err
-	}
-	var body struct {
-		CatchUp bool `json:"catchup,omitempty"`
-	}
-	if err := decodeBody(w, r, &body, true); err != nil {
-		return err
-	}
+// enableBody is the body of an enable request.
+type enableBody struct {
+	CatchUp bool `json:"catchup,omitempty"`
+}
+
+func (s *Server) enableJob(w http.ResponseWriter, r *http.Request, name string, body enableBody) error {
 	v, err := s.cfg.Client.EnableJob(r.Context(), name, body.CatchUp)
 	if err != nil {
 		return err

@@ -82,3 +82,42 @@ func pathID(r *http.Request) (string, error) {
 	}
 	return id, nil
 }
+
+// keyed is an API handler of the job or execution its path names; key is
+// the checked name or ID.
+type keyed func(w http.ResponseWriter, r *http.Request, key string) error
+
+// byName adapts a handler of the job {name} names: a bad name is a 400
+// before fn runs.
+func byName(fn keyed) func(http.ResponseWriter, *http.Request) error {
+	return byKey(pathName, fn)
+}
+
+// byID adapts a handler of the execution {id} names: a bad ID is a 400
+// before fn runs.
+func byID(fn keyed) func(http.ResponseWriter, *http.Request) error {
+	return byKey(pathID, fn)
+}
+
+func byKey(key func(*http.Request) (string, error), fn keyed) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		k, err := key(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, k)
+	}
+}
+
+// withBody adapts a handler that takes a JSON body: it decodes the body
+// into a B (strictly, see decodeBody; an empty body is the zero B when
+// optional) and passes it to fn.
+func withBody[B any](optional bool, fn func(w http.ResponseWriter, r *http.Request, key string, body B) error) keyed {
+	return func(w http.ResponseWriter, r *http.Request, key string) error {
+		var body B
+		if err := decodeBody(w, r, &body, optional); err != nil {
+			return err
+		}
+		return fn(w, r, key, body)
+	}
+}

@@ -47,13 +47,12 @@ const (
 	JobInvalid   Kind = "job_invalid"
 )
 
-// Final reports whether the kind ends an execution.
+// Final reports whether the kind ends an execution: whether its state is
+// final (job.State.Final is the one list of final states). Rejected folds to
+// failed when nothing else ended the run, yet it is not final: it reports a
+// refused request or work item, not an outcome of the execution.
 func (k Kind) Final() bool {
-	switch k {
-	case Succeeded, Failed, TimedOut, Cancelled, Skipped, Missed:
-		return true
-	}
-	return false
+	return k != Rejected && k.State().Final()
 }
 
 // State maps a final kind to the execution state.

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
 // Duration is a time.Duration written as a Go duration string ("90s", "5m",
@@ -20,17 +22,9 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // "5m0s").
 func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 
-// FormatDuration formats d compactly: "5m", "1h30m", "2s", "1.5s".
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+// FormatDuration formats d compactly: "5m", "1h30m", "2s", "1.5s". It is
+// schedule.FormatDuration, the one formatter that "every" phrases use too.
+func FormatDuration(d time.Duration) string { return schedule.FormatDuration(d) }
 
 // MarshalJSON writes the duration as a string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }

@@ -203,32 +203,14 @@ func (e *Elector) campaign(ctx context.Context) {
 		if err == nil || errors.Is(err, jetstream.ErrKeyExists) {
 			lastErr = ""
 		}
+		var won *Lease
 		switch {
 		case err == nil:
-			l := &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
-			if e.lead(ctx, l) {
-				// We gave leadership up because leading failed: give the
-				// others a lease's time to take it before trying again.
-				t := e.cfg.Clock.NewTimer(e.cfg.TTL)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return
-				case <-t.C():
-				}
-			}
+			won = &Lease{clock: e.cfg.Clock, ttl: e.cfg.TTL, margin: e.cfg.Margin, term: rev, record: record, rev: rev, lastRenew: sent}
 		case errors.Is(err, jetstream.ErrKeyExists):
 			// Someone leads; wait for the key to change or the next poll,
 			// unless it is an earlier run of this candidate.
-			if l := e.reclaim(ctx); l != nil && e.lead(ctx, l) {
-				t := e.cfg.Clock.NewTimer(e.cfg.TTL)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return
-				case <-t.C():
-				}
-			}
+			won = e.reclaim(ctx)
 		case ctx.Err() != nil:
 			return
 		default:
@@ -240,6 +222,17 @@ func (e *Elector) campaign(ctx context.Context) {
 			}
 			lastErr = err.Error()
 			e.log.Log(ctx, level, "campaign failed", "error", err)
+		}
+		if won != nil && e.lead(ctx, won) {
+			// We gave leadership up because leading failed: give the
+			// others a lease's time to take it before trying again.
+			t := e.cfg.Clock.NewTimer(e.cfg.TTL)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
 		}
 		t := e.cfg.Clock.NewTimer(e.cfg.Poll)
 		select {

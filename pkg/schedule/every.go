@@ -93,7 +93,7 @@ func (e Every) Describe() string {
 	case iv < time.Minute && iv%time.Second == 0:
 		return countPhrase(int64(iv/time.Second), "second")
 	}
-	return "every " + shortDuration(iv)
+	return "every " + FormatDuration(iv)
 }
 
 // countPhrase returns "every unit" for n == 1 and "every n units" otherwise.
@@ -104,9 +104,9 @@ func countPhrase(n int64, unit string) string {
 	return fmt.Sprintf("every %d %ss", n, unit)
 }
 
-// shortDuration formats d like time.Duration.String without trailing zero
-// units: 1h30m0s becomes 1h30m.
-func shortDuration(d time.Duration) string {
+// FormatDuration formats d like time.Duration.String without trailing zero
+// units: 1h30m0s becomes 1h30m, 5m0s becomes 5m; 2s and 1.5s stay as they are.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

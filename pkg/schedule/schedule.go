@@ -43,3 +43,19 @@ func CheckFires(s Schedule, from time.Time) error {
 	}
 	return nil
 }
+
+// NextTimes returns at most n fire instants of s after from, as RFC 3339
+// strings with the offset of loc; fewer when s stops firing. The job API's
+// views and `jetcron cron next` both list upcoming runs with it.
+func NextTimes(s Schedule, loc *time.Location, from time.Time, n int) []string {
+	var out []string
+	t := from
+	for range n {
+		t = s.Next(t)
+		if t.IsZero() {
+			break
+		}
+		out = append(out, t.In(loc).Format(time.RFC3339))
+	}
+	return out
+}

@@ -52,3 +52,27 @@ func TestCheckFires(t *testing.T) {
 		})
 	}
 }
+
+func TestNextTimes(t *testing.T) {
+	t.Parallel()
+
+	from := time.Date(2026, 3, 27, 22, 0, 0, 0, time.UTC)
+
+	t.Run("OffsetOfLoc", func(t *testing.T) {
+		t.Parallel()
+		paris, err := time.LoadLocation("Europe/Paris")
+		require.NoError(t, err)
+		c, err := schedule.ParseCron("0 12 * * *", paris)
+		require.NoError(t, err)
+		// Summer time starts in Paris on 29 March 2026.
+		require.Equal(t, []string{"2026-03-28T12:00:00+01:00", "2026-03-29T12:00:00+02:00"},
+			schedule.NextTimes(c, paris, from, 2))
+	})
+
+	t.Run("FewerWhenItStopsFiring", func(t *testing.T) {
+		t.Parallel()
+		once := schedule.Once{At: from.Add(time.Hour)}
+		require.Equal(t, []string{"2026-03-27T23:00:00Z"}, schedule.NextTimes(once, time.UTC, from, 3))
+		require.Empty(t, schedule.NextTimes(once, time.UTC, from, 0))
+	})
+}

@@ -97,22 +97,22 @@ func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]M
 				return nil, fmt.Errorf("direct get %s: status %s %s", req.Stream, m.Header.Get("Status"), m.Header.Get("Description"))
 			}
 		}
-		seq, _ := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
-		ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
-		out = append(out, Msg{Subject: m.Header.Get("Nats-Subject"), Seq: seq, Time: ts, Header: m.Header, Data: m.Data})
+		out = append(out, directMsg(m))
 	}
+}
+
+// directMsg reads the answer to a direct get: the message is the body and
+// its subject, sequence and time are headers.
+func directMsg(m *nats.Msg) Msg {
+	seq, _ := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
+	ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
+	return Msg{Subject: m.Header.Get("Nats-Subject"), Seq: seq, Time: ts, Header: m.Header, Data: m.Data}
 }
 
 // DirectLast returns the last message matching subject (wildcards allowed),
 // or ok=false if there is none.
 func DirectLast(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
-	data, _ := json.Marshal(map[string]any{"last_by_subj": subject})
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	m, err := nc.RequestWithContext(ctx, "$JS.API.DIRECT.GET."+stream, data)
+	m, err := requestLast(ctx, nc, "$JS.API.DIRECT.GET."+stream, subject)
 	if err != nil {
 		return Msg{}, false, fmt.Errorf("direct last %s %s: %w", stream, subject, err)
 	}
@@ -122,7 +122,18 @@ func DirectLast(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg
 		}
 		return Msg{}, false, fmt.Errorf("direct last %s %s: status %s %s", stream, subject, m.Header.Get("Status"), m.Header.Get("Description"))
 	}
-	seq, _ := strconv.ParseUint(m.Header.Get("Nats-Sequence"), 10, 64)
-	ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get("Nats-Time-Stamp"))
-	return Msg{Subject: m.Header.Get("Nats-Subject"), Seq: seq, Time: ts, Header: m.Header, Data: m.Data}, true, nil
+	return directMsg(m), true, nil
+}
+
+// requestLast asks the JetStream API at apiSubject (a direct get or a
+// message get of the leader) for the last message on subject, within 10s
+// when ctx has no deadline.
+func requestLast(ctx context.Context, nc *nats.Conn, apiSubject, subject string) (*nats.Msg, error) {
+	data, _ := json.Marshal(map[string]string{"last_by_subj": subject})
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	return nc.RequestWithContext(ctx, apiSubject, data)
 }

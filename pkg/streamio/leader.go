@@ -19,13 +19,7 @@ import (
 // (create a job, then run it) use this instead. It is one request to the
 // leader and costs more than a direct get.
 func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
-	req, _ := json.Marshal(map[string]string{"last_by_subj": subject})
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-	}
-	resp, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	resp, err := requestLast(ctx, nc, "$JS.API.STREAM.MSG.GET."+stream, subject)
 	if err != nil {
 		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %w", subject, stream, err)
 	}

@@ -232,13 +232,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 			}
 			continue
 		}
-		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := js.CreateKeyValue(ctx, kv)
-			if errors.Is(err, jetstream.ErrBucketExists) {
-				_, err = js.UpdateKeyValue(ctx, kv)
-			}
-			return err
-		}); err != nil {
+		if err := createOrUpdate(ctx, js.CreateKeyValue, js.UpdateKeyValue, kv, jetstream.ErrBucketExists); err != nil {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
@@ -248,13 +242,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 		}
 	}
 	for _, os := range c.ObjectStoreConfigs() {
-		if err := retry(ctx, func(ctx context.Context) error {
-			_, err := js.CreateObjectStore(ctx, os)
-			if errors.Is(err, jetstream.ErrBucketExists) {
-				_, err = js.UpdateObjectStore(ctx, os)
-			}
-			return err
-		}); err != nil {
+		if err := createOrUpdate(ctx, js.CreateObjectStore, js.UpdateObjectStore, os, jetstream.ErrBucketExists); err != nil {
 			return fmt.Errorf("ensure object store %s: %w", os.Bucket, err)
 		}
 	}
@@ -282,16 +270,22 @@ func retry(ctx context.Context, try func(context.Context) error) error {
 // ensureStream creates a stream, or updates it if it exists with another
 // configuration.
 func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) error {
-	if err := retry(ctx, func(ctx context.Context) error {
-		_, err := js.CreateStream(ctx, sc)
-		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-			_, err = js.UpdateStream(ctx, sc)
-		}
-		return err
-	}); err != nil {
+	if err := createOrUpdate(ctx, js.CreateStream, js.UpdateStream, sc, jetstream.ErrStreamNameAlreadyInUse); err != nil {
 		return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
 	}
 	return nil
+}
+
+// createOrUpdate creates a stream or bucket from cfg, or updates it when
+// create fails with exists, retrying timeouts (retry).
+func createOrUpdate[C, R any](ctx context.Context, create, update func(context.Context, C) (R, error), cfg C, exists error) error {
+	return retry(ctx, func(ctx context.Context) error {
+		_, err := create(ctx, cfg)
+		if errors.Is(err, exists) {
+			_, err = update(ctx, cfg)
+		}
+		return err
+	})
 }
 
 // KeyValueStreamConfig returns the stream configuration the client makes

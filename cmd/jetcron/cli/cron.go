@@ -52,15 +52,7 @@ func cronNext(c *cli.Context) error {
 	if n < 1 || n > 1000 {
 		return usageErr("-n: %d is not in 1-1000", n)
 	}
-	var out []string
-	t := from
-	for range n {
-		t = spec.Next(t)
-		if t.IsZero() {
-			break
-		}
-		out = append(out, t.In(loc).Format(time.RFC3339))
-	}
+	out := schedule.NextTimes(spec, loc, from, n)
 	if asJSON {
 		return printJSON(c.App.Writer, map[string]any{"spec": spec.String(), "tz": loc.String(), "text": spec.Describe(), "next": out})
 	}

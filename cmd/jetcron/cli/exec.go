@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,16 +28,16 @@ func execCommand() *cli.Command {
 					&cli.IntFlag{Name: "limit", Aliases: []string{"n"}, Value: 20, Usage: "how many"},
 					&cli.Uint64Flag{Name: "before", Usage: "continue a listing: executions older than this cursor"},
 				},
-				Action: execList,
+				Action: showAction(execListArgs, listExecutions, printExecutions),
 			},
-			{Name: "get", Usage: "show one execution with its attempts", ArgsUsage: "ID", Flags: []cli.Flag{outputFlag}, Action: execGet},
+			{Name: "get", Usage: "show one execution with its attempts", ArgsUsage: "ID", Flags: []cli.Flag{outputFlag}, Action: showAction(oneID, getExecution, printExecution)},
 			{
 				Name: "logs", Aliases: []string{"log"}, Usage: "print an execution's complete output", ArgsUsage: "ID",
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow a running execution from its first byte until it ends"},
 					&cli.IntFlag{Name: "attempt", Usage: "the log of this attempt (default: the last)"},
 				},
-				Action: execLogs,
+				Action: doAction(oneID, printLog),
 			},
 			{
 				Name: "watch", Usage: "print events as they happen, one line each", ArgsUsage: "[JOB]",
@@ -49,7 +50,7 @@ func execCommand() *cli.Command {
 			{
 				Name: "cancel", Usage: "stop a running execution, or remove a waiting one", ArgsUsage: "ID",
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, for people"}},
-				Action: execCancel,
+				Action: doAction(oneID, cancelExecution),
 			},
 		},
 	}
@@ -66,45 +67,58 @@ func oneID(c *cli.Context) (string, error) {
 	return id, nil
 }
 
-func execList(c *cli.Context) error {
+// execListArgs checks exec list's arguments and flags. It checks -o before
+// --limit, as exec list always did; showAction's second check of -o then
+// passes.
+func execListArgs(c *cli.Context) (client.ListOptions, error) {
 	if c.NArg() > 1 {
-		return usageErr("exec list: at most one JOB")
+		return client.ListOptions{}, usageErr("exec list: at most one JOB")
 	}
 	jobName := c.Args().First()
 	if jobName != "" {
 		if err := job.ValidateName(jobName); err != nil {
-			return usageErr("JOB %q %v", jobName, err)
+			return client.ListOptions{}, usageErr("JOB %q %v", jobName, err)
 		}
 	}
-	asJSON, err := wantJSON(c)
-	if err != nil {
-		return err
+	if _, err := wantJSON(c); err != nil {
+		return client.ListOptions{}, err
 	}
 	if c.Int("limit") < 1 || c.Int("limit") > 1000 {
-		return usageErr("--limit: %d is not in 1-1000", c.Int("limit"))
+		return client.ListOptions{}, usageErr("--limit: %d is not in 1-1000", c.Int("limit"))
 	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
+	return client.ListOptions{Job: jobName, Limit: c.Int("limit"), Before: c.Uint64("before")}, nil
+}
+
+// execPage is one page of exec list: its executions, and the cursor of the
+// next page (0 at the end). With -o json it is written as its executions
+// alone, an empty list for none.
+type execPage struct {
+	job  string
+	xs   []job.Execution
+	next uint64
+}
+
+func (p execPage) MarshalJSON() ([]byte, error) {
+	if p.xs == nil {
+		return []byte("[]"), nil
 	}
-	xs, next, err := cl.Executions(c.Context, client.ListOptions{Job: jobName, Limit: c.Int("limit"), Before: c.Uint64("before")})
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		if xs == nil {
-			xs = []job.Execution{}
-		}
-		return printJSON(c.App.Writer, xs)
-	}
+	return json.Marshal(p.xs)
+}
+
+func listExecutions(c *cli.Context, cl *client.Client, o client.ListOptions) (execPage, error) {
+	xs, next, err := cl.Executions(c.Context, o)
+	return execPage{job: o.Job, xs: xs, next: next}, err
+}
+
+func printExecutions(c *cli.Context, p execPage) error {
 	t := newTable(c.App.Writer, "ID", "STATE", "SCHEDULED", "DURATION", "EXIT", "ATTEMPT", "WORKER")
-	for _, x := range xs {
+	for _, x := range p.xs {
 		sched := x.ScheduledAt
 		t.row(x.ID, string(x.State), fmtTime(&sched), durationText(x), exitText(x.ExitCode), attemptText(x.Attempt), orDash(x.Worker))
 	}
 	t.flush()
-	if next > 0 {
-		fmt.Fprintf(c.App.ErrWriter, "more: jetcron exec list %s--before %d\n", jobArg(jobName), next)
+	if p.next > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "more: jetcron exec list %s--before %d\n", jobArg(p.job), p.next)
 	}
 	return nil
 }
@@ -140,26 +154,11 @@ func attemptText(n int) string {
 	return strconv.Itoa(n)
 }
 
-func execGet(c *cli.Context) error {
-	id, err := oneID(c)
-	if err != nil {
-		return err
-	}
-	asJSON, err := wantJSON(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	x, err := cl.Execution(c.Context, id)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(c.App.Writer, x)
-	}
+func getExecution(c *cli.Context, cl *client.Client, id string) (job.Execution, error) {
+	return cl.Execution(c.Context, id)
+}
+
+func printExecution(c *cli.Context, x job.Execution) error {
 	t := newTable(c.App.Writer, "FIELD", "VALUE")
 	sched := x.ScheduledAt
 	t.row("id", x.ID)
@@ -197,19 +196,11 @@ func execGet(c *cli.Context) error {
 	return nil
 }
 
-func execLogs(c *cli.Context) error {
-	id, err := oneID(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func printLog(c *cli.Context, cl *client.Client, id string) error {
 	if c.Bool("follow") {
 		return cl.FollowLog(c.Context, id, c.App.Writer)
 	}
-	err = cl.Log(c.Context, id, c.Int("attempt"), c.App.Writer)
+	err := cl.Log(c.Context, id, c.Int("attempt"), c.App.Writer)
 	if errors.Is(err, client.ErrNoLog) {
 		return &exitError{code: exitNotFound, msg: err.Error() + " (running? use -f to follow it)"}
 	}
@@ -286,15 +277,7 @@ func eventLine(e event.Event) string {
 	return b.String()
 }
 
-func execCancel(c *cli.Context) error {
-	id, err := oneID(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func cancelExecution(c *cli.Context, cl *client.Client, id string) error {
 	r, err := cl.Cancel(c.Context, id, c.String("reason"))
 	if err != nil {
 		return err

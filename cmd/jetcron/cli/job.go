@@ -22,7 +22,7 @@ func jobCommand() *cli.Command {
 			{
 				Name: "get", Usage: "show a job, its state and its next fire times", ArgsUsage: "NAME",
 				Flags:  []cli.Flag{outputFlag},
-				Action: jobGet,
+				Action: showAction(oneName, getJob, printJob),
 			},
 			{
 				Name: "list", Aliases: []string{"ls"}, Usage: "list jobs",
@@ -31,21 +31,21 @@ func jobCommand() *cli.Command {
 					&cli.StringSliceFlag{Name: "label", Aliases: []string{"l"}, Usage: "only jobs with label K=V (repeatable)"},
 					&cli.StringFlag{Name: "prefix", Usage: "only jobs whose name starts with this"},
 				},
-				Action: jobList,
+				Action: showAction(jobListArgs, listJobs, printJobs),
 			},
 			{
 				Name: "disable", Usage: "pause a job; it keeps its definition and history", ArgsUsage: "NAME",
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, for people"}},
-				Action: jobDisable,
+				Action: doAction(oneName, disableJob),
 			},
 			{
 				Name: "enable", Usage: "resume a job from now", ArgsUsage: "NAME",
 				Flags:  []cli.Flag{&cli.BoolFlag{Name: "catchup-on-enable", Usage: "fire slots missed while disabled, within the catch-up window"}},
-				Action: jobEnable,
+				Action: doAction(oneName, enableJob),
 			},
 			{
 				Name: "delete", Aliases: []string{"rm"}, Usage: "delete a job's definition (its history stays)", ArgsUsage: "NAME",
-				Action: jobDelete,
+				Action: doAction(oneName, deleteJob),
 			},
 			{
 				Name: "run", Usage: "run a job now", ArgsUsage: "NAME",
@@ -54,7 +54,7 @@ func jobCommand() *cli.Command {
 					&cli.BoolFlag{Name: "force", Usage: "run even if the job is running and its overlap policy forbids it"},
 					&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow the run's log until it ends"},
 				},
-				Action: jobRun,
+				Action: doAction(jobRunArgs, runJob),
 			},
 			{
 				Name: "enqueue", Usage: "add a run of a job at a time, with params", ArgsUsage: "NAME",
@@ -64,7 +64,7 @@ func jobCommand() *cli.Command {
 					&cli.StringFlag{Name: "tz", Usage: "time zone of --at without an offset", Value: "Local"},
 					&cli.StringSliceFlag{Name: "param", Aliases: []string{"p"}, Usage: "run param K=V (repeatable)"},
 				},
-				Action: jobEnqueue,
+				Action: doAction(jobEnqueueArgs, enqueueJob),
 			},
 		},
 	}
@@ -98,31 +98,11 @@ func keyValues(flag string, vals []string) (map[string]string, error) {
 	return out, nil
 }
 
-func jobGet(c *cli.Context) error {
-	name, err := oneName(c)
-	if err != nil {
-		return err
-	}
-	asJSON, err := wantJSON(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	v, err := cl.GetJob(c.Context, name)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(c.App.Writer, v)
-	}
-	printJob(c, v)
-	return nil
+func getJob(c *cli.Context, cl *client.Client, name string) (api.JobView, error) {
+	return cl.GetJob(c.Context, name)
 }
 
-func printJob(c *cli.Context, v api.JobView) {
+func printJob(c *cli.Context, v api.JobView) error {
 	w := c.App.Writer
 	t := newTable(w, "FIELD", "VALUE")
 	t.row("name", v.Name)
@@ -174,6 +154,7 @@ func printJob(c *cli.Context, v api.JobView) {
 	}
 	t.row("revision", strconv.FormatUint(v.Revision, 10))
 	t.flush()
+	return nil
 }
 
 func statusText(v api.JobView) string {
@@ -212,29 +193,28 @@ func kvText(m map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-func jobList(c *cli.Context) error {
+// jobListArgs checks job list's arguments and flags. It checks -o before
+// --label, as job list always did; showAction's second check of -o then
+// passes.
+func jobListArgs(c *cli.Context) (api.ListRequest, error) {
 	if c.NArg() > 0 {
-		return usageErr("job list takes no arguments (use --prefix or --label)")
+		return api.ListRequest{}, usageErr("job list takes no arguments (use --prefix or --label)")
 	}
-	asJSON, err := wantJSON(c)
-	if err != nil {
-		return err
+	if _, err := wantJSON(c); err != nil {
+		return api.ListRequest{}, err
 	}
 	labels, err := keyValues("label", c.StringSlice("label"))
 	if err != nil {
-		return err
+		return api.ListRequest{}, err
 	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	jobs, err := cl.ListJobs(c.Context, api.ListRequest{Labels: labels, Prefix: c.String("prefix")})
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(c.App.Writer, jobs)
-	}
+	return api.ListRequest{Labels: labels, Prefix: c.String("prefix")}, nil
+}
+
+func listJobs(c *cli.Context, cl *client.Client, req api.ListRequest) ([]api.JobView, error) {
+	return cl.ListJobs(c.Context, req)
+}
+
+func printJobs(c *cli.Context, jobs []api.JobView) error {
 	t := newTable(c.App.Writer, "NAME", "SCHEDULE", "TASK", "STATUS", "NEXT")
 	for _, v := range jobs {
 		next := "-"
@@ -254,15 +234,7 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-func jobDisable(c *cli.Context) error {
-	name, err := oneName(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func disableJob(c *cli.Context, cl *client.Client, name string) error {
 	v, err := cl.DisableJob(c.Context, name, c.String("reason"))
 	if err != nil {
 		return err
@@ -278,15 +250,7 @@ func reasonText(r string) string {
 	return ": " + r
 }
 
-func jobEnable(c *cli.Context) error {
-	name, err := oneName(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func enableJob(c *cli.Context, cl *client.Client, name string) error {
 	v, err := cl.EnableJob(c.Context, name, c.Bool("catchup-on-enable"))
 	if err != nil {
 		return err
@@ -299,15 +263,7 @@ func jobEnable(c *cli.Context) error {
 	return nil
 }
 
-func jobDelete(c *cli.Context) error {
-	name, err := oneName(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func deleteJob(c *cli.Context, cl *client.Client, name string) error {
 	if err := cl.DeleteJob(c.Context, name); err != nil {
 		return err
 	}
@@ -315,20 +271,28 @@ func jobDelete(c *cli.Context) error {
 	return nil
 }
 
-func jobRun(c *cli.Context) error {
+// runArgs are a run's job and params: the arguments of job run and job
+// enqueue.
+type runArgs struct {
+	name   string
+	params map[string]string
+	at     time.Time // job enqueue only
+}
+
+func jobRunArgs(c *cli.Context) (runArgs, error) {
 	name, err := oneName(c)
 	if err != nil {
-		return err
+		return runArgs{}, err
 	}
 	params, err := keyValues("param", c.StringSlice("param"))
 	if err != nil {
-		return err
+		return runArgs{}, err
 	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	r, err := cl.RunJob(c.Context, name, params, c.Bool("force"))
+	return runArgs{name: name, params: params}, nil
+}
+
+func runJob(c *cli.Context, cl *client.Client, a runArgs) error {
+	r, err := cl.RunJob(c.Context, a.name, a.params, c.Bool("force"))
 	if err != nil {
 		return err
 	}
@@ -339,42 +303,37 @@ func jobRun(c *cli.Context) error {
 	return nil
 }
 
-func jobEnqueue(c *cli.Context) error {
-	name, err := oneName(c)
+func jobEnqueueArgs(c *cli.Context) (runArgs, error) {
+	a, err := jobRunArgs(c)
 	if err != nil {
-		return err
+		return runArgs{}, err
 	}
-	params, err := keyValues("param", c.StringSlice("param"))
-	if err != nil {
-		return err
-	}
-	var at time.Time
 	switch {
 	case c.IsSet("at") && c.IsSet("in"):
-		return usageErr("--at and --in: give one")
+		return runArgs{}, usageErr("--at and --in: give one")
 	case c.IsSet("at"):
 		loc, err := loadZone(c.String("tz"))
 		if err != nil {
-			return err
+			return runArgs{}, err
 		}
-		at, err = parseTime(c.String("at"), loc)
+		a.at, err = parseTime(c.String("at"), loc)
 		if err != nil {
-			return usageErr("--at: %v", err)
+			return runArgs{}, usageErr("--at: %v", err)
 		}
 	case c.IsSet("in"):
 		d, err := job.ParseDuration(c.String("in"))
 		if err != nil || d < 0 {
-			return usageErr("--in: %q is not a duration like 10m or 2h", c.String("in"))
+			return runArgs{}, usageErr("--in: %q is not a duration like 10m or 2h", c.String("in"))
 		}
-		at = time.Now().Add(d)
+		a.at = time.Now().Add(d)
 	default:
-		return usageErr("job enqueue: --at or --in is required")
+		return runArgs{}, usageErr("job enqueue: --at or --in is required")
 	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
-	r, err := cl.Enqueue(c.Context, name, at, params)
+	return a, nil
+}
+
+func enqueueJob(c *cli.Context, cl *client.Client, a runArgs) error {
+	r, err := cl.Enqueue(c.Context, a.name, a.at, a.params)
 	if err != nil {
 		return err
 	}

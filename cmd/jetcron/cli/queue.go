@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -16,7 +17,7 @@ func queueCommand() *cli.Command {
 		Aliases: []string{"queues"},
 		Usage:   "show the queues live workers pull, and the task kinds each allows",
 		Subcommands: []*cli.Command{
-			{Name: "list", Aliases: []string{"ls"}, Usage: "list the queues of live workers", Flags: []cli.Flag{outputFlag}, Action: queueList},
+			{Name: "list", Aliases: []string{"ls"}, Usage: "list the queues of live workers", Flags: []cli.Flag{outputFlag}, Action: showAction(anyArgs, listQueues, printQueues)},
 		},
 	}
 }
@@ -63,23 +64,15 @@ func queuesOf(workers []job.WorkerInfo) []Queue {
 	return out
 }
 
-func queueList(c *cli.Context) error {
-	asJSON, err := wantJSON(c)
-	if err != nil {
-		return err
-	}
-	cl, err := newClient(c)
-	if err != nil {
-		return err
-	}
+func listQueues(c *cli.Context, cl *client.Client, _ struct{}) ([]Queue, error) {
 	workers, err := cl.Workers(c.Context)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	qs := queuesOf(workers)
-	if asJSON {
-		return printJSON(c.App.Writer, qs)
-	}
+	return queuesOf(workers), nil
+}
+
+func printQueues(c *cli.Context, qs []Queue) error {
 	t := newTable(c.App.Writer, "QUEUE", "WORKERS", "SLOTS", "BUSY", "KINDS")
 	for _, q := range qs {
 		kinds := make([]string, len(q.Kinds))

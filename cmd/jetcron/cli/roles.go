@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
+	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/probe"
 	"github.com/jetcron/jetcron/pkg/topology"
@@ -43,6 +45,19 @@ func topologyOf(c *cli.Context) (topology.Config, error) {
 	return t, nil
 }
 
+// roleFlags reads the logging and topology flags of a long-running role.
+func roleFlags(c *cli.Context) (*slog.Logger, topology.Config, error) {
+	log, err := logger(c)
+	if err != nil {
+		return nil, topology.Config{}, err
+	}
+	topo, err := topologyOf(c)
+	if err != nil {
+		return nil, topology.Config{}, err
+	}
+	return log, topo, nil
+}
+
 func schedulerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "scheduler",
@@ -56,19 +71,13 @@ func schedulerCommand() *cli.Command {
 }
 
 func runScheduler(c *cli.Context) error {
-	log, err := logger(c)
+	log, topo, err := roleFlags(c)
 	if err != nil {
 		return err
 	}
-	topo, err := topologyOf(c)
+	nc, err := connectRole(c, "jetcron-scheduler", log)
 	if err != nil {
 		return err
-	}
-	opts := connOptions(c, "jetcron-scheduler", true)
-	opts.Logger = log
-	nc, err := natsconn.Connect(opts)
-	if err != nil {
-		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
 	defer nc.Close()
 	reg := probe.NewRegistry()
@@ -76,19 +85,7 @@ func runScheduler(c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := s.Start(c.Context); err != nil {
-		return err
-	}
-	stopProbe, err := serveProbe(c, s.Ready, reg, log)
-	if err != nil {
-		_ = s.Stop(context.Background())
-		return err
-	}
-	defer stopProbe()
-	<-c.Context.Done()
-	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return s.Stop(stopCtx)
+	return serveRole(c, s, reg, log, 10*time.Second, nil)
 }
 
 func workerCommand() *cli.Command {
@@ -108,11 +105,7 @@ func workerCommand() *cli.Command {
 }
 
 func runWorker(c *cli.Context) error {
-	log, err := logger(c)
-	if err != nil {
-		return err
-	}
-	topo, err := topologyOf(c)
+	log, topo, err := roleFlags(c)
 	if err != nil {
 		return err
 	}
@@ -135,11 +128,9 @@ func runWorker(c *cli.Context) error {
 	if cfg, err = withWorkerStores(c, cfg); err != nil {
 		return err
 	}
-	opts := connOptions(c, "jetcron-worker", true)
-	opts.Logger = log
-	nc, err := natsconn.Connect(opts)
+	nc, err := connectRole(c, "jetcron-worker", log)
 	if err != nil {
-		return &exitError{code: exitUnavailable, msg: err.Error()}
+		return err
 	}
 	defer nc.Close()
 	scrubSecrets(log)
@@ -149,20 +140,50 @@ func runWorker(c *cli.Context) error {
 		return usageErr("%v", err)
 	}
 	w.SetMetrics(worker.NewMetrics(reg, func() float64 { return float64(w.Busy()) }, float64(w.Slots())))
-	if err := w.Start(c.Context); err != nil {
+	grace := c.Duration("shutdown-grace")
+	return serveRole(c, w, reg, log, grace, func() {
+		log.Info("stopping: running executions may finish", "grace", grace)
+	})
+}
+
+// connectRole connects a long-running role to NATS, reconnecting for ever;
+// the connection logs to log.
+func connectRole(c *cli.Context, name string, log *slog.Logger) (*nats.Conn, error) {
+	opts := connOptions(c, name, true)
+	opts.Logger = log
+	nc, err := natsconn.Connect(opts)
+	if err != nil {
+		return nil, &exitError{code: exitUnavailable, msg: err.Error()}
+	}
+	return nc, nil
+}
+
+// role is a long-running service that reports whether it is ready.
+type role interface {
+	lifecycle.Service
+	Ready() error
+}
+
+// serveRole starts r, serves the --health endpoints and waits for the
+// command's context to end; then it calls stopping (if not nil) and stops r
+// within grace.
+func serveRole(c *cli.Context, r role, reg *prometheus.Registry, log *slog.Logger, grace time.Duration, stopping func()) error {
+	if err := r.Start(c.Context); err != nil {
 		return err
 	}
-	stopProbe, err := serveProbe(c, w.Ready, reg, log)
+	stopProbe, err := serveProbe(c, r.Ready, reg, log)
 	if err != nil {
-		_ = w.Stop(context.Background())
+		_ = r.Stop(context.Background())
 		return err
 	}
 	defer stopProbe()
 	<-c.Context.Done()
-	log.Info("stopping: running executions may finish", "grace", c.Duration("shutdown-grace"))
-	stopCtx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-grace"))
+	if stopping != nil {
+		stopping()
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return w.Stop(stopCtx)
+	return r.Stop(stopCtx)
 }
 
 // serveProbe starts the --health endpoints if asked.

@@ -48,6 +48,17 @@ func (s *Service) load(ctx context.Context, name string) (job.Spec, uint64, erro
 	return spec, m.Seq, nil
 }
 
+// loadNamed decodes a request that names a job (api.NameRequest) and loads
+// that job; it returns the name as the request gave it.
+func (s *Service) loadNamed(ctx context.Context, data []byte) (string, job.Spec, uint64, error) {
+	var req api.NameRequest
+	if err := decode(data, &req); err != nil {
+		return "", job.Spec{}, 0, err
+	}
+	spec, rev, err := s.load(ctx, req.Name)
+	return req.Name, spec, rev, err
+}
+
 // ensureQueue creates the consumer of a queue the first time a job names it.
 func (s *Service) ensureQueue(ctx context.Context, queue string) error {
 	s.qmu.Lock()
@@ -176,11 +187,7 @@ func (s *Service) audit(ctx context.Context, e event.Event) {
 }
 
 func (s *Service) get(ctx context.Context, data []byte) (any, error) {
-	var req api.NameRequest
-	if err := decode(data, &req); err != nil {
-		return nil, err
-	}
-	spec, rev, err := s.load(ctx, req.Name)
+	_, spec, rev, err := s.loadNamed(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -344,19 +351,15 @@ func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
 }
 
 func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
-	var req api.NameRequest
-	if err := decode(data, &req); err != nil {
-		return nil, err
-	}
-	spec, rev, err := s.load(ctx, req.Name)
+	name, spec, rev, err := s.loadNamed(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.jobs.Delete(ctx, req.Name, jetstream.LastRevision(rev)); err != nil {
+	if err := s.jobs.Delete(ctx, name, jetstream.LastRevision(rev)); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return nil, fmt.Errorf("job %q changed concurrently: %w", req.Name, job.ErrConflict)
+			return nil, fmt.Errorf("job %q changed concurrently: %w", name, job.ErrConflict)
 		}
-		return nil, fmt.Errorf("delete job %q: %w: %w", req.Name, api.ErrUnavailable, err)
+		return nil, fmt.Errorf("delete job %q: %w: %w", name, api.ErrUnavailable, err)
 	}
 	s.audit(ctx, event.Event{Kind: event.JobDeleted, Job: spec.Name, Revision: rev + 1, Reason: "definition deleted; history kept"})
 	return s.view(ctx, spec, rev), nil

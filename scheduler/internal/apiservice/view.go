@@ -6,6 +6,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
 // view builds the API's view of a job with its next five fire times.
@@ -20,26 +21,17 @@ func (s *Service) viewN(spec job.Spec, rev uint64, n int) api.JobView {
 		v.Status = api.StatusDisabled
 		return v
 	}
-	v.Next = NextTimes(spec.Schedule, s.cfg.Clock.Now(), n)
+	v.Next = nextTimes(spec.Schedule, s.cfg.Clock.Now(), n)
 	return v
 }
 
-// NextTimes returns the next n fire times of a schedule after from, as
-// RFC 3339 strings with the offset of the schedule's zone.
-func NextTimes(sc job.Schedule, from time.Time, n int) []string {
+// nextTimes returns the next n fire times of a job's schedule after from,
+// as RFC 3339 strings with the offset of the schedule's zone; none when the
+// schedule does not compile.
+func nextTimes(sc job.Schedule, from time.Time, n int) []string {
 	compiled, err := sc.Compile()
 	if err != nil {
 		return nil
 	}
-	loc := sc.Location()
-	var out []string
-	t := from
-	for range n {
-		t = compiled.Next(t)
-		if t.IsZero() {
-			break
-		}
-		out = append(out, t.In(loc).Format(time.RFC3339))
-	}
-	return out
+	return schedule.NextTimes(compiled, sc.Location(), from, n)
 }
