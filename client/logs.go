@@ -40,10 +40,10 @@ func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) e
 	if err != nil {
 		return err
 	}
-	n := 0
+	n, empty := 0, false
 	for _, a := range x.Attempts {
 		if a.LogURL != "" && (attempt == 0 || a.N == attempt) {
-			n = a.N
+			n, empty = a.N, a.LogBytes == 0
 		}
 	}
 	if n == 0 && attempt == 0 && x.LogURL != "" {
@@ -51,6 +51,9 @@ func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) e
 	}
 	if n == 0 {
 		return fmt.Errorf("execution %s (%s): %w", id, x.State, ErrNoLog)
+	}
+	if empty {
+		return nil // the attempt printed nothing: no object was stored
 	}
 	err = c.CopyLog(ctx, id, n, w)
 	if errors.Is(err, objstore.ErrNotFound) && !c.hasLogStore() && !strings.HasPrefix(x.LogURL, "nats://") {
@@ -305,8 +308,8 @@ func (f *follower) finish(ctx context.Context, e event.Event, chunks *chunkQueue
 	if f.attempt == e.Attempt && f.eof {
 		return nil
 	}
-	if e.LogURL == "" || e.Attempt < 1 {
-		return nil // no stored log; its location is derived, never read from the event
+	if e.LogURL == "" || e.LogBytes == 0 || e.Attempt < 1 {
+		return nil // no stored log, or an empty one; its location is derived, never read from the event
 	}
 	if f.attempt != e.Attempt || f.offset == 0 {
 		if f.attempt != e.Attempt && f.offset > 0 {

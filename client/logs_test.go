@@ -15,6 +15,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
 // TestLogIgnoresTheEventsLocation: a role allowed to publish events forges
@@ -34,7 +35,7 @@ func TestLogIgnoresTheEventsLocation(t *testing.T) {
 	id := "forged-20260101T000000Z"
 	for _, k := range []event.Kind{event.Started, event.Succeeded} {
 		e := event.Event{V: event.Version, Kind: k, Job: "forged", Execution: id, Attempt: 1, Time: time.Now(),
-			LogURL: "nats://" + cl.Names().Namespace() + "-secrets/creds"}
+			LogURL: "nats://" + cl.Names().Namespace() + "-secrets/creds", LogBytes: 6}
 		data, _ := json.Marshal(e)
 		_, err = js.Publish(ctx, cl.Names().EventSubject("forged", id, string(k)), data)
 		require.NoError(t, err)
@@ -118,4 +119,39 @@ func TestConcurrentScriptUploads(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// TestEmptyLogIsNotStored: an attempt that printed nothing stores no log
+// object (its final event says log_bytes 0), and reading or following its
+// log prints nothing, without an error.
+func TestEmptyLogIsNotStored(t *testing.T) {
+	t.Parallel()
+	cl := system(t)
+	ctx := t.Context()
+	_, err := cl.CreateJob(ctx, job.Spec{Name: "silent", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}})
+	require.NoError(t, err)
+	run, err := cl.RunJob(ctx, "silent", nil, false)
+	require.NoError(t, err)
+	var x job.Execution
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		x, err = cl.Execution(ctx, run.ExecutionID)
+		return err == nil && x.State.Final()
+	}, "the run ends")
+	require.Equal(t, job.StateSucceeded, x.State)
+	require.Len(t, x.Attempts, 1)
+	require.NotEmpty(t, x.Attempts[0].LogURL, "the attempt has a log")
+	require.Zero(t, x.Attempts[0].LogBytes)
+
+	js, err := jetstream.New(cl.Conn())
+	require.NoError(t, err)
+	logs, err := js.ObjectStore(ctx, cl.Names().LogsStore())
+	require.NoError(t, err)
+	_, err = logs.GetInfo(ctx, objstore.LogKey("silent", run.ExecutionID, 1))
+	require.ErrorIs(t, err, jetstream.ErrObjectNotFound, "no object is stored for an empty log")
+
+	var buf bytes.Buffer
+	require.NoError(t, cl.Log(ctx, run.ExecutionID, 0, &buf))
+	require.NoError(t, cl.FollowLog(ctx, run.ExecutionID, &buf))
+	require.Empty(t, buf.String())
 }

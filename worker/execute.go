@@ -41,6 +41,7 @@ type execution struct {
 	delivery  int // the message's delivery count
 	attempt   int // the attempt the claim gave this delivery (see claim)
 	seq       uint64
+	received  time.Time // when this worker received the delivery
 	startedAt time.Time
 	log       *slog.Logger
 
@@ -69,6 +70,7 @@ func (x *execution) currentCapture() *logcap.Capture {
 // handleMessage runs one delivered work message to its end.
 func (w *Worker) handleMessage(msg jetstream.Msg) {
 	ctx := context.Background()
+	received := w.cfg.Clock.Now()
 	md, err := msg.Metadata()
 	if err != nil {
 		w.log.Warn("work message without metadata; terminating it", "error", err)
@@ -85,7 +87,7 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		return
 	}
 	x := &execution{
-		w: w, msg: msg, work: work, delivery: int(md.NumDelivered), seq: md.Sequence.Stream,
+		w: w, msg: msg, work: work, delivery: int(md.NumDelivered), seq: md.Sequence.Stream, received: received,
 		log: w.log.With("job", work.Job, "execution_id", work.ID, "delivery", md.NumDelivered),
 	}
 	// A worker that cannot run the work (an interpreter or Go handler it
@@ -199,13 +201,23 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 // before its task starts: false when the heartbeat already learned it was
 // superseded, or a renewal of the claim says so now. Any other failure to
 // renew (NATS is busy) lets the task start; the heartbeat keeps fencing it.
+//
+// A delivery received less than a heartbeat interval (a third of the ack
+// wait) ago needs no renewal: another attempt takes the claim over only
+// with a redelivery, which the server sends no sooner than the ack wait
+// after this delivery. Only a start delayed that long (the started event
+// waiting on a stream that elects its leader) asks the claims bucket.
 func (x *execution) stillOurs(ctx context.Context) bool {
 	if errors.Is(context.Cause(x.ctx), claim.ErrSuperseded) {
 		return false
 	}
+	every := x.w.heartbeatEvery(x.work.Spec.Queue)
+	if !x.received.IsZero() && x.w.cfg.Clock.Since(x.received) < every {
+		return true
+	}
 	x.claimMu.Lock()
 	defer x.claimMu.Unlock()
-	rctx, cancel := context.WithTimeout(ctx, x.w.heartbeatEvery(x.work.Spec.Queue))
+	rctx, cancel := context.WithTimeout(ctx, every)
 	defer cancel()
 	return !errors.Is(x.claim.Renew(rctx, x.w.cfg.Clock.Now()), claim.ErrSuperseded)
 }

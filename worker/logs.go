@@ -48,7 +48,9 @@ func (x *execution) openCapture() (*logcap.Capture, error) {
 }
 
 // storeLog closes the capture and stores the complete log; it returns the
-// log's URL and size.
+// log's URL and size. An empty log is not stored: its final event says
+// log_bytes 0, and readers print nothing without asking the store (an
+// object per silent attempt would cost three writes for nothing).
 func (x *execution) storeLog(ctx context.Context, c *logcap.Capture) (string, int64, error) {
 	if c == nil {
 		return "", 0, nil
@@ -59,6 +61,9 @@ func (x *execution) storeLog(ctx context.Context, c *logcap.Capture) (string, in
 		return "", 0, fmt.Errorf("close log: %w", err)
 	}
 	key := objstore.LogKey(x.work.Job, x.work.ID, x.attempt)
+	if c.Written() == 0 {
+		return x.w.cfg.Logs.URL(key), 0, nil
+	}
 	var lastErr error
 	for try := range 5 {
 		if try > 0 {

@@ -95,6 +95,7 @@ func apply(x *job.Execution, e *Event) {
 			a.ExitCode = e.ExitCode
 			a.Error = e.Error
 			a.LogURL = e.LogURL
+			a.LogBytes = e.LogBytes
 		} else if e.Kind == Cancelled && e.Attempt == 0 {
 			x.Notes = append(x.Notes, "cancelled before it started")
 		}

@@ -179,6 +179,9 @@ type Attempt struct {
 	ExitCode   *int       `json:"exit_code,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	LogURL     string     `json:"log_url,omitempty"`
+	// LogBytes is the size of the stored log; an attempt with a LogURL and
+	// no LogBytes printed nothing, and no object is stored for it.
+	LogBytes int64 `json:"log_bytes,omitempty"`
 }
 
 // Duration returns how long the last attempt ran, if it ended.
