@@ -57,6 +57,7 @@ func (r report) writeSummary(file string) error {
 	msf := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
 	for _, e := range r.E2E {
 		for _, kv := range [][2]string{
+			{"jobs", fmt.Sprint(e.Jobs)},
 			{"rate", fmt.Sprintf("%.0f", e.Rate)},
 			{"last_s", fmt.Sprintf("%.3f", e.Last.Seconds())},
 			{"done", fmt.Sprint(e.Done)},
@@ -65,6 +66,7 @@ func (r report) writeSummary(file string) error {
 			{"handler_p50_ms", msf(e.Handler.P50)},
 			{"handler_p90_ms", msf(e.Handler.P90)},
 			{"handler_p99_ms", msf(e.Handler.P99)},
+			{"handler_max_ms", msf(e.Handler.Max)},
 			{"started_p50_ms", msf(e.Started.P50)},
 			{"started_p90_ms", msf(e.Started.P90)},
 			{"started_p99_ms", msf(e.Started.P99)},
