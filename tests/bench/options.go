@@ -91,16 +91,11 @@ type options struct {
 	Summary string
 }
 
-// quickOptions are the -quick settings: every phase, scaled down so that a
-// test runs them in a few seconds.
-func quickOptions(o options) options {
-	o.Jobs = 300
-	o.Rate = 100
-	o.Duration = 2 * time.Second
-	o.E2EJobs = 200
-	o.SteadyRate = 50
-	o.SteadyDuration = 2 * time.Second
-	return o
+// quickFlags are the -quick settings: every phase, scaled down so that a
+// test runs them in a few seconds. Flags given explicitly win.
+var quickFlags = map[string]string{
+	"jobs": "300", "rate": "100", "duration": "2s",
+	"e2e-jobs": "200", "steady-rate": "50", "steady-duration": "2s",
 }
 
 // parseFlags parses the command line; errors name the flag.
@@ -142,24 +137,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		// Flags given explicitly win over -quick's values.
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		q := quickOptions(o)
-		if !set["jobs"] {
-			o.Jobs = q.Jobs
-		}
-		if !set["rate"] {
-			o.Rate = q.Rate
-		}
-		if !set["duration"] {
-			o.Duration = q.Duration
-		}
-		if !set["e2e-jobs"] {
-			o.E2EJobs = q.E2EJobs
-		}
-		if !set["steady-rate"] {
-			o.SteadyRate = q.SteadyRate
-		}
-		if !set["steady-duration"] {
-			o.SteadyDuration = q.SteadyDuration
+		for name, v := range quickFlags {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return options{}, fmt.Errorf("-quick: %w", err)
+				}
+			}
 		}
 	}
 	for _, p := range strings.Split(*run, ",") {

@@ -77,6 +77,10 @@ func prepareOnce(ctx context.Context, o options, dir string, cfg envConfig, n in
 	start := time.Now()
 	slot := start.Add(lead).Truncate(time.Millisecond)
 	if err := createJobs(ctx, e, o.Setup, o.Inflight, specs(slot)); err != nil {
+		if time.Now().After(slot.Add(-readyMargin)) {
+			// The API refuses a one-shot job whose instant has passed.
+			return nil, fmt.Errorf("%w (%v)", errOverrun, err)
+		}
 		return nil, err
 	}
 	setup := time.Since(start)
