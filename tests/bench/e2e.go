@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -47,20 +48,42 @@ type e2eResult struct {
 	// measured from each execution's slot.
 	Handler, Started, Final quantiles
 	// CPU is the process's CPU time (user + system: server, scheduler,
-	// worker and bench) in the measured window.
-	CPU time.Duration
+	// worker and bench) in the measured window: from the first slot until
+	// every execution ended (steady: until the worker was idle again), and
+	// Execs the final events sent in it.
+	CPU   time.Duration
+	Execs int
 	// PeakRSS is the process's peak resident set during the phase (VmHWM),
 	// in bytes; zero where /proc does not tell.
 	PeakRSS int64
 }
 
-// CPUPerExec is the process's CPU time per finished execution.
+// CPUPerExec is the process's CPU time per execution that ended in the
+// measured window.
 func (r e2eResult) CPUPerExec() time.Duration {
-	if r.Done == 0 {
+	if r.Execs == 0 {
 		return 0
 	}
-	return r.CPU / time.Duration(r.Done)
+	return r.CPU / time.Duration(r.Execs)
 }
+
+// drainSteady waits until the steady window ends, stops the scheduler a second
+// later (the window's last slots fire within milliseconds), and waits while
+// the worker works off what is left: until no final event came for
+// drainQuiet.
+func drainSteady(ctx context.Context, e *env, finals *finalTap, end time.Time) error {
+	if err := sleepUntil(ctx, end.Add(time.Second)); err != nil {
+		return err
+	}
+	if err := e.stopScheduler(ctx); err != nil {
+		return fmt.Errorf("stopping the scheduler: %w", err)
+	}
+	return finals.wait(ctx, math.MaxInt64, drainQuiet)
+}
+
+// drainQuiet is how long no final event must come for a steady phase's
+// worker to count as idle.
+const drainQuiet = 3 * time.Second
 
 // e2eTask is the task of the jobs of an e2e phase.
 func e2eTask(command bool) job.Task {
@@ -147,26 +170,16 @@ func measureE2E(ctx context.Context, o options, dir, phase string, log *slog.Log
 	}
 	cpu0 := cpuTime()
 	if res.Steady {
-		err = sleepUntil(ctx, end)
+		err = drainSteady(ctx, p.e, finals, end)
 	} else {
-		err = finals.wait(ctx, res.Expected)
+		err = finals.wait(ctx, int64(res.Expected), e2eStall)
 	}
-	res.CPU = cpuTime() - cpu0
+	res.CPU, res.Execs = cpuTime()-cpu0, int(finals.n.Load())
 	if perr := stop(); perr != nil && err == nil {
 		err = perr
 	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", phase, err)
-	}
-	if res.Steady {
-		// The window's last slots fire within milliseconds; then nothing
-		// new fires and the worker drains what is left.
-		if err := sleepUntil(ctx, end.Add(time.Second)); err != nil {
-			return res, err
-		}
-		if err := p.e.stopScheduler(ctx); err != nil {
-			return res, fmt.Errorf("%s: stopping the scheduler: %w", phase, err)
-		}
 	}
 	inWindow := func(slot time.Time) bool { return !slot.Before(start) && (slot.Before(end) || slot.Equal(start)) }
 	if err := res.read(ctx, p.e, rec, inWindow); err != nil {

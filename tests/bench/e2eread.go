@@ -79,17 +79,16 @@ func (t *finalTap) close() { _ = t.sub.Unsubscribe() }
 // the bench stops waiting and reports the missing ones.
 const e2eStall = 30 * time.Second
 
-// wait returns once n final events were sent, or none came for e2eStall.
-func (t *finalTap) wait(ctx context.Context, n int) error {
+// wait returns once n final events were sent, or none came for quiet.
+func (t *finalTap) wait(ctx context.Context, n int64, quiet time.Duration) error {
 	seen, grew := int64(0), time.Now()
-	err := poll(ctx, 24*time.Hour, 5*time.Millisecond, func() (bool, error) {
+	return poll(ctx, 24*time.Hour, 5*time.Millisecond, func() (bool, error) {
 		c := t.n.Load()
 		if c > seen {
 			seen, grew = c, time.Now()
 		}
-		return c >= int64(n) || time.Since(grew) > e2eStall, nil
+		return c >= n || time.Since(grew) > quiet, nil
 	})
-	return err
 }
 
 // execTimes is what the events stream says about one execution.

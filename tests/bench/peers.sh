@@ -15,7 +15,8 @@
 #   REPS=1 QUICK=1    the harness's repetitions and sizes (QUICK=1: 10,000-job
 #                     backlogs, 2 s latency runs, as in issue 12)
 #   E2E_JOBS=5000     jetcron's jobs due at one instant
-#   STEADY_RATE=1000 STEADY_DURATION=10s   jetcron's steady phases
+#   STEADY_RATE=1000 STEADY_DURATION=5s    jetcron's steady phases (a rate above what
+#                     it sustains leaves a backlog the phase waits for)
 #   BENCH_ARGS=...    more flags for tests/bench (e.g. -cpuprofile /tmp/cpu)
 #   KEEP=DIR          keep the raw outputs (harness table, jetcron reports) and
 #                     jetcron's CPU profiles (cpu-sync.e2e, ...) in DIR
@@ -26,7 +27,7 @@ MAIN=$(dirname "$(git rev-parse --path-format=absolute --git-common-dir)")
 PEERS_DIR=${PEERS_DIR:-$MAIN/../shared/bench/peers}
 [ -x "$PEERS_DIR/run.sh" ] || { echo "peers harness not found at $PEERS_DIR (set PEERS_DIR)" >&2; exit 2; }
 export REPS=${REPS:-1} QUICK=${QUICK:-1}
-E2E_JOBS=${E2E_JOBS:-5000} STEADY_RATE=${STEADY_RATE:-1000} STEADY_DURATION=${STEADY_DURATION:-10s}
+E2E_JOBS=${E2E_JOBS:-5000} STEADY_RATE=${STEADY_RATE:-1000} STEADY_DURATION=${STEADY_DURATION:-5s}
 
 [ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && KEEP=$(cd "$KEEP" && pwd)
 TMP=$(mktemp -d -t jetcron-peers.XXXXXX)

@@ -34,8 +34,8 @@ func (r report) printE2E(out io.Writer) {
 	table(out, rows, true)
 	fmt.Fprintf(out, "  (latencies from each execution's slot: handler = the Go handler began; started = the worker's started event;\n")
 	fmt.Fprintf(out, "   final = its final event stored. execs/s = done / (first slot -> last final stored). CPU = this process's\n")
-	fmt.Fprintf(out, "   user+system time from the slot until every final event was sent (burst) or over the window (steady);\n")
-	fmt.Fprintf(out, "   CPU/exec = CPU / done. peak RSS = VmHWM during the phase, setup included)\n")
+	fmt.Fprintf(out, "   user+system time from the first slot until every execution ended (steady: until the worker is idle again);\n")
+	fmt.Fprintf(out, "   CPU/exec = CPU / executions ended in that time. peak RSS = VmHWM during the phase, setup included)\n")
 	for _, e := range r.E2E {
 		if e.Done < e.Expected || e.Failed > 0 {
 			fmt.Fprintf(out, "  %s: %d of %d executions have no final event, %d ended other than succeeded\n", e.Phase, e.Expected-e.Done, e.Expected, e.Failed)
