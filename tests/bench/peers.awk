@@ -18,7 +18,7 @@ function peer(sec, re, metric,    k, parts) {
 }
 
 function num(v) { return v != "" && v + 0 > 0 }
-function ratio(a, b) { return (num(a) && num(b)) ? sprintf("%.2fx", a / b) : "-" }
+function ratio(a, b) { return (num(a) && num(b)) ? sprintf(a / b < 10 ? "%.2fx" : "%.0fx", a / b) : "-" }
 function secs(msv) { return msv == "" ? "" : sprintf("%.2f", msv / 1000) }
 function show(v) { return v == "" ? "-" : v }
 
@@ -69,8 +69,8 @@ END {
 	for (i = 1; i <= n; i++) {
 		split(runs[i], rp, ":")
 		if (jc(rp[1], rp[2], "rate") == "") continue
-		printf "| %s%s | %s | %s / %s / %s | %s / %s | %s / %s | %s | %s | %s/%s |\n", rp[2], (rp[1] == "nosync" ? " --no-sync" : ""), jc(rp[1], rp[2], "rate"),
-			jc(rp[1], rp[2], "handler_p50_ms"), jc(rp[1], rp[2], "handler_p90_ms"), jc(rp[1], rp[2], "handler_p99_ms"),
+		h = rp[2] ~ /-cmd$/ ? "- (no Go handler)" : jc(rp[1], rp[2], "handler_p50_ms") " / " jc(rp[1], rp[2], "handler_p90_ms") " / " jc(rp[1], rp[2], "handler_p99_ms")
+		printf "| %s%s | %s | %s | %s / %s | %s / %s | %s | %s | %s/%s |\n", rp[2], (rp[1] == "nosync" ? " --no-sync" : ""), jc(rp[1], rp[2], "rate"), h,
 			jc(rp[1], rp[2], "started_p50_ms"), jc(rp[1], rp[2], "started_p99_ms"), jc(rp[1], rp[2], "final_p50_ms"), jc(rp[1], rp[2], "final_p99_ms"),
 			jc(rp[1], rp[2], "cpu_ms_per_exec"), jc(rp[1], rp[2], "rss_mib"), jc(rp[1], rp[2], "done"), jc(rp[1], rp[2], "expected")
 	}
