@@ -60,7 +60,7 @@ func TestQuickE2E(t *testing.T) {
 	}
 	t.Parallel()
 	summary := filepath.Join(t.TempDir(), "summary.tsv")
-	o, err := parseFlags([]string{"-quick", "-run", "e2e,steady-cmd", "-e2e-jobs", "50", "-dir", t.TempDir(), "-summary", summary}, io.Discard)
+	o, err := parseFlags([]string{"-quick", "-run", "e2e,steady-cmd", "-e2e-jobs", "50", "-steady-duration", "1s", "-dir", t.TempDir(), "-summary", summary}, io.Discard)
 	require.NoError(t, err)
 
 	rep, err := run(t.Context(), o, io.Discard)

@@ -83,7 +83,7 @@ func drainSteady(ctx context.Context, e *env, finals *finalTap, end time.Time) e
 
 // drainQuiet is how long no final event must come for a steady phase's
 // worker to count as idle.
-const drainQuiet = 3 * time.Second
+const drainQuiet = 2 * time.Second
 
 // e2eTask is the task of the jobs of an e2e phase.
 func e2eTask(command bool) job.Task {
@@ -136,9 +136,9 @@ func measureE2E(ctx context.Context, o options, dir, phase string, log *slog.Log
 		}
 	}
 	if o.Lead == 0 {
-		// Generous: the API refuses a one-shot job once its instant has
-		// passed, and an overrun starts over.
-		o.Lead = 2 * estimateLead(o.Setup, res.Jobs)
+		// Generous (twice the time per job): the API refuses a one-shot
+		// job once its instant has passed, and an overrun starts over.
+		o.Lead = estimateLead(o.Setup, 2*res.Jobs)
 	}
 	fmt.Fprintf(progress, "%s: creating %d jobs via %s, worker concurrency %d\n", phase, res.Jobs, o.Setup, o.Concurrency)
 	p, err := prepare(ctx, o, dir, o.e2eEnv(rec), res.Jobs, specs, log, progress)
