@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -50,16 +52,61 @@ func TestQuick(t *testing.T) {
 	}
 }
 
+// TestQuickE2E runs a scaled-down burst with the Go handler and a steady
+// rate of command tasks through the whole system.
+func TestQuickE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts embedded servers and runs real executions for a few seconds")
+	}
+	t.Parallel()
+	summary := filepath.Join(t.TempDir(), "summary.tsv")
+	o, err := parseFlags([]string{"-quick", "-run", "e2e,steady-cmd", "-e2e-jobs", "50", "-steady-duration", "1s", "-dir", t.TempDir(), "-summary", summary}, io.Discard)
+	require.NoError(t, err)
+
+	rep, err := run(t.Context(), o, io.Discard)
+	require.NoError(t, err)
+
+	require.Len(t, rep.E2E, 2)
+	burst, steady := rep.E2E[0], rep.E2E[1]
+	require.Equal(t, 50, burst.Expected)
+	require.Equal(t, o.SteadyRate*int(o.SteadyDuration/time.Second), steady.Expected)
+	for _, e := range rep.E2E {
+		require.Equal(t, e.Expected, e.Done, "%s: every execution ended", e.Phase)
+		require.Zero(t, e.Failed, "%s: every execution succeeded", e.Phase)
+		require.Positive(t, e.Rate, e.Phase)
+		require.Equal(t, e.Done, e.Started.N, e.Phase)
+		require.GreaterOrEqual(t, e.Started.P50, time.Duration(0), "%s: nothing starts before its slot", e.Phase)
+		require.LessOrEqual(t, e.Started.P99, e.Final.Max, e.Phase)
+	}
+	require.Equal(t, burst.Done, burst.Handler.N, "the Go handler ran every execution")
+	require.True(t, steady.Command)
+	require.Zero(t, steady.Handler.N, "a command has no Go handler")
+
+	require.NoError(t, rep.writeSummary(summary))
+	data, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "e2e\trate\t")
+	var out bytes.Buffer
+	rep.print(&out)
+	for _, want := range []string{"end to end", "Go no-op", "command true", "handler p50", "peak RSS"} {
+		require.Contains(t, out.String(), want)
+	}
+}
+
 func TestFlagsNameTheBadFlag(t *testing.T) {
 	t.Parallel()
 	for flagName, args := range map[string][]string{
-		"-jobs":           {"-jobs", "0"},
-		"-rate":           {"-rate", "-5"},
-		"-duration":       {"-duration", "10ms"},
-		"-setup":          {"-setup", "sql"},
-		"-run":            {"-run", "fast"},
-		"-lead":           {"-lead", "-1s"},
-		"-flush-interval": {"-flush-interval", "-1s"},
+		"-jobs":            {"-jobs", "0"},
+		"-rate":            {"-rate", "-5"},
+		"-duration":        {"-duration", "10ms"},
+		"-setup":           {"-setup", "sql"},
+		"-run":             {"-run", "fast"},
+		"-lead":            {"-lead", "-1s"},
+		"-flush-interval":  {"-flush-interval", "-1s"},
+		"-concurrency":     {"-concurrency", "0"},
+		"-e2e-jobs":        {"-e2e-jobs", "0"},
+		"-steady-rate":     {"-steady-rate", "0"},
+		"-steady-duration": {"-steady-duration", "1ms"},
 	} {
 		_, err := parseFlags(args, io.Discard)
 		require.ErrorContains(t, err, flagName, "flags %v", args)
@@ -84,7 +131,7 @@ func TestSummarize(t *testing.T) {
 		ds = append(ds, time.Duration(i)*time.Millisecond)
 	}
 	q := summarize(ds)
-	require.Equal(t, quantiles{N: 100, P50: 50 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}, q)
+	require.Equal(t, quantiles{N: 100, P50: 50 * time.Millisecond, P90: 90 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}, q)
 	require.Equal(t, quantiles{}, summarize(nil))
 	require.Equal(t, "1,234,568", thousands(1234567.8))
 }

@@ -49,7 +49,7 @@ func measureDispatch(ctx context.Context, o options, dir string, noBatch bool, l
 	}
 	n := o.Jobs
 	fmt.Fprintf(progress, "%s: creating %d jobs via %s\n", phase, n, o.Setup)
-	p, err := prepare(ctx, o, dir, noBatch, n, func(slot time.Time) []job.Spec {
+	p, err := prepare(ctx, o, dir, o.envConfig(noBatch), n, func(slot time.Time) []job.Spec {
 		specs := make([]job.Spec, n)
 		for i := range specs {
 			specs[i] = benchJob(fmt.Sprintf("d%06d", i), slot, time.Hour)

@@ -16,24 +16,55 @@ import (
 	"github.com/jetcron/jetcron/pkg/devserver"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/scheduler"
+	"github.com/jetcron/jetcron/worker"
 )
 
-// env is one measured system: an embedded server with fsync always on its
-// own data directory, the topology, a leading scheduler on a connection of
-// its own, and the measuring client's connection.
+// env is one measured system: an embedded server with fsync always (unless
+// NoSync) on its own data directory, the topology, a leading scheduler on a
+// connection of its own, optionally a worker on the scheduler's connection
+// (as `jetcron dev` runs them), and the measuring client's connection.
 type env struct {
 	srv   *devserver.Server
-	snc   *nats.Conn // the scheduler's
+	snc   *nats.Conn // the scheduler's (and the worker's)
 	nc    *nats.Conn // the measuring client's
 	js    jetstream.JetStream
 	sched *scheduler.Scheduler
+	wk    *worker.Worker
+	work  string // the worker's work directory, removed on close
 	reg   *prometheus.Registry
 	topo  topology.Config
 	names topology.Names
 }
 
+// envConfig says how to start an env.
+type envConfig struct {
+	// NoBatch turns the dispatcher's atomic batches off.
+	NoBatch bool
+	// Flush is the scheduler's cursor flush interval; zero keeps its default.
+	Flush time.Duration
+	// NoSync fsyncs every two minutes instead of on every write
+	// (`jetcron dev --no-sync`).
+	NoSync bool
+	// AckWait is the topology's ack wait; zero keeps its default.
+	AckWait time.Duration
+	// Worker, when set, is started with the scheduler.
+	Worker *workerConfig
+}
+
+// workerConfig is the worker of an end-to-end phase.
+type workerConfig struct {
+	Concurrency int
+	// Handlers are the Go handlers it registers, by name.
+	Handlers map[string]worker.Handler
+}
+
+// envConfig returns the env of a phase with o's settings.
+func (o options) envConfig(noBatch bool) envConfig {
+	return envConfig{NoBatch: noBatch, Flush: o.FlushInterval, NoSync: o.NoSync}
+}
+
 // startEnv starts a system whose data lives in dir (created if missing).
-func startEnv(ctx context.Context, dir string, noBatch bool, flush time.Duration, log *slog.Logger) (_ *env, err error) {
+func startEnv(ctx context.Context, dir string, cfg envConfig, log *slog.Logger) (_ *env, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -41,14 +72,14 @@ func startEnv(ctx context.Context, dir string, noBatch bool, flush time.Duration
 	if log.Enabled(ctx, slog.LevelWarn) {
 		srvLog = log
 	}
-	srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Name: "jetcron-bench", Logger: srvLog})
+	srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Name: "jetcron-bench", NoSync: cfg.NoSync, Logger: srvLog})
 	if err != nil {
 		return nil, err
 	}
 	if err := srv.Start(ctx); err != nil {
 		return nil, err
 	}
-	e := &env{srv: srv, topo: topology.Config{}.WithDefaults(), reg: prometheus.NewRegistry()}
+	e := &env{srv: srv, topo: topology.Config{AckWait: cfg.AckWait}.WithDefaults(), reg: prometheus.NewRegistry()}
 	e.names = e.topo.Names()
 	defer func() {
 		if err != nil {
@@ -69,9 +100,9 @@ func startEnv(ctx context.Context, dir string, noBatch bool, flush time.Duration
 		Topology: e.topo,
 		Logger:   log,
 		Metrics:  scheduler.NewMetrics(e.reg),
-		NoBatch:  noBatch,
+		NoBatch:  cfg.NoBatch,
 		// Zero keeps the scheduler's default.
-		FlushInterval: flush,
+		FlushInterval: cfg.Flush,
 	})
 	if err != nil {
 		return nil, err
@@ -83,15 +114,58 @@ func startEnv(ctx context.Context, dir string, noBatch bool, flush time.Duration
 	if err := poll(ctx, 30*time.Second, 10*time.Millisecond, func() (bool, error) { return e.sched.Leading(), nil }); err != nil {
 		return nil, fmt.Errorf("scheduler did not lead: %w", err)
 	}
+	if cfg.Worker != nil {
+		if err := e.startWorker(ctx, *cfg.Worker, log); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
+}
+
+// startWorker starts a worker on the scheduler's connection, as `jetcron
+// dev` does, with its work directory under the system temp dir (runs under
+// uids of their own must reach it).
+func (e *env) startWorker(ctx context.Context, wc workerConfig, log *slog.Logger) error {
+	var err error
+	if e.work, err = os.MkdirTemp("", "jetcron-bench-work-"); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	wk, err := worker.New(e.snc, worker.Config{ID: "bench", Concurrency: wc.Concurrency, Topology: e.topo, WorkDir: e.work, Logger: log})
+	if err != nil {
+		return err
+	}
+	for name, h := range wc.Handlers {
+		if err := wk.Handle(name, h); err != nil {
+			return err
+		}
+	}
+	if err := wk.Start(ctx); err != nil {
+		return err
+	}
+	e.wk = wk
+	return poll(ctx, 30*time.Second, 10*time.Millisecond, func() (bool, error) { return wk.Ready() == nil, nil })
+}
+
+// stopScheduler stops the leader: nothing fires any more.
+func (e *env) stopScheduler(ctx context.Context) error {
+	if e.sched == nil {
+		return nil
+	}
+	err := e.sched.Stop(ctx)
+	e.sched = nil
+	return err
 }
 
 // close stops everything the env started.
 func (e *env) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if e.sched != nil {
-		_ = e.sched.Stop(ctx)
+	_ = e.stopScheduler(ctx)
+	if e.wk != nil {
+		_ = e.wk.Stop(ctx)
+	}
+	if e.work != "" {
+		defer os.RemoveAll(e.work)
 	}
 	for _, nc := range []*nats.Conn{e.nc, e.snc} {
 		if nc != nil {

@@ -48,7 +48,7 @@ func measureLateness(ctx context.Context, o options, dir string, noBatch bool, l
 		return slot.Add(time.Duration(i) * latenessPeriod / time.Duration(n))
 	}
 	fmt.Fprintf(progress, "%s: creating %d jobs every %s via %s\n", phase, n, latenessPeriod, o.Setup)
-	p, err := prepare(ctx, o, dir, noBatch, n, func(slot time.Time) []job.Spec {
+	p, err := prepare(ctx, o, dir, o.envConfig(noBatch), n, func(slot time.Time) []job.Spec {
 		specs := make([]job.Spec, n)
 		for i := range specs {
 			specs[i] = benchJob(fmt.Sprintf("l%06d", i), anchor(slot, i), latenessPeriod)

@@ -31,6 +31,12 @@ func main() {
 		os.Exit(1)
 	}
 	rep.print(os.Stdout)
+	if o.Summary != "" {
+		if err := rep.writeSummary(o.Summary); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
 }
 
 // run measures the selected phases, each on a fresh server, and returns the
@@ -40,6 +46,7 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 		Machine: currentMachine(),
 		Command: strings.TrimSpace("go run ./tests/bench " + strings.Join(o.Args, " ")),
 		Setup:   o.Setup,
+		NoSync:  o.NoSync,
 	}
 	dir := o.Dir
 	if dir == "" {
@@ -73,6 +80,16 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 			return rep, err
 		}
 		rep.Lateness = append(rep.Lateness, res)
+	}
+	for _, phase := range e2ePhases {
+		if !o.has(phase) {
+			continue
+		}
+		res, err := measureE2E(ctx, o, filepath.Join(dir, phase), phase, log, progress)
+		if err != nil {
+			return rep, err
+		}
+		rep.E2E = append(rep.E2E, res)
 	}
 	return rep, nil
 }

@@ -18,10 +18,20 @@ const (
 	// phaseLatenessNoBatch is the lateness phase with atomic batches off;
 	// not run unless asked for.
 	phaseLatenessNoBatch = "lateness-nobatch"
+	// End to end with a worker (e2e.go): -e2e-jobs one-shot jobs due at
+	// one instant, or -steady-rate executions per second for
+	// -steady-duration; a no-op Go handler, or a command task (true).
+	phaseE2E        = "e2e"
+	phaseE2ECommand = "e2e-cmd"
+	phaseSteady     = "steady"
+	phaseSteadyCmd  = "steady-cmd"
 )
 
 // allPhases are the phases -run accepts.
-var allPhases = []string{phaseBatch, phaseNoBatch, phaseLateness, phaseLatenessNoBatch}
+var allPhases = []string{phaseBatch, phaseNoBatch, phaseLateness, phaseLatenessNoBatch, phaseE2E, phaseE2ECommand, phaseSteady, phaseSteadyCmd}
+
+// e2ePhases are the end-to-end phases, in the order they run.
+var e2ePhases = []string{phaseE2E, phaseE2ECommand, phaseSteady, phaseSteadyCmd}
 
 // Setup modes (-setup).
 const (
@@ -65,15 +75,27 @@ type options struct {
 	CSV string
 	// Verbose logs the scheduler's and server's warnings to stderr.
 	Verbose bool
+	// NoSync runs the server with fsync every two minutes instead of on
+	// every write (`jetcron dev --no-sync`).
+	NoSync bool
+	// Concurrency is the worker's executions at once in the e2e phases.
+	Concurrency int
+	// E2EJobs are the one-shot jobs due at one instant in e2e and e2e-cmd.
+	E2EJobs int
+	// SteadyRate and SteadyDuration are the executions per second of
+	// steady and steady-cmd, and for how long.
+	SteadyRate     int
+	SteadyDuration time.Duration
+	// Summary, when set, receives the e2e figures as tab-separated
+	// phase, metric, value lines (tests/bench/peers.sh reads them).
+	Summary string
 }
 
-// quickOptions are the -quick settings: every phase, scaled down so that a
-// test runs them in a few seconds.
-func quickOptions(o options) options {
-	o.Jobs = 300
-	o.Rate = 100
-	o.Duration = 2 * time.Second
-	return o
+// quickFlags are the -quick settings: every phase, scaled down so that a
+// test runs them in a few seconds. Flags given explicitly win.
+var quickFlags = map[string]string{
+	"jobs": "300", "rate": "100", "duration": "2s",
+	"e2e-jobs": "200", "steady-rate": "50", "steady-duration": "2s",
 }
 
 // parseFlags parses the command line; errors name the flag.
@@ -82,10 +104,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./tests/bench [flags]\n\nMeasures the scheduler's dispatch rate and firing lateness (docs/benchmarks.md).\n\n")
+		fmt.Fprintf(stderr, "usage: go run ./tests/bench [flags]\n\nMeasures the scheduler's dispatch rate and firing lateness, and the whole system end to end (docs/benchmarks.md).\n\n")
 		fs.PrintDefaults()
 	}
-	run := fs.String("run", strings.Join([]string{phaseBatch, phaseNoBatch, phaseLateness}, ","), "phases to run, comma-separated: batch, nobatch, lateness, lateness-nobatch")
+	run := fs.String("run", strings.Join([]string{phaseBatch, phaseNoBatch, phaseLateness}, ","), "phases to run, comma-separated: "+strings.Join(allPhases, ", "))
 	fs.IntVar(&o.Jobs, "jobs", 10_000, "jobs due at the same slot in the dispatch phases")
 	fs.StringVar(&o.Setup, "setup", setupAPI, "how jobs are created: api (job_create calls) or kv (definitions written into the jobs bucket)")
 	fs.IntVar(&o.Inflight, "inflight", 64, "API calls in flight while creating jobs")
@@ -98,7 +120,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.FlushInterval, "flush-interval", 0, "the scheduler's cursor flush interval (0: its default, 1s)")
 	fs.StringVar(&o.CSV, "csv", "", "write every measured lateness slot to FILE as CSV")
 	fs.BoolVar(&o.Verbose, "v", false, "log scheduler and server warnings to stderr")
-	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s (later flags still apply)")
+	fs.BoolVar(&o.NoSync, "no-sync", false, "fsync every two minutes instead of on every write (jetcron dev --no-sync)")
+	fs.IntVar(&o.Concurrency, "concurrency", 64, "e2e phases: executions the worker runs at once")
+	fs.IntVar(&o.E2EJobs, "e2e-jobs", 5000, "e2e, e2e-cmd: one-shot jobs due at the same instant")
+	fs.IntVar(&o.SteadyRate, "steady-rate", 1000, "steady, steady-cmd: executions per second (that many jobs every 1s, spread over the second)")
+	fs.DurationVar(&o.SteadyDuration, "steady-duration", 10*time.Second, "steady, steady-cmd: how long they fire")
+	fs.StringVar(&o.Summary, "summary", "", "write the e2e figures to FILE as tab-separated phase, metric, value lines")
+	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -109,15 +137,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		// Flags given explicitly win over -quick's values.
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		q := quickOptions(o)
-		if !set["jobs"] {
-			o.Jobs = q.Jobs
-		}
-		if !set["rate"] {
-			o.Rate = q.Rate
-		}
-		if !set["duration"] {
-			o.Duration = q.Duration
+		for name, v := range quickFlags {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return options{}, fmt.Errorf("-quick: %w", err)
+				}
+			}
 		}
 	}
 	for _, p := range strings.Split(*run, ",") {
@@ -153,6 +178,14 @@ func (o options) validate() error {
 		return fmt.Errorf("-lead: %s is negative", o.Lead)
 	case o.FlushInterval < 0:
 		return fmt.Errorf("-flush-interval: %s is negative", o.FlushInterval)
+	case o.Concurrency < 1:
+		return fmt.Errorf("-concurrency: %d is below 1", o.Concurrency)
+	case o.E2EJobs < 1 || o.E2EJobs > 500_000:
+		return fmt.Errorf("-e2e-jobs: %d is not in 1-500000", o.E2EJobs)
+	case o.SteadyRate < 1 || o.SteadyRate > 100_000:
+		return fmt.Errorf("-steady-rate: %d is not in 1-100000", o.SteadyRate)
+	case o.SteadyDuration < time.Second:
+		return fmt.Errorf("-steady-duration: %s is shorter than 1s", o.SteadyDuration)
 	}
 	return nil
 }

@@ -43,13 +43,13 @@ func estimateLead(mode string, n int) time.Duration {
 // specs returns for a first slot lead after the start of setup. If creating
 // them or loading them into the leader overruns the lead, it starts over
 // with a fresh system and twice the lead, at most maxAttempts times.
-func prepare(ctx context.Context, o options, dir string, noBatch bool, n int, specs func(slot time.Time) []job.Spec, log *slog.Logger, progress io.Writer) (*prepared, error) {
+func prepare(ctx context.Context, o options, dir string, cfg envConfig, n int, specs func(slot time.Time) []job.Spec, log *slog.Logger, progress io.Writer) (*prepared, error) {
 	lead := o.Lead
 	if lead == 0 {
 		lead = estimateLead(o.Setup, n)
 	}
 	for attempt := 1; ; attempt++ {
-		p, err := prepareOnce(ctx, o, filepath.Join(dir, fmt.Sprintf("attempt%d", attempt)), noBatch, n, lead, specs, log)
+		p, err := prepareOnce(ctx, o, filepath.Join(dir, fmt.Sprintf("attempt%d", attempt)), cfg, n, lead, specs, log)
 		if !errors.Is(err, errOverrun) {
 			return p, err
 		}
@@ -64,8 +64,8 @@ func prepare(ctx context.Context, o options, dir string, noBatch bool, n int, sp
 // errOverrun means setup did not finish before the first slot.
 var errOverrun = errors.New("setup overran the first slot")
 
-func prepareOnce(ctx context.Context, o options, dir string, noBatch bool, n int, lead time.Duration, specs func(slot time.Time) []job.Spec, log *slog.Logger) (_ *prepared, err error) {
-	e, err := startEnv(ctx, dir, noBatch, o.FlushInterval, log)
+func prepareOnce(ctx context.Context, o options, dir string, cfg envConfig, n int, lead time.Duration, specs func(slot time.Time) []job.Spec, log *slog.Logger) (_ *prepared, err error) {
+	e, err := startEnv(ctx, dir, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,10 @@ func prepareOnce(ctx context.Context, o options, dir string, noBatch bool, n int
 	start := time.Now()
 	slot := start.Add(lead).Truncate(time.Millisecond)
 	if err := createJobs(ctx, e, o.Setup, o.Inflight, specs(slot)); err != nil {
+		if time.Now().After(slot.Add(-readyMargin)) {
+			// The API refuses a one-shot job whose instant has passed.
+			return nil, fmt.Errorf("%w (%v)", errOverrun, err)
+		}
 		return nil, err
 	}
 	setup := time.Since(start)

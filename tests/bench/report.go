@@ -18,6 +18,9 @@ type report struct {
 	Setup    string
 	Dispatch []dispatchResult
 	Lateness []latenessResult
+	E2E      []e2eResult
+	// NoSync is set when the servers fsynced every two minutes.
+	NoSync bool
 }
 
 // machine describes where the figures were taken.
@@ -69,7 +72,7 @@ func (r report) print(out io.Writer) {
 		{"command", r.Command},
 		{"machine", fmt.Sprintf("%d CPUs%s, GOMAXPROCS %d, %s", m.CPUs, model, m.GOMAXPROCS, m.Platform)},
 		{"go", m.Go},
-		{"nats-server", m.NATS + " embedded in the same process, file storage, fsync always"},
+		{"nats-server", m.NATS + " embedded in the same process, file storage, " + syncName(r.NoSync)},
 	}, false)
 
 	if len(r.Dispatch) > 0 {
@@ -117,6 +120,14 @@ func (r report) print(out io.Writer) {
 			fmt.Fprintf(out, "  (the leader wrote a median %d cursors per flush, beside its loop)\n", l.Flushes.Keys)
 		}
 	}
+	r.printE2E(out)
+}
+
+func syncName(noSync bool) string {
+	if noSync {
+		return "fsync every 2 min (-no-sync)"
+	}
+	return "fsync always"
 }
 
 func dispatcherName(noBatch bool) string {

@@ -8,11 +8,11 @@ import (
 
 // quantiles summarises a sample of durations.
 type quantiles struct {
-	N             int
-	P50, P99, Max time.Duration
+	N                  int
+	P50, P90, P99, Max time.Duration
 }
 
-// summarize returns the nearest-rank p50 and p99 and the maximum of ds.
+// summarize returns the nearest-rank p50, p90 and p99 and the maximum of ds.
 func summarize(ds []time.Duration) quantiles {
 	if len(ds) == 0 {
 		return quantiles{}
@@ -23,7 +23,7 @@ func summarize(ds []time.Duration) quantiles {
 		i := int(p*float64(len(s))+0.999999) - 1 // ceil(p*n) - 1
 		return s[min(max(i, 0), len(s)-1)]
 	}
-	return quantiles{N: len(s), P50: rank(0.50), P99: rank(0.99), Max: s[len(s)-1]}
+	return quantiles{N: len(s), P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: s[len(s)-1]}
 }
 
 // secs formats a duration in seconds with two decimals.
