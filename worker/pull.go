@@ -17,10 +17,11 @@ import (
 const fetchWait = time.Second
 
 // pull takes a free slot, then fetches one message of queue, until ctx
-// ends. A busy worker (no free slot) does not fetch at all.
+// ends; while the queue has work, it fetches for every free slot at once.
+// A busy worker (no free slot) does not fetch at all.
 func (w *Worker) pull(ctx context.Context, queue string) {
 	var cons jetstream.Consumer
-	warned := false
+	warned, busy := false, false
 	wait := 250 * time.Millisecond // grows to 2s: a new handler's queue appears soon after its job
 	for ctx.Err() == nil {
 		if cons == nil {
@@ -46,14 +47,21 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 			w.setQueueWaiting(queue, nil)
 			w.learnQueue(queue, c.CachedInfo().Config)
 		}
-		select {
-		case w.slots <- struct{}{}:
-		case <-ctx.Done():
+		n, ok := w.takeSlots(ctx, busy)
+		if !ok {
 			return
 		}
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+		var batch jetstream.MessageBatch
+		var err error
+		if n > 1 {
+			// Work was waiting last time: take what is there now for every
+			// free slot, without waiting for more.
+			batch, err = cons.FetchNoWait(n)
+		} else {
+			batch, err = cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
+		}
 		if err != nil {
-			<-w.slots
+			w.freeSlots(n)
 			if gone(err) {
 				cons = nil
 			}
@@ -61,9 +69,9 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 			sleep(ctx, 200*time.Millisecond)
 			continue
 		}
-		got := false
+		got := 0
 		for msg := range batch.Messages() {
-			got = true
+			got++
 			// Even when stopping: a message that answers a fetch sent
 			// before Stop is run in the slot taken for it (Stop lets running
 			// executions finish). Handing it back would count a delivery and
@@ -75,15 +83,45 @@ func (w *Worker) pull(ctx context.Context, queue string) {
 				w.handleMessage(msg)
 			}()
 		}
-		if !got {
-			<-w.slots
-		}
+		w.freeSlots(n - got)
+		// Ask for several next time only if this fetch filled its slots: a
+		// queue that had work probably has more.
+		busy = got == n
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
 			w.log.DebugContext(ctx, "fetch ended with an error", "queue", queue, "error", err)
 			if gone(err) {
 				cons = nil // look it up again, and wait for it if it is gone
 			}
 		}
+	}
+}
+
+// takeSlots waits for a free slot and, when the queue was busy, takes the
+// other free ones too, without waiting: a burst is fetched in one request
+// instead of one per message. It returns how many it took; false when ctx
+// ended.
+func (w *Worker) takeSlots(ctx context.Context, busy bool) (int, bool) {
+	select {
+	case w.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	n := 1
+	for busy {
+		select {
+		case w.slots <- struct{}{}:
+			n++
+		default:
+			return n, true
+		}
+	}
+	return n, true
+}
+
+// freeSlots gives back n slots taken for messages that did not come.
+func (w *Worker) freeSlots(n int) {
+	for range n {
+		<-w.slots
 	}
 }
 
