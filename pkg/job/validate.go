@@ -218,29 +218,35 @@ func (s Schedule) Compile() (schedule.Schedule, error) {
 	if err != nil {
 		return nil, Fieldf("schedule.tz", "%v", err)
 	}
-	var inner schedule.Schedule
+	inner, err := s.base(loc)
+	if err != nil {
+		return nil, err
+	}
+	if s.Start == nil && s.End == nil {
+		return inner, nil
+	}
+	return bounded{inner: inner, start: s.Start, end: s.End}, nil
+}
+
+// base returns the schedule of s without its start and end bounds.
+func (s Schedule) base(loc *time.Location) (schedule.Schedule, error) {
 	switch {
 	case s.Cron != "":
 		c, err := schedule.ParseCron(s.Cron, loc)
 		if err != nil {
 			return nil, Fieldf("schedule.cron", "%v", err)
 		}
-		inner = c
+		return c, nil
 	case s.Every != 0:
 		e := schedule.Every{Interval: s.Every.D()}
 		if s.Start != nil {
 			e.Anchor = *s.Start
 		}
-		inner = e
+		return e, nil
 	case s.At != nil:
-		inner = schedule.Once{At: *s.At}
-	default:
-		return nil, Fieldf("schedule", "set exactly one of cron, every or at")
+		return schedule.Once{At: *s.At}, nil
 	}
-	if s.Start == nil && s.End == nil {
-		return inner, nil
-	}
-	return bounded{inner: inner, start: s.Start, end: s.End}, nil
+	return nil, Fieldf("schedule", "set exactly one of cron, every or at")
 }
 
 // bounded restricts a schedule to [start, end].
@@ -289,23 +295,15 @@ func (s Schedule) String() string {
 
 // Describe says the schedule in words ("at 02:30 every day (Europe/Berlin)").
 func (s Schedule) Describe() string {
-	var d interface{ Describe() string }
-	switch {
-	case s.Cron != "":
-		c, err := schedule.ParseCron(s.Cron, s.Location())
-		if err != nil {
+	inner, err := s.base(s.Location())
+	if err != nil {
+		if s.Cron != "" {
 			return s.Cron
 		}
-		d = c
-	case s.Every != 0:
-		e := schedule.Every{Interval: s.Every.D()}
-		if s.Start != nil {
-			e.Anchor = *s.Start
-		}
-		d = e
-	case s.At != nil:
-		d = schedule.Once{At: *s.At}
-	default:
+		return ""
+	}
+	d, ok := inner.(interface{ Describe() string })
+	if !ok {
 		return ""
 	}
 	out := d.Describe()
