@@ -3,7 +3,7 @@
 # run on the same machine, printed as one table with ratios
 # (docs/benchmarks.md, issue 12).
 #
-#   tests/bench/peers.sh                 # everything, about 10 minutes on 2 cores
+#   tests/bench/peers.sh                 # everything, 5 to 10 minutes on 2 cores
 #   go tool task bench:peers             # the same
 #   PEERS_DIR=/path/to/peers tests/bench/peers.sh
 #
