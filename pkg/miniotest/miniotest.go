@@ -25,6 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
@@ -156,7 +159,22 @@ func (s *Server) answers(hc *http.Client) bool {
 			return false
 		}
 	}
-	return true
+	return s.iamReady()
+}
+
+// iamReady reports whether the server checks credentials other than the
+// root's: until its IAM sub-system is initialized it answers them
+// XMinioIAMNotInitialized instead of refusing them.
+func (s *Server) iamReady() bool {
+	mc, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4("not-a-user", "not-a-secret-key", "")})
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = mc.ListBuckets(ctx)
+	code := minio.ToErrorResponse(err).Code
+	return err != nil && code != "" && code != "XMinioIAMNotInitialized" && code != "XMinioServerNotInitialized"
 }
 
 func (s *Server) stop() {
