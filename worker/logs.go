@@ -14,18 +14,20 @@ import (
 	"github.com/jetcron/jetcron/worker/internal/logcap"
 )
 
-// openCapture starts capturing the attempt's output: capped on disk for
-// storage, and streamed live in chunks on <ns>.logs.<execution>.
+// logDir is the directory for the attempt's capture files, created by
+// logcap only when the output outgrows what it holds in memory.
+func (x *execution) logDir() string {
+	return filepath.Join(x.w.cfg.WorkDir, "logs", x.work.ID+"-"+strconv.Itoa(x.attempt))
+}
+
+// openCapture starts capturing the attempt's output: capped (in memory while
+// small, then on disk) for storage, and streamed live in chunks on
+// <ns>.logs.<execution>. It touches no file.
 func (x *execution) openCapture() (*logcap.Capture, error) {
-	dir := filepath.Join(x.w.cfg.WorkDir, "logs", x.work.ID+"-"+strconv.Itoa(x.attempt))
-	_ = os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
 	subject := x.w.names.LogSubject(x.work.ID)
 	attempt := strconv.Itoa(x.attempt)
 	c, err := logcap.New(logcap.Config{
-		Dir:      dir,
+		Dir:      x.logDir(),
 		MaxBytes: x.w.cfg.MaxLog,
 		PublishFunc: func(ch logcap.Chunk) {
 			m := nats.NewMsg(subject)
@@ -50,13 +52,17 @@ func (x *execution) openCapture() (*logcap.Capture, error) {
 // storeLog closes the capture and stores the complete log; it returns the
 // log's URL and size. An empty log is not stored: its final event says
 // log_bytes 0, and readers print nothing without asking the store (an
-// object per silent attempt would cost three writes for nothing).
+// object per silent attempt would cost three writes for nothing). The
+// capture's directory is removed if the capture created one.
 func (x *execution) storeLog(ctx context.Context, c *logcap.Capture) (string, int64, error) {
 	if c == nil {
 		return "", 0, nil
 	}
-	dir := filepath.Join(x.w.cfg.WorkDir, "logs", x.work.ID+"-"+strconv.Itoa(x.attempt))
-	defer os.RemoveAll(dir)
+	defer func() {
+		if c.DirCreated() { // final: Close has returned
+			_ = os.RemoveAll(x.logDir())
+		}
+	}()
 	if err := c.Close(); err != nil {
 		return "", 0, fmt.Errorf("close log: %w", err)
 	}

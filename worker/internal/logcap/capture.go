@@ -23,6 +23,9 @@ const (
 	// DefaultFlushInterval is how long a partial live chunk waits when
 	// Config.FlushInterval is zero.
 	DefaultFlushInterval = 200 * time.Millisecond
+	// DefaultMemBytes is how much output is held in memory before the
+	// capture files are created, when Config.MemBytes is zero.
+	DefaultMemBytes = 64 << 10
 
 	// HeadFile is the name of the file in Config.Dir that holds the first
 	// MaxBytes/2 bytes of the output.
@@ -31,9 +34,8 @@ const (
 	// recent output after the head, as a ring.
 	RingFile = "output.ring"
 
-	// writeBufSize is the most output held in memory before it is written
-	// to the capture files.
-	writeBufSize = 64 << 10
+	// minHold is the first allocation for output held in memory.
+	minHold = 1 << 10
 	// queueLen is how many live chunks may wait for PublishFunc before new
 	// ones are dropped.
 	queueLen = 16
@@ -49,13 +51,22 @@ var (
 
 // Config configures a Capture.
 type Config struct {
-	// Dir is the directory for the capture files HeadFile and RingFile,
-	// which must not exist yet. Required. The caller removes the directory
-	// when it no longer needs the stored log.
+	// Dir is the directory for the capture files HeadFile and RingFile.
+	// Required. It is created (mode 0700, missing parents too) only when
+	// the output outgrows MemBytes; a directory already there, left by a
+	// worker that stopped before removing it, is removed first. When
+	// DirCreated reports true, the caller removes the directory once it no
+	// longer needs the stored log.
 	Dir string
 	// MaxBytes is the cap on the stored log in bytes, not counting the
 	// truncation marker. Defaults to DefaultMaxBytes (10 MiB).
 	MaxBytes int64
+	// MemBytes is the most output held in memory per Capture. Output up
+	// to MemBytes (and up to MaxBytes) stays in memory and nothing is
+	// written to disk; beyond that it spills to the capture files, and
+	// MemBytes is the size of the write buffer in front of them. Defaults
+	// to DefaultMemBytes (64 KiB).
+	MemBytes int
 	// ChunkSize is the size in bytes of a full live chunk. Defaults to
 	// DefaultChunkSize (32 KiB).
 	ChunkSize int
@@ -74,6 +85,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	c.MaxBytes = cmp.Or(c.MaxBytes, DefaultMaxBytes)
+	c.MemBytes = cmp.Or(c.MemBytes, DefaultMemBytes)
 	c.ChunkSize = cmp.Or(c.ChunkSize, DefaultChunkSize)
 	c.FlushInterval = cmp.Or(c.FlushInterval, DefaultFlushInterval)
 	c.Clock = cmp.Or[clock.Clock](c.Clock, clock.New())
@@ -86,6 +98,8 @@ func (c Config) validate() error {
 		return errors.New("dir: required")
 	case c.MaxBytes < 0:
 		return fmt.Errorf("max bytes %d: negative", c.MaxBytes)
+	case c.MemBytes < 0:
+		return fmt.Errorf("mem bytes %d: negative", c.MemBytes)
 	case c.ChunkSize < 0:
 		return fmt.Errorf("chunk size %d: negative", c.ChunkSize)
 	case c.FlushInterval < 0:
@@ -119,7 +133,7 @@ type Capture struct {
 	closed   bool
 	closeErr error  // returned by every Close
 	err      error  // sticky storage error
-	st       *store // its files are closed by Close
+	st       *store // its files, if any, are closed by Close
 	pend     []byte // partial live chunk, not yet published
 	kicked   bool   // the pump was told about pend
 
@@ -129,17 +143,14 @@ type Capture struct {
 	pumpDone chan struct{} // closed when the pump has returned
 }
 
-// New creates the capture files in cfg.Dir and returns a Capture.
+// New returns a Capture. It touches no file: cfg.Dir and the capture files
+// are created by the Write that takes the output past cfg.MemBytes.
 func New(cfg Config) (*Capture, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("new capture: %w", err)
 	}
-	st, err := newStore(cfg.Dir, cfg.MaxBytes)
-	if err != nil {
-		return nil, fmt.Errorf("new capture: %w", err)
-	}
-	c := &Capture{cfg: cfg, st: st}
+	c := &Capture{cfg: cfg, st: newStore(cfg.Dir, cfg.MaxBytes, cfg.MemBytes)}
 	if cfg.PublishFunc != nil {
 		c.queue = make(chan Chunk, queueLen)
 		c.kick = make(chan struct{}, 1)
@@ -150,7 +161,8 @@ func New(cfg Config) (*Capture, error) {
 }
 
 // Write stores p and queues it for live followers. It never waits for
-// PublishFunc. After a storage error every Write fails with that error.
+// PublishFunc. After a storage error, including a failure to create
+// Config.Dir or the capture files, every Write fails with that error.
 func (c *Capture) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -211,6 +223,16 @@ func (c *Capture) Written() int64 { return c.written.Load() }
 
 // Truncated reports whether more was written than the stored log keeps.
 func (c *Capture) Truncated() bool { return c.written.Load() > c.cfg.MaxBytes }
+
+// DirCreated reports whether the Capture created Config.Dir, because the
+// output outgrew Config.MemBytes. Once Close has returned the answer is
+// final; the caller then removes the directory when it is done with the
+// stored log.
+func (c *Capture) DirCreated() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.dirMade
+}
 
 // Dropped returns the number of live chunks dropped because PublishFunc did
 // not keep up.

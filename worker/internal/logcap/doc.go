@@ -11,17 +11,29 @@
 // "\n[jetcron: N bytes truncated]\n" and the last MaxBytes/2 bytes. The
 // head is what usually explains a failure's cause, the tail its outcome.
 //
-// Memory stays bounded whatever the output volume. Neither part of the log
-// is kept in memory: at most 64 KiB of output is buffered before it is
-// written to the files, a write larger than the ring skips the bytes the
-// ring would overwrite anyway, and the live queue holds a fixed number of
-// chunks. A script writing hundreds of megabytes costs disk writes to a
-// file of at most MaxBytes/2 that the page cache absorbs, not heap (see
-// TestMemoryBounded).
+// Most runs print little, so the files are made only when needed. Output up
+// to Config.MemBytes (64 KiB by default, and never more than MaxBytes) is
+// held in memory, and Open and ReadStream read it from there: such a run
+// costs no directory, no file and no removal. The Write that takes the
+// output past it spills: it creates Config.Dir and the two files, writes
+// what was held, and from then on that memory is the write buffer in front
+// of the files. Above the threshold the stored log is the same as if the files had
+// been there from the start; DirCreated tells the caller whether there is a
+// directory to remove.
 //
-// The capture files are private to the worker (mode 0600, created with
-// O_EXCL so a planted symlink is refused). Keep Config.Dir out of reach of
-// the script: a script that can write there can tamper with its stored log.
+// Memory stays bounded whatever the output volume. At most MemBytes of
+// output is in memory per Capture, before the spill and after it (64 KiB
+// for each of 64 concurrent runs is 4 MiB); the rest of the log is on disk.
+// A write larger than the ring skips the bytes the ring would overwrite
+// anyway, and the live queue holds a fixed number of chunks. A script
+// writing hundreds of megabytes costs disk writes to a file of at most
+// MaxBytes/2 that the page cache absorbs, not heap (see TestMemoryBounded).
+//
+// The capture files are private to the worker: Config.Dir is created mode
+// 0700 (a directory left at its path is removed first), and the files mode
+// 0600 with O_EXCL, so a planted symlink is refused. Keep Config.Dir out of
+// reach of the script: a script that can write there can tamper with its
+// stored log.
 //
 // # Live chunks
 //

@@ -4,18 +4,20 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// newCapture returns a Capture in a fresh directory; Dir defaults to
-// t.TempDir(). It is closed at the end of the test if the test did not.
+// newCapture returns a Capture; Dir defaults to a path that does not exist
+// yet in t.TempDir(), as the worker's are. It is closed at the end of the
+// test if the test did not.
 func newCapture(t *testing.T, cfg Config) *Capture {
 	t.Helper()
 	if cfg.Dir == "" {
-		cfg.Dir = t.TempDir()
+		cfg.Dir = filepath.Join(t.TempDir(), "run")
 	}
 	c, err := New(cfg)
 	require.NoError(t, err)

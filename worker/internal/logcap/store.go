@@ -1,51 +1,131 @@
 package logcap
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// store keeps the stored part of the output stream in two files: the head
-// file holds the first half bytes, and the ring file holds the most recent
-// ringSize bytes after those, at offset (o-half) mod ringSize for stream
-// offset o. half+ringSize is MaxBytes, so a stream that fits the cap is
-// stored whole.
+// store keeps the stored part of the output stream. Until the stream
+// outgrows limit it is all in buf, and nothing is on disk. Then spill creates
+// dir and two files: the head file holds the first half bytes, and the ring
+// file holds the most recent ringSize bytes after those, at offset
+// (o-half) mod ringSize for stream offset o; buf becomes the write buffer in
+// front of them. half+ringSize is MaxBytes, so a stream that fits the cap is
+// stored whole. limit is at most MaxBytes, so a stream held in memory always
+// fits it.
 type store struct {
-	head, ring *os.File
-	half       int64  // bytes of the head, MaxBytes/2
-	ringSize   int64  // bytes of the ring, MaxBytes-half (at least 1)
-	n          int64  // stream bytes handed to the files
-	buf        []byte // stream bytes not yet handed to the files
+	dir        string
+	dirMade    bool     // dir was created by spill (the caller removes it)
+	head, ring *os.File // nil until spill
+	half       int64    // bytes of the head, MaxBytes/2
+	ringSize   int64    // bytes of the ring, MaxBytes-half (at least 1)
+	limit      int      // most bytes buf holds: min(MemBytes, MaxBytes)
+	n          int64    // stream bytes handed to the files
+	buf        []byte   // the stream before spill; after, bytes not yet handed to the files
 }
 
-func newStore(dir string, maxBytes int64) (*store, error) {
-	// O_EXCL: never write into, or through a symlink planted as, an
-	// existing file.
-	const flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	head, err := os.OpenFile(filepath.Join(dir, HeadFile), flags, 0o600)
-	if err != nil {
-		return nil, err
+func newStore(dir string, maxBytes int64, memBytes int) *store {
+	return &store{
+		dir:      dir,
+		half:     maxBytes / 2,
+		limit:    int(min(int64(memBytes), maxBytes)),
+		ringSize: maxBytes - maxBytes/2,
 	}
-	ring, err := os.OpenFile(filepath.Join(dir, RingFile), flags, 0o600)
+}
+
+// onDisk reports whether the stream has spilled to the files.
+func (s *store) onDisk() bool { return s.head != nil }
+
+// spill creates the directory and the capture files and writes the stream
+// held so far to them; buf is then the write buffer.
+func (s *store) spill() error {
+	if err := s.makeDir(); err != nil {
+		return fmt.Errorf("create capture dir: %w", err)
+	}
+	head, ring, err := createFiles(s.dir)
+	if err != nil {
+		return err
+	}
+	s.head, s.ring = head, ring
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if cap(s.buf) < s.limit {
+		s.buf = make([]byte, 0, s.limit)
+	}
+	return nil
+}
+
+// makeDir creates s.dir, mode 0700, and its missing parents, also 0700. A
+// directory already there (left by a worker that stopped before removing
+// it) is removed first, so that the capture files are the only entries of
+// a directory this Capture created.
+func (s *store) makeDir() error {
+	err := os.Mkdir(s.dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(s.dir), 0o700); err != nil {
+			return err
+		}
+		err = os.Mkdir(s.dir, 0o700)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		if err := os.RemoveAll(s.dir); err != nil {
+			return err
+		}
+		err = os.Mkdir(s.dir, 0o700)
+	}
+	if err != nil {
+		return err
+	}
+	s.dirMade = true
+	return nil
+}
+
+// createFiles creates the capture files in dir, mode 0600. O_EXCL: never
+// write into, or through a symlink planted as, an existing file.
+func createFiles(dir string) (head, ring *os.File, err error) {
+	const flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	head, err = os.OpenFile(filepath.Join(dir, HeadFile), flags, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	ring, err = os.OpenFile(filepath.Join(dir, RingFile), flags, 0o600)
 	if err != nil {
 		head.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return &store{
-		buf:      make([]byte, 0, writeBufSize),
-		half:     maxBytes / 2,
-		head:     head,
-		ring:     ring,
-		ringSize: maxBytes - maxBytes/2,
-	}, nil
+	return head, ring, nil
 }
 
-// write appends p to the stream, through the buffer unless p is large.
+// hold appends p to the stream held in memory. buf grows as needed, never
+// beyond limit.
+func (s *store) hold(p []byte) {
+	if need := len(s.buf) + len(p); need > cap(s.buf) {
+		buf := make([]byte, len(s.buf), min(max(need, 2*cap(s.buf), minHold), s.limit))
+		copy(buf, s.buf)
+		s.buf = buf
+	}
+	s.buf = append(s.buf, p...)
+}
+
+// write appends p to the stream: in memory while it fits limit, then
+// through the write buffer unless p is large.
 func (s *store) write(p []byte) error {
+	if !s.onDisk() {
+		if len(s.buf)+len(p) <= s.limit {
+			s.hold(p)
+			return nil
+		}
+		if err := s.spill(); err != nil {
+			return err
+		}
+	}
 	if len(s.buf)+len(p) > cap(s.buf) {
 		if err := s.flush(); err != nil {
 			return err
@@ -58,9 +138,10 @@ func (s *store) write(p []byte) error {
 	return nil
 }
 
-// flush hands the buffered bytes to the files.
+// flush hands the buffered bytes to the files. Before spill it has nothing
+// to do: the bytes in buf are the stored stream.
 func (s *store) flush() error {
-	if len(s.buf) == 0 {
+	if !s.onDisk() || len(s.buf) == 0 {
 		return nil
 	}
 	err := s.persist(s.buf)
@@ -100,6 +181,9 @@ func (s *store) persist(p []byte) error {
 }
 
 func (s *store) close() error {
+	if !s.onDisk() {
+		return nil
+	}
 	return errors.Join(s.head.Close(), s.ring.Close())
 }
 
@@ -142,11 +226,14 @@ func (c *Capture) Open() (io.ReadCloser, int64, error) {
 	if storeErr != nil {
 		return nil, 0, fmt.Errorf("open stored log: %w", storeErr)
 	}
+	s, w := c.st, c.written.Load()
+	if !s.onDisk() { // the whole output, w <= MaxBytes; buf is final
+		return io.NopCloser(bytes.NewReader(s.buf)), w, nil
+	}
 	head, ring, err := c.openFiles()
 	if err != nil {
 		return nil, 0, fmt.Errorf("open stored log: %w", err)
 	}
-	s, w := c.st, c.written.Load()
 	headEnd, ringStart := s.held(w)
 	parts := []io.Reader{io.NewSectionReader(head, 0, headEnd)}
 	size := w
@@ -201,6 +288,9 @@ func (c *Capture) ReadStream(offset int64, limit int) ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("read from %d: %w", offset, c.err)
 	}
 	s := c.st
+	if !s.onDisk() { // the whole output, no gap; copied, as buf may turn into the write buffer
+		return bytes.Clone(s.buf[offset:min(w, offset+int64(limit))]), offset, nil
+	}
 	headEnd, ringStart := s.held(w)
 	start, end := offset, w
 	switch {

@@ -86,11 +86,12 @@ func TestStoredLog(t *testing.T) {
 	t.Run("StorageErrorIsSticky", func(t *testing.T) {
 		t.Parallel()
 		sink := make(chunkSink, 16)
-		c := newCapture(t, Config{PublishFunc: sink.publish})
-		_, err := c.Write([]byte("fine"))
+		c := newCapture(t, Config{MemBytes: 4, PublishFunc: sink.publish})
+		_, err := c.Write([]byte("fine!")) // past MemBytes: on disk
 		require.NoError(t, err)
+		require.True(t, c.DirCreated())
 		require.NoError(t, c.st.head.Close()) // as if the disk went away
-		_, err = c.Write(make([]byte, writeBufSize))
+		_, err = c.Write(make([]byte, 4))
 		require.ErrorIs(t, err, os.ErrClosed)
 		_, err = c.Write([]byte("x"))
 		require.ErrorIs(t, err, os.ErrClosed, "the error sticks")
@@ -227,6 +228,7 @@ func TestNew(t *testing.T) {
 	}{
 		{"NoDir", Config{}, "dir: required"},
 		{"NegativeMax", Config{Dir: "x", MaxBytes: -1}, "max bytes"},
+		{"NegativeMem", Config{Dir: "x", MemBytes: -1}, "mem bytes"},
 		{"NegativeChunk", Config{Dir: "x", ChunkSize: -1}, "chunk size"},
 		{"NegativeInterval", Config{Dir: "x", FlushInterval: -1}, "flush interval"},
 	} {
@@ -241,7 +243,7 @@ func TestNew(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
 		require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, RingFile)))
-		_, err := New(Config{Dir: dir})
+		_, _, err := createFiles(dir)
 		require.ErrorIs(t, err, os.ErrExist)
 		_, err = os.Stat(filepath.Join(dir, HeadFile))
 		require.NoError(t, err, "the head was created before the ring failed")
@@ -251,6 +253,7 @@ func TestNew(t *testing.T) {
 		t.Parallel()
 		c := newCapture(t, Config{})
 		require.Equal(t, int64(DefaultMaxBytes), c.cfg.MaxBytes)
+		require.Equal(t, DefaultMemBytes, c.cfg.MemBytes)
 		require.Equal(t, DefaultChunkSize, c.cfg.ChunkSize)
 		require.Equal(t, DefaultFlushInterval, c.cfg.FlushInterval)
 		require.NotNil(t, c.cfg.Clock)
