@@ -3,7 +3,9 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -146,8 +148,12 @@ func (w *Worker) runDir(id string, attempt int, cred *process.Credential) (strin
 	}
 	defer root.Close()
 	name := id + "-" + strconv.Itoa(attempt)
-	_ = root.RemoveAll(name)
-	if err := root.Mkdir(name, 0o700); err != nil {
+	err = root.Mkdir(name, 0o700)
+	if errors.Is(err, fs.ErrExist) { // left by a worker that died during the run
+		_ = root.RemoveAll(name)
+		err = root.Mkdir(name, 0o700)
+	}
+	if err != nil {
 		return "", nil, fmt.Errorf("run directory: %w", err)
 	}
 	if cred != nil {
