@@ -96,6 +96,8 @@ func silent(s slot, ranges []missedRange, q Query) (Fired, string) {
 		}
 	}
 	switch {
+	case s.paused && s.why != "":
+		return FiredPaused, "the job was disabled: " + s.why
 	case s.paused:
 		return FiredPaused, "the job was disabled"
 	case q.Now.Sub(s.at) <= q.Grace+s.jitter:

@@ -13,6 +13,7 @@ type slot struct {
 	at       time.Time
 	revision uint64
 	paused   bool
+	why      string // the disabling's reason, for a paused slot
 	jitter   time.Duration
 }
 
@@ -79,7 +80,7 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 			if x.total > q.MaxScan {
 				return Expected{}, fmt.Errorf("more than %d slots from %s: %w", q.MaxScan, q.Since.UTC().Format(time.RFC3339), ErrTooManySlots)
 			}
-			s := slot{at: t.UTC(), revision: r.Revision, paused: r.Spec.Disabled, jitter: r.Spec.Jitter.D()}
+			s := slot{at: t.UTC(), revision: r.Revision, paused: r.Spec.Disabled, why: r.Spec.DisabledReason, jitter: r.Spec.Jitter.D()}
 			if len(ring) < q.MaxRows {
 				ring = append(ring, s)
 				continue

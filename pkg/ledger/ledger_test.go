@@ -30,7 +30,7 @@ func every(d time.Duration, enabled time.Time) *job.Spec {
 
 func disabled(s *job.Spec) *job.Spec {
 	c := *s
-	c.Disabled = true
+	c.Disabled, c.DisabledReason = true, "maintenance"
 	return &c
 }
 
@@ -161,6 +161,7 @@ func TestAccount(t *testing.T) {
 				"00:06:00 paused - r2",
 				"00:07:00 on_time succeeded r3 +1s",
 			},
+			reasons: map[int]string{3: "the job was disabled: maintenance"},
 		},
 		{
 			name: "EnableWithCatchUp",
