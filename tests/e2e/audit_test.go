@@ -96,3 +96,61 @@ func TestAudit(t *testing.T) {
 	require.Equal(t, 2, r.code, r.err)
 	require.Contains(t, r.err, "--grace")
 }
+
+// TestAuditScheduleChange: a job's schedule changes from every second to
+// every two seconds, then the job is deleted; its ledger, read from the
+// history the jobs bucket keeps, lists the slots of each revision under
+// that revision, none after the deletion, and nothing unaccounted.
+func TestAuditScheduleChange(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "shifty", "--every", "1s", "--", "true")
+	succeeded := func() int {
+		n := 0
+		for _, x := range s.executions("shifty") {
+			if x.State == job.StateSucceeded {
+				n++
+			}
+		}
+		return n
+	}
+	natstest.Eventually(t, 15*time.Second, func() bool { return succeeded() >= 3 }, "three runs succeed")
+	changedAt := time.Now()
+	s.ok("job", "create", "shifty", "--every", "2s", "--update", "--", "true")
+	before := succeeded()
+	natstest.Eventually(t, 15*time.Second, func() bool { return succeeded() >= before+2 }, "two runs of the new schedule succeed")
+	s.ok("job", "delete", "shifty")
+	deletedAt := time.Now()
+
+	var l ledger.Ledger
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "shifty", "--since", "1m", "-o", "json")), &l))
+	require.Zero(t, l.Fired[ledger.FiredUnaccounted], "no slot unaccounted")
+	byRev := map[uint64][]time.Time{}
+	var revs []uint64
+	for i, r := range l.Rows {
+		require.True(t, r.Slot.Before(deletedAt.Add(time.Second)), "no slot after the deletion: %s", r.Slot)
+		if _, ok := byRev[r.Revision]; !ok {
+			revs = append(revs, r.Revision)
+		}
+		byRev[r.Revision] = append(byRev[r.Revision], r.Slot)
+		if i < len(l.Rows)-1 {
+			require.Equal(t, ledger.FiredOnTime, r.Fired, "%+v", r)
+			require.Equal(t, ledger.ResultSucceeded, r.Result, "%+v", r)
+		}
+	}
+	require.Len(t, revs, 2, "the slots of two revisions")
+	require.GreaterOrEqual(t, len(byRev[revs[0]]), 3)
+	require.GreaterOrEqual(t, len(byRev[revs[1]]), 2)
+	for i, at := range byRev[revs[0]] {
+		require.True(t, at.Before(changedAt.Add(time.Second)))
+		if i > 0 {
+			require.Equal(t, time.Second, at.Sub(byRev[revs[0]][i-1]))
+		}
+	}
+	for i, at := range byRev[revs[1]] {
+		require.True(t, at.After(changedAt.Add(-time.Second)))
+		if i > 0 {
+			require.Equal(t, 2*time.Second, at.Sub(byRev[revs[1]][i-1]))
+		}
+	}
+}
