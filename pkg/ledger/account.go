@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -68,6 +69,10 @@ func Account(x Expected, events []event.Event) Ledger {
 		l.Rows = append(l.Rows, r)
 	}
 	slices.SortStableFunc(l.Rows, func(a, b Row) int { return a.Slot.Compare(b.Slot) })
+	if over := len(l.Rows) - q.MaxRows; over > 0 {
+		l.Rows = l.Rows[over:]
+		l.Notes = append(l.Notes, fmt.Sprintf("%d older rows of slots no kept definition expects are left out", over))
+	}
 	for _, r := range l.Rows {
 		l.Fired[r.Fired]++
 		if r.Result != "" {

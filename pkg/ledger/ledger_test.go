@@ -348,6 +348,24 @@ func TestExpectBounds(t *testing.T) {
 		require.ErrorContains(t, err, "is after until")
 	})
 
+	t.Run("UnexpectedRowsAreBoundedToo", func(t *testing.T) {
+		t.Parallel()
+		// A definition firing every minute, with events of 300 slots a
+		// second apart that it does not expect.
+		var evs []event.Event
+		for i := range 300 {
+			slot := at(1, i)
+			evs = append(evs, event.Event{Kind: event.Scheduled, Job: "j", Execution: job.ExecutionID("j", slot), Time: slot, ScheduledAt: event.Slot(slot)})
+		}
+		x, err := ledger.Expect([]ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Hour, c0)}}, ledger.Query{Job: "j", Now: at(9, 0), MaxRows: 100})
+		require.NoError(t, err)
+		l := ledger.Account(x, evs)
+		require.Len(t, l.Rows, 100)
+		require.Equal(t, at(1, 299), l.Rows[99].Slot)
+		require.True(t, l.Rows[0].Unexpected)
+		require.Contains(t, l.Notes[len(l.Notes)-1], "200 older rows")
+	})
+
 	t.Run("HistoryNotKept", func(t *testing.T) {
 		t.Parallel()
 		spec := every(time.Minute, c0)
