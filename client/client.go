@@ -147,6 +147,14 @@ func (c *Client) DeleteJob(ctx context.Context, name string) error {
 	return c.call(ctx, api.VerbJobDelete, api.NameRequest{Name: name}, nil)
 }
 
+// AuditJob returns the slot ledger of a job: every slot its schedule
+// expected in req's window, with its outcome.
+func (c *Client) AuditJob(ctx context.Context, req api.AuditRequest) (api.AuditResponse, error) {
+	var l api.AuditResponse
+	err := c.call(ctx, api.VerbJobAudit, req, &l)
+	return l, err
+}
+
 // RunJob runs a job now with params; force ignores its overlap policy.
 func (c *Client) RunJob(ctx context.Context, name string, params map[string]string, force bool) (api.RunResponse, error) {
 	var r api.RunResponse

@@ -60,6 +60,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.api(mux, "/api/v1/jobs/{name}/disable", post(byName(withBody(true, s.disableJob))))
 	s.api(mux, "/api/v1/jobs/{name}/enable", post(byName(withBody(true, s.enableJob))))
 	s.api(mux, "/api/v1/jobs/{name}/executions", get(byName(s.executions)))
+	s.api(mux, "/api/v1/jobs/{name}/audit", get(byName(s.auditJob)))
 	s.api(mux, "/api/v1/executions", get(s.listExecutions))
 	s.api(mux, "/api/v1/executions/{id}", get(byID(s.getExecution)))
 	s.api(mux, "/api/v1/executions/{id}/events", get(byID(s.executionEvents)))

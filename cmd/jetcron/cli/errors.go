@@ -76,6 +76,8 @@ var flagOf = map[string]string{
 	"at":                 "--at/--in",
 	"labels":             "--label",
 	"description":        "--description",
+	"since":              "--since",
+	"grace":              "--grace",
 }
 
 // describe turns an error into an exit code and one message for stderr,

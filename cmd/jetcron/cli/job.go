@@ -33,6 +33,7 @@ func jobCommand() *cli.Command {
 				},
 				Action: showAction(jobListArgs, listJobs, printJobs),
 			},
+			jobAuditCommand(),
 			{
 				Name: "disable", Usage: "pause a job; it keeps its definition and history", ArgsUsage: "NAME",
 				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, for people"}},

@@ -114,6 +114,7 @@ func (s *Service) Start(ctx context.Context) error {
 		api.VerbJobDisable: s.disable,
 		api.VerbJobEnable:  s.enable,
 		api.VerbJobDelete:  s.delete,
+		api.VerbJobAudit:   s.jobAudit,
 		api.VerbJobRun:     s.run,
 		api.VerbJobEnqueue: s.enqueue,
 		api.VerbExecCancel: s.cancel,
