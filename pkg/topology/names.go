@@ -142,10 +142,9 @@ func (n Names) APIServiceName() string { return n.ns }
 func (n Names) WorkerServiceName() string { return n.ns + "-worker" }
 
 // WorkerStatusSubject answers a worker's live status (its presence record).
-func (n Names) WorkerStatusSubject(worker string) string { return n.ns + ".workers." + worker + ".status" }
-
-// WorkerStatusSubjects matches every worker's status subject.
-func (n Names) WorkerStatusSubjects() string { return n.ns + ".workers.*.status" }
+func (n Names) WorkerStatusSubject(worker string) string {
+	return n.ns + ".workers." + worker + ".status"
+}
 
 // LogSubject carries the live log chunks of an execution.
 func (n Names) LogSubject(execution string) string { return n.ns + ".logs." + execution }
