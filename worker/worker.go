@@ -297,6 +297,11 @@ func (w *Worker) Start(ctx context.Context) error {
 			return
 		}
 		close(w.setupDone)
+		if svc, err := w.announce(); err != nil {
+			w.log.Warn("the worker is not listed by `nats micro ls`", "error", err)
+		} else {
+			defer func() { _ = svc.Stop() }()
+		}
 		w.presence(bgCtx)
 	}()
 	pullCtx, pullStop := context.WithCancel(context.WithoutCancel(ctx))

@@ -137,6 +137,15 @@ func (n Names) APISubject(verb string) string { return n.APIPrefix() + "." + ver
 // APIServiceName is the name of the NATS micro service.
 func (n Names) APIServiceName() string { return n.ns }
 
+// WorkerServiceName is the name of the NATS micro service every worker
+// registers, so that `nats micro ls` lists the workers.
+func (n Names) WorkerServiceName() string { return n.ns + "-worker" }
+
+// WorkerStatusSubject answers a worker's live status (its presence record).
+func (n Names) WorkerStatusSubject(worker string) string {
+	return n.ns + ".workers." + worker + ".status"
+}
+
 // LogSubject carries the live log chunks of an execution.
 func (n Names) LogSubject(execution string) string { return n.ns + ".logs." + execution }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
@@ -137,6 +138,18 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(resp.Body)
 		require.Contains(t, body.String(), "sleeper")
+	})
+
+	t.Run("WorkersListedAsMicroServices", func(t *testing.T) {
+		nc := e.connect(roleWeb)
+		var info micro.Info
+		natstest.Eventually(t, 15*time.Second, func() bool {
+			m, err := nc.Request("$SRV.INFO.jetcron-worker", nil, 2*time.Second)
+			return err == nil && json.Unmarshal(m.Data, &info) == nil && info.Metadata["worker_id"] == "w1"
+		}, "a client lists the worker (nats micro ls)\nworker:\n%s", wk())
+		m, err := nc.Request("jetcron.workers.w1.status", nil, 5*time.Second)
+		require.NoError(t, err)
+		require.Contains(t, string(m.Data), `"id":"w1"`)
 	})
 
 	require.Empty(t, e.viol.since(mark), "the roles hit permission violations\nscheduler:\n%s\nworker:\n%s", sched(), wk())

@@ -56,9 +56,9 @@ func adminEnsure(c *cli.Context) error {
 			return usageErr("--queue %q: %v", q, err)
 		}
 	}
-	opts := connOptions(c, "jetcron-admin", false)
-	if err := opts.Validate(); err != nil {
-		return usageErr("%v", err)
+	opts, err := connOptions(c, "jetcron-admin", false)
+	if err != nil {
+		return err
 	}
 	nc, err := natsconn.Connect(opts)
 	if err != nil {

@@ -85,6 +85,7 @@ func Run(ctx context.Context, d Deps, args []string) int {
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "nats", Value: natsconn.DefaultURL, Usage: "NATS server URL(s), comma-separated", EnvVars: []string{"JETCRON_NATS_URL"}},
+		&cli.StringFlag{Name: "context", Usage: "NATS context (as `nats context save` makes) for the connection settings the flags leave unset", EnvVars: []string{"NATS_CONTEXT"}},
 		&cli.StringFlag{Name: "creds", Usage: "NATS credentials file", EnvVars: []string{"JETCRON_NATS_CREDS"}},
 		&cli.StringFlag{Name: "nkey", Usage: "NATS NKey seed file", EnvVars: []string{"JETCRON_NATS_NKEY"}},
 		&cli.StringFlag{Name: "user", Usage: "NATS user", EnvVars: []string{"JETCRON_NATS_USER"}},
@@ -103,15 +104,30 @@ func globalFlags() []cli.Flag {
 	}
 }
 
-// connOptions reads the global connection flags.
-func connOptions(c *cli.Context, name string, persistent bool) natsconn.Options {
-	return natsconn.Options{
-		URL: c.String("nats"), Name: name, Creds: c.String("creds"), NKey: c.String("nkey"),
+// connOptions reads the global connection flags, and the NATS context
+// they name (--context or NATS_CONTEXT) for what they leave unset.
+func connOptions(c *cli.Context, name string, persistent bool) (natsconn.Options, error) {
+	o := natsconn.Options{
+		Name: name, Creds: c.String("creds"), NKey: c.String("nkey"),
 		User: c.String("user"), Password: c.String("password"), Token: c.String("token"),
 		PasswordFile: c.String("password-file"), TokenFile: c.String("token-file"),
 		TLSCA: c.String("tls-ca"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
 		InboxPrefix: c.String("inbox-prefix"), Persistent: persistent,
 	}
+	if c.IsSet("nats") {
+		o.URL = c.String("nats")
+	}
+	if name := c.String("context"); name != "" {
+		ctx, err := natsconn.LoadContext(name, getenv(c))
+		if err != nil {
+			return o, usageErr("%v", err)
+		}
+		o = o.WithContext(ctx)
+	}
+	if err := o.Validate(); err != nil {
+		return o, usageErr("%v", err)
+	}
+	return o, nil
 }
 
 // logger builds the process logger from --log-level and --log-format.
@@ -137,9 +153,9 @@ func newClient(c *cli.Context) (*client.Client, error) {
 	if err := topology.ValidateNamespace(c.String("namespace")); err != nil {
 		return nil, usageErr("--namespace: %v", err)
 	}
-	opts := connOptions(c, "jetcron-cli", false)
-	if err := opts.Validate(); err != nil {
-		return nil, usageErr("%v", err)
+	opts, err := connOptions(c, "jetcron-cli", false)
+	if err != nil {
+		return nil, err
 	}
 	if _, _, err := storeLocation(c); err != nil {
 		return nil, err

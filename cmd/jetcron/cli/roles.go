@@ -149,7 +149,10 @@ func runWorker(c *cli.Context) error {
 // connectRole connects a long-running role to NATS, reconnecting for ever;
 // the connection logs to log.
 func connectRole(c *cli.Context, name string, log *slog.Logger) (*nats.Conn, error) {
-	opts := connOptions(c, name, true)
+	opts, err := connOptions(c, name, true)
+	if err != nil {
+		return nil, err
+	}
 	opts.Logger = log
 	nc, err := natsconn.Connect(opts)
 	if err != nil {

@@ -56,9 +56,9 @@ func runWeb(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := connOptions(c, "jetcron-web", true)
-	if err := opts.Validate(); err != nil {
-		return usageErr("%v", err)
+	opts, err := connOptions(c, "jetcron-web", true)
+	if err != nil {
+		return err
 	}
 	opts.Logger = log
 	nc, err := natsconn.Connect(opts)
