@@ -34,7 +34,7 @@ func (r *leaderRun) cancelOthers(ctx context.Context, w *job.Work) {
 }
 
 func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint64, by string) {
-	reason := "replaced by " + by + " (overlap replace)"
+	reason := event.ReplacedReason(by)
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	_, err := r.s.nc.RequestWithContext(cctx, r.s.names.CancelSubject(old.ID), []byte(reason))

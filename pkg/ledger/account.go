@@ -3,18 +3,11 @@ package ledger
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 )
-
-// replacedMarks are the texts the scheduler's overlap replace puts in the
-// reason of the execution it cancels ("replaced by <id> (overlap
-// replace)", scheduler/replace.go), which tell a replaced run from one a
-// person cancelled.
-var replacedMarks = []string{"replaced by ", "(overlap replace)"}
 
 // missedRange is a range-missed event: Count slots from first to last.
 type missedRange struct {
@@ -180,10 +173,8 @@ func result(x job.Execution) (Result, string) {
 	case job.StateTimedOut:
 		return ResultTimedOut, x.Error
 	case job.StateCancelled:
-		for _, m := range replacedMarks {
-			if strings.Contains(x.Error, m) {
-				return ResultReplaced, x.Error
-			}
+		if event.IsReplaced(x.Error) {
+			return ResultReplaced, x.Error
 		}
 		return ResultCancelled, x.Error
 	}

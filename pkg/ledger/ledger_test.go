@@ -196,7 +196,7 @@ func TestAccount(t *testing.T) {
 				ended(1, event.Succeeded, at(3, 40), ""),
 				sched(2, at(3, 40), job.TriggerSchedule, 0), started(2, at(3, 41), 1), ended(2, event.Succeeded, at(3, 50), ""),
 				sched(4, at(4, 0), job.TriggerSchedule, 0), started(4, at(4, 0), 1),
-				ended(4, event.Cancelled, at(5, 0), "replaced by "+id(5)+" (overlap replace)"),
+				ended(4, event.Cancelled, at(5, 0), event.ReplacedReason(id(5))),
 				sched(5, at(5, 0), job.TriggerSchedule, 0), started(5, at(5, 0), 1),
 				ended(5, event.Cancelled, at(5, 10), "cancelled by a person"),
 			},
