@@ -32,7 +32,7 @@ const (
 
 // tick fires everything due now: delayed runs whose job ended, due slots,
 // due pending runs; then flushes cursors when it is time.
-func (r *leaderRun) tick(ctx context.Context, _ string) error {
+func (r *leaderRun) tick(ctx context.Context) error {
 	now := r.now()
 	var b batch
 

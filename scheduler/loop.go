@@ -171,7 +171,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 					return err
 				}
 			}
-			if err := r.tick(ctx, ""); err != nil {
+			if err := r.tick(ctx); err != nil {
 				return err
 			}
 		}

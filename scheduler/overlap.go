@@ -40,7 +40,9 @@ import (
 //     waits is recorded skipped. The delayed run is offered to the broker
 //     again when an execution of the job ends, every bufferedRetry, and
 //     before the job's newer slots in the same round, so it runs before
-//     them (delayed.go).
+//     them (delayed.go). A takeover applies the same "one delayed run per
+//     job" to the delayed events the previous leader recorded but did not
+//     yet keep (recover.go, applyTail).
 //   - skip: exclusive. A refused item is recorded skipped.
 //   - allow: not exclusive; executions run side by side.
 //   - replace: not exclusive. Before its new item is published, the job's
