@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,8 +37,9 @@ type execution struct {
 	w         *Worker
 	msg       jetstream.Msg
 	work      job.Work
-	delivery  int // the message's delivery count
-	attempt   int // the attempt the claim gave this delivery (see claim)
+	runner    runner // of the work's task kind
+	delivery  int    // the message's delivery count
+	attempt   int    // the attempt the claim gave this delivery (see claim)
 	seq       uint64
 	received  time.Time // when this worker received the delivery
 	startedAt time.Time
@@ -82,18 +82,19 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		w.reject(ctx, msg, work, err)
 		return
 	}
-	if k := work.Spec.Task.Kind; !slices.Contains(w.cfg.AllowKinds, k) {
+	r := w.runners[work.Spec.Task.Kind] // one per kind Config.AllowKinds allows
+	if r == nil {
 		w.refuseKind(ctx, msg, work, int(md.NumDelivered))
 		return
 	}
 	x := &execution{
-		w: w, msg: msg, work: work, delivery: int(md.NumDelivered), seq: md.Sequence.Stream, received: received,
+		w: w, msg: msg, work: work, runner: r, delivery: int(md.NumDelivered), seq: md.Sequence.Stream, received: received,
 		log: w.log.With("job", work.Job, "execution_id", work.ID, "delivery", md.NumDelivered),
 	}
 	// A worker that cannot run the work (an interpreter or Go handler it
 	// lacks) hands it back before claiming it, so another worker may; the
 	// last allowed delivery records why none did.
-	precheckErr := w.precheck(&work)
+	precheckErr := r.check(&work)
 	if precheckErr != nil && x.delivery < w.queueLimits(work.Spec.Queue).maxDeliver {
 		x.log.Warn("cannot run here; handing it back", "error", precheckErr)
 		_ = msg.NakWithDelay(5 * time.Second)

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jetcron/jetcron/pkg/job"
 )
@@ -44,27 +43,12 @@ func newRunners(w *Worker) map[job.TaskKind]runner {
 	return out
 }
 
-// precheck refuses work this worker cannot run, before claiming a slot of
-// its time: an interpreter it does not allow, a Go handler it lacks. A
-// kind without a runner passes: execute records it as unknown.
-func (w *Worker) precheck(work *job.Work) error {
-	if r := w.runners[work.Spec.Task.Kind]; r != nil {
-		return r.check(work)
-	}
-	return nil
-}
-
 // execute runs the task of the attempt and returns how it ended.
 func (x *execution) execute(ctx context.Context) outcome {
-	var o outcome
 	if err := x.resolveSecrets(); err != nil {
 		return outcome{state: job.StateFailed, err: err.Error()}
 	}
-	if r := x.w.runners[x.work.Spec.Task.Kind]; r != nil {
-		o = r.run(ctx, x)
-	} else {
-		o = outcome{state: job.StateFailed, err: fmt.Sprintf("unknown task kind %q", x.work.Spec.Task.Kind)}
-	}
+	o := x.runner.run(ctx, x)
 	if o.state != job.StateSucceeded || ctx.Err() != nil {
 		x.classify(&o)
 	}

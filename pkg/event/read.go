@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,17 +33,25 @@ const readBatch = 1000
 // scan returns every event matching filter with sequence in [from, to]
 // (to = 0 means no upper bound), in order.
 func (r *Reader) scan(ctx context.Context, filter string, from, to uint64) ([]Event, error) {
+	return r.read(ctx, streamio.DirectRequest{Filter: filter, Seq: max(from, 1)}, to, 0)
+}
+
+// read pages through the events matching req.Filter from req's start (a
+// sequence, or a time through the stream's time index) up to sequence to
+// (0: no bound), in order. Past limit events (0: no limit) it fails with
+// ErrTooManyEvents.
+func (r *Reader) read(ctx context.Context, req streamio.DirectRequest, to uint64, limit int) ([]Event, error) {
+	req.Stream = r.names.EventsStream()
 	var out []Event
-	seq := max(from, 1)
 	for {
-		batch := readBatch
+		req.Batch = readBatch
 		if to > 0 {
-			if seq > to {
+			if req.Seq > to {
 				return out, nil
 			}
-			batch = int(min(uint64(readBatch), to-seq+1))
+			req.Batch = int(min(uint64(readBatch), to-req.Seq+1))
 		}
-		msgs, err := streamio.DirectBatch(ctx, r.nc, streamio.DirectRequest{Stream: r.names.EventsStream(), Filter: filter, Seq: seq, Batch: batch})
+		msgs, err := streamio.DirectBatch(ctx, r.nc, req)
 		if err != nil {
 			return nil, err
 		}
@@ -57,10 +66,13 @@ func (r *Reader) scan(ctx context.Context, filter string, from, to uint64) ([]Ev
 			e.Seq = m.Seq
 			out = append(out, e)
 		}
-		if len(msgs) < batch {
+		if limit > 0 && len(out) > limit {
+			return nil, ErrTooManyEvents
+		}
+		if len(msgs) < req.Batch {
 			return out, nil
 		}
-		seq = msgs[len(msgs)-1].Seq + 1
+		req.Seq, req.StartTime = msgs[len(msgs)-1].Seq+1, time.Time{}
 	}
 }
 

@@ -17,31 +17,16 @@ var ErrTooManyEvents = errors.New("too many events")
 // the stream's time index, so its cost is that of the job's events in the
 // window, not of the stream; it fails with ErrTooManyEvents past limit.
 func (r *Reader) JobEventsSince(ctx context.Context, jobName string, since time.Time, limit int) ([]Event, error) {
-	filter := r.names.JobEventsFilter(jobName)
-	req := streamio.DirectRequest{Stream: r.names.EventsStream(), Filter: filter, StartTime: since, Batch: readBatch}
+	req := streamio.DirectRequest{Filter: r.names.JobEventsFilter(jobName), StartTime: since}
 	if since.IsZero() {
 		req.Seq = 1
 	}
-	var out []Event
-	for {
-		msgs, err := streamio.DirectBatch(ctx, r.nc, req)
-		if err != nil {
-			return nil, fmt.Errorf("events of job %s: %w", jobName, err)
-		}
-		for _, m := range msgs {
-			e, ok, err := DecodeMsg(m.Subject, m.Data)
-			if err != nil || !ok {
-				continue // not ours to interpret: skip, as every reader does
-			}
-			e.Seq = m.Seq
-			out = append(out, e)
-		}
-		if len(out) > limit {
-			return nil, fmt.Errorf("events of job %s since %s: more than %d: %w", jobName, since.UTC().Format(time.RFC3339), limit, ErrTooManyEvents)
-		}
-		if len(msgs) < req.Batch {
-			return out, nil
-		}
-		req.Seq, req.StartTime = msgs[len(msgs)-1].Seq+1, time.Time{}
+	out, err := r.read(ctx, req, 0, limit)
+	if errors.Is(err, ErrTooManyEvents) {
+		return nil, fmt.Errorf("events of job %s since %s: more than %d: %w", jobName, since.UTC().Format(time.RFC3339), limit, err)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("events of job %s: %w", jobName, err)
+	}
+	return out, nil
 }

@@ -17,9 +17,9 @@ func TestJobEventsSince(t *testing.T) {
 	env := natstest.Ensured(t)
 	names := env.Topo.Names()
 	seed(t, env.JS, names, "audited", 10) // 30 events of the job, stored before mark
-	time.Sleep(20 * time.Millisecond)     // the stream's clock must pass mark's millisecond
-	mark := time.Now()
-	time.Sleep(20 * time.Millisecond)
+	stream, err := env.JS.Stream(t.Context(), names.EventsStream())
+	require.NoError(t, err)
+	mark := stream.CachedInfo().State.LastTime.Add(time.Nanosecond) // the stream's own clock
 	seed(t, env.JS, names, "audited", 700) // 690 more slots (the first 10 are deduplicated): 2,070 events
 	r := event.NewReader(env.NC, env.JS, names)
 
