@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -86,29 +85,6 @@ func (r *leaderRun) setBuffered(name string, p *job.Pending) {
 	} else {
 		r.delayed.jobs[name] = true
 	}
-}
-
-// watchFinals sends the job of every execution that ends, so a delayed run
-// is offered at once instead of at the next retry.
-func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
-	out := make(chan string, 1024)
-	go func() {
-		defer close(out)
-		reader := event.NewReader(r.s.nc, r.s.js, r.s.names)
-		for e, err := range reader.Watch(ctx, event.WatchOptions{}) {
-			if err != nil {
-				return
-			}
-			if !e.Kind.Final() {
-				continue
-			}
-			select {
-			case out <- e.Job:
-			default:
-			}
-		}
-	}()
-	return out
 }
 
 // offerDelayed adds to b the delayed runs to offer the broker now: those

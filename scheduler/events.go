@@ -27,7 +27,8 @@ type queuedEvent struct {
 }
 
 // emit queues an event; awaitEvents stores the queued events together
-// (tick calls it at the end of every round, emit when a thousand wait).
+// (tick calls it at the end of every round, emit when as many wait as
+// streamio.Pipelined sends at once: BatchesInFlight atomic batches).
 func (r *leaderRun) emit(e event.Event) {
 	m, err := r.events.pub.Msg(e)
 	if err != nil {
@@ -35,16 +36,17 @@ func (r *leaderRun) emit(e event.Event) {
 		return
 	}
 	r.events.queued = append(r.events.queued, queuedEvent{m: m, e: e})
-	// Every thousand new events; not at every emit while events the stream
-	// would not take (a NATS outage) stay queued.
-	if len(r.events.queued)%streamio.MaxAtomicBatch == 0 {
+	// Every few thousand new events; not at every emit while events the
+	// stream would not take (a NATS outage) stay queued.
+	if len(r.events.queued)%(streamio.BatchesInFlight*streamio.MaxAtomicBatch) == 0 {
 		r.awaitEvents(context.Background())
 	}
 }
 
-// awaitEvents stores every queued event (atomic batches, one by one for a
-// batch the stream refuses, for example because one event of it is
-// already stored); an event that still fails is published again on its
+// awaitEvents stores every queued event (streamio.Pipelined: atomic
+// batches, several in flight; one by one for a few events, or for a batch
+// the stream refuses, for example because one event of it is already
+// stored); an event that still fails is published again on its
 // own, with the same message ID, before it is given up.
 func (r *leaderRun) awaitEvents(ctx context.Context) {
 	if len(r.events.queued) == 0 {
@@ -54,7 +56,7 @@ func (r *leaderRun) awaitEvents(ctx context.Context) {
 	for i, q := range r.events.queued {
 		msgs[i] = q.m
 	}
-	acks := streamio.PublishAll(ctx, r.s.nc, r.s.js, msgs)
+	acks := streamio.Pipelined(ctx, r.s.nc, r.s.js, msgs)
 	var left []queuedEvent
 	for i, a := range acks {
 		if a.Err == nil {

@@ -37,6 +37,14 @@ func (r *leaderRun) tick(ctx context.Context) error {
 	var b batch
 
 	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
+	if len(decisions) > 1 {
+		// Items are large (a definition each): no regrowing in a burst.
+		n := 0
+		for _, d := range decisions {
+			n += len(d.Fire)
+		}
+		b.items, b.origins = make([]dispatch.Item, 0, n), make([]origin, 0, n)
+	}
 
 	// Delayed runs first: one goes before its job's newer slots, never
 	// after (see offerDelayed).

@@ -109,8 +109,9 @@ func (st *stateStore) pending() bool { return len(st.dirty) > 0 || len(st.delete
 // again) records the new revisions and marks dirty again what failed.
 //
 // send writes all of them as atomic batches of revision-checked updates
-// (one fsync per thousand cursors), then, for the entries of a batch the
-// stream refused, one at a time. A conflict is re-read: if a newer term
+// (one fsync per thousand cursors, several batches in flight; a few
+// cursors one by one: streamio.Pipelined), then, for the entries of a
+// batch the stream refused, one at a time. A conflict is re-read: if a newer term
 // wrote it, the write fails with errStale; otherwise (our own write whose
 // answer was lost, a lagging read) the newer cursor wins and the write is
 // retried.
@@ -167,7 +168,7 @@ func (st *stateStore) send(ctx context.Context, nc *nats.Conn, js jetstream.JetS
 		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(w.rev, 10))
 		msgs[i] = m
 	}
-	acks := streamio.PublishAll(ctx, nc, js, msgs)
+	acks := streamio.Pipelined(ctx, nc, js, msgs)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(64)
 	for i, a := range acks {

@@ -2,13 +2,10 @@ package streamio
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nuid"
 )
 
 // MaxAtomicBatch is the largest batch a stream accepts by default.
@@ -48,42 +45,16 @@ func AtomicBatch(ctx context.Context, nc *nats.Conn, msgs []*nats.Msg) (BatchAck
 	if len(msgs) > MaxAtomicBatch {
 		return BatchAck{}, fmt.Errorf("%w: %d > %d", ErrBatchTooLarge, len(msgs), MaxAtomicBatch)
 	}
-	id := nuid.Next()
-	defer func() { // the messages leave as they came, whatever happened
-		for _, m := range msgs {
-			m.Header.Del("Nats-Batch-Id")
-			m.Header.Del("Nats-Batch-Sequence")
-			m.Header.Del("Nats-Batch-Commit")
-		}
-	}()
-	for i, m := range msgs {
-		if m.Header == nil {
-			m.Header = nats.Header{}
-		}
-		m.Header.Set("Nats-Batch-Id", id)
-		m.Header.Set("Nats-Batch-Sequence", strconv.Itoa(i+1))
-		m.Reply = ""
-		if i < len(msgs)-1 {
-			if err := nc.PublishMsg(m); err != nil {
-				return BatchAck{}, fmt.Errorf("atomic batch: %w", err)
-			}
+	markBatch(msgs)
+	defer unmarkBatch(msgs) // the messages leave as they came, whatever happened
+	for _, m := range msgs[:len(msgs)-1] {
+		if err := nc.PublishMsg(m); err != nil {
+			return BatchAck{}, fmt.Errorf("atomic batch: %w", err)
 		}
 	}
-	last := msgs[len(msgs)-1]
-	last.Header.Set("Nats-Batch-Commit", "1")
-	resp, err := nc.RequestMsgWithContext(ctx, last)
+	resp, err := nc.RequestMsgWithContext(ctx, msgs[len(msgs)-1])
 	if err != nil {
 		return BatchAck{}, fmt.Errorf("atomic batch: %w", err)
 	}
-	var ack struct {
-		BatchAck
-		Error *BatchError `json:"error"`
-	}
-	if err := json.Unmarshal(resp.Data, &ack); err != nil {
-		return BatchAck{}, fmt.Errorf("atomic batch: bad answer %q: %w", resp.Data, err)
-	}
-	if ack.Error != nil {
-		return BatchAck{}, ack.Error
-	}
-	return ack.BatchAck, nil
+	return decodeBatchAnswer(resp)
 }

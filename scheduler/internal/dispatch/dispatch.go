@@ -4,14 +4,18 @@
 // deterministic in (job, slot): a slot published twice — a retry, a second
 // leader, a replay after a crash — is stored once within the stream's
 // duplicate window. Items go out in atomic batches of up to 1,000 (one fsync
-// for the batch instead of one per message); a refused batch (one of its IDs
-// is already stored, a job is still running, a lost stream leader) is
-// published again one message at a time, many in flight, so each item gets
-// its own answer. A transient failure is retried with the same ID until it
-// is acknowledged or the leader's lease runs out.
+// for the batch instead of one per message), several batches in flight
+// (streamio.AtomicBatches: the next is encoded and sent while the stream
+// commits the one before); fewer than streamio.MinAtomicBatch items are
+// published one by one, which costs the server less. A refused batch (one
+// of its IDs is already stored, a job is still running, a lost stream
+// leader) is published again one message at a time, many in flight, so
+// each item gets its own answer. A transient failure is retried with the
+// same ID until it is acknowledged or the leader's lease runs out.
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -186,48 +190,71 @@ func (d *Dispatcher) Publish(ctx context.Context, items []Item, valid func() boo
 	return results
 }
 
-// publishAll publishes rs in atomic batches of up to MaxAtomicBatch.
+// publishAll publishes rs in atomic batches of up to MaxAtomicBatch,
+// BatchesInFlight at a time. valid is asked before every batch; a batch
+// that is refused, or whose items could not all be encoded, is published
+// one item at a time.
 func (d *Dispatcher) publishAll(ctx context.Context, rs []Result, valid func() bool) {
-	for start := 0; start < len(rs); start += streamio.MaxAtomicBatch {
-		end := min(start+streamio.MaxAtomicBatch, len(rs))
-		if !valid() {
-			for i := start; i < len(rs); i++ {
-				rs[i].Outcome, rs[i].Err = Failed, ErrLeaseLost
+	var batched, each [][2]int // chunks of rs
+	for _, c := range streamio.Chunks(len(rs)) {
+		if d.NoBatch || c[1]-c[0] < streamio.MinAtomicBatch {
+			each = append(each, c)
+		} else {
+			batched = append(batched, c)
+		}
+	}
+	answers := streamio.AtomicBatches(ctx, d.nc, len(batched), func(k int) ([]*nats.Msg, error) {
+		return d.msgs(rs[batched[k][0]:batched[k][1]])
+	}, streamio.BatchesInFlight, valid)
+	for k, a := range answers {
+		part := rs[batched[k][0]:batched[k][1]]
+		switch {
+		case a.Err == nil:
+			first := a.Ack.Seq - uint64(len(part)) + 1
+			for i := range part {
+				part[i].Outcome, part[i].Seq = Published, first+uint64(i)
 			}
+		case errors.Is(a.Err, streamio.ErrNotSent):
+			leaseLost(part)
+		case !valid():
+			leaseLost(part)
+		default:
+			d.log.DebugContext(ctx, "batch refused; publishing one by one", "items", len(part), "error", a.Err)
+			d.publishEach(ctx, part, valid)
+		}
+	}
+	for _, c := range each {
+		if !valid() {
+			leaseLost(rs[c[0]:])
 			return
 		}
-		d.publishChunk(ctx, rs[start:end], valid)
+		d.publishEach(ctx, rs[c[0]:c[1]], valid)
 	}
 }
 
-func (d *Dispatcher) publishChunk(ctx context.Context, rs []Result, valid func() bool) {
-	msgs := make([]*nats.Msg, 0, len(rs))
+// leaseLost fails every item of rs not published yet with ErrLeaseLost.
+func leaseLost(rs []Result) {
+	for i := range rs {
+		if rs[i].Outcome == 0 {
+			rs[i].Outcome, rs[i].Err = Failed, ErrLeaseLost
+		}
+	}
+}
+
+// msgs encodes the items of rs; an item that cannot be encoded fails,
+// and so does the batch.
+func (d *Dispatcher) msgs(rs []Result) ([]*nats.Msg, error) {
+	msgs := make([]*nats.Msg, len(rs))
+	var first error
 	for i := range rs {
 		m, err := d.msg(rs[i].Item)
 		if err != nil {
 			rs[i].Outcome, rs[i].Err = Failed, err
-			continue
+			first = cmp.Or(first, err)
 		}
-		msgs = append(msgs, m)
+		msgs[i] = m
 	}
-	if len(msgs) != len(rs) {
-		d.publishEach(ctx, rs, valid)
-		return
-	}
-	if !d.NoBatch && len(msgs) > 1 {
-		bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		ack, err := streamio.AtomicBatch(bctx, d.nc, msgs)
-		cancel()
-		if err == nil {
-			first := ack.Seq - uint64(len(rs)) + 1
-			for i := range rs {
-				rs[i].Outcome, rs[i].Seq = Published, first+uint64(i)
-			}
-			return
-		}
-		d.log.DebugContext(ctx, "batch refused; publishing one by one", "items", len(rs), "error", err)
-	}
-	d.publishEach(ctx, rs, valid)
+	return msgs, first
 }
 
 // publishEach publishes every item of rs with many in flight, then retries

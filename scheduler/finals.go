@@ -1,0 +1,62 @@
+package scheduler
+
+import (
+	"context"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+// finalKinds are the event kinds that end an execution (event.Kind.Final).
+// A final kind missing here only makes a delayed run wait for its next
+// offer (bufferedRetry) instead of going at once.
+var finalKinds = []event.Kind{event.Succeeded, event.Failed, event.TimedOut, event.Cancelled, event.Skipped, event.Missed}
+
+// watchFinals sends the job of every execution that ends, so a delayed run
+// is offered at once instead of at the next retry. It asks the server for
+// the final events only, by subject (…events.<job>.<execution>.<kind>),
+// and reads the job from the subject: the leader's own scheduled events,
+// as many as it fires, never come back to it, and no event is decoded.
+func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
+	out := make(chan string, 1024)
+	filters := make([]string, len(finalKinds))
+	for i, k := range finalKinds {
+		filters[i] = r.s.names.EventSubject("*", "*", string(k))
+	}
+	prefix := strings.TrimSuffix(r.s.names.EventSubjects(), ">")
+	cons, err := r.s.js.OrderedConsumer(ctx, r.s.names.EventsStream(), jetstream.OrderedConsumerConfig{
+		FilterSubjects: filters,
+		DeliverPolicy:  jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry", "error", err)
+		return out
+	}
+	// The consumer recreates itself after a gap or a lost connection; it
+	// stops when the term ends, and run waits for it.
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		name, _, _ := strings.Cut(strings.TrimPrefix(m.Subject(), prefix), ".")
+		if job.ValidateName(name) != nil {
+			return
+		}
+		select {
+		case out <- name:
+		default:
+		}
+	})
+	if err != nil {
+		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry", "error", err)
+		return out
+	}
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		<-ctx.Done()
+		cc.Stop()
+		<-cc.Closed()
+	}()
+	return out
+}
