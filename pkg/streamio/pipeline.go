@@ -24,8 +24,10 @@ import (
 const MinAtomicBatch = 16
 
 // BatchesInFlight is how many atomic batches Pipelined sends before the
-// first is answered.
-const BatchesInFlight = 4
+// first is answered. Two let the server commit one while the next is
+// encoded and sent; more did not store a burst sooner on a 2-core machine
+// (each batch in flight is a staging file store of its own on the server).
+const BatchesInFlight = 2
 
 // ErrNotSent means a batch of AtomicBatches was not sent: proceed said
 // to stop first.
