@@ -101,8 +101,11 @@ func TestTour(t *testing.T) {
 	require.Contains(t, tb.text(`tr[data-job="backup-db"]`), "0%")
 	tb.screenshot("web-jobs")
 
-	// The job page of the firing job: a timeline and a table, updated live.
+	// The job page of the firing job: its slot ledger, a timeline and a
+	// table, updated live.
 	tb.open(d.ui + "jobs/sync-inventory")
+	tb.visible(`#ledger .cells a.cell.f-on_time.r-succeeded[href^="/executions/sync-inventory-"]`)
+	require.Zero(t, eval[int](tb, `document.querySelectorAll('#ledger .cell.f-unaccounted').length`), "no slot unaccounted for")
 	tb.visible(`svg.timeline rect.bar`)
 	n := eval[int](tb, `document.querySelectorAll('#executions tr[data-id]').length`)
 	tb.until(`document.querySelectorAll('#executions tr[data-id]').length > `+strconv.Itoa(n), "a new run appears without a reload")

@@ -1,4 +1,4 @@
-// The job page (/jobs/NAME): actions, timeline, executions, definition.
+// The job page (/jobs/NAME): actions, slot ledger (ledger.js), timeline, executions, definition.
 'use strict';
 
 function jobPage(main, name) {
@@ -8,9 +8,10 @@ function jobPage(main, name) {
   const head = h('div', {class: 'title-row'});
   const overview = h('div', {class: 'cards'});
   const chart = h('div', {class: 'card'}, h('h2', null, 'Timeline'), h('p', {class: 'muted'}, 'Loading…'));
+  const [ledger, drawSlots] = ledgerCard(name);
   const table = h('div', {class: 'card flush'});
   const definition = h('div', {class: 'card'});
-  replace(main, head, overview, chart, table, definition);
+  replace(main, head, overview, ledger, chart, table, definition);
 
   const load = async () => {
     let view = null;
@@ -28,6 +29,7 @@ function jobPage(main, name) {
       drawDefinition(definition, view);
     }
     if (changed('timeline', newest.executions)) drawTimeline(chart, newest.executions);
+    drawSlots(view);
     if (changed('executions', page)) drawExecutions(table, name, page, before);
   };
   const refresh = refresher(load, 400);
