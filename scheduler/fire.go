@@ -221,6 +221,7 @@ func (r *leaderRun) scheduled(w *job.Work, now time.Time) {
 		ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, loc), TZ: w.Spec.Schedule.TZ,
 		Trigger: w.Trigger, Queue: w.Spec.Queue, Revision: w.Revision, Term: w.Term, Params: w.Params, ParentID: w.ParentID,
 	})
+	r.traceSlot(w)
 }
 
 func maxTime(a, b time.Time) time.Time {

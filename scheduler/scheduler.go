@@ -19,6 +19,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/leader"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives the scheduler's measurements; nil records nothing.
 	Metrics *Metrics
+	// Tracer records each fired slot's span (package tracing); nil exports
+	// nothing.
+	Tracer *tracing.Tracer
 	// ReclaimOwnLease lets this replica take over at once a lease that
 	// its own ID holds, left by an earlier run of it that died (see
 	// leader.Config.ReclaimOwn): only safe if no two replicas ever run with
@@ -253,6 +257,7 @@ func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 	for {
 		r := newLeaderRun(s, l)
 		r.disp.NoBatch = s.cfg.NoBatch
+		r.disp.Traceparent = s.cfg.Tracer.Enabled()
 		err := r.run(ctx)
 		if err == nil || ctx.Err() != nil {
 			return

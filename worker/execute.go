@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -53,6 +54,12 @@ type execution struct {
 
 	ctx  context.Context
 	stop context.CancelCauseFunc
+
+	// The attempt's trace (trace.go): its span, a context holding it, and
+	// its W3C traceparent, which the run receives.
+	traceCtx    context.Context
+	span        trace.Span
+	traceparent string
 	// ended is set once the task has ended: a cancel request then has
 	// nothing left to stop.
 	ended atomic.Bool
@@ -134,6 +141,7 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 	}
 	x.claim, x.attempt = c, c.Record().Attempt
 	x.log = x.log.With("attempt", x.attempt)
+	x.startTrace(w.cfg.Clock.Now())
 	if got == claim.TookOver {
 		prev := c.Previous
 		w.publish(ctx, event.Event{Kind: event.Abandoned, Job: work.Job, Execution: work.ID, Time: now, Attempt: prev.Attempt, Worker: prev.Worker,
@@ -195,7 +203,9 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 	}
 	hbStop()
 	<-hbDone
+	ended := w.cfg.Clock.Now()
 	x.finish(ctx, o, capture)
+	x.endTrace(o, ended)
 }
 
 // stillOurs reports whether this attempt still holds the execution right

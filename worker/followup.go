@@ -94,6 +94,7 @@ func (x *execution) enqueueFollowUps(ctx context.Context, fs []job.FollowUp, now
 		}
 		ids = append(ids, resp.ExecutionID)
 	}
+	x.traceFollowUps(ids)
 	e := event.Event{Kind: event.FollowUp, Job: x.work.Job, Execution: x.work.ID, Time: now, Attempt: x.attempt, FollowUps: ids, Reason: strings.Join(notes, "; ")}
 	x.w.publish(ctx, e)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -45,7 +47,8 @@ func (g *goRunner) run(ctx context.Context, x *execution) (o outcome) {
 			o.state, o.err, o.retryable = job.StateFailed, fmt.Sprintf("%v: %v", errPanic, p), true
 		}
 	}()
-	err := h.Run(ctx, run)
+	// The handler's own spans hang under the attempt's (package tracing).
+	err := h.Run(trace.ContextWithSpanContext(ctx, trace.SpanContextFromContext(x.traceCtx)), run)
 	o.followUps = run.FollowUps()
 	var ra *RetryAfterError
 	var perm *PermanentError

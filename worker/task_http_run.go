@@ -110,6 +110,9 @@ func (h *httpRunner) newRequest(ctx context.Context, x *execution, r *job.HTTPRe
 	req.Header.Set("Jetcron-Execution-Id", x.work.ID)
 	req.Header.Set("Jetcron-Attempt", strconv.Itoa(x.attempt))
 	req.Header.Set("Jetcron-Scheduled-At", x.work.ScheduledAt.UTC().Format(time.RFC3339))
+	if x.traceparent != "" && req.Header.Get(traceHeader) == "" {
+		req.Header.Set(traceHeader, x.traceparent) // W3C Trace Context: the endpoint's spans join the attempt's
+	}
 	return req, nil
 }
 

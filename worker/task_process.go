@@ -96,8 +96,8 @@ func (x *execution) runProcess(ctx context.Context, programOf programFunc) outco
 }
 
 // env builds the environment of a run: the job's variables, a PATH, HOME
-// and TMPDIR in the run directory, and the JETCRON_* variables. Nothing of
-// the worker's own environment leaks in.
+// and TMPDIR in the run directory, the JETCRON_* variables and the
+// attempt's TRACEPARENT. Nothing of the worker's own environment leaks in.
 func (x *execution) env(dir string) []string {
 	w := &x.work
 	vars := map[string]string{
@@ -120,6 +120,9 @@ func (x *execution) env(dir string) []string {
 	vars["JETCRON_QUEUE"] = w.Spec.Queue
 	if w.ParentID != "" {
 		vars["JETCRON_PARENT_ID"] = w.ParentID
+	}
+	if x.traceparent != "" {
+		vars["TRACEPARENT"] = x.traceparent // W3C Trace Context, for OpenTelemetry SDKs
 	}
 	out := make([]string, 0, len(vars))
 	for k, v := range vars {

@@ -24,6 +24,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/worker/internal/process"
 )
 
@@ -95,6 +96,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives the worker's measurements; nil records nothing.
 	Metrics *Metrics
+	// Tracer records a span per attempt (package tracing); nil exports
+	// nothing, and runs still get their TRACEPARENT.
+	Tracer *tracing.Tracer
 }
 
 // Worker runs executions from the work stream.

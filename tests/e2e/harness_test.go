@@ -40,6 +40,9 @@ type options struct {
 	concurrency int
 	queues      []string
 	maxDeliver  int
+	// traces, when set, is an OTLP/HTTP URL the scheduler and workers
+	// export their spans to.
+	traces string
 }
 
 func start(t *testing.T, o options) *system {
@@ -51,7 +54,8 @@ func start(t *testing.T, o options) *system {
 		topo.MaxDeliver = o.maxDeliver
 	}
 	s := &system{t: t, srv: srv, nc: nc, topo: topo}
-	sc, err := scheduler.New(natstest.Connect(t, srv), scheduler.Config{Topology: topo, FlushInterval: 200 * time.Millisecond})
+	sc, err := scheduler.New(natstest.Connect(t, srv), scheduler.Config{Topology: topo, FlushInterval: 200 * time.Millisecond,
+		Tracer: testTracer(t, o.traces, topo.Namespace, "jetcron-scheduler")})
 	require.NoError(t, err)
 	require.NoError(t, sc.Start(t.Context()))
 	t.Cleanup(func() { _ = sc.Stop(context.Background()) })
@@ -73,6 +77,7 @@ func (s *system) addWorker(o options) *worker.Worker {
 	s.t.Helper()
 	w, err := worker.New(natstest.Connect(s.t, s.srv), worker.Config{
 		Topology: s.topo, Concurrency: max(o.concurrency, 2), Queues: o.queues, WorkDir: natstest.WorkDir(s.t),
+		Tracer: testTracer(s.t, o.traces, s.topo.Namespace, "jetcron-worker"),
 	})
 	require.NoError(s.t, err)
 	require.NoError(s.t, w.Start(s.t.Context()))

@@ -115,12 +115,23 @@ func dev(c *cli.Context) error {
 		return err
 	}
 	defer stopWeb()
+	schedTracer, flushSched, err := roleTracer(c, "jetcron-scheduler", ns)
+	if err != nil {
+		return err
+	}
+	defer flushSched()
+	workTracer, flushWork, err := roleTracer(c, "jetcron-worker", ns)
+	if err != nil {
+		return err
+	}
+	defer flushWork()
+	wcfg.Tracer = workTracer
 	scrubSecrets(log) // every part has read its settings
 
 	topo := topology.Config{Namespace: ns, Replicas: srv.replicas, AckWait: c.Duration("ack-wait")}
 	// One process at a time runs on dataDir (the lock): its scheduler may
 	// take over the lease of its killed predecessor at once.
-	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log})
+	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log, Tracer: schedTracer})
 	if err != nil {
 		return err
 	}

@@ -80,8 +80,13 @@ func runScheduler(c *cli.Context) error {
 		return err
 	}
 	defer nc.Close()
+	tracer, flushTraces, err := roleTracer(c, "jetcron-scheduler", topo.Names().Namespace())
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
 	reg := probe.NewRegistry()
-	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg)})
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg), Tracer: tracer})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -133,6 +138,12 @@ func runWorker(c *cli.Context) error {
 		return err
 	}
 	defer nc.Close()
+	tracer, flushTraces, err := roleTracer(c, "jetcron-worker", topo.Names().Namespace())
+	if err != nil {
+		return err
+	}
+	defer flushTraces()
+	cfg.Tracer = tracer
 	scrubSecrets(log)
 	reg := probe.NewRegistry()
 	w, err := worker.New(nc, cfg)

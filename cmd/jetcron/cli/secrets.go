@@ -11,6 +11,8 @@ import (
 var secretVars = []string{
 	"JETCRON_NATS_PASSWORD", "JETCRON_NATS_TOKEN", "JETCRON_WEB_AUTH_TOKEN",
 	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MINIO_ROOT_PASSWORD",
+	// The OTLP exporter's headers (a collector's token); read by roleTracer.
+	"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
 }
 
 // scrubSecrets removes the secret variables from the process environment

@@ -29,6 +29,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/pkg/tracing"
 )
 
 // Outcome is what happened to one item.
@@ -80,6 +81,9 @@ type Dispatcher struct {
 	log   *slog.Logger
 	// NoBatch disables atomic batches (for measuring their effect).
 	NoBatch bool
+	// Traceparent sets each item's slot span (package tracing) as its W3C
+	// traceparent header: on when the scheduler exports traces.
+	Traceparent bool
 	// afterFirst, when set, runs between the first items and the others
 	// of one Publish (tests inject what happens meanwhile).
 	afterFirst func()
@@ -107,6 +111,9 @@ func (d *Dispatcher) msg(it Item) (*nats.Msg, error) {
 	m := nats.NewMsg(d.Subject(it))
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, it.Work.ID)
+	if d.Traceparent {
+		m.Header.Set("traceparent", tracing.Traceparent(tracing.SlotContext(d.names.Namespace(), it.Work.ID)))
+	}
 	return m, nil
 }
 
