@@ -20,7 +20,7 @@ func TestJobEventsSince(t *testing.T) {
 	stream, err := env.JS.Stream(t.Context(), names.EventsStream())
 	require.NoError(t, err)
 	mark := stream.CachedInfo().State.LastTime.Add(time.Nanosecond) // the stream's own clock
-	seed(t, env.JS, names, "audited", 700) // 690 more slots (the first 10 are deduplicated): 2,070 events
+	seed(t, env.JS, names, "audited", 700)                          // 690 more slots (the first 10 are deduplicated): 2,070 events
 	r := event.NewReader(env.NC, env.JS, names)
 
 	evs, err := r.JobEventsSince(t.Context(), "audited", mark, 10_000)
