@@ -93,7 +93,7 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(nc)
+	js, err := cfg.Topology.JetStream(nc)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}

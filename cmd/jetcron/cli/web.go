@@ -126,7 +126,11 @@ func webUnavailable(err error) error {
 // startWeb starts the web server on nc and returns its stop function and
 // its URL.
 func startWeb(c *cli.Context, nc *nats.Conn, cfg web.Config) (func(), string, error) {
-	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")))
+	opts, err := connOptions(c, "", false)
+	if err != nil {
+		return nil, "", err
+	}
+	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")), client.WithJetStreamDomain(opts.JSDomain))
 	if err != nil {
 		return nil, "", err
 	}
