@@ -19,7 +19,7 @@ import (
 // getenvKey is where App keeps Deps.Getenv in the app's metadata.
 const getenvKey = "jetcron.getenv"
 
-// storeFlag is the global --store flag: where scripts and logs are kept.
+// storeFlag is the global --store flag: where workers keep logs.
 func storeFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:    "store",
