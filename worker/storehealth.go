@@ -17,8 +17,8 @@ import (
 // "store: …" (the probe's /readyz answers 503) and one store_unavailable
 // event is published when the store starts failing, one store_recovered
 // when it answers again. A failed store operation marks it (scripts,
-// logs, log reads); storeCheckEvery, a store that can be checked (S3) is
-// checked, which also clears the mark.
+// logs, log reads); every storeCheckEvery, a log store that can be checked
+// (S3) is checked, which also clears the mark.
 
 // storeCheckEvery is how often the configured stores are checked.
 const storeCheckEvery = 30 * time.Second
@@ -82,15 +82,14 @@ func (h *storeHealth) status() error {
 }
 
 // storeEvent publishes a worker event about a store, in the background
-// (never on a run's path). Attempt numbers the failures of this worker
-// process, so that each failure is one event (the message ID dedups a
-// retried publish, not the next failure).
+// (never on a run's path), within 10 s; it is not waited for at Stop (a
+// run or a log read may report a failure while the worker stops).
+// Attempt numbers the failures of this worker process, so that each
+// failure is one event (the message ID dedups a retried publish, not the
+// next failure).
 func (w *Worker) storeEvent(kind event.Kind, which, reason string, n int) {
 	e := event.Event{Kind: kind, Job: event.WorkerToken, Worker: w.cfg.ID, Time: w.cfg.Clock.Now(), Attempt: n, Reason: which, Error: reason}
-	e.Execution = "" // a worker event belongs to no execution
-	w.bg.Add(1)
 	go func() {
-		defer w.bg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if _, err := w.events.Publish(ctx, e); err != nil {
@@ -99,10 +98,15 @@ func (w *Worker) storeEvent(kind event.Kind, which, reason string, n int) {
 	}()
 }
 
-// checkStores checks the configured stores every storeCheckEvery until ctx
-// ends.
+// checkStores checks the log store every storeCheckEvery until ctx ends,
+// if it can be checked (S3; the NATS object store's health is the
+// connection's). The configured scripts store is only a fallback, in the
+// same bucket: a failed read of it marks it.
 func (w *Worker) checkStores(ctx context.Context) {
-	stores := map[string]objstore.Store{"scripts": w.cfg.Scripts, "logs": w.cfg.Logs}
+	c, ok := w.cfg.Logs.(checker)
+	if !ok {
+		return
+	}
 	t := time.NewTicker(storeCheckEvery)
 	defer t.Stop()
 	for {
@@ -111,22 +115,16 @@ func (w *Worker) checkStores(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		for which, s := range stores {
-			c, ok := s.(checker)
-			if !ok {
-				continue
-			}
-			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			err := c.Check(cctx)
-			cancel()
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				w.health.failed(w, which, err)
-			} else {
-				w.health.ok(w, which)
-			}
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := c.Check(cctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.health.failed(w, "logs", err)
+		} else {
+			w.health.ok(w, "logs")
 		}
 	}
 }
