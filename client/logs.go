@@ -28,9 +28,9 @@ const (
 var ErrNoLog = errors.New("no stored log")
 
 // Log copies the stored log of an execution's attempt (0: the last one
-// that has a log) to w. The log is read from the configured log store under
-// the key derived from the execution ID and attempt: a location named by an
-// event is never opened.
+// that has a log) to w, wherever the workers keep it (see CopyLog): the
+// key is derived from the execution ID and attempt, and a location named by
+// an event is never opened.
 func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) error {
 	if _, _, err := job.ParseExecutionID(id); err != nil {
 		return fmt.Errorf("%w: %w", job.ErrInvalid, err)

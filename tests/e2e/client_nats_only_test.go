@@ -166,6 +166,19 @@ task: {script_file: applied.sh, interpreter: bash}
 			Task: job.Task{Kind: job.TaskScript, Interpreter: "bash", Script: &bad}})
 		require.ErrorIs(t, err, job.ErrInvalid)
 		require.ErrorContains(t, err, "task.script.size")
+
+		// Other bytes of the same size stored under a digest's key.
+		other := []byte("echo evil\n")
+		pinned, err := uploadedRef(other)
+		require.NoError(t, err)
+		scripts, err := s.js(t).ObjectStore(t.Context(), s.topo.Names().ScriptsStore())
+		require.NoError(t, err)
+		_, err = scripts.PutBytes(t.Context(), pinned.Key, []byte("echo good\n"))
+		require.NoError(t, err)
+		_, err = s.client.CreateJob(t.Context(), job.Spec{Name: "wrong-digest", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+			Task: job.Task{Kind: job.TaskScript, Interpreter: "bash", Script: pinned}})
+		require.ErrorIs(t, err, job.ErrInvalid)
+		require.ErrorContains(t, err, "task.script.sha256")
 	})
 }
 
