@@ -102,14 +102,17 @@ for i in $(seq 1 5); do echo "late $i"; sleep 0.05; done
 		id := s.runJob(noEnv, "nats-only-live")
 		natstest.Eventually(t, 30*time.Second, func() bool { _, err := os.Stat(printed); return err == nil }, "the first part is printed")
 		followed := make(chan result, 1)
+		out := &lockedBuffer{}
 		go func() {
-			var out, errb bytes.Buffer
+			var errb bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			code := runCLI(ctx, noEnv, &out, &errb, "--nats", s.srv.URL(), "--namespace", s.topo.Namespace, "exec", "logs", "-f", id)
+			code := runCLI(ctx, noEnv, out, &errb, "--nats", s.srv.URL(), "--namespace", s.topo.Namespace, "exec", "logs", "-f", id)
 			followed <- result{out: out.String(), err: errb.String(), code: code}
 		}()
-		time.Sleep(500 * time.Millisecond) // the follower subscribes while the run waits
+		// The follower prints the first part while the run still waits:
+		// it follows a live run, with nothing but NATS.
+		natstest.Eventually(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "early 50\n") }, "the follower prints the live output")
 		require.NoError(t, os.WriteFile(resume, nil, 0o600))
 		var r result
 		select {
