@@ -78,9 +78,9 @@ func (c *Client) CopyLog(ctx context.Context, id string, n int, w io.Writer) err
 	if err == nil {
 		rc, err = store.Get(ctx, key)
 	}
-	if err != nil && !own {
-		// Not in the NATS object store (or not readable here): the
-		// workers read their store for us.
+	if err != nil && (!own || errors.Is(err, objstore.ErrNotFound)) {
+		// Not in the NATS object store (or not readable here), or not in
+		// the store this client was given: the workers read theirs for us.
 		return c.fetchLog(ctx, id, n, w)
 	}
 	if err != nil {
