@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/jetcron/jetcron/pkg/api"
@@ -40,28 +41,30 @@ func (w *Worker) addLogEndpoint(svc micro.Service) error {
 			return
 		}
 		// Off the subscription's goroutine: a slow store delays only
-		// this read.
+		// this read. The answer is published on the reply subject (the
+		// micro request may not be used once its handler returned).
+		data, reply := req.Data(), logReply{nc: w.nc, subject: req.Reply()}
 		go func() {
 			defer func() { <-sem }()
-			w.serveLog(req)
+			w.serveLog(data, reply)
 		}()
 	}), micro.WithEndpointSubject(w.names.LogStoreSubject()), micro.WithEndpointQueueGroup(w.names.WorkerServiceName()+"-logs"))
 }
 
 // serveLog answers one log read.
-func (w *Worker) serveLog(req micro.Request) {
+func (w *Worker) serveLog(body []byte, reply logReply) {
 	var r api.LogReadRequest
-	if len(req.Data()) > 4096 {
-		_ = req.Error("400", "bad request: the request is over 4096 bytes", nil)
+	if len(body) > 4096 {
+		reply.fail("400", "bad request: the request is over 4096 bytes")
 		return
 	}
-	if err := json.Unmarshal(req.Data(), &r); err != nil {
-		_ = req.Error("400", "bad request: "+err.Error(), nil)
+	if err := json.Unmarshal(body, &r); err != nil {
+		reply.fail("400", "bad request: "+err.Error())
 		return
 	}
 	jobName, err := r.Validate()
 	if err != nil {
-		_ = req.Error("400", err.Error(), nil)
+		reply.fail("400", err.Error())
 		return
 	}
 	n := api.LogChunkMax
@@ -76,21 +79,44 @@ func (w *Worker) serveLog(req micro.Request) {
 	data, size, err := objstore.ReadRange(ctx, w.cfg.Logs, key, r.Offset, n)
 	switch {
 	case errors.Is(err, objstore.ErrNotFound):
-		_ = req.Error("404", "no stored log for attempt "+strconv.Itoa(r.Attempt)+" of "+r.Execution, nil)
+		reply.fail("404", "no stored log for attempt "+strconv.Itoa(r.Attempt)+" of "+r.Execution)
 		return
 	case err != nil:
 		w.health.failed(w, "logs", err)
 		w.log.Warn("a log read failed", "execution_id", r.Execution, "attempt", r.Attempt, "error", err)
-		_ = req.Error("503", "the log store does not answer: "+err.Error(), nil)
+		reply.fail("503", "the log store does not answer: "+err.Error())
 		return
 	}
 	w.health.ok(w, "logs")
-	h := micro.Headers{api.LogHeaderOffset: {strconv.FormatInt(r.Offset, 10)}}
+	m := nats.NewMsg(reply.subject)
+	m.Data = data
+	m.Header.Set(api.LogHeaderOffset, strconv.FormatInt(r.Offset, 10))
 	if size >= 0 {
-		h[api.LogHeaderSize] = []string{strconv.FormatInt(size, 10)}
+		m.Header.Set(api.LogHeaderSize, strconv.FormatInt(size, 10))
 		if r.Offset+int64(len(data)) >= size {
-			h[api.LogHeaderEOF] = []string{"true"}
+			m.Header.Set(api.LogHeaderEOF, "true")
 		}
 	}
-	_ = req.Respond(data, micro.WithHeaders(h))
+	reply.send(m)
+}
+
+// logReply answers a log read on its reply subject, as a micro service
+// does (an error is a message with the micro error headers).
+type logReply struct {
+	nc      *nats.Conn
+	subject string
+}
+
+func (r logReply) send(m *nats.Msg) {
+	if r.subject == "" {
+		return // a publish without a reply subject asks for nothing
+	}
+	_ = r.nc.PublishMsg(m)
+}
+
+func (r logReply) fail(code, description string) {
+	m := nats.NewMsg(r.subject)
+	m.Header.Set(micro.ErrorCodeHeader, code)
+	m.Header.Set(micro.ErrorHeader, description)
+	r.send(m)
 }
