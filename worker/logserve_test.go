@@ -176,4 +176,17 @@ func TestStoreUnavailable(t *testing.T) {
 	info, err := stream.Info(t.Context(), jetstream.WithSubjectFilter(subject))
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), info.State.Msgs, "one event for three failed reads")
+
+	// Readers of every event (`exec watch`, the web UI) get it.
+	wctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	seen := false
+	for e, err := range cl.Watch(wctx, event.WatchOptions{FromSeq: 1}) {
+		require.NoError(t, err)
+		if e.Kind == event.StoreUnavailable && e.Worker == "w-nostore" {
+			seen = true
+			break
+		}
+	}
+	require.True(t, seen, "the watch yields the worker event")
 }
