@@ -181,21 +181,24 @@ func (c *Client) followLog(ctx context.Context, id string, w io.Writer, chunks *
 	}
 }
 
-// checkExists fails with job.ErrNotFound unless the execution has events
-// or waits in the pending bucket.
+// checkExists fails with job.ErrNotFound unless the execution waits in the
+// pending bucket or has events. The pending bucket is read first: the
+// leader removes a pending run only once its events are stored, so a run
+// missing from the bucket at that moment has its events by then (read in
+// the other order, a run published in between is in neither place).
 func (c *Client) checkExists(ctx context.Context, id string) error {
+	kv, err := c.js.KeyValue(ctx, c.names.PendingBucket())
+	if err == nil {
+		if _, err := kv.Get(ctx, id); err == nil {
+			return nil
+		}
+	}
 	evs, err := c.reader.Events(ctx, id)
 	if err != nil {
 		return err
 	}
 	if len(evs) > 0 {
 		return nil
-	}
-	kv, err := c.js.KeyValue(ctx, c.names.PendingBucket())
-	if err == nil {
-		if _, err := kv.Get(ctx, id); err == nil {
-			return nil
-		}
 	}
 	return fmt.Errorf("execution %s: %w", id, job.ErrNotFound)
 }

@@ -68,6 +68,8 @@ func TestJSDomain(t *testing.T) {
 
 	edgeTopo := topo
 	edgeTopo.JSDomain = "hub"
+	_, err = scheduler.New(connect(leaf), scheduler.Config{Topology: edgeTopo})
+	require.ErrorContains(t, err, "a scheduler runs where the streams are", "schedulers do not take a domain")
 	w, err := worker.New(connect(leaf), worker.Config{ID: "edge-worker", Topology: edgeTopo, Concurrency: 2, WorkDir: natstest.WorkDir(t)})
 	require.NoError(t, err)
 	require.NoError(t, w.Start(t.Context()))
