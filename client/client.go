@@ -13,6 +13,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
@@ -26,7 +27,7 @@ type Client struct {
 	s3     S3Opener
 
 	scriptMu sync.Mutex     // guards scripts
-	scripts  objstore.Store // where scripts are uploaded; nil: the NATS object store, opened on first use
+	scripts  objstore.Store // the NATS object store <ns>-scripts, opened on first use
 
 	logMu sync.Mutex     // guards logs
 	logs  objstore.Store // where logs are read; nil: the NATS object store, opened on first use
@@ -34,6 +35,8 @@ type Client struct {
 	logSet bool
 	// handlers receives the Go handlers of OnSchedule (WithHandlers).
 	handlers HandlerRegistry
+	// domain is the JetStream domain (WithJetStreamDomain).
+	domain string
 }
 
 // S3Opener opens an S3-compatible store from a location URL; the CLI sets
@@ -55,33 +58,49 @@ func WithNamespace(ns string) Option {
 	}
 }
 
-// WithScriptStore uploads scripts to s instead of the NATS object store.
-func WithScriptStore(s objstore.Store) Option {
-	return func(c *Client) error { c.scripts = s; return nil }
-}
-
 // WithLogStore reads logs from s (the store the workers write them to)
-// instead of the NATS object store. A log's key is derived from its
+// instead of asking the workers for them. It is never needed: a client
+// without it reads logs from the NATS object store, or through the workers
+// when they keep logs elsewhere (see Log). A log's key is derived from its
 // execution ID and attempt (objstore.LogKey), never taken from an event.
 func WithLogStore(s objstore.Store) Option {
 	return func(c *Client) error { c.logs, c.logSet = s, true; return nil }
 }
 
+// WithJetStreamDomain reaches jetcron's streams and buckets in a JetStream
+// domain, for a client connected to a leaf node (`--js-domain`).
+func WithJetStreamDomain(domain string) Option {
+	return func(c *Client) error {
+		if err := natsconn.ValidateJSDomain(domain); err != nil {
+			return err
+		}
+		c.domain = domain
+		return nil
+	}
+}
+
 // New returns a client on nc.
 func New(nc *nats.Conn, opts ...Option) (*Client, error) {
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, fmt.Errorf("client: %w", err)
-	}
-	c := &Client{nc: nc, js: js, names: topology.MustNames("")}
+	c := &Client{nc: nc, names: topology.MustNames("")}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, fmt.Errorf("client: %w", err)
 		}
 	}
+	js, err := natsconn.JetStream(nc, c.domain)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	c.js = js
 	c.reader = event.NewReader(nc, js, c.names)
 	return c, nil
 }
+
+// JetStreamDomain returns the client's JetStream domain (empty: none).
+func (c *Client) JetStreamDomain() string { return c.domain }
+
+// JetStream returns the client's JetStream context (in its domain).
+func (c *Client) JetStream() jetstream.JetStream { return c.js }
 
 // Names returns the names of the client's namespace.
 func (c *Client) Names() topology.Names { return c.names }

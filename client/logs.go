@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,9 +28,9 @@ const (
 var ErrNoLog = errors.New("no stored log")
 
 // Log copies the stored log of an execution's attempt (0: the last one
-// that has a log) to w. The log is read from the configured log store under
-// the key derived from the execution ID and attempt: a location named by an
-// event is never opened.
+// that has a log) to w, wherever the workers keep it (see CopyLog): the
+// key is derived from the execution ID and attempt, and a location named by
+// an event is never opened.
 func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) error {
 	if _, _, err := job.ParseExecutionID(id); err != nil {
 		return fmt.Errorf("%w: %w", job.ErrInvalid, err)
@@ -55,24 +54,13 @@ func (c *Client) Log(ctx context.Context, id string, attempt int, w io.Writer) e
 	if empty {
 		return nil // the attempt printed nothing: no object was stored
 	}
-	err = c.CopyLog(ctx, id, n, w)
-	if errors.Is(err, objstore.ErrNotFound) && !c.hasLogStore() && !strings.HasPrefix(x.LogURL, "nats://") {
-		// The event's log_url is never opened, but it says where the worker
-		// put the log: a client without --store reads the NATS object store.
-		return fmt.Errorf("%w (the workers keep logs in another store; give --store with its location and credentials)", err)
-	}
-	return err
+	return c.CopyLog(ctx, id, n, w)
 }
 
-// hasLogStore reports whether the client was given a log store.
-func (c *Client) hasLogStore() bool {
-	c.logMu.Lock()
-	defer c.logMu.Unlock()
-	return c.logSet
-}
-
-// CopyLog copies the stored log of attempt n of execution id to w, from
-// the configured log store.
+// CopyLog copies the stored log of attempt n of execution id to w: from the
+// log store given with WithLogStore, else from the NATS object store
+// <ns>-logs, or, when the log is not there (the workers keep logs in S3),
+// through the workers (fetchLog). A client needs no store credentials.
 func (c *Client) CopyLog(ctx context.Context, id string, n int, w io.Writer) error {
 	jobName, _, err := job.ParseExecutionID(id)
 	if err != nil {
@@ -81,12 +69,20 @@ func (c *Client) CopyLog(ctx context.Context, id string, n int, w io.Writer) err
 	if n < 1 {
 		return fmt.Errorf("%w: attempt %d", job.ErrInvalid, n)
 	}
-	store, err := c.logStore(ctx)
-	if err != nil {
+	store, own, err := c.logStore(ctx)
+	if err != nil && own {
 		return err
 	}
 	key := objstore.LogKey(jobName, id, n)
-	rc, err := store.Get(ctx, key)
+	var rc io.ReadCloser
+	if err == nil {
+		rc, err = store.Get(ctx, key)
+	}
+	if err != nil && (!own || errors.Is(err, objstore.ErrNotFound)) {
+		// Not in the NATS object store (or not readable here), or not in
+		// the store this client was given: the workers read theirs for us.
+		return c.fetchLog(ctx, id, n, w)
+	}
 	if err != nil {
 		return err
 	}
@@ -97,20 +93,20 @@ func (c *Client) CopyLog(ctx context.Context, id string, n int, w io.Writer) err
 	return nil
 }
 
-// logStore returns the configured log store, opening the NATS object store
-// on first use.
-func (c *Client) logStore(ctx context.Context) (objstore.Store, error) {
+// logStore returns the log store given with WithLogStore (own), or the
+// NATS object store, opened on first use.
+func (c *Client) logStore(ctx context.Context) (objstore.Store, bool, error) {
 	c.logMu.Lock()
 	defer c.logMu.Unlock()
 	if c.logs != nil {
-		return c.logs, nil
+		return c.logs, c.logSet, nil
 	}
 	s, err := objstore.OpenNATS(ctx, c.js, c.names.LogsStore())
 	if err != nil {
-		return nil, fmt.Errorf("log store: %w", err)
+		return nil, false, fmt.Errorf("log store: %w", err)
 	}
 	c.logs = s
-	return s, nil
+	return s, false, nil
 }
 
 // FollowLog copies an execution's output to w from its first byte while it
@@ -185,21 +181,24 @@ func (c *Client) followLog(ctx context.Context, id string, w io.Writer, chunks *
 	}
 }
 
-// checkExists fails with job.ErrNotFound unless the execution has events
-// or waits in the pending bucket.
+// checkExists fails with job.ErrNotFound unless the execution waits in the
+// pending bucket or has events. The pending bucket is read first: the
+// leader removes a pending run only once its events are stored, so a run
+// missing from the bucket at that moment has its events by then (read in
+// the other order, a run published in between is in neither place).
 func (c *Client) checkExists(ctx context.Context, id string) error {
+	kv, err := c.js.KeyValue(ctx, c.names.PendingBucket())
+	if err == nil {
+		if _, err := kv.Get(ctx, id); err == nil {
+			return nil
+		}
+	}
 	evs, err := c.reader.Events(ctx, id)
 	if err != nil {
 		return err
 	}
 	if len(evs) > 0 {
 		return nil
-	}
-	kv, err := c.js.KeyValue(ctx, c.names.PendingBucket())
-	if err == nil {
-		if _, err := kv.Get(ctx, id); err == nil {
-			return nil
-		}
 	}
 	return fmt.Errorf("execution %s: %w", id, job.ErrNotFound)
 }

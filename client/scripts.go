@@ -14,8 +14,11 @@ import (
 	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
-// UploadScript stores the file at path in the scripts store under its
-// content address and returns the reference a job pins.
+// UploadScript stores the file at path in the NATS object store
+// <ns>-scripts under its content address and returns the reference a job
+// pins. Scripts always live there, whatever store the workers keep logs
+// in, so a client needs nothing but NATS: the workers read them from there
+// and the API refuses a job whose script is not there.
 func (c *Client) UploadScript(ctx context.Context, path string) (*job.ScriptRef, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -84,6 +84,11 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	if err := cfg.Topology.Validate(); err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
+	if cfg.Topology.JSDomain != "" {
+		// Its direct gets and leader reads go to the connection's own
+		// JetStream API.
+		return nil, fmt.Errorf("scheduler: JetStream domain %q: a scheduler runs where the streams are, not behind a leaf node (--js-domain is for workers, the web UI and the CLI)", cfg.Topology.JSDomain)
+	}
 	if cfg.ID == "" {
 		host, _ := os.Hostname()
 		cfg.ID = cmp.Or(host, "scheduler") + "-" + nuid.Next()[16:]
@@ -97,7 +102,7 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(nc)
+	js, err := cfg.Topology.JetStream(nc)
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}

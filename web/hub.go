@@ -80,11 +80,7 @@ func (h *hub) setErr(err error) {
 
 func (h *hub) run(ctx context.Context) {
 	wait := 100 * time.Millisecond
-	js, err := jetstream.New(h.client.Conn())
-	if err != nil {
-		h.setErr(err)
-		return
-	}
+	js := h.client.JetStream()
 	for ctx.Err() == nil {
 		// Until NATS is reachable and the streams exist (the web role may
 		// start before the first scheduler, and NATS may restart from an

@@ -21,6 +21,7 @@ const Version = "1.0.0"
 // stats` (or a request to <ns>.workers.<id>.status) its queues and busy
 // slots now. The status endpoint answers the presence record; it holds no
 // secret (the same record is in the workers bucket every client may read).
+// The logs endpoint serves stored logs (logserve.go).
 func (w *Worker) announce() (micro.Service, error) {
 	p := w.presenceRecord()
 	meta := map[string]string{
@@ -56,6 +57,9 @@ func (w *Worker) announce() (micro.Service, error) {
 		}
 		_ = req.Respond(data)
 	}), micro.WithEndpointSubject(w.names.WorkerStatusSubject(w.cfg.ID)))
+	if err == nil {
+		err = w.addLogEndpoint(svc)
+	}
 	if err != nil {
 		_ = svc.Stop()
 		return nil, fmt.Errorf("announce the worker: %w", err)

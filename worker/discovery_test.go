@@ -58,8 +58,14 @@ func TestWorkersAreMicroServices(t *testing.T) {
 	require.Equal(t, "3", all["w-one"].Metadata["concurrency"])
 	require.Equal(t, "command", all["w-two"].Metadata["kinds"])
 	require.Equal(t, worker.Version, all["w-two"].Version)
-	require.Len(t, all["w-two"].Endpoints, 1)
-	require.Equal(t, names.WorkerStatusSubject("w-two"), all["w-two"].Endpoints[0].Subject)
+	subjects := map[string]string{}
+	for _, e := range all["w-two"].Endpoints {
+		subjects[e.Name] = e.Subject + " " + e.QueueGroup
+	}
+	require.Equal(t, map[string]string{
+		"status": names.WorkerStatusSubject("w-two") + " q",
+		"logs":   names.LogStoreSubject() + " " + names.WorkerServiceName() + "-logs",
+	}, subjects, "a status endpoint of its own, and the stored-log endpoint every worker shares")
 
 	msg, err := nc.Request(names.WorkerStatusSubject("w-two"), nil, 5*time.Second)
 	require.NoError(t, err)
@@ -75,8 +81,10 @@ func TestWorkersAreMicroServices(t *testing.T) {
 	require.NoError(t, err)
 	var stats micro.Stats
 	require.NoError(t, json.Unmarshal(msg.Data, &stats))
-	require.Len(t, stats.Endpoints, 1)
-	require.JSONEq(t, `{"queues":["default"],"slots":5,"busy":0}`, string(stats.Endpoints[0].Data))
+	require.Len(t, stats.Endpoints, 2)
+	for _, e := range stats.Endpoints {
+		require.JSONEq(t, `{"queues":["default"],"slots":5,"busy":0}`, string(e.Data), e.Name)
+	}
 
 	require.NoError(t, two.Stop(context.Background()))
 	natstest.Eventually(t, 10*time.Second, func() bool { _, ok := infos()["w-two"]; return !ok && len(infos()) == 1 }, "a stopped worker is no longer listed")

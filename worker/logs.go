@@ -84,10 +84,12 @@ func (x *execution) storeLog(ctx context.Context, c *logcap.Capture) (string, in
 		cancel()
 		r.Close()
 		if err == nil {
+			x.w.health.ok(x.w, "logs")
 			return url, size, nil
 		}
 		lastErr = err
 		x.log.Warn("storing the log failed; retrying", "error", err)
 	}
+	x.w.health.failed(x.w, "logs", lastErr)
 	return "", 0, fmt.Errorf("store log: %w", lastErr)
 }

@@ -42,7 +42,8 @@ func (w *Worker) setup(ctx context.Context) bool {
 	}
 }
 
-// open opens the claims bucket and the object stores not configured.
+// open opens the claims bucket, the scripts store and the log store if
+// none is configured.
 func (w *Worker) open(ctx context.Context) error {
 	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -52,8 +53,8 @@ func (w *Worker) open(ctx context.Context) error {
 			return fmt.Errorf("claims bucket: %w", err)
 		}
 	}
-	if w.cfg.Scripts == nil {
-		if w.cfg.Scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
+	if w.scripts == nil {
+		if w.scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
 // ErrChecksumMismatch means a script's content does not match the digest
@@ -112,7 +113,7 @@ func scriptArgv(name string, args []string) []string {
 // download fetches the script, checks its digest over the bytes in
 // memory, caches them and returns them.
 func (s *scriptRunner) download(ctx context.Context, ref *job.ScriptRef, cacheDir, cached string) ([]byte, error) {
-	rc, err := s.w.cfg.Scripts.Get(ctx, ref.Key)
+	rc, err := s.open(ctx, ref.Key)
 	if err != nil {
 		return nil, fmt.Errorf("script %s: %w", ref.Key, err)
 	}
@@ -147,6 +148,22 @@ func (s *scriptRunner) download(ctx context.Context, ref *job.ScriptRef, cacheDi
 		return nil, fmt.Errorf("script: cache: %w", err)
 	}
 	return data, nil
+}
+
+// open opens a script in the NATS object store <ns>-scripts, where every
+// client uploads, or else in the configured store (Config.Scripts), where
+// clients that predate that may have put it.
+func (s *scriptRunner) open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.w.scripts.Get(ctx, key)
+	if errors.Is(err, objstore.ErrNotFound) && s.w.cfg.Scripts != nil {
+		rc, err = s.w.cfg.Scripts.Get(ctx, key)
+	}
+	if err != nil {
+		s.w.health.failed(s.w, "scripts", err)
+	} else {
+		s.w.health.ok(s.w, "scripts")
+	}
+	return rc, err
 }
 
 // readVerified reads a cached script into memory and checks its digest.

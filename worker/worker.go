@@ -86,10 +86,14 @@ type Config struct {
 	// reference as "${secret:NAME}" (the file NAME, trailing newline
 	// removed). Empty: a run that references a secret fails.
 	SecretsDir string
-	// Scripts and Logs are the object stores; nil means the NATS object
-	// stores of the namespace.
+	// Scripts is where the worker looks for a script that is not in the
+	// NATS object store <ns>-scripts, where clients upload every script
+	// (older clients put them in the configured store); nil: nowhere else.
 	Scripts objstore.Store
-	Logs    objstore.Store
+	// Logs is where complete logs are stored; nil means the NATS object
+	// store <ns>-logs. The worker serves them to clients (logserve.go), so
+	// only workers need its credentials.
+	Logs objstore.Store
 	// Clock defaults to the wall clock.
 	Clock clock.Clock
 	// Logger defaults to a discarding logger.
@@ -136,6 +140,8 @@ type Worker struct {
 	waiting   sync.Map // "" (setup) or a queue -> why the worker waits
 
 	runners map[job.TaskKind]runner // by kind, the kinds allowed (tasks.go)
+	scripts objstore.Store          // the NATS object store <ns>-scripts (setup.go)
+	health  storeHealth             // whether the stores answer (storehealth.go)
 
 	ident  identity // who runs are
 	cgroup string   // parent of the runs' cgroups, or empty
@@ -211,7 +217,7 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(nc)
+	js, err := cfg.Topology.JetStream(nc)
 	if err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
@@ -301,6 +307,11 @@ func (w *Worker) Start(ctx context.Context) error {
 			return
 		}
 		close(w.setupDone)
+		w.bg.Add(1)
+		go func() {
+			defer w.bg.Done()
+			w.checkStores(bgCtx)
+		}()
 		if svc, err := w.announce(); err != nil {
 			w.log.Warn("the worker is not listed by `nats micro ls`", "error", err)
 		} else {
@@ -419,6 +430,9 @@ func (w *Worker) Ready() error {
 		return errors.New("not started")
 	case !w.nc.IsConnected():
 		return topology.ErrNotConnected
+	}
+	if err := w.health.status(); err != nil {
+		return err
 	}
 	return w.waitingFor()
 }

@@ -166,6 +166,9 @@ func DecodeMsg(subject string, data []byte) (Event, bool, error) {
 // check validates the ids an event names: a job name, and an execution ID
 // of that job (or none, for a job-level event).
 func (e *Event) check() error {
+	if e.Job == WorkerToken && e.Execution == "" { // a worker event (worker.go)
+		return nil
+	}
 	if err := job.ValidateName(e.Job); err != nil {
 		return fmt.Errorf("event job name %w", err)
 	}

@@ -20,12 +20,14 @@ import (
 type Reader struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
+	api   string // js's API prefix, for direct gets
 	names topology.Names
 }
 
-// NewReader returns a Reader for the namespace of names.
+// NewReader returns a Reader for the namespace of names, reading through
+// js (in its JetStream domain, if it has one).
 func NewReader(nc *nats.Conn, js jetstream.JetStream, names topology.Names) *Reader {
-	return &Reader{nc: nc, js: js, names: names}
+	return &Reader{nc: nc, js: js, api: streamio.APIPrefix(js), names: names}
 }
 
 const readBatch = 1000
@@ -41,7 +43,7 @@ func (r *Reader) scan(ctx context.Context, filter string, from, to uint64) ([]Ev
 // (0: no bound), in order. Past limit events (0: no limit) it fails with
 // ErrTooManyEvents.
 func (r *Reader) read(ctx context.Context, req streamio.DirectRequest, to uint64, limit int) ([]Event, error) {
-	req.Stream = r.names.EventsStream()
+	req.Stream, req.API = r.names.EventsStream(), r.api
 	var out []Event
 	for {
 		req.Batch = readBatch

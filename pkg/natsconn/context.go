@@ -23,12 +23,12 @@ type Context struct {
 	Key         string `json:"key"`
 	CA          string `json:"ca"`
 	InboxPrefix string `json:"inbox_prefix"`
+	JSDomain    string `json:"jetstream_domain"`
 
 	// Settings jetcron cannot honour yet: a context that sets one is
 	// refused rather than half applied.
 	NSC         string `json:"nsc"`
 	UserJWT     string `json:"user_jwt"`
-	JSDomain    string `json:"jetstream_domain"`
 	JSAPIPrefix string `json:"jetstream_api_prefix"`
 	TLSFirst    bool   `json:"tls_first"`
 }
@@ -69,7 +69,7 @@ func LoadContext(name string, getenv func(string) string) (Context, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, fmt.Errorf("--context: %s: %w", path, err)
 	}
-	for field, set := range map[string]bool{"nsc": c.NSC != "", "user_jwt": c.UserJWT != "", "jetstream_domain": c.JSDomain != "",
+	for field, set := range map[string]bool{"nsc": c.NSC != "", "user_jwt": c.UserJWT != "",
 		"jetstream_api_prefix": c.JSAPIPrefix != "", "tls_first": c.TLSFirst} {
 		if set {
 			return c, fmt.Errorf("--context: %s sets %s, which jetcron does not support; use a context without it", path, field)
@@ -80,7 +80,7 @@ func LoadContext(name string, getenv func(string) string) (Context, error) {
 
 // WithContext returns o with what it leaves unset taken from c: the URL,
 // the authentication (only when o names none: an explicit flag wins), the
-// TLS files and the inbox prefix.
+// TLS files, the inbox prefix and the JetStream domain.
 func (o Options) WithContext(c Context) Options {
 	if o.URL == "" {
 		o.URL = c.URL
@@ -96,6 +96,9 @@ func (o Options) WithContext(c Context) Options {
 	}
 	if o.InboxPrefix == "" {
 		o.InboxPrefix = c.InboxPrefix
+	}
+	if o.JSDomain == "" {
+		o.JSDomain = c.JSDomain
 	}
 	return o
 }

@@ -29,6 +29,7 @@ func TestContext(t *testing.T) {
 	writeContext(t, cfg, "prod", `{"description":"x","url":"nats://a:4222,nats://b:4222","user":"alice","password":"pw","ca":"/etc/ca.pem","inbox_prefix":"_INBOX_alice","jetstream_domain":""}`)
 	writeContext(t, cfg, "leaf", `{"url":"nats://leaf:4222","jetstream_domain":"hub"}`)
 	writeContext(t, cfg, "broken", `{"url":`)
+	writeContext(t, cfg, "prefix", `{"url":"nats://leaf:4222","jetstream_api_prefix":"$JS.x.API"}`)
 
 	c, err := natsconn.LoadContext("prod", env)
 	require.NoError(t, err)
@@ -43,8 +44,14 @@ func TestContext(t *testing.T) {
 	require.Empty(t, o.Password)
 	require.Equal(t, "t", o.Token)
 
+	// A context's JetStream domain is used unless --js-domain names one.
+	c, err = natsconn.LoadContext("leaf", env)
+	require.NoError(t, err)
+	require.Equal(t, "hub", natsconn.Options{}.WithContext(c).JSDomain)
+	require.Equal(t, "edge", natsconn.Options{JSDomain: "edge"}.WithContext(c).JSDomain)
+
 	for name, want := range map[string]string{
-		"leaf":    "jetstream_domain, which jetcron does not support",
+		"prefix":  "jetstream_api_prefix, which jetcron does not support",
 		"broken":  "broken.json",
 		"missing": `no context "missing"`,
 		"../etc":  "is not a context name",
@@ -64,4 +71,14 @@ func TestContext(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, "nats://dev:4222", c.URL, "~/.config without XDG_CONFIG_HOME")
+}
+
+func TestJSDomain(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"a.b", "*", ">", "a b", "x\n"} {
+		require.ErrorContains(t, natsconn.ValidateJSDomain(bad), "--js-domain", bad)
+		require.ErrorContains(t, natsconn.Options{JSDomain: bad}.Validate(), "--js-domain", bad)
+	}
+	require.NoError(t, natsconn.ValidateJSDomain(""))
+	require.NoError(t, natsconn.ValidateJSDomain("hub-1"))
 }

@@ -45,6 +45,9 @@ type Options struct {
 	// a NATS user per role can be allowed to subscribe to its own replies
 	// only (deploy/nats). Empty keeps "_INBOX".
 	InboxPrefix string
+	// JSDomain is the JetStream domain to reach (--js-domain); it does not
+	// change the connection: roles pass it to JetStream.
+	JSDomain string
 	// Persistent reconnects forever (roles); otherwise a few times (CLI).
 	Persistent bool
 	// Logger receives connection events; nil discards them.
@@ -71,6 +74,9 @@ func (o Options) Validate() error {
 	}
 	if o.Token != "" && o.TokenFile != "" {
 		return errors.New("choose one of --token and --token-file")
+	}
+	if err := ValidateJSDomain(o.JSDomain); err != nil {
+		return err
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")

@@ -32,6 +32,9 @@ type DirectRequest struct {
 	// StartTime, when set instead of Seq, starts at the first message
 	// stored at or after it.
 	StartTime time.Time
+	// API is the JetStream API prefix (APIPrefix); empty means
+	// DefaultAPIPrefix.
+	API string
 }
 
 // ErrDirectTimeout means the stream did not answer a direct get in time.
@@ -72,7 +75,7 @@ func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]M
 	if err := sub.SetPendingLimits(-1, -1); err != nil {
 		return nil, fmt.Errorf("direct get: %w", err)
 	}
-	if err := nc.PublishRequest("$JS.API.DIRECT.GET."+req.Stream, inbox, data); err != nil {
+	if err := nc.PublishRequest(apiOrDefault(req.API)+".DIRECT.GET."+req.Stream, inbox, data); err != nil {
 		return nil, fmt.Errorf("direct get: %w", err)
 	}
 	var out []Msg

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/natsconn"
 )
 
 // Config sets what may differ between installations. The zero value is a
@@ -49,6 +51,9 @@ type Config struct {
 	EventsMaxBytes int64
 	// LogsMaxAge bounds how long stored logs are kept. Zero keeps them.
 	LogsMaxAge time.Duration
+	// JSDomain is the JetStream domain the resources live in, for a role
+	// connected to a leaf node (see JetStream). Empty: the connection's own.
+	JSDomain string
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -68,6 +73,9 @@ func (c Config) WithDefaults() Config {
 // Validate reports the first invalid setting, naming it.
 func (c Config) Validate() error {
 	if err := ValidateNamespace(c.Namespace); err != nil {
+		return err
+	}
+	if err := natsconn.ValidateJSDomain(c.JSDomain); err != nil {
 		return err
 	}
 	switch {

@@ -168,5 +168,10 @@ func (n Names) LogReadSubject(execution string) string { return n.ns + ".control
 // LogReadSubjects matches every log read request.
 func (n Names) LogReadSubjects() string { return n.ns + ".control.log.*" }
 
+// LogStoreSubject is where the workers serve stored logs (pkg/api
+// LogReadRequest): an endpoint of the worker micro service, in one queue
+// group.
+func (n Names) LogStoreSubject() string { return n.ns + ".control.logstore" }
+
 // LeaderKey is the key of the lease in the leader bucket.
 const LeaderKey = "scheduler"

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
@@ -65,6 +66,24 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 		require.Contains(t, log.String(), "hello from a restricted worker")
 		_, err = cl.DisableJob(ctx, "hello", "enough")
 		require.NoError(t, err)
+	})
+
+	t.Run("StoredLogThroughTheWorkers", func(t *testing.T) {
+		x := waitExec(t, cl, "hello", job.StateSucceeded)
+		req, err := json.Marshal(api.LogReadRequest{Execution: x.ID, Attempt: x.Attempt})
+		require.NoError(t, err)
+		m, err := e.connect(roleWeb).Request(e.names.LogStoreSubject(), req, 10*time.Second)
+		require.NoError(t, err)
+		require.Empty(t, m.Header.Get(micro.ErrorHeader))
+		require.Contains(t, string(m.Data), "hello from a restricted worker")
+	})
+
+	t.Run("ScriptNotStoredIsRefused", func(t *testing.T) {
+		digest := strings.Repeat("ab", 32)
+		_, err := cl.CreateJob(ctx, job.Spec{Name: "unstored", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+			Task: job.Task{Kind: job.TaskScript, Interpreter: "sh", Script: &job.ScriptRef{Key: job.ScriptKey(digest), SHA256: digest, Size: 3}}})
+		require.ErrorIs(t, err, job.ErrInvalid)
+		require.ErrorContains(t, err, "not in the scripts store")
 	})
 
 	t.Run("ScriptJob", func(t *testing.T) {
@@ -336,6 +355,7 @@ func forbidden(e *env, role string) []op {
 			op{name: "write a script", pub: "$O." + n.ScriptsStore() + ".C.evil", payload: "x"},
 			op{name: "publish a live log", pub: n.LogSubject("x-20260101T000000Z"), payload: "x"},
 			op{name: "intercept cancel requests", sub: n.CancelSubjects()},
+			op{name: "read stored logs through the workers", pub: n.LogStoreSubject(), payload: `{}`},
 			op{name: "create a stream for itself", pub: "$JS.API.STREAM.CREATE." + ns + "_X"},
 			op{name: "update the work stream", pub: "$JS.API.STREAM.UPDATE." + work, payload: `{"name":"` + work + `"}`, unchanged: e.streamIntact(work)},
 		)
@@ -352,6 +372,7 @@ func forbidden(e *env, role string) []op {
 			op{name: "tamper with a stored log", pub: "$O." + n.LogsStore() + ".C.evil", payload: "x"},
 			op{name: "answer the API", sub: n.APISubject("job_create"), queue: ns + "-api"},
 			op{name: "intercept cancel requests", sub: n.CancelSubjects()},
+			op{name: "serve stored logs in the workers' place", sub: n.LogStoreSubject(), queue: ns + "-worker-logs"},
 			op{name: "delete a work item", pub: "$JS.API.STREAM.MSG.DELETE." + work, payload: `{"seq":1}`},
 			op{name: "create a consumer on the scripts store", pub: "$JS.API.CONSUMER.CREATE.OBJ_" + n.ScriptsStore(), payload: `{"stream_name":"OBJ_` + n.ScriptsStore() + `","config":{"deliver_policy":"all"}}`},
 			op{name: "delete a consumer on the events stream", pub: "$JS.API.CONSUMER.DELETE." + events + ".someone"},

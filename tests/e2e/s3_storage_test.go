@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -18,9 +19,9 @@ import (
 	"github.com/jetcron/jetcron/pkg/objstore"
 )
 
-// TestS3Storage: scripts and logs in a real MinIO server, configured with
-// --store on the worker and the client commands, credentials from the
-// environment.
+// TestS3Storage: logs in a real MinIO server, configured with --store on
+// the worker and (accepted, not needed) the client commands, credentials
+// from the environment; scripts in the NATS object store.
 func TestS3Storage(t *testing.T) {
 	t.Parallel()
 	m := miniotest.Start(t)
@@ -59,12 +60,14 @@ printf 'last line without a newline'
 
 		spec := jobSpecOf(t, s, "s3-lines")
 		_, err = bucket.Sub("team/a/scripts").Get(t.Context(), spec.Task.Script.Key)
-		require.NoError(t, err, "the script is in MinIO under PREFIX/scripts/")
+		require.ErrorIs(t, err, objstore.ErrNotFound, "scripts are not in MinIO")
+		scripts, err := s.js(t).ObjectStore(t.Context(), s.topo.Names().ScriptsStore())
+		require.NoError(t, err)
+		_, err = scripts.GetInfo(t.Context(), spec.Task.Script.Key)
+		require.NoError(t, err, "the script is in the NATS object store")
 
-		// Without --store the client cannot read an s3:// log, and says why.
-		r := s.cli("exec", "logs", id)
-		require.NotEqual(t, 0, r.code)
-		require.Contains(t, r.err, "--store")
+		// Without --store the client reads the s3:// log through the workers.
+		require.Equal(t, want.String(), s.ok("exec", "logs", id))
 	})
 
 	t.Run("TamperedScriptIsNotExecuted", func(t *testing.T) {
@@ -74,7 +77,9 @@ printf 'last line without a newline'
 		s.okEnv(m.Getenv, "--store", store, "job", "create", "s3-tamper", "--every", "1h", "--script", script, "--interpreter", "bash", "--retries", "2")
 		spec := jobSpecOf(t, s, "s3-tamper")
 		evil := "touch " + marker + "\necho evil\n"
-		_, err := bucket.Sub("team/a/scripts").Put(t.Context(), spec.Task.Script.Key, strings.NewReader(evil), int64(len(evil)))
+		scripts, err := s.js(t).ObjectStore(t.Context(), s.topo.Names().ScriptsStore())
+		require.NoError(t, err)
+		_, err = scripts.PutString(t.Context(), spec.Task.Script.Key, evil)
 		require.NoError(t, err)
 
 		id := s.runJob(m.Getenv, "s3-tamper")
@@ -106,15 +111,19 @@ printf 'last line without a newline'
 		require.Equal(t, want, got)
 	})
 
-	t.Run("MissingBucketIsCreatedOnUpload", func(t *testing.T) {
+	t.Run("ClientStoreIsNotContactedOnCreate", func(t *testing.T) {
 		t.Parallel()
-		other := m.Location("e2e-created-by-client", "")
+		// A client's --store is only where it may read logs: creating a
+		// script job uploads nothing there (nor creates its bucket).
+		other := m.Location("e2e-not-created-by-client", "")
 		script := writeScript(t, dir, "hi.sh", "echo hi\n")
 		s.okEnv(m.Getenv, "--store", other, "job", "create", "s3-newbucket", "--every", "1h", "--script", script, "--interpreter", "bash")
-		keys, err := m.Open(t, "e2e-created-by-client").Keys(t.Context())
+		loc, err := objstore.ParseLocation(other + "&create=false")
 		require.NoError(t, err)
-		require.Len(t, keys, 1)
-		require.True(t, strings.HasPrefix(keys[0], "scripts/sha256/"), keys[0])
+		_, err = objstore.OpenS3(t.Context(), loc, m.Credentials())
+		require.ErrorIs(t, err, objstore.ErrNoBucket, "the client did not touch the bucket")
+		id := s.runJob(noEnv, "s3-newbucket")
+		require.Equal(t, job.StateSucceeded, s.waitState(id, 30*time.Second, job.StateSucceeded, job.StateFailed).State)
 	})
 }
 
@@ -133,26 +142,34 @@ func TestS3BadInput(t *testing.T) {
 
 	wrongPassword := envOf("MINIO_ROOT_USER", miniotest.User, "MINIO_ROOT_PASSWORD", "not-the-password")
 	unknownKey := envOf("AWS_ACCESS_KEY_ID", "nobody", "AWS_SECRET_ACCESS_KEY", "nothing-at-all")
+	// A client's --store is read (a wrong one is refused) but never
+	// contacted to create a job: only the cases marked client fail there.
 	cases := []struct {
 		name    string
 		env     func(string) string
 		store   string
 		code    int
+		client  bool
 		mention []string
 	}{
-		{"UnknownScheme", m.Getenv, "ftp://e2e-bad/x", 2, []string{"--store", `unknown scheme "ftp"`}},
-		{"UnreachableEndpoint", m.Getenv, "s3://e2e-bad?secure=false&endpoint=" + closed, 5, []string{"--store", "unreachable", closed}},
-		{"WrongPassword", wrongPassword, m.Location("e2e-bad", ""), 2, []string{"credentials rejected", m.Endpoint, "MINIO_ROOT_USER"}},
-		{"UnknownAccessKey", unknownKey, m.Location("e2e-bad", ""), 2, []string{"credentials rejected", "AWS_ACCESS_KEY_ID"}},
-		{"NoCredentials", noEnv, m.Location("e2e-bad", ""), 2, []string{"no S3 credentials", "AWS_ACCESS_KEY_ID"}},
-		{"MissingBucketNotCreated", m.Getenv, m.Location("e2e-missing", "") + "&create=false", 2, []string{"bucket e2e-missing", "does not exist", "create=false"}},
-		{"CredentialsInURL", m.Getenv, "s3://key:secret@e2e-bad?endpoint=" + m.Endpoint, 2, []string{"credentials do not belong"}},
+		{"UnknownScheme", m.Getenv, "ftp://e2e-bad/x", 2, true, []string{"--store", `unknown scheme "ftp"`}},
+		{"UnreachableEndpoint", m.Getenv, "s3://e2e-bad?secure=false&endpoint=" + closed, 5, false, []string{"--store", "unreachable", closed}},
+		{"WrongPassword", wrongPassword, m.Location("e2e-bad", ""), 2, false, []string{"credentials rejected", m.Endpoint, "MINIO_ROOT_USER"}},
+		{"UnknownAccessKey", unknownKey, m.Location("e2e-bad", ""), 2, false, []string{"credentials rejected", "AWS_ACCESS_KEY_ID"}},
+		{"NoCredentials", noEnv, m.Location("e2e-bad", ""), 2, true, []string{"no S3 credentials", "AWS_ACCESS_KEY_ID"}},
+		{"MissingBucketNotCreated", m.Getenv, m.Location("e2e-missing", "") + "&create=false", 2, false, []string{"bucket e2e-missing", "does not exist", "create=false"}},
+		{"CredentialsInURL", m.Getenv, "s3://key:secret@e2e-bad?endpoint=" + m.Endpoint, 2, true, []string{"credentials do not belong"}},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			name := fmt.Sprintf("bad-store-%d", i)
 			r := s.cliEnv(tc.env, "--store", tc.store, "job", "create", name, "--every", "1h", "--script", script, "--interpreter", "bash")
+			if !tc.client {
+				require.Equal(t, 0, r.code, "a client does not contact its --store to create a job: %s", r.err)
+				s.runWorkerExpect(t, tc.env, tc.store, tc.code, tc.mention)
+				return
+			}
 			require.Equal(t, tc.code, r.code, "stderr: %s", r.err)
 			require.True(t, strings.HasPrefix(r.err, "jetcron: "), r.err)
 			for _, want := range tc.mention {
@@ -162,19 +179,34 @@ func TestS3BadInput(t *testing.T) {
 			require.Equal(t, 3, s.cli("job", "get", name).code, "no half-created job")
 			require.NotContains(t, r.err, "not-the-password", "secrets are never printed")
 			require.NotContains(t, r.err, "nothing-at-all", "secrets are never printed")
-
-			// A worker with the same --store refuses to start, as fast.
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			var out, errb bytes.Buffer
-			code := runCLI(ctx, tc.env, &out, &errb, "--nats", s.srv.URL(), "--namespace", s.topo.Namespace, "worker", "--store", tc.store, "--work-dir", t.TempDir())
-			require.Equal(t, tc.code, code, "worker stderr: %s", errb.String())
-			require.NoError(t, ctx.Err(), "the worker stopped by itself")
-			for _, want := range tc.mention {
-				require.Contains(t, errb.String(), want)
-			}
+			s.runWorkerExpect(t, tc.env, tc.store, tc.code, tc.mention)
 		})
 	}
+}
+
+// runWorkerExpect checks that a worker with --store refuses to start at
+// once, with exit code code and an error that mentions each of mention.
+func (s *system) runWorkerExpect(t *testing.T, env func(string) string, store string, code int, mention []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	got := runCLI(ctx, env, &out, &errb, "--nats", s.srv.URL(), "--namespace", s.topo.Namespace, "worker", "--store", store, "--work-dir", t.TempDir())
+	require.Equal(t, code, got, "worker stderr: %s", errb.String())
+	require.NoError(t, ctx.Err(), "the worker stopped by itself")
+	for _, want := range mention {
+		require.Contains(t, errb.String(), want)
+	}
+	require.NotContains(t, errb.String(), "not-the-password", "secrets are never printed")
+	require.NotContains(t, errb.String(), "nothing-at-all", "secrets are never printed")
+}
+
+// js is a JetStream context on the system's connection.
+func (s *system) js(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	js, err := jetstream.New(s.nc)
+	require.NoError(t, err)
+	return js
 }
 
 func jobSpecOf(t *testing.T, s *system, name string) job.Spec {

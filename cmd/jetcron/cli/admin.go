@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/urfave/cli/v2"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -65,7 +64,7 @@ func adminEnsure(c *cli.Context) error {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := natsconn.JetStream(nc, opts.JSDomain)
 	if err != nil {
 		return fmt.Errorf("admin ensure: %w", err)
 	}

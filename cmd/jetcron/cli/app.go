@@ -97,6 +97,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for NATS", EnvVars: []string{"JETCRON_NATS_TLS_CERT"}},
 		&cli.StringFlag{Name: "tls-key", Usage: "client key for NATS", EnvVars: []string{"JETCRON_NATS_TLS_KEY"}},
 		&cli.StringFlag{Name: "inbox-prefix", Usage: "prefix of NATS reply subjects instead of _INBOX (deploy/nats gives each role its own, e.g. _INBOX_worker)", EnvVars: []string{"JETCRON_NATS_INBOX_PREFIX"}},
+		&cli.StringFlag{Name: "js-domain", Usage: "JetStream domain of jetcron's streams and buckets, for a role or client connected to a leaf node (default: the context's jetstream_domain, else none)", EnvVars: []string{"JETCRON_JS_DOMAIN"}},
 		&cli.StringFlag{Name: "namespace", Value: topology.DefaultNamespace, Usage: "prefix of every stream, bucket and subject", EnvVars: []string{"JETCRON_NAMESPACE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"JETCRON_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"JETCRON_LOG_FORMAT"}},
@@ -112,7 +113,7 @@ func connOptions(c *cli.Context, name string, persistent bool) (natsconn.Options
 		User: c.String("user"), Password: c.String("password"), Token: c.String("token"),
 		PasswordFile: c.String("password-file"), TokenFile: c.String("token-file"),
 		TLSCA: c.String("tls-ca"), TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
-		InboxPrefix: c.String("inbox-prefix"), Persistent: persistent,
+		InboxPrefix: c.String("inbox-prefix"), JSDomain: c.String("js-domain"), Persistent: persistent,
 	}
 	if c.IsSet("nats") {
 		o.URL = c.String("nats")
@@ -165,7 +166,7 @@ func newClient(c *cli.Context) (*client.Client, error) {
 		return nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (is `jetcron dev` running? set --nats or JETCRON_NATS_URL)", err)}
 	}
 	c.App.Metadata[closersKey] = append(closers(c.App), nc.Close)
-	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")))
+	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")), client.WithJetStreamDomain(opts.JSDomain))
 	if err != nil {
 		return nil, err
 	}

@@ -204,6 +204,9 @@ func printLog(c *cli.Context, cl *client.Client, id string) error {
 	if errors.Is(err, client.ErrNoLog) {
 		return &exitError{code: exitNotFound, msg: err.Error() + " (running? use -f to follow it)"}
 	}
+	if errors.Is(err, client.ErrNoLogServer) {
+		return &exitError{code: exitUnavailable, msg: err.Error()}
+	}
 	return err
 }
 

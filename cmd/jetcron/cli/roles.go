@@ -39,6 +39,11 @@ func topologyOf(c *cli.Context) (topology.Config, error) {
 		AckWait:      c.Duration("ack-wait"),
 		EventsMaxAge: c.Duration("events-max-age"),
 	}.WithDefaults()
+	opts, err := connOptions(c, "", false)
+	if err != nil {
+		return t, err
+	}
+	t.JSDomain = opts.JSDomain
 	if err := t.Validate(); err != nil {
 		return t, usageErr("%v", err)
 	}

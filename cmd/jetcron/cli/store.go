@@ -19,12 +19,12 @@ import (
 // getenvKey is where App keeps Deps.Getenv in the app's metadata.
 const getenvKey = "jetcron.getenv"
 
-// storeFlag is the global --store flag: where scripts and logs are kept.
+// storeFlag is the global --store flag: where workers keep logs.
 func storeFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:    "store",
 		Value:   "nats",
-		Usage:   "where scripts and logs are kept: nats (the NATS object store) or s3://BUCKET[/PREFIX]?endpoint=HOST:PORT&secure=false&region=R (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD)",
+		Usage:   "where workers keep logs: nats (the NATS object store) or s3://BUCKET[/PREFIX]?endpoint=HOST:PORT&secure=false&region=R (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD); scripts are always in the NATS object store. Clients need no --store: they read logs through the workers",
 		EnvVars: []string{"JETCRON_STORE"},
 	}
 }
@@ -76,10 +76,11 @@ func storeErr(loc objstore.Location, err error) error {
 	return &exitError{code: code, msg: fmt.Sprintf("--store %s: %v", loc, err)}
 }
 
-// withStores configures where the client uploads scripts and reads logs.
-// The NATS object store is the default and needs nothing. An S3 store is
-// not contacted until a command uploads or reads, so commands that need
-// neither work while it is down.
+// withStores configures where the client reads logs. A client needs no
+// store: scripts always go to the NATS object store, and logs are read from
+// it or, when the workers keep them in S3, through the workers. A client
+// given an S3 --store (accepted for compatibility) reads logs straight from
+// it; the store is not contacted until a command reads a log.
 func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 	loc, creds, err := storeLocation(c)
 	if err != nil || !loc.IsS3() {
@@ -89,8 +90,7 @@ func withStores(c *cli.Context, cl *client.Client) (*client.Client, error) {
 	if err != nil {
 		return nil, storeErr(loc, err)
 	}
-	return client.New(cl.Conn(), client.WithNamespace(cl.Names().Namespace()),
-		client.WithScriptStore(s.Sub(loc.KeyPrefix(objstore.KindScripts))),
+	return client.New(cl.Conn(), client.WithNamespace(cl.Names().Namespace()), client.WithJetStreamDomain(cl.JetStreamDomain()),
 		client.WithLogStore(s.Sub(loc.KeyPrefix(objstore.KindLogs))))
 }
 

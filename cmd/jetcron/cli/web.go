@@ -66,7 +66,7 @@ func runWeb(c *cli.Context) error {
 		return &exitError{code: exitUnavailable, msg: err.Error()}
 	}
 	defer nc.Close()
-	stop, _, err := startWeb(c, nc, cfg)
+	stop, _, err := startWeb(c, nc, cfg, opts.JSDomain)
 	if err != nil {
 		return webUnavailable(err)
 	}
@@ -123,10 +123,10 @@ func webUnavailable(err error) error {
 	return &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (is another jetcron or program using it? pick another with --http, or --http off)", err)}
 }
 
-// startWeb starts the web server on nc and returns its stop function and
-// its URL.
-func startWeb(c *cli.Context, nc *nats.Conn, cfg web.Config) (func(), string, error) {
-	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")))
+// startWeb starts the web server on nc, reaching jetcron's streams in
+// JetStream domain jsDomain, and returns its stop function and its URL.
+func startWeb(c *cli.Context, nc *nats.Conn, cfg web.Config, jsDomain string) (func(), string, error) {
+	cl, err := client.New(nc, client.WithNamespace(c.String("namespace")), client.WithJetStreamDomain(jsDomain))
 	if err != nil {
 		return nil, "", err
 	}
@@ -184,7 +184,7 @@ func startDevWeb(c *cli.Context, nc *nats.Conn, log *slog.Logger) (func(), strin
 	if err != nil {
 		return nil, "", err
 	}
-	stop, url, err := startWeb(c, nc, cfg)
+	stop, url, err := startWeb(c, nc, cfg, "") // dev's own server: no domain
 	if errors.Is(err, errWebAddrInUse) && !c.IsSet("http") {
 		// The default address is taken (another jetcron dev, say): run
 		// without the UI rather than not at all.

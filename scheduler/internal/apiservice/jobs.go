@@ -126,6 +126,11 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 		if err := s.checkKind(ctx, spec); err != nil {
 			return nil, err
 		}
+		if !req.DryRun {
+			if err := s.checkScript(ctx, spec); err != nil {
+				return nil, err
+			}
+		}
 		if req.DryRun {
 			result := "created"
 			if exists {
