@@ -164,6 +164,35 @@ func (c Config) EventsStreamConfig() jetstream.StreamConfig {
 	}
 }
 
+// AlertsStreamConfig returns the alerts stream's configuration: append-only
+// like the events, bounded by the same age and by a deduplication window of
+// at least a day, so that the same change detected by several processes is
+// stored once (package alert).
+func (c Config) AlertsStreamConfig() jetstream.StreamConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	dup := max(c.DuplicateWindow, 24*time.Hour)
+	if c.EventsMaxAge > 0 && dup > c.EventsMaxAge {
+		dup = c.EventsMaxAge
+	}
+	return jetstream.StreamConfig{
+		Name:        n.AlertsStream(),
+		Description: "jetcron job health changes (append-only)",
+		Subjects:    []string{n.AlertSubjects()},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      c.EventsMaxAge,
+		MaxBytes:    -1,
+		MaxMsgs:     -1,
+		Duplicates:  dup,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		Storage:     c.storage(),
+		Replicas:    c.Replicas,
+		AllowDirect: true,
+	}
+}
+
 // ObjectStoreConfigs returns the configuration of the scripts and logs stores.
 func (c Config) ObjectStoreConfigs() []jetstream.ObjectStoreConfig {
 	c = c.WithDefaults()
@@ -236,7 +265,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
-	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
+	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig(), c.AlertsStreamConfig()} {
 		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
 		}

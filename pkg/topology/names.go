@@ -85,6 +85,15 @@ func (n Names) WorkStream() string { return n.stream("WORK") }
 // EventsStream is the append-only events stream.
 func (n Names) EventsStream() string { return n.stream("EVENTS") }
 
+// AlertsStream is the stream of job health changes (package alert).
+func (n Names) AlertsStream() string { return n.stream("ALERTS") }
+
+// AlertSubjects is the alerts stream's subject space.
+func (n Names) AlertSubjects() string { return n.ns + ".alerts.>" }
+
+// AlertSubject is the subject of a job's alerts.
+func (n Names) AlertSubject(job string) string { return n.ns + ".alerts." + job }
+
 // WorkSubjects is the work stream's subject space.
 func (n Names) WorkSubjects() string { return n.ns + ".work.>" }
 
