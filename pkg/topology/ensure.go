@@ -109,6 +109,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.WorkersBucket(), Description: "jetcron worker presence", History: 1, TTL: c.WorkerTTL, LimitMarkerTTL: time.Second, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.ClaimsBucket(), Description: "jetcron execution claims", History: 1, TTL: c.ClaimTTL, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.PendingBucket(), Description: "jetcron ad hoc runs waiting for their time", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.NotifyBucket(), Description: "jetcron notification sinks and their deliveries", History: 5, Storage: st, Replicas: c.Replicas},
 	}
 }
 
@@ -269,6 +270,9 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
 		}
+	}
+	if err := EnsureNotifyConsumer(ctx, js, c); err != nil {
+		return err
 	}
 	for _, os := range c.ObjectStoreConfigs() {
 		if err := createOrUpdate(ctx, js.CreateObjectStore, js.UpdateObjectStore, os, jetstream.ErrBucketExists); err != nil {

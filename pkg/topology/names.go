@@ -179,3 +179,15 @@ func (n Names) LogReadSubjects() string { return n.ns + ".control.log.*" }
 
 // LeaderKey is the key of the lease in the leader bucket.
 const LeaderKey = "scheduler"
+
+// NotifyBucket is the KV bucket of notification sinks, their last
+// deliveries and what each last sent about each job (package notify).
+func (n Names) NotifyBucket() string { return n.bucket("notify") }
+
+// NotifyConsumer is the durable consumer of the alerts stream that the
+// scheduler replicas share to deliver alerts to the sinks.
+func (n Names) NotifyConsumer() string { return "notify" }
+
+// NotifySubjectPrefix is where NATS notification sinks may publish inside
+// the namespace's subjects.
+func (n Names) NotifySubjectPrefix() string { return n.ns + ".notify." }
