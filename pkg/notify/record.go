@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"slices"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
@@ -104,6 +105,43 @@ type State struct {
 	Sent time.Time `json:"sent,omitzero"`
 	// Repeats counts the repetitions of Alert sent so far.
 	Repeats int `json:"repeats,omitempty"`
+	// Recent lists the sequences of the last alerts of the job the sink
+	// has handled (at most MaxRecent), Seq included: an alert redelivered
+	// after a newer one was handled is recognised, and one that was not
+	// handled yet is still sent, late rather than never.
+	Recent []uint64 `json:"recent,omitempty"`
+}
+
+// MaxRecent bounds State.Recent.
+const MaxRecent = 64
+
+// Handled reports whether the sink has handled the alert at seq.
+func (st State) Handled(seq uint64) bool {
+	if seq == 0 {
+		return false
+	}
+	if seq == st.Seq || slices.Contains(st.Recent, seq) {
+		return true
+	}
+	// Older than a full window: handled long ago.
+	return len(st.Recent) >= MaxRecent && seq < slices.Min(st.Recent)
+}
+
+// With returns st after the sink handled the alert a at seq, sent (or
+// given up) at sent, zero if it was not for the sink. A newer alert than
+// st's becomes the job's health as the sink knows it; an older one, handled
+// late, only joins Recent.
+func (st State) With(seq uint64, a alert.Alert, sent time.Time) State {
+	recent := append(slices.Clone(st.Recent), seq)
+	if n := len(recent) - MaxRecent; n > 0 {
+		slices.Sort(recent)
+		recent = recent[n:]
+	}
+	if seq > st.Seq {
+		st = State{Seq: seq, Alert: a, Sent: sent}
+	}
+	st.Recent = recent
+	return st
 }
 
 // RealertDue reports whether a repetition of st's alert is due at now for a

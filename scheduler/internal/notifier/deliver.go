@@ -28,36 +28,33 @@ func (n *Notifier) deliver(ctx context.Context, w *sinkWorker, store notify.Stor
 		n.log.WarnContext(ctx, "sink state unreadable; the alert comes again", "sink", def.Name, "job", t.alert.Job, "error", err)
 		return true
 	}
-	if t.seq <= st.Seq {
+	if st.Handled(t.seq) {
 		return false // handled before (a redelivery)
 	}
-	next := notify.State{Seq: t.seq, Alert: t.alert}
+	var sent time.Time
 	if def.MatchesHealth(t.alert) {
 		_, stopped := n.attempts(ctx, def, store, t)
 		if stopped {
 			return true
 		}
 		// Sent, or given up: either way a repetition is due from now.
-		next.Sent = n.cfg.Clock.Now().UTC()
+		sent = n.cfg.Clock.Now().UTC()
 	}
-	if err := n.saveState(ctx, store, def.Name, next, st, rev); err != nil {
+	if err := n.saveState(ctx, store, def.Name, t, sent, st, rev); err != nil {
 		n.log.WarnContext(ctx, "sink state not written; the alert comes again", "sink", def.Name, "job", t.alert.Job, "error", err)
 		return true
 	}
 	return false
 }
 
-// saveState writes next over cur (at rev) unless a newer alert's state is
-// there already.
-func (n *Notifier) saveState(ctx context.Context, store notify.Store, sink string, next, cur notify.State, rev uint64) error {
+// saveState records that the sink handled t's alert, over cur (at rev),
+// re-reading it when another writer changed it meanwhile.
+func (n *Notifier) saveState(ctx context.Context, store notify.Store, sink string, t task, sent time.Time, cur notify.State, rev uint64) error {
 	for range 5 {
-		if cur.Seq >= next.Seq && rev != 0 {
-			return nil
-		}
 		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), kvTimeout)
-		_, err := store.PutState(kctx, sink, next.Alert.Job, next, rev)
+		_, err := store.PutState(kctx, sink, t.alert.Job, cur.With(t.seq, t.alert, sent), rev)
 		if errors.Is(err, notify.ErrChanged) {
-			cur, rev, err = store.State(kctx, sink, next.Alert.Job)
+			cur, rev, err = store.State(kctx, sink, t.alert.Job)
 			cancel()
 			if err != nil {
 				return err

@@ -108,7 +108,9 @@ func (n *Notifier) apply(ctx context.Context, ent jetstream.KeyValueEntry, store
 		w.def.Store(&def)
 		return
 	}
-	wctx, cancel := context.WithCancel(ctx)
+	// Cancelled by removeSink or stopSinks only, which say whether what is
+	// left is done with or comes again.
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w := &sinkWorker{name: name, queue: make(chan task, n.cfg.QueueSize), cancel: cancel, done: make(chan struct{})}
 	w.def.Store(&def)
 	n.sinks[name] = w
