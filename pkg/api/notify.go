@@ -33,8 +33,9 @@ type NotifyCreateResponse struct {
 // NotifyView is a sink as the API shows it.
 type NotifyView struct {
 	notify.Sink
-	// Kind is webhook, slack or nats.
-	Kind string `json:"kind"`
+	// Kind is webhook, slack or nats (JSON "type": a file's "kind" names
+	// the document's kind, Notify).
+	Kind string `json:"type"`
 	// Revision is the definition's revision in the notify bucket.
 	Revision uint64 `json:"revision"`
 	// Deliveries are the last delivery attempts, newest first (notify_get

@@ -18,6 +18,7 @@ import (
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/notify"
 )
 
 func applyCommand() *cli.Command {
@@ -64,7 +65,7 @@ func apply(c *cli.Context) error {
 	if err != nil {
 		return usageErr("-f: %v", err)
 	}
-	jobs, err := parseJobsFile(data, filepath.Dir(path))
+	jobs, sinks, err := parseFile(data, filepath.Dir(path))
 	if err != nil {
 		return usageErr("%s: %v", path, err)
 	}
@@ -97,6 +98,7 @@ func apply(c *cli.Context) error {
 		}
 		results[i] = r
 	}
+	problems = append(problems, checkSinks(c, cl, sinks)...)
 	if len(problems) > 0 {
 		return &exitError{code: exitUsage, msg: "nothing applied:\n  " + strings.Join(problems, "\n  ")}
 	}
@@ -139,6 +141,9 @@ func apply(c *cli.Context) error {
 		}
 		fmt.Fprintf(w, "job %s %s%s%s\n", fj.spec.Name, r.Result, changes, suffix)
 	}
+	if err := applySinks(c, cl, sinks, suffix); err != nil {
+		return err
+	}
 	for _, name := range prune {
 		if !c.Bool("dry-run") {
 			if err := cl.DeleteJob(c.Context, name); err != nil {
@@ -153,8 +158,15 @@ func apply(c *cli.Context) error {
 // parseJobsFile reads every job of a file strictly: unknown fields and
 // duplicate names are errors that name the job and the field.
 func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
+	jobs, _, err := parseFile(data, dir)
+	return jobs, err
+}
+
+// parseFile reads every job and notification sink (a document of kind
+// Notify, apply_notify.go) of a file strictly.
+func parseFile(data []byte, dir string) ([]fileJob, []notify.Sink, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var raws []map[string]any
+	var raws, sinkRaws []map[string]any
 	for doc := 1; ; doc++ {
 		var v any
 		err := dec.Decode(&v)
@@ -162,24 +174,30 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("document %d: %v", doc, err)
+			return nil, nil, fmt.Errorf("document %d: %v", doc, err)
 		}
 		if v == nil {
 			continue
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
+			return nil, nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
+		}
+		if isSink, err := documentKind(m); err != nil {
+			return nil, nil, fmt.Errorf("document %d: %v", doc, err)
+		} else if isSink {
+			sinkRaws = append(sinkRaws, m)
+			continue
 		}
 		if list, ok := m["jobs"]; ok && len(m) == 1 {
 			items, ok := list.([]any)
 			if !ok {
-				return nil, fmt.Errorf("document %d: `jobs` must be a list", doc)
+				return nil, nil, fmt.Errorf("document %d: `jobs` must be a list", doc)
 			}
 			for i, it := range items {
 				jm, ok := it.(map[string]any)
 				if !ok {
-					return nil, fmt.Errorf("document %d: jobs[%d] is not a mapping", doc, i)
+					return nil, nil, fmt.Errorf("document %d: jobs[%d] is not a mapping", doc, i)
 				}
 				raws = append(raws, jm)
 			}
@@ -187,8 +205,8 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		}
 		raws = append(raws, m)
 	}
-	if len(raws) == 0 {
-		return nil, errors.New("no job definitions")
+	if len(raws) == 0 && len(sinkRaws) == 0 {
+		return nil, nil, errors.New("no job definitions")
 	}
 	seen := map[string]bool{}
 	var out []fileJob
@@ -210,10 +228,12 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		seen[name] = true
 		out = append(out, fj)
 	}
+	sinks, sinkProblems := decodeFileSinks(sinkRaws)
+	problems = append(problems, sinkProblems...)
 	if len(problems) > 0 {
-		return nil, errors.New("nothing applied:\n  " + strings.Join(problems, "\n  "))
+		return nil, nil, errors.New("nothing applied:\n  " + strings.Join(problems, "\n  "))
 	}
-	return out, nil
+	return out, sinks, nil
 }
 
 func decodeFileJob(raw map[string]any, dir string) (fileJob, error) {

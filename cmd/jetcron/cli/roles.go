@@ -62,10 +62,10 @@ func schedulerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "scheduler",
 		Usage: "run a scheduler replica: answers the API; the leader fires due slots",
-		Flags: append(topologyFlags(),
+		Flags: append(append(topologyFlags(),
 			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
 			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
-		),
+		), notifyFlags()...),
 		Action: runScheduler,
 	}
 }
@@ -75,13 +75,17 @@ func runScheduler(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	ncfg, err := notifyConfigOf(c, "")
+	if err != nil {
+		return err
+	}
 	nc, err := connectRole(c, "jetcron-scheduler", log)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
 	reg := probe.NewRegistry()
-	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg)})
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg), Notify: ncfg})
 	if err != nil {
 		return usageErr("%v", err)
 	}
