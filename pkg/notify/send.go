@@ -59,6 +59,9 @@ func NewSender(nc *nats.Conn, timeout time.Duration) *Sender {
 	}
 }
 
+// Close closes the sender's idle connections.
+func (s *Sender) Close() { s.http.CloseIdleConnections() }
+
 // Timeout is the bound of one attempt.
 func (s *Sender) Timeout() time.Duration { return s.timeout }
 

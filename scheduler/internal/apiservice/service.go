@@ -143,6 +143,7 @@ func (s *Service) Start(ctx context.Context) error {
 
 // Stop stops answering.
 func (s *Service) Stop(context.Context) error {
+	s.sender.Close()
 	if s.svc == nil {
 		return nil
 	}

@@ -116,6 +116,7 @@ func (n *Notifier) Start(ctx context.Context) error {
 // run is the notifier's life: open, load the sinks, consume until ctx
 // ends, then stop the sinks.
 func (n *Notifier) run(ctx context.Context) {
+	defer n.sender.Close()
 	kv, cons, ok := n.open(ctx)
 	if !ok {
 		return
