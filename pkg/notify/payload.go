@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -103,10 +104,17 @@ func emoji(h alert.Health) string {
 // Body returns what sink s sends for m: m's JSON, or for a Slack sink the
 // Slack-compatible {"text": ...}.
 func (s Sink) Body(m Message) ([]byte, error) {
+	var v any = m
 	if s.Slack {
-		return json.Marshal(struct {
+		v = struct {
 			Text string `json:"text"`
-		}{m.Text()})
+		}{m.Text()}
 	}
-	return json.Marshal(m)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // Slack's links are <url|text>
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -208,7 +208,7 @@ func ValidateSubject(names topology.Names, subj string) error {
 	}
 	ns := names.Namespace() + "."
 	if strings.HasPrefix(subj, ns) && !strings.HasPrefix(subj, names.NotifySubjectPrefix()) {
-		return fmt.Errorf("%q is in jetcron's own subjects; use %s... or a subject outside %s>", job.Echo(subj), names.NotifySubjectPrefix(), ns)
+		return fmt.Errorf("%q is in jetcron's own subjects; use one under %s> or outside %s>", job.Echo(subj), names.NotifySubjectPrefix(), ns)
 	}
 	return nil
 }

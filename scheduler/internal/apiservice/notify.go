@@ -243,6 +243,9 @@ func (s *Service) notifyTest(ctx context.Context, data []byte) (any, error) {
 	}
 	m := notify.NewMessage(sink.Name, a, s.cfg.UIURL)
 	m.Test = true
+	if s.cfg.UIURL != "" {
+		m.URL = strings.TrimRight(s.cfg.UIURL, "/") + "/" // no job's page
+	}
 	r := s.sender.Send(ctx, sink, m)
 	d := notify.Delivery{
 		Time: s.now(), Job: a.Job, Health: a.Health, AlertID: m.ID(), Test: true, Attempt: 1,
