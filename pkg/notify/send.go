@@ -50,6 +50,7 @@ func NewSender(nc *nats.Conn, timeout time.Duration) *Sender {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
 	tr.ResponseHeaderTimeout = timeout
+	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: checkDial}).DialContext
 	return &Sender{
 		http: &http.Client{
 			Transport:     tr,
@@ -118,7 +119,7 @@ func (s *Sender) post(ctx context.Context, sink Sink, m Message) Result {
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			return Result{Err: fmt.Errorf("no answer within %s", s.timeout)}
 		}
-		return Result{Err: fmt.Errorf("post: %w", stripURL(err))}
+		return Result{Err: fmt.Errorf("post: %w", stripURL(err)), Permanent: errors.Is(err, ErrRefusedAddress)}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

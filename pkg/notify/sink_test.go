@@ -116,3 +116,14 @@ func TestSlackText(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhooksNeverReachLinkLocalAddresses(t *testing.T) {
+	t.Parallel()
+	s := notify.NewSender(nil, 2*time.Second)
+	defer s.Close()
+	sink := notify.Sink{Name: "meta", Webhook: "http://169.254.169.254/latest/meta-data/"}
+	r := s.Send(t.Context(), sink, notify.NewMessage("meta", alert.Alert{Job: "j", Health: alert.Failing, Time: time.Now()}, ""))
+	if !errors.Is(r.Err, notify.ErrRefusedAddress) || !r.Permanent || strings.Contains(r.Err.Error(), "meta-data") {
+		t.Fatalf("result = %+v", r)
+	}
+}
