@@ -113,38 +113,67 @@ func (n *Notifier) Start(ctx context.Context) error {
 	return nil
 }
 
-// run is the notifier's life: open, load the sinks, consume until ctx
-// ends, then stop the sinks.
+// run is the notifier's life: sessions, one after the other, until ctx
+// ends. A session ends early when its consumer is lost (NATS restarted
+// from an empty store, an operator deleted it): the next one waits for the
+// resources again.
 func (n *Notifier) run(ctx context.Context) {
 	defer n.sender.Close()
+	for n.session(ctx) && ctx.Err() == nil {
+		n.log.WarnContext(ctx, "alerts consumer lost; opening it again")
+	}
+}
+
+// session opens the bucket and the consumer, loads the sinks, and consumes
+// alerts until ctx ends (false) or the consumer is lost (true); then it
+// stops the sinks, handing back the alerts they had not finished.
+func (n *Notifier) session(ctx context.Context) (lost bool) {
 	kv, cons, ok := n.open(ctx)
 	if !ok {
-		return
+		return false
 	}
+	sctx, cancel := context.WithCancel(ctx)
 	store := notify.Store{KV: kv}
 	var wg sync.WaitGroup
 	defer func() {
+		cancel()
 		n.stopSinks(true)
 		wg.Wait()
 	}()
-	if !n.loadSinks(ctx, kv, store, &wg) {
-		return
+	if !n.loadSinks(sctx, kv, store, &wg) {
+		return false
 	}
+	gone := make(chan struct{}, 1)
 	cc, err := cons.Consume(func(m jetstream.Msg) { n.handle(m) },
 		jetstream.PullMaxMessages(256),
+		// A pull that the server forgot (it restarted) is noticed within
+		// seconds, not the default half minute.
+		jetstream.PullExpiry(10*time.Second), jetstream.PullHeartbeat(3*time.Second),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
+				select {
+				case gone <- struct{}{}:
+				default:
+				}
+				return
+			}
 			n.log.Debug("alerts consumer", "error", err)
 		}))
 	if err != nil {
-		n.log.ErrorContext(ctx, "cannot consume alerts; notifications stop", "error", err)
-		return
+		n.log.ErrorContext(ctx, "cannot consume alerts", "error", err)
+		return true
 	}
 	defer cc.Stop()
 	wg.Add(2)
-	go func() { defer wg.Done(); n.work.progressLoop(ctx, n.cfg.Progress) }()
-	go func() { defer wg.Done(); n.realertLoop(ctx, store) }()
+	go func() { defer wg.Done(); n.work.progressLoop(sctx, n.cfg.Progress) }()
+	go func() { defer wg.Done(); n.realertLoop(sctx, store) }()
 	n.log.InfoContext(ctx, "delivering alerts to notification sinks")
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-gone:
+		return true
+	}
 }
 
 // open waits for the notify bucket and the consumer.

@@ -404,3 +404,37 @@ func mustJSON(t *testing.T, v any) []byte {
 	require.NoError(t, err)
 	return data
 }
+
+func TestDeliveryResumesAfterNATSLostItsStore(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := newHook(t)
+	b.sink(t, notify.Sink{Name: "ops", Webhook: h.URL})
+	b.start(t, nil)
+	b.publish(t, failing("billing", nil))
+	natstest.Eventually(t, 20*time.Second, func() bool { return len(h.received()) == 1 })
+
+	b.env.Srv.RestartEmpty()
+	natstest.Ensure(t, b.env.JS, b.env.Topo) // as the scheduler does when its resources vanish
+	kv, err := b.env.JS.KeyValue(t.Context(), b.env.Topo.Names().NotifyBucket())
+	require.NoError(t, err)
+	b.kv = kv
+	b.sink(t, notify.Sink{Name: "ops", Webhook: h.URL})
+	b.publish(t, failing("other", nil))
+	natstest.Eventually(t, 30*time.Second, func() bool { return len(h.received()) == 2 }, "delivered after the restart")
+}
+
+func TestADeletedConsumerIsMadeAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := newHook(t)
+	b.sink(t, notify.Sink{Name: "ops", Webhook: h.URL})
+	b.start(t, nil)
+	b.publish(t, failing("billing", nil))
+	natstest.Eventually(t, 20*time.Second, func() bool { return len(h.received()) == 1 })
+	require.NoError(t, b.env.JS.DeleteConsumer(t.Context(), b.env.Topo.Names().AlertsStream(), b.env.Topo.Names().NotifyConsumer()))
+	b.publish(t, failing("other", nil))
+	natstest.Eventually(t, 30*time.Second, func() bool { return len(h.received()) >= 2 }, "delivered through a new consumer")
+	b.settled(t)
+	require.Len(t, h.received(), 2, "the new consumer replays the stream; what the sink had is not sent again")
+}

@@ -66,13 +66,6 @@ func (t *tracked) done(retry bool) {
 	}
 }
 
-// count returns the alerts in work.
-func (w *inWork) count() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.msgs)
-}
-
 // progressLoop reports every alert in work in progress every interval, so
 // the server does not hand it to another replica while a sink retries.
 func (w *inWork) progressLoop(ctx context.Context, every time.Duration) {
