@@ -2,6 +2,7 @@ package notify
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
@@ -83,8 +84,14 @@ type Log struct {
 	Deliveries []Delivery `json:"deliveries"`
 }
 
+// MaxError bounds a recorded error: a webhook chooses its status line.
+const MaxError = 512
+
 // Add appends d, dropping the oldest beyond MaxLog.
 func (l *Log) Add(d Delivery) {
+	if len(d.Error) > MaxError {
+		d.Error = strings.ToValidUTF8(d.Error[:MaxError], "") + "…"
+	}
 	l.Deliveries = append(l.Deliveries, d)
 	if n := len(l.Deliveries) - MaxLog; n > 0 {
 		l.Deliveries = append([]Delivery(nil), l.Deliveries[n:]...)

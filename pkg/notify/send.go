@@ -50,6 +50,7 @@ func NewSender(nc *nats.Conn, timeout time.Duration) *Sender {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
 	tr.ResponseHeaderTimeout = timeout
+	tr.MaxResponseHeaderBytes = 64 << 10
 	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: checkDial}).DialContext
 	return &Sender{
 		http: &http.Client{
