@@ -76,8 +76,8 @@ func (n *Notifier) attempts(ctx context.Context, def notify.Sink, store notify.S
 	backoff := n.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		r := n.sender.Send(ctx, def, m)
-		if ctx.Err() != nil {
-			return false, true
+		if r.Err != nil && ctx.Err() != nil {
+			return false, true // stopping: the alert comes again
 		}
 		last := r.Err == nil || r.Permanent || attempt >= n.cfg.MaxAttempts
 		d := notify.Delivery{
