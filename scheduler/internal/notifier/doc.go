@@ -36,7 +36,8 @@
 //
 // A sink with a re-alert interval repeats the last alert while the job's
 // health stays bad. Every replica scans the states every
-// Config.RealertScan; a repetition is claimed by a revision-checked update
+// Config.RealertScan (on the wall clock; due is decided on Config.Clock);
+// a repetition is claimed by a revision-checked update
 // of the state's Sent time before it is sent, so two replicas never both
 // send it. The state survives restarts, so does the interval.
 //

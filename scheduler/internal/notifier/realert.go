@@ -4,21 +4,25 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/notify"
 )
 
-// realertLoop scans for due repetitions every RealertScan.
+// realertLoop scans for due repetitions every RealertScan. The scan runs
+// on the wall clock (it only polls); whether a repetition is due is
+// decided on Config.Clock. A timer of Config.Clock here would count among
+// the timers that tests of the scheduler wait for.
 func (n *Notifier) realertLoop(ctx context.Context, store notify.Store) {
+	tick := time.NewTicker(n.cfg.RealertScan)
+	defer tick.Stop()
 	for {
-		t := n.cfg.Clock.NewTimer(n.cfg.RealertScan)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C():
+		case <-tick.C:
 		}
 		n.realertScan(ctx, store)
 	}
