@@ -21,6 +21,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
+	"github.com/jetcron/jetcron/scheduler/internal/notifier"
 )
 
 // Config configures a scheduler replica.
@@ -57,6 +58,8 @@ type Config struct {
 	// flight) instead of in atomic batches, to measure what the batches
 	// gain (tests/bench). Defaults to false: batches on.
 	NoBatch bool
+	// Notify configures notifications and the heartbeat (notify.go).
+	Notify NotifyConfig
 }
 
 // Scheduler is one scheduler replica.
@@ -73,6 +76,7 @@ type Scheduler struct {
 	mu      sync.Mutex // guards api and elector
 	api     *apiservice.Service
 	elector *leader.Elector
+	notify  *notifier.Notifier
 
 	runMu   sync.Mutex // guards started
 	started bool
@@ -167,7 +171,7 @@ func (s *Scheduler) prepareOnce(ctx context.Context) error {
 
 // startServing starts the API service and the elector.
 func (s *Scheduler) startServing(ctx context.Context) error {
-	svc, err := apiservice.NewService(s.nc, s.js, apiservice.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID})
+	svc, err := apiservice.NewService(s.nc, s.js, apiservice.Config{Topology: s.cfg.Topology, Clock: s.cfg.Clock, Logger: s.log, InstanceID: s.cfg.ID, UIURL: s.cfg.Notify.UIURL})
 	if err != nil {
 		return err
 	}
@@ -196,8 +200,14 @@ func (s *Scheduler) startServing(ctx context.Context) error {
 		_ = svc.Stop(ctx)
 		return err
 	}
+	nt, err := s.startNotifier(ctx)
+	if err != nil {
+		_ = el.Stop(ctx)
+		_ = svc.Stop(ctx)
+		return err
+	}
 	s.mu.Lock()
-	s.api, s.elector = svc, el
+	s.api, s.elector, s.notify = svc, el, nt
 	s.mu.Unlock()
 	s.log.InfoContext(ctx, "scheduler started", "namespace", s.names.Namespace())
 	return nil
@@ -214,9 +224,12 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}
 	s.bg.Wait()
 	s.mu.Lock()
-	el, svc := s.elector, s.api
+	el, svc, nt := s.elector, s.api, s.notify
 	s.mu.Unlock()
 	var errs []error
+	if nt != nil {
+		errs = append(errs, nt.Stop(ctx))
+	}
 	if el != nil {
 		errs = append(errs, el.Stop(ctx))
 	}
@@ -259,6 +272,7 @@ func (s *Scheduler) Ready() error {
 func (s *Scheduler) lead(ctx context.Context, l *leader.Lease) {
 	s.cfg.Metrics.leaseChanged()
 	defer s.cfg.Metrics.leaseEnded()
+	defer s.heartbeat(ctx)()
 	for {
 		r := newLeaderRun(s, l)
 		r.disp.NoBatch = s.cfg.NoBatch

@@ -69,6 +69,9 @@ func (s *Server) routes() *http.ServeMux {
 	s.api(mux, "/api/v1/events", methods{http.MethodGet: {fn: s.events, stream: true}})
 	s.api(mux, "/api/v1/workers", get(s.workers))
 	s.api(mux, "/api/v1/info", get(s.info))
+	s.api(mux, "/api/v1/notify", methods{http.MethodGet: {fn: s.listNotify}, http.MethodPost: {fn: s.createNotify}})
+	s.api(mux, "/api/v1/notify/{name}", methods{http.MethodGet: {fn: byName(s.getNotify)}, http.MethodPut: {fn: byName(s.putNotify)}, http.MethodDelete: {fn: byName(s.deleteNotify)}})
+	s.api(mux, "/api/v1/notify/{name}/test", post(byName(s.testNotify)))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &httpError{status: http.StatusNotFound, msg: "no API route " + r.URL.Path + " (see docs/http-api.md)"})
 	})

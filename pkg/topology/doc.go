@@ -11,6 +11,7 @@
 //	<ns>-workers   KV+TTL  worker presence
 //	<ns>-claims    KV+TTL  one create-only claim per execution
 //	<ns>-pending   KV      ad hoc runs waiting for their time
+//	<ns>-notify    KV      notification sinks, their deliveries, per-job states
 //	<NS>_WORK      stream  work queue: <ns>.work.<queue>.<job>[.<execution>]
 //	<NS>_EVENTS    stream  append-only events: <ns>.events.<job>.<execution>.<kind>
 //	<ns>-scripts, <ns>-logs  object stores
@@ -21,4 +22,8 @@
 // Work consumers ("work-<queue>", one per queue, filter <ns>.work.<queue>.>)
 // are created here and by the API when a job names a new queue — never by a
 // worker — and their filter never changes.
+//
+// The alerts stream's consumer "notify" is shared by every scheduler
+// replica to deliver alerts to notification sinks; it is made here, and
+// by a scheduler that finds it missing.
 package topology

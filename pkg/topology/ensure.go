@@ -117,6 +117,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.WorkersBucket(), Description: "jetcron worker presence", History: 1, TTL: c.WorkerTTL, LimitMarkerTTL: time.Second, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.ClaimsBucket(), Description: "jetcron execution claims", History: 1, TTL: c.ClaimTTL, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.PendingBucket(), Description: "jetcron ad hoc runs waiting for their time", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.NotifyBucket(), Description: "jetcron notification sinks and their deliveries", History: 5, Storage: st, Replicas: c.Replicas},
 	}
 }
 
@@ -169,6 +170,35 @@ func (c Config) EventsStreamConfig() jetstream.StreamConfig {
 		// The leader appends a burst of "scheduled" events as atomic
 		// batches: one commit and one fsync per thousand events.
 		AllowAtomicPublish: true,
+	}
+}
+
+// AlertsStreamConfig returns the alerts stream's configuration: append-only
+// like the events, bounded by the same age and by a deduplication window of
+// at least a day, so that the same change detected by several processes is
+// stored once (package alert).
+func (c Config) AlertsStreamConfig() jetstream.StreamConfig {
+	c = c.WithDefaults()
+	n := c.Names()
+	dup := max(c.DuplicateWindow, 24*time.Hour)
+	if c.EventsMaxAge > 0 && dup > c.EventsMaxAge {
+		dup = c.EventsMaxAge
+	}
+	return jetstream.StreamConfig{
+		Name:        n.AlertsStream(),
+		Description: "jetcron job health changes (append-only)",
+		Subjects:    []string{n.AlertSubjects()},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      c.EventsMaxAge,
+		MaxBytes:    -1,
+		MaxMsgs:     -1,
+		Duplicates:  dup,
+		DenyDelete:  true,
+		DenyPurge:   true,
+		Storage:     c.storage(),
+		Replicas:    c.Replicas,
+		AllowDirect: true,
 	}
 }
 
@@ -244,10 +274,13 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
-	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
+	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig(), c.AlertsStreamConfig()} {
 		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
 		}
+	}
+	if err := EnsureNotifyConsumer(ctx, js, c); err != nil {
+		return err
 	}
 	for _, os := range c.ObjectStoreConfigs() {
 		if err := createOrUpdate(ctx, js.CreateObjectStore, js.UpdateObjectStore, os, jetstream.ErrBucketExists); err != nil {

@@ -85,6 +85,15 @@ func (n Names) WorkStream() string { return n.stream("WORK") }
 // EventsStream is the append-only events stream.
 func (n Names) EventsStream() string { return n.stream("EVENTS") }
 
+// AlertsStream is the stream of job health changes (package alert).
+func (n Names) AlertsStream() string { return n.stream("ALERTS") }
+
+// AlertSubjects is the alerts stream's subject space.
+func (n Names) AlertSubjects() string { return n.ns + ".alerts.>" }
+
+// AlertSubject is the subject of a job's alerts.
+func (n Names) AlertSubject(job string) string { return n.ns + ".alerts." + job }
+
 // WorkSubjects is the work stream's subject space.
 func (n Names) WorkSubjects() string { return n.ns + ".work.>" }
 
@@ -175,3 +184,15 @@ func (n Names) LogStoreSubject() string { return n.ns + ".control.logstore" }
 
 // LeaderKey is the key of the lease in the leader bucket.
 const LeaderKey = "scheduler"
+
+// NotifyBucket is the KV bucket of notification sinks, their last
+// deliveries and what each last sent about each job (package notify).
+func (n Names) NotifyBucket() string { return n.bucket("notify") }
+
+// NotifyConsumer is the durable consumer of the alerts stream that the
+// scheduler replicas share to deliver alerts to the sinks.
+func (n Names) NotifyConsumer() string { return "notify" }
+
+// NotifySubjectPrefix is where NATS notification sinks may publish inside
+// the namespace's subjects.
+func (n Names) NotifySubjectPrefix() string { return n.ns + ".notify." }

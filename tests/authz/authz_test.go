@@ -171,6 +171,8 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 		require.Contains(t, string(m.Data), `"id":"w1"`)
 	})
 
+	t.Run("NotificationSinks", func(t *testing.T) { notificationSinks(t, e, cl, sched) })
+
 	require.Empty(t, e.viol.since(mark), "the roles hit permission violations\nscheduler:\n%s\nworker:\n%s", sched(), wk())
 
 	t.Run("Forbidden", func(t *testing.T) {

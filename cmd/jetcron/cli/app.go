@@ -56,6 +56,7 @@ func App(d Deps) *cli.App {
 			applyCommand(),
 			cronCommand(),
 			queueCommand(),
+			notifyCommand(),
 		},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/notify"
 )
 
 func applyCommand() *cli.Command {
@@ -27,7 +28,8 @@ func applyCommand() *cli.Command {
 		Description: "The file holds job definitions with the fields of `job get -o json`: one per YAML document,\n" +
 			"   or a list under `jobs:`. A script task may name `script_file: path` (relative to the file) instead\n" +
 			"   of an uploaded script. --prune deletes the jobs that carry the labels every job of the file shares\n" +
-			"   (or those of --selector) and are not in the file.",
+			"   (or those of --selector) and are not in the file. A document with `kind: Notify` is a notification sink\n" +
+			"   (the fields of `notify get -o json`); --prune leaves sinks alone.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the file (- for standard input)", Required: true},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print what would change without changing anything"},
@@ -64,7 +66,7 @@ func apply(c *cli.Context) error {
 	if err != nil {
 		return usageErr("-f: %v", err)
 	}
-	jobs, err := parseJobsFile(data, filepath.Dir(path))
+	jobs, sinks, err := parseFile(data, filepath.Dir(path))
 	if err != nil {
 		return usageErr("%s: %v", path, err)
 	}
@@ -97,6 +99,7 @@ func apply(c *cli.Context) error {
 		}
 		results[i] = r
 	}
+	problems = append(problems, checkSinks(c, cl, sinks)...)
 	if len(problems) > 0 {
 		return &exitError{code: exitUsage, msg: "nothing applied:\n  " + strings.Join(problems, "\n  ")}
 	}
@@ -139,6 +142,9 @@ func apply(c *cli.Context) error {
 		}
 		fmt.Fprintf(w, "job %s %s%s%s\n", fj.spec.Name, r.Result, changes, suffix)
 	}
+	if err := applySinks(c, cl, sinks, suffix); err != nil {
+		return err
+	}
 	for _, name := range prune {
 		if !c.Bool("dry-run") {
 			if err := cl.DeleteJob(c.Context, name); err != nil {
@@ -153,8 +159,15 @@ func apply(c *cli.Context) error {
 // parseJobsFile reads every job of a file strictly: unknown fields and
 // duplicate names are errors that name the job and the field.
 func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
+	jobs, _, err := parseFile(data, dir)
+	return jobs, err
+}
+
+// parseFile reads every job and notification sink (a document of kind
+// Notify, apply_notify.go) of a file strictly.
+func parseFile(data []byte, dir string) ([]fileJob, []notify.Sink, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var raws []map[string]any
+	var raws, sinkRaws []map[string]any
 	for doc := 1; ; doc++ {
 		var v any
 		err := dec.Decode(&v)
@@ -162,24 +175,30 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("document %d: %v", doc, err)
+			return nil, nil, fmt.Errorf("document %d: %v", doc, err)
 		}
 		if v == nil {
 			continue
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
+			return nil, nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
+		}
+		if isSink, err := documentKind(m); err != nil {
+			return nil, nil, fmt.Errorf("document %d: %v", doc, err)
+		} else if isSink {
+			sinkRaws = append(sinkRaws, m)
+			continue
 		}
 		if list, ok := m["jobs"]; ok && len(m) == 1 {
 			items, ok := list.([]any)
 			if !ok {
-				return nil, fmt.Errorf("document %d: `jobs` must be a list", doc)
+				return nil, nil, fmt.Errorf("document %d: `jobs` must be a list", doc)
 			}
 			for i, it := range items {
 				jm, ok := it.(map[string]any)
 				if !ok {
-					return nil, fmt.Errorf("document %d: jobs[%d] is not a mapping", doc, i)
+					return nil, nil, fmt.Errorf("document %d: jobs[%d] is not a mapping", doc, i)
 				}
 				raws = append(raws, jm)
 			}
@@ -187,8 +206,8 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		}
 		raws = append(raws, m)
 	}
-	if len(raws) == 0 {
-		return nil, errors.New("no job definitions")
+	if len(raws) == 0 && len(sinkRaws) == 0 {
+		return nil, nil, errors.New("no job definitions")
 	}
 	seen := map[string]bool{}
 	var out []fileJob
@@ -210,10 +229,12 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		seen[name] = true
 		out = append(out, fj)
 	}
+	sinks, sinkProblems := decodeFileSinks(sinkRaws)
+	problems = append(problems, sinkProblems...)
 	if len(problems) > 0 {
-		return nil, errors.New("nothing applied:\n  " + strings.Join(problems, "\n  "))
+		return nil, nil, errors.New("nothing applied:\n  " + strings.Join(problems, "\n  "))
 	}
-	return out, nil
+	return out, sinks, nil
 }
 
 func decodeFileJob(raw map[string]any, dir string) (fileJob, error) {

@@ -29,7 +29,7 @@ func devCommand() *cli.Command {
 			devClusterFlag(),
 			&cli.DurationFlag{Name: "ack-wait", Value: devAckWait, Usage: "time without a heartbeat before an execution is run again (after a kill -9, the runs in flight start again this long after the restart)", EnvVars: []string{"JETCRON_ACK_WAIT"}},
 			&cli.BoolFlag{Name: "no-sync", Usage: "fsync every two minutes instead of before each acknowledgement (faster, loses recent writes on a power cut)"},
-		}, append(workerTaskFlags(), webFlags()...)...),
+		}, append(append(workerTaskFlags(), webFlags()...), notifyFlags()...)...),
 		Action: dev,
 	}
 }
@@ -128,10 +128,14 @@ func dev(c *cli.Context) error {
 	wcfg.Tracer = workTracer
 	scrubSecrets(log) // every part has read its settings
 
+	ncfg, err := notifyConfigOf(c, webURL)
+	if err != nil {
+		return err
+	}
 	topo := topology.Config{Namespace: ns, Replicas: srv.replicas, AckWait: c.Duration("ack-wait")}
 	// One process at a time runs on dataDir (the lock): its scheduler may
 	// take over the lease of its killed predecessor at once.
-	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log, Tracer: schedTracer})
+	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log, Tracer: schedTracer, Notify: ncfg})
 	if err != nil {
 		return err
 	}

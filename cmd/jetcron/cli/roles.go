@@ -67,16 +67,20 @@ func schedulerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "scheduler",
 		Usage: "run a scheduler replica: answers the API; the leader fires due slots",
-		Flags: append(topologyFlags(),
+		Flags: append(append(topologyFlags(),
 			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
 			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
-		),
+		), notifyFlags()...),
 		Action: runScheduler,
 	}
 }
 
 func runScheduler(c *cli.Context) error {
 	log, topo, err := roleFlags(c)
+	if err != nil {
+		return err
+	}
+	ncfg, err := notifyConfigOf(c, "")
 	if err != nil {
 		return err
 	}
@@ -91,7 +95,7 @@ func runScheduler(c *cli.Context) error {
 	}
 	defer flushTraces()
 	reg := probe.NewRegistry()
-	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg), Tracer: tracer})
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg), Tracer: tracer, Notify: ncfg})
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/notify"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -36,6 +37,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Concurrency bounds requests handled at once. Defaults to 64.
 	Concurrency int
+	// UIURL is the web UI's base URL, linked from notifications.
+	UIURL string
 }
 
 // Service answers the API on NATS.
@@ -56,6 +59,10 @@ type Service struct {
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
+
+	nmu      sync.Mutex         // guards notifyKV
+	notifyKV jetstream.KeyValue // opened on first use (notify.go)
+	sender   *notify.Sender
 }
 
 // NewService returns an API service; Start begins answering.
@@ -76,6 +83,7 @@ func NewService(nc *nats.Conn, js jetstream.JetStream, cfg Config) (*Service, er
 		cfg: cfg, nc: nc, js: js, names: names, log: log.With("component", "api"),
 		sem: make(chan struct{}, cfg.Concurrency), events: event.NewPublisher(js, names),
 		reader: event.NewReader(nc, js, names), queues: map[string]bool{},
+		sender: notify.NewSender(nc, 0),
 	}, nil
 }
 
@@ -119,6 +127,9 @@ func (s *Service) Start(ctx context.Context) error {
 		api.VerbJobEnqueue: s.enqueue,
 		api.VerbExecCancel: s.cancel,
 		api.VerbInfo:       s.info,
+
+		api.VerbNotifyCreate: s.notifyCreate, api.VerbNotifyGet: s.notifyGet, api.VerbNotifyList: s.notifyList,
+		api.VerbNotifyDelete: s.notifyDelete, api.VerbNotifyTest: s.notifyTest,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
@@ -132,6 +143,7 @@ func (s *Service) Start(ctx context.Context) error {
 
 // Stop stops answering.
 func (s *Service) Stop(context.Context) error {
+	s.sender.Close()
 	if s.svc == nil {
 		return nil
 	}
