@@ -52,6 +52,11 @@ func (w *Worker) open(ctx context.Context) error {
 			return fmt.Errorf("claims bucket: %w", err)
 		}
 	}
+	if w.checkpoints == nil {
+		if w.checkpoints, err = w.js.KeyValue(octx, w.names.CheckpointsBucket()); err != nil {
+			return fmt.Errorf("checkpoints bucket: %w", err)
+		}
+	}
 	if w.cfg.Scripts == nil {
 		if w.cfg.Scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
 			return err

@@ -51,6 +51,8 @@ type Service struct {
 	state  jetstream.KeyValue
 	pend   jetstream.KeyValue
 	lead   jetstream.KeyValue
+	// checkpoints and queueSettings: see checkpoint.go and queues.go.
+	checkpoints, queueSettings jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
 
@@ -94,6 +96,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return kv
 	}
 	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
+	s.checkpoints, s.queueSettings = open(s.names.CheckpointsBucket()), open(s.names.QueuesBucket())
 	if err != nil {
 		return err
 	}
