@@ -88,10 +88,14 @@ func (r *leaderRun) setBuffered(name string, p *job.Pending) {
 	}
 }
 
-// watchFinals sends the job of every execution that ends, so a delayed run
-// is offered at once instead of at the next retry.
-func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
-	out := make(chan string, 1024)
+// final is an execution that ended.
+type final struct{ job, execution string }
+
+// watchFinals sends every execution that ends, so a delayed run is offered
+// at once instead of at the next retry, and the gates it held are freed
+// (concurrency.go).
+func (r *leaderRun) watchFinals(ctx context.Context) <-chan final {
+	out := make(chan final, 1024)
 	go func() {
 		defer close(out)
 		reader := event.NewReader(r.s.nc, r.s.js, r.s.names)
@@ -103,7 +107,7 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
 				continue
 			}
 			select {
-			case out <- e.Job:
+			case out <- final{job: e.Job, execution: e.Execution}:
 			default:
 			}
 		}

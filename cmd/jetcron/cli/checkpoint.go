@@ -25,3 +25,12 @@ func checkpointRows(t *table, cp *job.Checkpoint) {
 	}
 	t.row("checkpoint", strconv.Quote(v))
 }
+
+// stateText is an execution's state as the tables show it: a scheduled run
+// that waits (overlap delay, a concurrency key, a queue's cap) is delayed.
+func stateText(x job.Execution) string {
+	if x.State == job.StateScheduled && x.Delayed {
+		return "delayed"
+	}
+	return string(x.State)
+}

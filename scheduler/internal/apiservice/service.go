@@ -122,6 +122,9 @@ func (s *Service) Start(ctx context.Context) error {
 		api.VerbJobEnqueue: s.enqueue,
 		api.VerbExecCancel: s.cancel,
 		api.VerbInfo:       s.info,
+
+		api.VerbQueueSet:      s.queueSet,
+		api.VerbQueueSettings: s.queueList,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
