@@ -202,7 +202,7 @@ func (r *leaderRun) publishGated(ctx context.Context, items []dispatch.Item) []d
 	for _, i := range gated {
 		for _, g := range gatesAt[i] {
 			if n := len(r.conc.holders[g.name]) + used[g.name]; n >= g.limit {
-				held[i] = &gateWait{gate: g, holders: len(r.conc.holders[g.name])}
+				held[i] = &gateWait{gate: g, holders: n}
 				break
 			}
 		}
