@@ -68,6 +68,8 @@ func (s *Server) routes() *http.ServeMux {
 	s.api(mux, "/api/v1/executions/{id}/cancel", post(byID(withBody(true, s.cancelExecution))))
 	s.api(mux, "/api/v1/events", methods{http.MethodGet: {fn: s.events, stream: true}})
 	s.api(mux, "/api/v1/workers", get(s.workers))
+	s.api(mux, "/api/v1/queues", get(s.queueSettings))
+	s.api(mux, "/api/v1/queues/{name}", methods{http.MethodPut: {fn: byName(withBody(false, s.putQueue))}})
 	s.api(mux, "/api/v1/info", get(s.info))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &httpError{status: http.StatusNotFound, msg: "no API route " + r.URL.Path + " (see docs/http-api.md)"})
