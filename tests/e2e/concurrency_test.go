@@ -83,3 +83,40 @@ func TestConcurrencyKeyAcrossJobs(t *testing.T) {
 	r = s.cli("job", "get", "bad")
 	require.NotEqual(t, 0, r.code, "nothing was created")
 }
+
+// TestConcurrencyKeyApply: apply -f takes concurrency_key; a bad one is
+// refused naming the field, and the file changes nothing.
+func TestConcurrencyKeyApply(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	dir := t.TempDir()
+	good := writeFile(t, dir, "jobs.yaml", `
+jobs:
+  - name: nightly-backup
+    schedule: {cron: "0 2 * * *"}
+    concurrency_key: "maintenance"
+    task: {kind: command, command: ["true"]}
+  - name: warehouse-export
+    schedule: {cron: "0 3 * * *"}
+    concurrency_key: "warehouse:3"
+    task: {kind: command, command: ["true"]}
+`)
+	s.ok("apply", "-f", good)
+	require.Contains(t, s.ok("job", "get", "nightly-backup"), "maintenance:1")
+	require.Contains(t, s.ok("job", "get", "warehouse-export", "-o", "json"), `"concurrency_key": "warehouse:3"`)
+	// What job get -o json prints applies again unchanged (the checkpoint and
+	// state are read-only).
+	exported := writeFile(t, dir, "exported.json", s.ok("job", "get", "warehouse-export", "-o", "json"))
+	require.Contains(t, s.ok("apply", "-f", exported), "unchanged")
+
+	bad := writeFile(t, dir, "bad.yaml", `
+name: nightly-backup
+schedule: {cron: "0 2 * * *"}
+concurrency_key: "maintenance:0"
+task: {kind: command, command: ["true"]}
+`)
+	r := s.cli("apply", "-f", bad)
+	require.NotEqual(t, 0, r.code)
+	require.Contains(t, r.err, "concurrency_key")
+	require.Contains(t, s.ok("job", "get", "nightly-backup"), "maintenance:1", "unchanged")
+}
