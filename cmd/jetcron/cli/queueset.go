@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -31,6 +32,10 @@ func queueSetArgs(c *cli.Context) (job.QueueSettings, error) {
 	}
 	qs := job.QueueSettings{Queue: name, MaxRunning: c.Int("max-running")}
 	if err := qs.Validate(); err != nil {
+		var fe *job.FieldError
+		if errors.As(err, &fe) && fe.Field == "max_running" {
+			return qs, usageErr("queue set: --max-running (max_running): %s", fe.Msg)
+		}
 		return qs, usageErr("queue set: %v", err)
 	}
 	return qs, nil
