@@ -369,10 +369,12 @@ func (r *leaderRun) watchQueueCaps(ctx context.Context) error {
 		caps = next
 		r.conc.caps.Store(&next)
 	}
+	// The watch ends with ctx (WatchAll stops it). Neither wait below
+	// stops it by hand: a Stop deletes the consumer with a request that,
+	// NATS down, would hold the end of the term for seconds.
 	for synced := false; !synced; {
 		select {
 		case <-ctx.Done():
-			_ = w.Stop()
 			return ctx.Err()
 		case ent, ok := <-w.Updates():
 			if !ok {
@@ -385,21 +387,10 @@ func (r *leaderRun) watchQueueCaps(ctx context.Context) error {
 			apply(ent)
 		}
 	}
-	r.bg.Add(1)
 	go func() {
-		defer r.bg.Done()
-		defer func() { _ = w.Stop() }()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ent, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if ent != nil {
-					apply(ent)
-				}
+		for ent := range w.Updates() {
+			if ent != nil {
+				apply(ent)
 			}
 		}
 	}()
