@@ -200,6 +200,9 @@ func (r *leaderRun) publishGated(ctx context.Context, items []dispatch.Item) []d
 	used := map[string]int{}
 	held := map[int]error{}
 	for _, i := range gated {
+		if _, ok := r.conc.byExec[items[i].Work.ID]; ok {
+			continue // already holds its gates (published again: a duplicate)
+		}
 		for _, g := range gatesAt[i] {
 			if n := len(r.conc.holders[g.name]) + used[g.name]; n >= g.limit {
 				held[i] = &gateWait{gate: g, holders: n}

@@ -53,6 +53,12 @@ import (
 // A forced run (`job run --force`) is never exclusive, whatever the policy:
 // it runs beside whatever runs.
 //
+// Concurrency keys and queue caps limit executions across jobs
+// (concurrency.go): they are checked before the broker sees an item, and
+// for them the leader does count the executions holding each key. An item
+// that waits for one comes back Busy with a *gateWait, and busy delays it
+// whatever the policy (it is not the job that is running).
+//
 // # Adding a policy
 //
 // A policy is a constant of job.Overlap (pkg/job/spec.go) that its
