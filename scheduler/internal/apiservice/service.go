@@ -51,10 +51,11 @@ type Service struct {
 	state  jetstream.KeyValue
 	pend   jetstream.KeyValue
 	lead   jetstream.KeyValue
-	// checkpoints and queueSettings: see checkpoint.go and queues.go.
-	checkpoints, queueSettings jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
+
+	// checkpoints and queueSettings: see checkpoint.go and queues.go.
+	checkpoints, queueSettings jetstream.KeyValue
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
