@@ -20,7 +20,11 @@ import (
 // value the last success left (the checkpoints bucket, key = job name).
 // A successful attempt writes its slot and, if the run set one, a new
 // value: a command or script writes the file named by
-// JETCRON_CHECKPOINT_FILE, a Go handler calls Run.SetCheckpoint. The write
+// JETCRON_CHECKPOINT_FILE, a Go handler calls Run.SetCheckpoint. Only jobs
+// that keep a checkpoint pay for it: a success writes the bucket when its
+// run set a value or the job has an entry already (a job opts in the first
+// time a run sets one, even empty), so a job that never does adds no write
+// to its executions' path, which is bound by its writes. The write
 // is revision-checked and never replaces a newer success
 // (job.Checkpoint.Supersedes), and only an attempt that still holds its
 // execution's claim makes it. A write that fails fails the attempt
@@ -119,8 +123,8 @@ var errCheckpointSuperseded = errors.New("superseded")
 // commitCheckpoint writes the checkpoint of a successful attempt: its slot,
 // and the value the run set (else the current one).
 func (x *execution) commitCheckpoint(ctx context.Context, o *outcome) error {
-	if x.window == nil {
-		return nil
+	if x.window == nil || (o.checkpoint == nil && x.window.rev == 0) {
+		return nil // the job keeps no checkpoint
 	}
 	if !x.holdsClaim(ctx) {
 		return errCheckpointSuperseded

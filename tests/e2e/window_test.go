@@ -68,6 +68,13 @@ func TestCheckpointWindow(t *testing.T) {
 	require.Equal(t, job.StateFailed, x.State)
 	require.Contains(t, x.Error, "JETCRON_CHECKPOINT_FILE holds more than 65536 bytes")
 	require.NotContains(t, s.ok("job", "get", "toobig"), "last success")
+
+	// A job that never sets a checkpoint keeps none: its successes cost no
+	// write.
+	s.ok("job", "create", "plain", "--every", "1h", "--", "true")
+	id = strings.TrimSpace(s.ok("job", "run", "plain"))
+	require.Equal(t, job.StateSucceeded, s.waitState(id, 30*time.Second, job.StateSucceeded, job.StateFailed).State)
+	require.NotContains(t, s.ok("job", "get", "plain"), "last success")
 }
 
 // TestCheckpointGoHandler: a Go handler reads its previous slot, last
