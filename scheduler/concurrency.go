@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,20 +68,13 @@ type gate struct {
 }
 
 func (g gate) String() string {
-	if k, ok := cutPrefix(g.name, "key "); ok {
+	if k, ok := strings.CutPrefix(g.name, "key "); ok {
 		return "concurrency key " + k
 	}
-	if q, ok := cutPrefix(g.name, "queue "); ok {
+	if q, ok := strings.CutPrefix(g.name, "queue "); ok {
 		return "queue " + q + "'s max running"
 	}
 	return g.name
-}
-
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):], true
-	}
-	return "", false
 }
 
 // gateWait is why an item did not pass its gates: it is Busy with this
