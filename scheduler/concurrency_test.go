@@ -193,3 +193,37 @@ func TestConcurrencyKeyBadInput(t *testing.T) {
 	var v api.JobView
 	require.ErrorIs(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobGet, api.NameRequest{Name: "bad"}, &v), job.ErrNotFound)
 }
+
+// TestConcurrencyKeyWaitingRunFromTheTail: a leader that stopped before it
+// wrote the run waiting for a key into the state (it writes about once a
+// second) left only its delayed event: the next leader takes the run from
+// the tail of the events, keeps it waiting while the key is held, and
+// starts it when the key frees.
+func TestConcurrencyKeyWaitingRunFromTheTail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	for _, name := range []string{"load", "compact"} {
+		spec := everyJob(name, time.Hour, job.OverlapSkip) // one slot each: the next is an hour away
+		spec.ConcurrencyKey = "disk"
+		b.create(t, spec)
+	}
+	var ran api.RunResponse
+	require.NoError(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobRun, api.RunRequest{Name: "load"}, &ran))
+	natstest.Eventually(t, 10*time.Second, func() bool { return len(keyed(b.works(t), "load")) == 1 }, "load runs")
+	require.NoError(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobRun, api.RunRequest{Name: "compact"}, &ran))
+	natstest.Eventually(t, 10*time.Second, func() bool { return len(delayedOf(b, t, "compact")) == 1 }, "compact waits")
+	waiting := delayedOf(b, t, "compact")[0]
+	require.NoError(t, s1.Stop(t.Context()))
+	b.rewriteState(t, "compact", func(rt *job.Runtime) { rt.Buffered = nil }) // as if never written
+
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	stays(t, 2*time.Second, func() bool { return len(keyed(b.works(t), "load", "compact")) == 1 }, "compact still waits")
+	b.end(t, keyed(b.works(t), "load")[0], true)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		ws := keyed(b.works(t), "load", "compact")
+		return len(ws) == 1 && ws[0].ID == waiting.Execution
+	}, "the waiting run %s starts when the key frees", waiting.Execution)
+}
