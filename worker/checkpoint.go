@@ -29,6 +29,16 @@ import (
 // (job.Checkpoint.Supersedes), and only an attempt that still holds its
 // execution's claim makes it. A write that fails fails the attempt
 // (retryable): the next run must not get a window that skips this one.
+//
+// Why a bucket of its own, written by workers, and not the state bucket
+// with the leader's cursors: the state is written only by the leader, in
+// batches of revision-checked updates fenced by its term, and a write by
+// anyone else is a conflict that makes it re-read and, from another term,
+// step down. And the leader learns of a success from the events feed,
+// asynchronously: a run it publishes right after its job's previous one
+// ended could get a checkpoint one success behind. The attempt reads the
+// bucket when it starts, after every success recorded before it (a
+// success writes the bucket before its final event and its ack).
 
 // checkpointFile is the name, in the run directory, of the file a run
 // writes its new checkpoint to (JETCRON_CHECKPOINT_FILE).
