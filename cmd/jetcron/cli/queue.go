@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,7 +76,8 @@ func listQueues(c *cli.Context, cl *client.Client, _ struct{}) ([]Queue, error) 
 	}
 	settings, err := cl.QueueSettings(c.Context)
 	if err != nil {
-		return nil, err
+		// An older scheduler has no queue settings: list the queues anyway.
+		_, _ = fmt.Fprintf(c.App.ErrWriter, "jetcron: queue caps not shown: %v\n", err)
 	}
 	return withSettings(queuesOf(workers), settings), nil
 }
