@@ -65,7 +65,8 @@
 // itself (loop.go); the job definitions and the plan (jobs.go); a round's
 // firing and its outcomes (fire.go); the overlap decision (overlap.go),
 // the delayed runs of overlap delay (delayed.go) and the cancels of
-// overlap replace (replace.go); the pending runs (pending.go); the events
+// overlap replace (replace.go); concurrency keys and queue caps
+// (concurrency.go); the pending runs (pending.go); the events
 // waiting to be stored (events.go); the runtime state and its flush
 // (state.go, flush.go); what a takeover reads and accounts for (recover.go,
 // account.go); work messages out of deliveries (maxdeliver.go).

@@ -15,13 +15,20 @@ import (
 // offer (bufferedRetry) instead of going at once.
 var finalKinds = []event.Kind{event.Succeeded, event.Failed, event.TimedOut, event.Cancelled, event.Skipped, event.Missed}
 
-// watchFinals sends the job of every execution that ends, so a delayed run
-// is offered at once instead of at the next retry. It asks the server for
-// the final events only, by subject (…events.<job>.<execution>.<kind>),
-// and reads the job from the subject: the leader's own scheduled events,
-// as many as it fires, never come back to it, and no event is decoded.
-func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
-	out := make(chan string, 1024)
+// final is an execution that ended.
+type final struct{ job, execution string }
+
+// watchFinals sends every execution that ends, so a delayed run is offered
+// at once instead of at the next retry, and the gates it held are freed
+// (concurrency.go). It asks the server for the final events only, by
+// subject (…events.<job>.<execution>.<kind>), and reads the job and the
+// execution from the subject: the leader's own scheduled events, as many
+// as it fires, never come back to it, and no event is decoded. When the
+// channel is full a final is dropped: delayed runs are offered again every
+// bufferedRetry, and a gate's holders are checked against the work stream
+// (concurrency.go).
+func (r *leaderRun) watchFinals(ctx context.Context) <-chan final {
+	out := make(chan final, 1024)
 	filters := make([]string, len(finalKinds))
 	for i, k := range finalKinds {
 		filters[i] = r.s.names.EventSubject("*", "*", string(k))
@@ -38,12 +45,13 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan string {
 	// The consumer recreates itself after a gap or a lost connection; it
 	// stops when the term ends, and run waits for it.
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		name, _, _ := strings.Cut(strings.TrimPrefix(m.Subject(), prefix), ".")
+		name, rest, _ := strings.Cut(strings.TrimPrefix(m.Subject(), prefix), ".")
+		exec, _, _ := strings.Cut(rest, ".")
 		if job.ValidateName(name) != nil {
 			return
 		}
 		select {
-		case out <- name:
+		case out <- final{job: name, execution: exec}:
 		default:
 		}
 	})

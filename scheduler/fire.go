@@ -35,6 +35,7 @@ const (
 func (r *leaderRun) tick(ctx context.Context) error {
 	now := r.now()
 	var b batch
+	r.checkHolders(ctx, now)
 
 	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
 	if len(decisions) > 1 {
@@ -66,7 +67,7 @@ func (r *leaderRun) tick(ctx context.Context) error {
 			return errLeaseExpired
 		}
 		r.replaceRunning(ctx, b.items)
-		results := r.disp.Publish(ctx, b.items, r.lease.Valid)
+		results := r.publishGated(ctx, b.items)
 		lost := r.apply(ctx, now, decisions, results, b.origins)
 		if lost {
 			r.awaitEvents(ctx)
@@ -156,7 +157,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 					r.s.cfg.Metrics.late(now.Sub(w.ScheduledAt))
 				}
 			case dispatch.Busy:
-				r.busy(w, nil)
+				r.busy(w, nil, res.Err)
 			default:
 				p.failed = true
 				r.log.WarnContext(ctx, "slot not published; will retry", "execution_id", w.ID, "error", res.Err)
@@ -170,7 +171,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 				r.scheduled(w, now)
 				r.purgePending(ctx, o.pending)
 			case dispatch.Busy:
-				if r.busy(w, &o.pending.p) {
+				if r.busy(w, &o.pending.p, res.Err) {
 					continue // now the job's delayed run; its key goes when it is published
 				}
 				r.purgePending(ctx, o.pending)

@@ -41,6 +41,8 @@ type leaderRun struct {
 	pending pendingRuns
 	// delayed are the delayed runs of overlap delay (delayed.go).
 	delayed delayedRuns
+	// conc are the concurrency keys' and queue caps' holders (concurrency.go).
+	conc concurrency
 	// events are the events waiting to be stored (events.go).
 	events eventQueue
 	// recovered is set once the tail of the streams is read (recover.go);
@@ -112,6 +114,9 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if err := r.watchMaxDeliveries(watchCtx); err != nil {
 		return err
 	}
+	if err := r.watchQueueCaps(watchCtx); err != nil {
+		return err
+	}
 
 	defer r.finalFlush(ctx)
 
@@ -154,8 +159,8 @@ func (r *leaderRun) run(ctx context.Context) error {
 				return c.Err
 			}
 			r.pendingChanged(ctx, c)
-		case name := <-finals:
-			r.delayed.jobEnded(name)
+		case f := <-finals:
+			r.executionEnded(f.job, f.execution)
 		case b := <-r.flush.done:
 			if err := r.settleFlush(ctx, b); err != nil {
 				return err

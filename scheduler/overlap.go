@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -52,6 +53,12 @@ import (
 // A forced run (`job run --force`) is never exclusive, whatever the policy:
 // it runs beside whatever runs.
 //
+// Concurrency keys and queue caps limit executions across jobs
+// (concurrency.go): they are checked before the broker sees an item, and
+// for them the leader does count the executions holding each key. An item
+// that waits for one comes back Busy with a *gateWait, and busy delays it
+// whatever the policy (it is not the job that is running).
+//
 // # Adding a policy
 //
 // A policy is a constant of job.Overlap (pkg/job/spec.go) that its
@@ -99,19 +106,29 @@ func exclusive(spec job.Spec, force bool) bool {
 }
 
 // busy handles an execution the broker refused because its job is
-// running, by the job's overlap policy. from is the pending run it came
+// running, by the job's overlap policy, or one that waits for a
+// concurrency key or a queue's cap (why is a *gateWait; concurrency.go),
+// which is delayed whatever the policy. from is the pending run it came
 // from, if any. It reports whether the run became the job's delayed run.
-func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
+func (r *leaderRun) busy(w *job.Work, from *job.Pending, why error) bool {
 	now := r.now()
 	st := r.state.get(w.Job)
 	delay := ruleOf(w.Spec.Overlap).delay
+	var wait *gateWait
+	if errors.As(why, &wait) {
+		delay = true
+	}
 	if delay && (st.rt.Buffered == nil || st.rt.Buffered.ID == w.ID) {
 		p := &job.Pending{ID: w.ID, Job: w.Job, At: w.ScheduledAt, Slot: w.ScheduledAt, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID}
 		if from != nil {
 			p.CreatedAt, p.Stored = from.CreatedAt, true
 		}
 		if st.rt.Buffered == nil {
-			r.emit(event.Event{Kind: event.Delayed, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Queue: w.Spec.Queue, Params: w.Params, ParentID: w.ParentID, Reason: "the previous execution has not ended (overlap delay)"})
+			reason := "the previous execution has not ended (overlap delay)"
+			if wait != nil {
+				reason = wait.Error()
+			}
+			r.emit(event.Event{Kind: event.Delayed, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Queue: w.Spec.Queue, Params: w.Params, ParentID: w.ParentID, Reason: reason})
 			r.s.cfg.Metrics.slot("delayed", 1)
 		}
 		r.setBuffered(w.Job, p)
@@ -120,6 +137,9 @@ func (r *leaderRun) busy(w *job.Work, from *job.Pending) bool {
 	reason := "the previous execution has not ended (overlap skip)"
 	if delay {
 		reason = "the previous execution has not ended and " + st.rt.Buffered.ID + " is already waiting (overlap delay keeps one)"
+	}
+	if wait != nil {
+		reason = wait.Error() + " and " + st.rt.Buffered.ID + " is already waiting (a job keeps one run waiting)"
 	}
 	if w.Trigger == job.TriggerManual {
 		reason += "; use --force to run anyway"

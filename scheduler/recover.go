@@ -57,6 +57,9 @@ func (r *leaderRun) takeOver(ctx context.Context) error {
 		return fmt.Errorf("read what the previous leader did last: %w", err)
 	}
 	r.recovered = true
+	if err := r.rebuildHolders(ctx); err != nil {
+		return fmt.Errorf("read the executions holding concurrency keys: %w", err)
+	}
 	for name, ji := range r.jobs.byName {
 		if r.accountTakeover(ctx, ji) {
 			r.replan(name)

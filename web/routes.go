@@ -68,6 +68,8 @@ func (s *Server) routes() *http.ServeMux {
 	s.api(mux, "/api/v1/executions/{id}/cancel", post(byID(withBody(true, s.cancelExecution))))
 	s.api(mux, "/api/v1/events", methods{http.MethodGet: {fn: s.events, stream: true}})
 	s.api(mux, "/api/v1/workers", get(s.workers))
+	s.api(mux, "/api/v1/queues", get(s.queueSettings))
+	s.api(mux, "/api/v1/queues/{name}", methods{http.MethodPut: {fn: byName(withBody(false, s.putQueue))}})
 	s.api(mux, "/api/v1/info", get(s.info))
 	s.api(mux, "/api/v1/notify", methods{http.MethodGet: {fn: s.listNotify}, http.MethodPost: {fn: s.createNotify}})
 	s.api(mux, "/api/v1/notify/{name}", methods{http.MethodGet: {fn: byName(s.getNotify)}, http.MethodPut: {fn: byName(s.putNotify)}, http.MethodDelete: {fn: byName(s.deleteNotify)}})

@@ -63,6 +63,10 @@ type execution struct {
 	// ended is set once the task has ended: a cancel request then has
 	// nothing left to stop.
 	ended atomic.Bool
+	// window is the run's previous slot and checkpoint (checkpoint.go);
+	// renewedAt is when the heartbeat last renewed the claim.
+	window    *runWindow
+	renewedAt atomic.Value // time.Time
 }
 
 func (x *execution) cancel(reason string) { x.stop(&cancelledError{reason: reason}) }
@@ -199,6 +203,10 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 		// starting the task would run it beside that attempt.
 		o = outcome{superseded: true}
 	case run:
+		if err := x.loadWindow(ctx); err != nil {
+			o = outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+			break
+		}
 		o = x.execute(runCtx)
 	}
 	hbStop()
@@ -258,6 +266,9 @@ func (x *execution) heartbeat(ctx context.Context) {
 			x.log.Warn("another attempt took this execution over; stopping this one")
 			x.stop(claim.ErrSuperseded)
 			return
+		}
+		if err == nil {
+			x.renewedAt.Store(x.w.cfg.Clock.Now())
 		}
 	}
 }

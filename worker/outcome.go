@@ -27,6 +27,8 @@ type outcome struct {
 	// retryAfter, when set, is the delay before the next attempt.
 	retryAfter time.Duration
 	followUps  []job.FollowUp
+	// checkpoint is the new checkpoint the run set, if any (checkpoint.go).
+	checkpoint *string
 	// superseded: another attempt took the execution over meanwhile.
 	superseded bool
 	// run is the Go handler's view of the attempt, for hooks.
@@ -108,6 +110,17 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 		x.settle(ctx, settleRedeliver, 0)
 		w.cfg.Metrics.finished("interrupted")
 		return
+	}
+
+	if o.state == job.StateSucceeded {
+		if err := x.commitCheckpoint(ctx, &o); errors.Is(err, errCheckpointSuperseded) {
+			x.superseded(ctx, base)
+			return
+		} else if err != nil {
+			x.log.Warn("checkpoint not stored; the attempt fails", "error", err)
+			o.state, o.err, o.retryable = job.StateFailed, err.Error(), true
+			base.Error = o.err
+		}
 	}
 
 	x.claimMu.Lock()

@@ -53,6 +53,11 @@ func (w *Worker) open(ctx context.Context) error {
 			return fmt.Errorf("claims bucket: %w", err)
 		}
 	}
+	if w.checkpoints == nil {
+		if w.checkpoints, err = w.js.KeyValue(octx, w.names.CheckpointsBucket()); err != nil {
+			return fmt.Errorf("checkpoints bucket: %w", err)
+		}
+	}
 	if w.scripts == nil {
 		if w.scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
 			return err

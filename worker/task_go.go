@@ -39,6 +39,12 @@ func (g *goRunner) run(ctx context.Context, x *execution) (o outcome) {
 		ID: x.work.ID, Job: x.work.Job, Attempt: x.attempt, ScheduledAt: x.work.ScheduledAt,
 		Trigger: x.work.Trigger, ParentID: x.work.ParentID, Params: x.work.MergedParams(), Log: x.currentCapture(),
 	}
+	if win := x.window; win != nil {
+		run.PrevSlot = win.prevSlot
+		if win.cp != nil {
+			run.LastSuccessSlot, run.Checkpoint = win.cp.LastSuccessSlot, win.cp.Value
+		}
+	}
 	o.run, o.handler = run, h
 	defer func() {
 		if p := recover(); p != nil {
@@ -55,6 +61,11 @@ func (g *goRunner) run(ctx context.Context, x *execution) (o outcome) {
 	switch {
 	case err == nil:
 		o.state = job.StateSucceeded
+		if v, ok, cerr := run.NewCheckpoint(); cerr != nil {
+			o.state, o.err = job.StateFailed, cerr.Error()
+		} else if ok {
+			o.checkpoint = &v
+		}
 	case errors.As(err, &perm):
 		o.state, o.err = job.StateFailed, err.Error()
 	case errors.As(err, &ra):

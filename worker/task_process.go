@@ -87,6 +87,9 @@ func (x *execution) runProcess(ctx context.Context, programOf programFunc) outco
 		o.state, o.err, o.retryable = job.StateFailed, "killed by signal "+res.Signal.String(), true
 	case res.ExitCode == 0:
 		o.state = job.StateSucceeded
+		if o.checkpoint, err = readCheckpointFile(dir); err != nil {
+			o.state, o.err = job.StateFailed, err.Error()
+		}
 	default:
 		o.state = job.StateFailed
 		o.err = "exit code " + strconv.Itoa(res.ExitCode)
@@ -121,6 +124,7 @@ func (x *execution) env(dir string) []string {
 	if w.ParentID != "" {
 		vars["JETCRON_PARENT_ID"] = w.ParentID
 	}
+	x.windowEnv(vars, dir)
 	if x.traceparent != "" {
 		vars["TRACEPARENT"] = x.traceparent // W3C Trace Context, for OpenTelemetry SDKs
 	}

@@ -114,6 +114,8 @@ type Worker struct {
 	log    *slog.Logger
 	events *event.Publisher
 	claims jetstream.KeyValue
+	// checkpoints is the checkpoints bucket (checkpoint.go).
+	checkpoints jetstream.KeyValue
 
 	handlersMu sync.RWMutex // guards handlers
 	handlers   map[string]Handler

@@ -121,6 +121,8 @@ type JobView struct {
 	Describe string `json:"schedule_text,omitempty"`
 	// State is the leader's runtime state of the job.
 	State *job.Runtime `json:"state,omitempty"`
+	// Checkpoint is the job's last success and checkpoint value (job get).
+	Checkpoint *job.Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // Job statuses.

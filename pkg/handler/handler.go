@@ -61,8 +61,17 @@ type Run struct {
 	// Log receives the run's output; it is stored with the execution and
 	// streamed live.
 	Log io.Writer
+	// PrevSlot is the slot of the job's schedule before ScheduledAt (zero
+	// when there is none); LastSuccessSlot is the slot of the job's newest
+	// successful execution and Checkpoint the value it left (zero and
+	// empty before the first success). See SetCheckpoint.
+	PrevSlot        time.Time
+	LastSuccessSlot time.Time
+	Checkpoint      string
 
-	followUps []job.FollowUp
+	followUps     []job.FollowUp
+	newCheckpoint *string
+	checkpointErr error
 }
 
 // FollowUp asks for another run when this one ends: of Job (empty: this

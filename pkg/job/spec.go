@@ -45,6 +45,9 @@ type Spec struct {
 	// Overlap says what a slot does when the previous run has not ended.
 	// Defaults to delay.
 	Overlap Overlap `json:"overlap,omitempty" yaml:"overlap,omitempty"`
+	// ConcurrencyKey, "KEY" or "KEY:N", lets at most N (default 1)
+	// executions of all the jobs naming KEY run at once (concurrency.go).
+	ConcurrencyKey string `json:"concurrency_key,omitempty" yaml:"concurrency_key,omitempty"`
 	// CatchUp says which slots missed during an outage still fire.
 	CatchUp CatchUp `json:"catchup,omitzero" yaml:"catchup,omitempty"`
 	// Completions stops the job after that many fires; zero means no limit.

@@ -65,6 +65,7 @@ func (s *Spec) Validate() error {
 	default:
 		add("overlap", "unknown policy %q (use delay, skip, allow or replace)", s.Overlap)
 	}
+	es = append(es, s.validateConcurrency()...)
 	if s.CatchUp.Window < 0 {
 		add("catchup.window", "must be positive")
 	} else if s.CatchUp.Window.D() > MaxCatchUpWindow {

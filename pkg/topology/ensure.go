@@ -118,6 +118,8 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.ClaimsBucket(), Description: "jetcron execution claims", History: 1, TTL: c.ClaimTTL, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.PendingBucket(), Description: "jetcron ad hoc runs waiting for their time", History: 1, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.NotifyBucket(), Description: "jetcron notification sinks and their deliveries", History: 5, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.CheckpointsBucket(), Description: "jetcron per-job checkpoints (last success, value for the next run)", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.QueuesBucket(), Description: "jetcron queue settings", History: 1, Storage: st, Replicas: c.Replicas},
 	}
 }
 

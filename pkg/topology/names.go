@@ -73,6 +73,14 @@ func (n Names) ClaimsBucket() string { return n.bucket("claims") }
 // PendingBucket is the KV bucket of ad hoc runs waiting for their time.
 func (n Names) PendingBucket() string { return n.bucket("pending") }
 
+// CheckpointsBucket is the KV bucket of per-job checkpoints: the last
+// successful slot and the value a run handed to the next (workers write it).
+func (n Names) CheckpointsBucket() string { return n.bucket("checkpoints") }
+
+// QueuesBucket is the KV bucket of queue settings (a queue's cap on
+// running executions; the API writes it, the leader reads it).
+func (n Names) QueuesBucket() string { return n.bucket("queues") }
+
 // ScriptsStore is the object store of scripts.
 func (n Names) ScriptsStore() string { return n.bucket("scripts") }
 

@@ -127,7 +127,22 @@ function drawOverview(box, v) {
     h('div', {class: 'card'}, h('h2', null, 'Task'),
       h('p', null, h('span', {class: 'chip'}, v.task.kind), ' ', h('code', {class: 'wrap'}, taskText(v.task))),
       h('p', {class: 'muted small'}, `queue ${v.queue || 'default'} · overlap ${v.overlap || 'delay'}` +
-        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : ''))));
+        (v.concurrency_key ? ` · concurrency key ${v.concurrency_key}` : '') +
+        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : ''))),
+    checkpointCard(v.checkpoint, state.buffered));
+}
+
+// checkpointCard shows the job's last success and the checkpoint it left
+// for the next run, and the run waiting for its job or concurrency key.
+function checkpointCard(cp, waiting) {
+  if (!cp && !waiting) return null;
+  const value = cp && cp.value ? (cp.value.length > 200 ? cp.value.slice(0, 200) + '…' : cp.value) : '';
+  return h('div', {class: 'card', id: 'checkpoint'}, h('h2', null, 'Window'),
+    cp ? h('p', null, 'Last success ', h('a', {href: execURL(cp.execution), class: 'mono'}, fmtTime(cp.last_success_slot)),
+      h('span', {class: 'muted small'}, ' (', when(cp.updated_at), ')')) : h('p', {class: 'muted'}, 'No success yet.'),
+    cp ? h('p', null, 'Checkpoint ', value ? h('code', {class: 'wrap'}, value) : h('span', {class: 'muted'}, 'none')) : null,
+    waiting ? h('p', {class: 'muted small'}, 'Waiting: ', h('a', {href: execURL(waiting.id), class: 'mono'}, waiting.id),
+      ' (delayed until its job or concurrency key frees)') : null);
 }
 
 // drawTimeline plots the newest runs: x is the slot time, the bar's height

@@ -27,7 +27,14 @@ function workersPage(main) {
       : h('tr', null, h('td', {colspan: 7, class: 'empty'}, ['No worker is alive. Start one with ', h('code', null, 'jetcron worker'), '.'])));
     for (const el of body.querySelectorAll('.slots-fill')) el.style.width = el.dataset.fill + '%';
   };
-  const refresh = refresher(load, 500);
+  const caps = h('p', {class: 'muted small', id: 'queue-caps'});
+  main.append(caps);
+  const loadCaps = async () => {
+    const qs = await api('/api/v1/queues');
+    replace(caps, qs.length ? ['Queue caps (', h('code', null, 'jetcron queue set Q --max-running N'), '): ',
+      qs.map((q, i) => [i ? ', ' : '', h('span', {class: 'chip'}, q.queue), ` at most ${q.max_running} running`])] : []);
+  };
+  const refresh = refresher(async () => { await load(); await loadCaps(); }, 500);
   refresh();
   setInterval(refresh, 3000); // heartbeats are not events
   follow(null, () => refresh());

@@ -66,6 +66,8 @@ var flagOf = map[string]string{
 	"retry.backoff_max":  "--backoff",
 	"retry.on_exit":      "--retry-on-exit",
 	"overlap":            "--overlap",
+	"concurrency_key":    "--concurrency-key",
+	"max_running":        "--max-running",
 	"catchup.window":     "--catchup",
 	"catchup.policy":     "--catchup-policy",
 	"completions":        "--completions",

@@ -114,7 +114,7 @@ func printExecutions(c *cli.Context, p execPage) error {
 	t := newTable(c.App.Writer, "ID", "STATE", "SCHEDULED", "DURATION", "EXIT", "ATTEMPT", "WORKER")
 	for _, x := range p.xs {
 		sched := x.ScheduledAt
-		t.row(x.ID, string(x.State), fmtTime(&sched), durationText(x), exitText(x.ExitCode), attemptText(x.Attempt), orDash(x.Worker))
+		t.row(x.ID, stateText(x), fmtTime(&sched), durationText(x), exitText(x.ExitCode), attemptText(x.Attempt), orDash(x.Worker))
 	}
 	t.flush()
 	if p.next > 0 {
@@ -163,7 +163,7 @@ func printExecution(c *cli.Context, x job.Execution) error {
 	sched := x.ScheduledAt
 	t.row("id", x.ID)
 	t.row("job", x.Job)
-	t.row("state", string(x.State))
+	t.row("state", stateText(x))
 	t.row("trigger", orDash(string(x.Trigger)))
 	t.row("scheduled", fmtTime(&sched)+" ("+orDash(x.WallTime)+")")
 	t.row("started", fmtTime(x.StartedAt))

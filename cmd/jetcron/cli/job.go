@@ -113,6 +113,9 @@ func printJob(c *cli.Context, v api.JobView) error {
 	t.row("task", taskText(v.Task))
 	t.row("queue", v.Queue)
 	t.row("overlap", string(v.Overlap))
+	if k, ok := v.Concurrency(); ok {
+		t.row("concurrency key", k.String())
+	}
 	t.row("catch-up", v.CatchUp.Window.String()+" ("+v.CatchUp.Policy+")")
 	if v.Timeout > 0 {
 		t.row("timeout", v.Timeout.String()+" (kill grace "+v.KillGrace.String()+")")
@@ -144,8 +147,9 @@ func printJob(c *cli.Context, v api.JobView) error {
 		t.row("last slot", fmtTime(&last))
 	}
 	if v.State != nil && v.State.Buffered != nil {
-		t.row("waiting", v.State.Buffered.ID+" (for the running execution to end)")
+		t.row("waiting", v.State.Buffered.ID+" (delayed until its job or concurrency key frees)")
 	}
+	checkpointRows(t, v.Checkpoint)
 	for i, n := range v.Next {
 		label := ""
 		if i == 0 {

@@ -38,6 +38,7 @@ func jobCreateCommand() *cli.Command {
 			&cli.StringFlag{Name: "backoff", Usage: "retry delay INITIAL[:MAX], exponential with jitter (default 10s:10m)"},
 			&cli.StringFlag{Name: "retry-on-exit", Usage: "exit codes to retry, comma-separated (default: any non-zero)"},
 			&cli.StringFlag{Name: "overlap", Usage: "delay (default), skip, allow or replace"},
+			&cli.StringFlag{Name: "concurrency-key", Usage: "`KEY[:N]`: at most N (default 1) executions of all the jobs with this key run at once; the others wait, recorded delayed"},
 			&cli.StringFlag{Name: "catchup", Usage: "how far back missed slots still fire (default 5m)"},
 			&cli.StringFlag{Name: "catchup-policy", Usage: "all (default) or latest"},
 			&cli.IntFlag{Name: "completions", Usage: "stop after this many fires"},
@@ -200,6 +201,7 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 		}
 	}
 	spec.Overlap = job.Overlap(c.String("overlap"))
+	spec.ConcurrencyKey = c.String("concurrency-key")
 	spec.CatchUp.Policy = c.String("catchup-policy")
 	if spec.Params, err = keyValues("param", c.StringSlice("param")); err != nil {
 		return spec, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,8 @@ func queueCommand() *cli.Command {
 		Aliases: []string{"queues"},
 		Usage:   "show the queues live workers pull, and the task kinds each allows",
 		Subcommands: []*cli.Command{
-			{Name: "list", Aliases: []string{"ls"}, Usage: "list the queues of live workers", Flags: []cli.Flag{outputFlag}, Action: showAction(anyArgs, listQueues, printQueues)},
+			{Name: "list", Aliases: []string{"ls"}, Usage: "list the queues of live workers and the queues' caps", Flags: []cli.Flag{outputFlag}, Action: showAction(anyArgs, listQueues, printQueues)},
+			queueSetCommand(),
 		},
 	}
 }
@@ -31,6 +33,9 @@ type Queue struct {
 	// Kinds are the task kinds at least one of its live workers runs; the
 	// API refuses a job of any other kind on this queue.
 	Kinds []job.TaskKind `json:"kinds"`
+	// MaxRunning caps the queue's executions across all workers (queue
+	// set); 0 is no cap.
+	MaxRunning int `json:"max_running,omitempty"`
 }
 
 // queuesOf groups live workers by the queues they pull.
@@ -69,17 +74,22 @@ func listQueues(c *cli.Context, cl *client.Client, _ struct{}) ([]Queue, error) 
 	if err != nil {
 		return nil, err
 	}
-	return queuesOf(workers), nil
+	settings, err := cl.QueueSettings(c.Context)
+	if err != nil {
+		// An older scheduler has no queue settings: list the queues anyway.
+		_, _ = fmt.Fprintf(c.App.ErrWriter, "jetcron: queue caps not shown: %v\n", err)
+	}
+	return withSettings(queuesOf(workers), settings), nil
 }
 
 func printQueues(c *cli.Context, qs []Queue) error {
-	t := newTable(c.App.Writer, "QUEUE", "WORKERS", "SLOTS", "BUSY", "KINDS")
+	t := newTable(c.App.Writer, "QUEUE", "WORKERS", "SLOTS", "BUSY", "MAX RUNNING", "KINDS")
 	for _, q := range qs {
 		kinds := make([]string, len(q.Kinds))
 		for i, k := range q.Kinds {
 			kinds[i] = string(k)
 		}
-		t.row(q.Name, strconv.Itoa(len(q.Workers)), strconv.Itoa(q.Slots), strconv.Itoa(q.Busy), strings.Join(kinds, ","))
+		t.row(q.Name, strconv.Itoa(len(q.Workers)), strconv.Itoa(q.Slots), strconv.Itoa(q.Busy), maxRunningText(q.MaxRunning), orDash(strings.Join(kinds, ",")))
 	}
 	t.flush()
 	if len(qs) == 0 {

@@ -198,6 +198,7 @@ func (s *Service) get(ctx context.Context, data []byte) (any, error) {
 	}
 	v := s.view(ctx, spec, rev)
 	v.State = s.runtime(ctx, spec.Name)
+	v.Checkpoint = s.checkpoint(ctx, spec.Name)
 	if v.State != nil && v.State.Completed {
 		v.Status = api.StatusCompleted
 		v.Next = nil

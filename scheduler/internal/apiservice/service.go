@@ -57,6 +57,9 @@ type Service struct {
 	events *event.Publisher
 	reader *event.Reader
 
+	// checkpoints and queueSettings: see checkpoint.go and queues.go.
+	checkpoints, queueSettings jetstream.KeyValue
+
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
 
@@ -102,6 +105,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return kv
 	}
 	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
+	s.checkpoints, s.queueSettings = open(s.names.CheckpointsBucket()), open(s.names.QueuesBucket())
 	if err != nil {
 		return err
 	}
@@ -130,6 +134,8 @@ func (s *Service) Start(ctx context.Context) error {
 
 		api.VerbNotifyCreate: s.notifyCreate, api.VerbNotifyGet: s.notifyGet, api.VerbNotifyList: s.notifyList,
 		api.VerbNotifyDelete: s.notifyDelete, api.VerbNotifyTest: s.notifyTest,
+		api.VerbQueueSet:      s.queueSet,
+		api.VerbQueueSettings: s.queueList,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
