@@ -236,7 +236,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
-	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig()} {
+	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig(), c.HistoryStreamConfig()} {
 		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
 		}

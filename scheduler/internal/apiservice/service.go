@@ -17,6 +17,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/history"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -53,6 +54,7 @@ type Service struct {
 	lead   jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
+	hist   *history.Store
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
@@ -76,6 +78,7 @@ func NewService(nc *nats.Conn, js jetstream.JetStream, cfg Config) (*Service, er
 		cfg: cfg, nc: nc, js: js, names: names, log: log.With("component", "api"),
 		sem: make(chan struct{}, cfg.Concurrency), events: event.NewPublisher(js, names),
 		reader: event.NewReader(nc, js, names), queues: map[string]bool{},
+		hist: history.NewStore(nc, js, names),
 	}, nil
 }
 
@@ -108,17 +111,19 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	g := svc.AddGroup(s.names.APIPrefix())
 	handlers := map[string]func(context.Context, []byte) (any, error){
-		api.VerbJobCreate:  s.create,
-		api.VerbJobGet:     s.get,
-		api.VerbJobList:    s.list,
-		api.VerbJobDisable: s.disable,
-		api.VerbJobEnable:  s.enable,
-		api.VerbJobDelete:  s.delete,
-		api.VerbJobAudit:   s.jobAudit,
-		api.VerbJobRun:     s.run,
-		api.VerbJobEnqueue: s.enqueue,
-		api.VerbExecCancel: s.cancel,
-		api.VerbInfo:       s.info,
+		api.VerbJobCreate:   s.create,
+		api.VerbJobGet:      s.get,
+		api.VerbJobList:     s.list,
+		api.VerbJobDisable:  s.disable,
+		api.VerbJobEnable:   s.enable,
+		api.VerbJobDelete:   s.delete,
+		api.VerbJobAudit:    s.jobAudit,
+		api.VerbJobRun:      s.run,
+		api.VerbJobEnqueue:  s.enqueue,
+		api.VerbExecCancel:  s.cancel,
+		api.VerbInfo:        s.info,
+		api.VerbJobHistory:  s.jobHistory,
+		api.VerbJobRollback: s.rollback,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
@@ -147,10 +152,11 @@ func (s *Service) Stop(context.Context) error {
 func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
 		data, reply := req.Data(), req.Reply()
+		caller := api.CallerFromMsg(nats.Header(req.Headers()), reply)
 		s.sem <- struct{}{}
 		go func() {
 			defer func() { <-s.sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(api.WithCaller(context.Background(), caller), 30*time.Second)
 			defer cancel()
 			m := &nats.Msg{Subject: reply}
 			out, err := h(ctx, data)
