@@ -10,7 +10,8 @@ function jobPage(main, name) {
   const chart = h('div', {class: 'card'}, h('h2', null, 'Timeline'), h('p', {class: 'muted'}, 'Loading…'));
   const table = h('div', {class: 'card flush'});
   const definition = h('div', {class: 'card'});
-  replace(main, head, overview, chart, table, definition);
+  const revisions = h('div', {class: 'card', id: 'history-card'});
+  replace(main, head, overview, chart, table, definition, revisions);
 
   const load = async () => {
     let view = null;
@@ -29,6 +30,8 @@ function jobPage(main, name) {
     }
     if (changed('timeline', newest.executions)) drawTimeline(chart, newest.executions);
     if (changed('executions', page)) drawExecutions(table, name, page, before);
+    const hist = await api(`/api/v1/jobs/${encodeURIComponent(name)}/history`).catch((e) => { if (e.status === 404) return null; throw e; });
+    if (changed('history', hist)) drawHistory(revisions, name, hist, () => refresh());
   };
   const refresh = refresher(load, 400);
   refresh();
