@@ -114,3 +114,16 @@ func TestMerge(t *testing.T) {
 	_, ok := history.Find(got, 5)
 	require.False(t, ok)
 }
+
+func TestFiresDroppedAndAdded(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC) // a Friday
+	f := history.CompareFires(spec(nil), spec(func(s *job.Spec) { s.Schedule.Cron = "0 2 * * 1-6" }), now, history.PreviewFires)
+	require.Equal(t, []string{"2026-12-06T02:00:00Z", "2026-12-13T02:00:00Z"}, f.Dropped, "the Sundays, within the common horizon")
+	require.Empty(t, f.Added)
+	f = history.CompareFires(spec(nil), spec(func(s *job.Spec) { s.Schedule.Cron = "0 3 * * *" }), now, 2)
+	require.Equal(t, []string{"2026-12-05T02:00:00Z", "2026-12-06T02:00:00Z"}, f.Dropped)
+	require.Equal(t, []string{"2026-12-05T03:00:00Z"}, f.Added, "up to the common horizon: 6 Dec 02:00")
+	f = history.CompareFires(spec(nil), spec(func(s *job.Spec) { s.Disabled = true }), now, 2)
+	require.Equal(t, []string{"2026-12-05T02:00:00Z", "2026-12-06T02:00:00Z"}, f.Dropped, "a job that stops firing drops them all")
+}

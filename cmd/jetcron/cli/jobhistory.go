@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
 )
 
 // reasonFlag is --reason of the commands that change a job: the
@@ -88,7 +90,8 @@ func jobDiffArgs(c *cli.Context) (diffArgs, error) {
 }
 
 func jobDiff(c *cli.Context, cl *client.Client, a diffArgs) (client.JobDiff, error) {
-	return cl.DiffJob(c.Context, a.name, a.from, a.to)
+	d, err := cl.DiffJob(c.Context, a.name, a.from, a.to)
+	return d, namedAs(err, map[string]string{"revision": "REV", "to": "REV2"})
 }
 
 func printDiff(c *cli.Context, d client.JobDiff) error {
@@ -120,7 +123,7 @@ func jobRollback(c *cli.Context) error {
 	}
 	resp, err := cl.RollbackJob(c.Context, name, c.Uint64("to"), opts...)
 	if err != nil {
-		return err
+		return namedAs(err, map[string]string{"to": "--to", "reason": "--reason"})
 	}
 	if asJSON {
 		return printJSON(c.App.Writer, resp)
@@ -160,6 +163,12 @@ func writePreview(w io.Writer, indent string, p api.Preview) {
 		t.row(indent+at(p.Fires.Before, i), at(p.Fires.After, i))
 	}
 	t.flush()
+	if len(p.Fires.Dropped) > 0 {
+		fmt.Fprintf(w, "%sno longer fires at: %s\n", indent, strings.Join(p.Fires.Dropped, ", "))
+	}
+	if len(p.Fires.Added) > 0 {
+		fmt.Fprintf(w, "%snewly fires at: %s\n", indent, strings.Join(p.Fires.Added, ", "))
+	}
 }
 
 func at(s []string, i int) string {
@@ -189,4 +198,23 @@ func revisionText(rev uint64) string {
 		return "-"
 	}
 	return strconv.FormatUint(rev, 10)
+}
+
+// namedAs rewrites an error about a request field as one about the flag or
+// argument that gave it ("--to: revision 9 is not …"), which is what the
+// user typed; other errors pass unchanged.
+func namedAs(err error, names map[string]string) error {
+	var ae *api.Error
+	if errors.As(err, &ae) && len(ae.Fields) == 1 {
+		if name, ok := names[ae.Fields[0].Field]; ok {
+			return &exitError{code: codeOfStatus(ae.Code), msg: name + ": " + ae.Fields[0].Message}
+		}
+	}
+	var fe *job.FieldError
+	if errors.As(err, &fe) {
+		if name, ok := names[fe.Field]; ok {
+			return &exitError{code: exitUsage, msg: name + ": " + fe.Msg}
+		}
+	}
+	return err
 }
