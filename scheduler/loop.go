@@ -112,6 +112,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if err := r.watchMaxDeliveries(watchCtx); err != nil {
 		return err
 	}
+	r.startBackfills(watchCtx)
 
 	defer r.finalFlush(ctx)
 

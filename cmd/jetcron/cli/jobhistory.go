@@ -21,6 +21,7 @@ var reasonFlag = &cli.StringFlag{Name: "reason", Usage: "why, for the job's hist
 // jobHistoryCommands are job history, job diff and job rollback.
 func jobHistoryCommands() []*cli.Command {
 	return []*cli.Command{
+		jobBackfillCommand(),
 		{
 			Name: "history", Usage: "list the revisions of a job's definition: when, who, why, what changed", ArgsUsage: "NAME",
 			Flags:  []cli.Flag{outputFlag},

@@ -111,19 +111,22 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	g := svc.AddGroup(s.names.APIPrefix())
 	handlers := map[string]func(context.Context, []byte) (any, error){
-		api.VerbJobCreate:   s.create,
-		api.VerbJobGet:      s.get,
-		api.VerbJobList:     s.list,
-		api.VerbJobDisable:  s.disable,
-		api.VerbJobEnable:   s.enable,
-		api.VerbJobDelete:   s.delete,
-		api.VerbJobAudit:    s.jobAudit,
-		api.VerbJobRun:      s.run,
-		api.VerbJobEnqueue:  s.enqueue,
-		api.VerbExecCancel:  s.cancel,
-		api.VerbInfo:        s.info,
-		api.VerbJobHistory:  s.jobHistory,
-		api.VerbJobRollback: s.rollback,
+		api.VerbJobCreate:         s.create,
+		api.VerbJobGet:            s.get,
+		api.VerbJobList:           s.list,
+		api.VerbJobDisable:        s.disable,
+		api.VerbJobEnable:         s.enable,
+		api.VerbJobDelete:         s.delete,
+		api.VerbJobAudit:          s.jobAudit,
+		api.VerbJobRun:            s.run,
+		api.VerbJobEnqueue:        s.enqueue,
+		api.VerbExecCancel:        s.cancel,
+		api.VerbInfo:              s.info,
+		api.VerbJobHistory:        s.jobHistory,
+		api.VerbJobRollback:       s.rollback,
+		api.VerbJobBackfill:       s.jobBackfill,
+		api.VerbJobBackfillCancel: s.jobBackfillCancel,
+		api.VerbJobBackfills:      s.jobBackfills,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
