@@ -33,6 +33,9 @@ type BackfillResponse struct {
 	Selection backfill.Selection `json:"selection"`
 	Backfill  *backfill.Backfill `json:"backfill,omitempty"`
 	DryRun    bool               `json:"dry_run,omitempty"`
+	// Parallel is how many runs the backfill keeps in flight: MaxParallel,
+	// or 1 when the job's overlap policy is not allow.
+	Parallel int `json:"parallel"`
 }
 
 // BackfillCancelRequest cancels a job's running backfill: the one with ID,

@@ -133,11 +133,11 @@ func printBackfill(c *cli.Context, req api.BackfillRequest, r api.BackfillRespon
 	n, skipped := len(r.Selection.Run), len(r.Selection.Skip)
 	switch {
 	case r.DryRun:
-		fmt.Fprintf(w, "dry run: %d slot(s) would run, %d skipped; nothing changed\n", n, skipped)
+		fmt.Fprintf(w, "dry run: %d slot(s) would run, %d at a time, %d skipped; nothing changed\n", n, r.Parallel, skipped)
 	case r.Backfill == nil:
 		fmt.Fprintf(w, "nothing to run: %d slot(s) skipped\n", skipped)
 	default:
-		fmt.Fprintf(w, "backfill %s started: %d slot(s) to run (trigger backfill), %d skipped; at most %d at a time\n", r.Backfill.ID, n, skipped, req.MaxParallel)
+		fmt.Fprintf(w, "backfill %s started: %d slot(s) to run (trigger backfill), %d at a time, %d skipped\n", r.Backfill.ID, n, r.Parallel, skipped)
 		fmt.Fprintf(w, "follow it with: jetcron job backfill %s --list; cancel it with: jetcron job backfill %s --cancel\n", req.Name, req.Name)
 	}
 }

@@ -99,7 +99,8 @@ func (s *Service) jobBackfill(ctx context.Context, data []byte) (any, error) {
 	if err := checkBackfill(&req, now); err != nil {
 		return nil, err
 	}
-	if _, _, err := s.load(ctx, req.Name); err != nil {
+	spec, _, err := s.load(ctx, req.Name)
+	if err != nil {
 		return nil, err
 	}
 	kv, err := s.backfills(ctx)
@@ -127,7 +128,10 @@ func (s *Service) jobBackfill(ctx context.Context, data []byte) (any, error) {
 	if len(sel.Run) > backfill.MaxSlots {
 		return nil, job.Fieldf("from", "the window has %d slots to run; a backfill runs at most %d (narrow the window)", len(sel.Run), backfill.MaxSlots)
 	}
-	resp := api.BackfillResponse{Selection: sel, DryRun: req.DryRun}
+	resp := api.BackfillResponse{Selection: sel, DryRun: req.DryRun, Parallel: req.MaxParallel}
+	if spec.Overlap != job.OverlapAllow {
+		resp.Parallel = 1 // the leader runs them one at a time (scheduler/backfill.go)
+	}
 	if req.DryRun || len(sel.Run) == 0 {
 		return resp, nil
 	}
