@@ -3,6 +3,7 @@ package browser
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,4 +53,31 @@ func TestJobHistoryCard(t *testing.T) {
 func jsonNumber(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestJobBackfillCard: the job page previews a backfill of a window (which
+// slots run, which are skipped), starts it and shows it end.
+func TestJobBackfillCard(t *testing.T) {
+	t.Parallel()
+	tb := newTab(t)
+	d := startDev(t)
+	from := time.Now().Add(-time.Second)
+	d.run(t, "job", "create", "ticker", "--every", "1s", "--overlap", "allow", "--", "true")
+	d.run(t, "job", "disable", "ticker", "--reason", "outage")
+	time.Sleep(3 * time.Second) // slots go by while it is paused
+	to := time.Now()
+
+	tb.open(d.ui + "jobs/ticker")
+	tb.visible(`#bf-from`)
+	local := func(t time.Time) string { return t.Local().Format("2006-01-02T15:04:05") }
+	tb.do("set the window", evalVoid(`(() => { document.querySelector('#bf-from').value = `+jsString(local(from))+`; document.querySelector('#bf-to').value = `+jsString(local(to))+`; })()`))
+	tb.click(`#bf-preview`)
+	tb.visible(`#bf-result table.bf-slots tr[data-action="run"]`)
+	require.Contains(t, tb.text(`#bf-result`), "Nothing has changed")
+	require.Contains(t, tb.text(`#bf-result`), "paused")
+	tb.click(`#bf-start`)
+	tb.visible(`#bf-list tr[data-backfill]`)
+	tb.until(`document.querySelector('#bf-list tr[data-backfill]')?.dataset.state === 'done'`, "the backfill ends")
+	tb.screenshot("web-job-backfill")
+	require.Contains(t, d.run(t, "exec", "list", "ticker"), "_bf1")
 }

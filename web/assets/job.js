@@ -11,7 +11,9 @@ function jobPage(main, name) {
   const table = h('div', {class: 'card flush'});
   const definition = h('div', {class: 'card'});
   const revisions = h('div', {class: 'card', id: 'history-card'});
-  replace(main, head, overview, chart, table, definition, revisions);
+  const backfills = h('div', {class: 'card', id: 'backfill-card'});
+  replace(main, head, overview, chart, table, definition, revisions, backfills);
+  const backfillList = backfillCard(backfills, name);
 
   const load = async () => {
     let view = null;
@@ -32,6 +34,7 @@ function jobPage(main, name) {
     if (changed('executions', page)) drawExecutions(table, name, page, before);
     const hist = await api(`/api/v1/jobs/${encodeURIComponent(name)}/history`).catch((e) => { if (e.status === 404) return null; throw e; });
     if (changed('history', hist)) drawHistory(revisions, name, hist, () => refresh());
+    await backfillList();
   };
   const refresh = refresher(load, 400);
   refresh();
