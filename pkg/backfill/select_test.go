@@ -23,19 +23,19 @@ func TestSelect(t *testing.T) {
 		return r
 	}
 	rows := []ledger.Row{
-		row(0, ledger.FiredOnTime, ledger.ResultSucceeded),                                           // skip
-		row(1, ledger.FiredMissed, ""),                                                               // missed
-		row(2, ledger.FiredOnTime, ledger.ResultFailed),                                              // failed
-		row(3, ledger.FiredUnaccounted, ""),                                                          // missed
-		row(4, ledger.FiredLate, ledger.ResultRunning),                                               // skip: in progress
-		row(5, ledger.FiredPaused, ""),                                                               // missed
-		row(6, ledger.FiredSkipped, ""),                                                              // missed
-		row(7, ledger.FiredOnTime, ledger.ResultTimedOut),                                            // failed
-		withBackfill(row(8, ledger.FiredMissed, ""), 1, ledger.ResultSucceeded, false),               // skip: backfilled
-		withBackfill(row(9, ledger.FiredOnTime, ledger.ResultFailed), 1, ledger.ResultFailed, false), // failed, gen 2
-		withBackfill(row(10, ledger.FiredMissed, ""), 2, ledger.ResultRunning, false),                // skip: backfill in progress
-		withBackfill(row(11, ledger.FiredMissed, ""), 1, ledger.ResultCancelled, true),               // missed again, gen 2
-		row(12, ledger.FiredDue, ""),                                                                 // skip: due
+		row(0, ledger.FiredOnTime, ledger.ResultSucceeded),                                                           // skip
+		row(1, ledger.FiredMissed, ""),                                                                               // missed
+		row(2, ledger.FiredOnTime, ledger.ResultFailed),                                                              // failed
+		row(3, ledger.FiredUnaccounted, ""),                                                                          // missed
+		row(4, ledger.FiredLate, ledger.ResultRunning),                                                               // skip: in progress
+		row(5, ledger.FiredPaused, ""),                                                                               // missed
+		row(6, ledger.FiredSkipped, ""),                                                                              // missed
+		row(7, ledger.FiredOnTime, ledger.ResultTimedOut),                                                            // failed
+		withBackfill(row(8, ledger.FiredMissed, ""), 1, ledger.ResultSucceeded, false),                               // skip: backfilled
+		withBackfill(row(9, ledger.FiredOnTime, ledger.ResultFailed), 1, ledger.ResultFailed, false),                 // failed, gen 2
+		withBackfill(row(10, ledger.FiredMissed, ""), 2, ledger.ResultRunning, false),                                // skip: backfill in progress
+		withBackfill(row(11, ledger.FiredMissed, ""), 1, ledger.ResultCancelled, true),                               // missed again, gen 2
+		row(12, ledger.FiredDue, ""),                                                                                 // skip: due
 		{Slot: at(13), ExecutionID: job.ExecutionID("nightly", at(13)), Fired: ledger.FiredOnTime, Unexpected: true}, // left out
 	}
 	slots := func(sel backfill.Selection) (run []int, gens map[int]int) {
