@@ -29,7 +29,9 @@
 // # Running
 //
 // The backfill is a record in the backfills bucket (key <job>.<id>, id =
-// <from>-<to> stamps), written by the API with create-only semantics. The
+// <from>-<to> stamps, with -2, -3... for a window backfilled again), written
+// by the API with create-only semantics; an ended backfill stays as the
+// record of what it ran. The
 // leading scheduler (scheduler/backfill.go) drives it: it keeps at most
 // MaxParallel of its runs in flight (1 unless the job's overlap policy is
 // allow), writing each as a pending run with trigger backfill, so that the

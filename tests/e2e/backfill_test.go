@@ -98,8 +98,8 @@ func TestBackfill(t *testing.T) {
 		switch p.Why {
 		case "failed":
 			failed++
-		case "paused":
-			paused++
+		case "paused", "missed", "unaccounted", "skipped":
+			paused++ // did not run
 		}
 	}
 	for _, sk := range dry.Selection.Skip {
@@ -107,9 +107,12 @@ func TestBackfill(t *testing.T) {
 			succeeded++
 		}
 	}
-	require.GreaterOrEqual(t, failed, 2, "%+v", dry.Selection)
-	require.GreaterOrEqual(t, paused, 2, "%+v", dry.Selection)
-	require.GreaterOrEqual(t, succeeded, 2, "%+v", dry.Selection)
+	// On a loaded machine a slot may fall on either side of a change: at
+	// least one of each kind is in the window.
+	require.GreaterOrEqual(t, failed, 1, "%+v", dry.Selection)
+	require.GreaterOrEqual(t, paused, 1, "%+v", dry.Selection)
+	require.GreaterOrEqual(t, succeeded, 1, "%+v", dry.Selection)
+	require.Equal(t, len(dry.Selection.Run), failed+paused, "only failed slots and slots that did not run: %+v", dry.Selection)
 	require.Empty(t, s.backfills("flaky"), "a dry run stores nothing")
 	require.Len(t, s.executions("flaky"), len(before), "a dry run runs nothing")
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/backfill"
+	"github.com/jetcron/jetcron/pkg/job"
 )
 
 func jobBackfillCommand() *cli.Command {
@@ -180,8 +181,18 @@ func backfillCancel(c *cli.Context, name string, asJSON bool) error {
 		return printJSON(c.App.Writer, out)
 	}
 	for _, b := range out {
-		n := b.Counts()
-		fmt.Fprintf(c.App.Writer, "backfill %s cancelled: %d run(s) ended, %d in flight cancelled, %d not started\n", b.ID, n[backfill.SlotEnded], n[backfill.SlotStarted], n[backfill.SlotWaiting])
+		ended, cancelled, waiting := 0, 0, 0
+		for _, sl := range b.Slots {
+			switch {
+			case sl.Status == backfill.SlotWaiting:
+				waiting++
+			case sl.Result == job.StateCancelled:
+				cancelled++
+			default:
+				ended++
+			}
+		}
+		fmt.Fprintf(c.App.Writer, "backfill %s cancelled: %d run(s) had ended, %d in flight cancelled, %d not started\n", b.ID, ended, cancelled, waiting)
 	}
 	return nil
 }

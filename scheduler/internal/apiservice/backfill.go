@@ -21,6 +21,10 @@ import (
 // MaxBackfillParallel bounds a backfill's runs in flight.
 const MaxBackfillParallel = 100
 
+// backfillSkew is how far ahead of now a window's end may be and still mean
+// now.
+const backfillSkew = 2 * time.Second
+
 // backfills opens the backfills bucket (lazily: an installation whose
 // resources predate it answers every other verb).
 func (s *Service) backfills(ctx context.Context) (jetstream.KeyValue, error) {
@@ -37,6 +41,11 @@ func checkBackfill(req *api.BackfillRequest, now time.Time) error {
 		req.Only = backfill.OnlyMissed
 	}
 	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	// A bound a moment ahead of this replica's clock (the caller's "now",
+	// another clock) means now.
+	if !req.To.IsZero() && req.To.After(now) && !req.To.After(now.Add(backfillSkew)) {
+		req.To = now
+	}
 	switch {
 	case req.From.IsZero():
 		return job.Fieldf("from", "is required: the first slot to consider")
@@ -142,20 +151,29 @@ func (s *Service) jobBackfill(ctx context.Context, data []byte) (any, error) {
 	for _, p := range sel.Run {
 		b.Slots = append(b.Slots, backfill.Slot{Slot: p.Slot, ExecutionID: p.ExecutionID, Gen: p.Gen, Status: backfill.SlotWaiting})
 	}
-	value, _ := json.Marshal(b)
-	key := backfill.Key(req.Name, b.ID)
-	if _, err := kv.Create(ctx, key, value); err != nil {
+	// The ID is the window's; a window backfilled before (an ended
+	// backfill keeps its record) gets the next free suffix. Create-only:
+	// two requests for the same window cannot both start.
+	base := b.ID
+	for n := 1; ; n++ {
+		if n > 1 {
+			b.ID = fmt.Sprintf("%s-%d", base, n)
+		}
+		value, _ := json.Marshal(b)
+		_, err := kv.Create(ctx, backfill.Key(req.Name, b.ID), value)
+		if err == nil {
+			break
+		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, fmt.Errorf("store backfill %s: %w: %w", key, api.ErrUnavailable, err)
+			return nil, fmt.Errorf("store backfill %s: %w: %w", b.ID, api.ErrUnavailable, err)
 		}
-		// An ended backfill of the same window: this one takes its key.
-		old, gerr := kv.Get(ctx, key)
+		if n >= 100 {
+			return nil, fmt.Errorf("job %q has backfilled this window %d times: %w", req.Name, n, job.ErrConflict)
+		}
+		old, gerr := kv.Get(ctx, backfill.Key(req.Name, b.ID))
 		var ob backfill.Backfill
-		if gerr != nil || json.Unmarshal(old.Value(), &ob) != nil || ob.State == backfill.StateRunning {
+		if gerr == nil && json.Unmarshal(old.Value(), &ob) == nil && ob.State == backfill.StateRunning {
 			return nil, job.Fieldf("from", "backfill %s of the same window is running", b.ID)
-		}
-		if _, err := kv.Update(ctx, key, value, old.Revision()); err != nil {
-			return nil, fmt.Errorf("backfill %s changed concurrently: %w", key, job.ErrConflict)
 		}
 	}
 	resp.Backfill = &b
@@ -251,7 +269,7 @@ func (s *Service) jobBackfillCancel(ctx context.Context, data []byte) (any, erro
 			return nil, err
 		}
 		for _, sl := range cb.Slots {
-			if sl.Status == backfill.SlotStarted {
+			if sl.Status == backfill.SlotEnded && sl.Result == job.StateCancelled {
 				s.cancelRun(ctx, sl.ExecutionID, reason)
 			}
 		}
@@ -281,6 +299,14 @@ func (s *Service) markCancelled(ctx context.Context, kv jetstream.KeyValue, key,
 			return b, nil
 		}
 		b.State, b.Reason = backfill.StateCancelled, reason
+		b.Slots = slices.Clone(b.Slots)
+		for i := range b.Slots {
+			if b.Slots[i].Status == backfill.SlotStarted {
+				// Cancelled next (cancelRun): the record says so now, as no
+				// leader updates a cancelled backfill.
+				b.Slots[i].Status, b.Slots[i].Result = backfill.SlotEnded, job.StateCancelled
+			}
+		}
 		value, _ := json.Marshal(b)
 		_, err = kv.Update(ctx, key, value, ent.Revision())
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) && attempt < 10 {
