@@ -86,7 +86,11 @@ func (s *Service) revisions(ctx context.Context, name string) ([]history.Record,
 	}
 	recs, err := s.hist.Read(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+		// The history stream does not answer (or an installation has not
+		// been ensured since it came): the jobs bucket's revisions still
+		// make a history, without who and why.
+		s.log.WarnContext(ctx, "history stream unreadable; using the jobs bucket's revisions only", "job", name, "error", err)
+		recs = nil
 	}
 	entries, err := s.jobs.History(ctx, name)
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
