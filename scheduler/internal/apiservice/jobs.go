@@ -298,14 +298,8 @@ func hasLabels(have, want map[string]string) bool {
 }
 
 // modify applies change to a job with a revision check, retrying on a
-// concurrent write.
-func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, error) {
-	spec, rev, changed, _, err := s.modifyFrom(ctx, name, change)
-	return spec, rev, changed, err
-}
-
-// modifyFrom is modify that also returns the definition it changed.
-func (s *Service) modifyFrom(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, job.Spec, error) {
+// concurrent write; it also returns the definition it changed.
+func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, job.Spec, error) {
 	for attempt := 0; ; attempt++ {
 		spec, rev, err := s.load(ctx, name)
 		if err != nil {
@@ -336,7 +330,7 @@ func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
 	if len(req.Reason) > job.MaxDescriptionLen {
 		return nil, job.Fieldf("reason", "is longer than %d bytes", job.MaxDescriptionLen)
 	}
-	spec, rev, changed, old, err := s.modifyFrom(ctx, req.Name, func(sp *job.Spec) bool {
+	spec, rev, changed, old, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
 		if sp.Disabled && sp.DisabledReason == req.Reason {
 			return false
 		}
@@ -361,7 +355,7 @@ func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
 	if err := checkReason(req.Reason); err != nil {
 		return nil, err
 	}
-	spec, rev, changed, old, err := s.modifyFrom(ctx, req.Name, func(sp *job.Spec) bool {
+	spec, rev, changed, old, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
 		if !sp.Disabled {
 			return false
 		}
