@@ -15,6 +15,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/history"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/ledger"
 )
 
 // jobHistory reads a job's history through the CLI's JSON output.
@@ -155,6 +156,7 @@ func TestHistoryOutlivesTheBucket(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
 	s.ok("job", "create", "often", "--every", "1h", "--description", "v0", "--", "true")
+	time.Sleep(1500 * time.Millisecond) // the creation is then clearly older than the revisions the bucket keeps
 	for i := 1; i <= 12; i++ {
 		s.ok("job", "create", "often", "--update", "--every", "1h", "--description", fmt.Sprintf("v%d", i), "--reason", fmt.Sprintf("step %d", i), "--", "true")
 	}
@@ -164,6 +166,13 @@ func TestHistoryOutlivesTheBucket(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("step %d", i+1), r.Reason)
 	}
 	first := h.Revisions[0].Revision
+	// The ledger reads the whole history too: it does not say that the
+	// definition history before some revision is lost.
+	var l ledger.Ledger
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "often", "--since", "1h", "-o", "json")), &l))
+	for _, n := range l.Notes {
+		require.NotContains(t, n, "is not kept", "the jobs bucket keeps 10 revisions, the history all 13")
+	}
 	s.ok("job", "rollback", "often", "--to", strconv.FormatUint(first, 10))
 	require.Equal(t, "v0", jobSpecOf(t, s, "often").Description)
 
