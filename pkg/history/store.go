@@ -29,9 +29,12 @@ func NewStore(nc *nats.Conn, js jetstream.JetStream, names topology.Names) *Stor
 // MsgID is a record's deduplication ID: one record per job and revision.
 func MsgID(r Record) string { return fmt.Sprintf("%s/%d", r.Job, r.Revision) }
 
+// AppendTimeout bounds Append.
+const AppendTimeout = 5 * time.Second
+
 // Append stores r; the same revision appended twice is stored once. It
-// retries for a few seconds, with the same ID, while the stream does not
-// answer.
+// retries for up to AppendTimeout, with the same ID, while the stream does
+// not answer.
 func (s *Store) Append(ctx context.Context, r Record) error {
 	r.V = Version
 	data, err := json.Marshal(r)
@@ -40,7 +43,12 @@ func (s *Store) Append(ctx context.Context, r Record) error {
 	}
 	msg := &nats.Msg{Subject: s.names.HistorySubject(r.Job), Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, MsgID(r))
-	if _, err := streamio.Publish(ctx, s.js, msg, 5*time.Second); err != nil {
+	// Bounded apart from the caller's deadline: the change this records is
+	// done, and its answer must not wait on a stream that does not answer
+	// (one not created yet on an installation not ensured since).
+	ctx, cancel := context.WithTimeout(ctx, AppendTimeout)
+	defer cancel()
+	if _, err := streamio.Publish(ctx, s.js, msg, 2*time.Second); err != nil {
 		return fmt.Errorf("history of %q: append revision %d: %w", r.Job, r.Revision, err)
 	}
 	return nil
