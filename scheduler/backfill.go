@@ -12,6 +12,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/backfill"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // The leader drives the backfills the API stores (see pkg/backfill): a
@@ -181,6 +182,12 @@ func (b *backfiller) drive(ctx context.Context, key string, rev uint64, bf backf
 			inflight++
 		}
 	}
+	if spec.Overlap != job.OverlapAllow && inflight == 0 && b.jobBusy(ctx, spec) {
+		// A run of the job is on the work stream: a backfill run now would
+		// wait in the job's one waiting place (delay), be skipped (skip) or
+		// cancel it (replace). Start when the job is idle.
+		limit = 0
+	}
 	var start []backfill.Slot
 	for i := range bf.Slots {
 		sl := &bf.Slots[i]
@@ -264,4 +271,16 @@ func (b *backfiller) spec(ctx context.Context, name string) (job.Spec, error) {
 		return job.Spec{}, err
 	}
 	return spec, nil
+}
+
+// jobBusy reports whether a run of the job is on the work stream (waiting
+// for a worker or running); an error counts as running, to wait a round.
+func (b *backfiller) jobBusy(ctx context.Context, spec job.Spec) bool {
+	for _, filter := range b.r.s.names.WorkJobFilter(spec.Queue, spec.Name) {
+		msgs, err := streamio.DirectBatch(ctx, b.r.s.nc, streamio.DirectRequest{Stream: b.r.s.names.WorkStream(), Filter: filter, Batch: 1})
+		if err != nil || len(msgs) > 0 {
+			return true
+		}
+	}
+	return false
 }

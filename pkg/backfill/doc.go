@@ -34,7 +34,8 @@
 // record of what it ran. The
 // leading scheduler (scheduler/backfill.go) drives it: it keeps at most
 // MaxParallel of its runs in flight (1 unless the job's overlap policy is
-// allow), writing each as a pending run with trigger backfill, so that the
+// allow, and then only while no run of the job is on the work stream),
+// writing each as a pending run with trigger backfill, so that the
 // scheduler's ordinary dispatch applies the overlap policy; it learns that
 // a run ended from the run's events, and marks the record done when every
 // slot's run ended. A run that the overlap policy skipped is tried again
