@@ -155,15 +155,15 @@ func (c *Client) DisableJob(ctx context.Context, name, reason string) (api.JobVi
 
 // EnableJob resumes a job from now (catchUp: from where it stopped, within
 // its catch-up window).
-func (c *Client) EnableJob(ctx context.Context, name string, catchUp bool) (api.JobView, error) {
+func (c *Client) EnableJob(ctx context.Context, name string, catchUp bool, opts ...ChangeOption) (api.JobView, error) {
 	var v api.JobView
-	err := c.call(ctx, api.VerbJobEnable, api.EnableRequest{Name: name, CatchUp: catchUp}, &v)
+	err := c.call(ctx, api.VerbJobEnable, api.EnableRequest{Name: name, CatchUp: catchUp, Reason: changeOf(opts).reason}, &v)
 	return v, err
 }
 
 // DeleteJob deletes a job's definition; its history stays.
-func (c *Client) DeleteJob(ctx context.Context, name string) error {
-	return c.call(ctx, api.VerbJobDelete, api.NameRequest{Name: name}, nil)
+func (c *Client) DeleteJob(ctx context.Context, name string, opts ...ChangeOption) error {
+	return c.call(ctx, api.VerbJobDelete, api.DeleteRequest{Name: name, Reason: changeOf(opts).reason}, nil)
 }
 
 // AuditJob returns the slot ledger of a job: every slot its schedule

@@ -117,6 +117,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if err := r.watchQueueCaps(watchCtx); err != nil {
 		return err
 	}
+	r.startBackfills(watchCtx)
 
 	defer r.finalFlush(ctx)
 

@@ -157,7 +157,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, spec job.Spec, u
 	if err != nil {
 		return err
 	}
-	var opts []client.CreateOption
+	opts := []client.CreateOption{client.WithReason(r.URL.Query().Get("reason"))}
 	if update {
 		opts = append(opts, client.WithUpdate())
 	}
@@ -178,7 +178,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, spec job.Spec, u
 }
 
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request, name string) error {
-	if err := s.cfg.Client.DeleteJob(r.Context(), name); err != nil {
+	if err := s.cfg.Client.DeleteJob(r.Context(), name, client.Because(r.URL.Query().Get("reason"))); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -246,11 +246,12 @@ func (s *Server) disableJob(w http.ResponseWriter, r *http.Request, name string,
 
 // enableBody is the body of an enable request.
 type enableBody struct {
-	CatchUp bool `json:"catchup,omitempty"`
+	CatchUp bool   `json:"catchup,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 func (s *Server) enableJob(w http.ResponseWriter, r *http.Request, name string, body enableBody) error {
-	v, err := s.cfg.Client.EnableJob(r.Context(), name, body.CatchUp)
+	v, err := s.cfg.Client.EnableJob(r.Context(), name, body.CatchUp, client.Because(body.Reason))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jetcron/jetcron/pkg/api"
 )
 
 // sessionCookie holds the session of a browser that typed the token.
@@ -78,7 +80,7 @@ func (a *authenticator) wrap(next http.Handler) http.Handler {
 			return
 		}
 		if a.ok(r) {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(api.WithWebUser(r.Context(), a.user(r))))
 			return
 		}
 		if r.Header.Get("Authorization") != "" {

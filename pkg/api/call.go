@@ -27,7 +27,7 @@ func Call(ctx context.Context, nc *nats.Conn, names topology.Names, verb string,
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	msg, err := nc.RequestWithContext(ctx, names.APISubject(verb), data)
+	msg, err := nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: names.APISubject(verb), Data: data, Header: callerHeader(ctx, nc)})
 	if err != nil {
 		if errors.Is(err, nats.ErrNoResponders) {
 			return fmt.Errorf("%w: no jetcron scheduler answers on %s (is `jetcron dev` or `jetcron scheduler` running, with the same --namespace?)", ErrUnavailable, names.APISubject(verb))

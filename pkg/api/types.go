@@ -26,6 +26,8 @@ type CreateRequest struct {
 	Update bool     `json:"update,omitempty"`
 	// DryRun validates and reports what would change without writing.
 	DryRun bool `json:"dry_run,omitempty"`
+	// Reason says why, for the definition history.
+	Reason string `json:"reason,omitempty"`
 }
 
 // CreateResponse reports the stored job and what happened.
@@ -35,6 +37,8 @@ type CreateResponse struct {
 	Result string `json:"result"`
 	// Changes lists the fields that changed on update.
 	Changes []string `json:"changes,omitempty"`
+	// Preview is set by a dry run: the field diff and the fire times.
+	Preview *Preview `json:"preview,omitempty"`
 }
 
 // NameRequest names a job.
@@ -54,6 +58,7 @@ type DisableRequest struct {
 type EnableRequest struct {
 	Name    string `json:"name"`
 	CatchUp bool   `json:"catchup,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // ListRequest selects jobs.

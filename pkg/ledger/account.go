@@ -20,9 +20,10 @@ type missedRange struct {
 func Account(x Expected, events []event.Event) Ledger {
 	q := x.q
 	bySlot := map[string][]event.Event{}
+	backfills := backfillEvents{}
 	var ranges []missedRange
 	for _, e := range events {
-		if e.Job != q.Job || e.Execution == "" || !job.IsSlotID(e.Execution) {
+		if e.Job != q.Job || e.Execution == "" || backfills.add(e) || !job.IsSlotID(e.Execution) {
 			continue
 		}
 		bySlot[e.Execution] = append(bySlot[e.Execution], e)
@@ -62,6 +63,7 @@ func Account(x Expected, events []event.Event) Ledger {
 		l.Rows = append(l.Rows, r)
 	}
 	slices.SortStableFunc(l.Rows, func(a, b Row) int { return a.Slot.Compare(b.Slot) })
+	backfills.attach(l.Rows)
 	if over := len(l.Rows) - q.MaxRows; over > 0 {
 		l.Rows = l.Rows[over:]
 		l.Notes = append(l.Notes, fmt.Sprintf("%d older rows of slots no kept definition expects are left out", over))

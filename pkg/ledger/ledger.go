@@ -155,6 +155,8 @@ type Row struct {
 	// Unexpected marks a slot that fired but that no definition kept in
 	// the history expects.
 	Unexpected bool `json:"unexpected,omitempty"`
+	// Backfill is the slot's newest backfill run, if any.
+	Backfill *BackfillRun `json:"backfill,omitempty"`
 }
 
 // Lateness returns the row's lateness, and whether it has one.

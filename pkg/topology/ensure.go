@@ -120,6 +120,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.NotifyBucket(), Description: "jetcron notification sinks and their deliveries", History: 5, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.CheckpointsBucket(), Description: "jetcron per-job checkpoints (last success, value for the next run)", History: 1, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.QueuesBucket(), Description: "jetcron queue settings", History: 1, Storage: st, Replicas: c.Replicas},
+		c.backfillsConfig(),
 	}
 }
 
@@ -276,7 +277,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 			return fmt.Errorf("ensure bucket %s: %w", kv.Bucket, err)
 		}
 	}
-	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig(), c.AlertsStreamConfig()} {
+	for _, sc := range []jetstream.StreamConfig{c.WorkStreamConfig(), c.EventsStreamConfig(), c.AlertsStreamConfig(), c.HistoryStreamConfig()} {
 		if err := ensureStream(ctx, js, sc); err != nil {
 			return err
 		}

@@ -172,6 +172,7 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 	})
 
 	t.Run("NotificationSinks", func(t *testing.T) { notificationSinks(t, e, cl, sched) })
+	t.Run("HistoryAndBackfill", func(t *testing.T) { historyAndBackfill(t, ctx, cl, sched) })
 
 	require.Empty(t, e.viol.since(mark), "the roles hit permission violations\nscheduler:\n%s\nworker:\n%s", sched(), wk())
 

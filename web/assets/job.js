@@ -11,7 +11,10 @@ function jobPage(main, name) {
   const [ledger, drawSlots] = ledgerCard(name);
   const table = h('div', {class: 'card flush'});
   const definition = h('div', {class: 'card'});
-  replace(main, head, overview, ledger, chart, table, definition);
+  const revisions = h('div', {class: 'card', id: 'history-card'});
+  const backfills = h('div', {class: 'card', id: 'backfill-card'});
+  replace(main, head, overview, ledger, chart, table, definition, revisions, backfills);
+  const backfillList = backfillCard(backfills, name);
 
   const load = async () => {
     let view = null;
@@ -31,6 +34,9 @@ function jobPage(main, name) {
     if (changed('timeline', newest.executions)) drawTimeline(chart, newest.executions);
     drawSlots(view);
     if (changed('executions', page)) drawExecutions(table, name, page, before);
+    const hist = await api(`/api/v1/jobs/${encodeURIComponent(name)}/history`).catch((e) => { if (e.status === 404) return null; throw e; });
+    if (changed('history', hist)) drawHistory(revisions, name, hist, () => refresh());
+    await backfillList();
   };
   const refresh = refresher(load, 400);
   refresh();

@@ -85,6 +85,7 @@ func adminEnsure(c *cli.Context) error {
 		fmt.Fprintf(out, "  bucket        %s\n", kv.Bucket)
 	}
 	fmt.Fprintf(out, "  stream        %s\n  stream        %s\n", n.WorkStream(), n.EventsStream())
+	fmt.Fprintf(out, "  stream        %s\n", n.HistoryStream())
 	for _, os := range topo.ObjectStoreConfigs() {
 		fmt.Fprintf(out, "  object store  %s\n", os.Bucket)
 	}

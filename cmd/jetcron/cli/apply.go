@@ -32,7 +32,8 @@ func applyCommand() *cli.Command {
 			"   (the fields of `notify get -o json`); --prune leaves sinks alone.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the file (- for standard input)", Required: true},
-			&cli.BoolFlag{Name: "dry-run", Usage: "print what would change without changing anything"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would change (field diff, fire times) without changing anything"},
+			reasonFlag,
 			&cli.BoolFlag{Name: "prune", Usage: "delete jobs of the file's label set that are not in the file"},
 			&cli.StringSliceFlag{Name: "selector", Aliases: []string{"l"}, Usage: "label K=V that scopes --prune (repeatable)"},
 		},
@@ -132,7 +133,7 @@ func apply(c *cli.Context) error {
 					return err
 				}
 			}
-			if r, err = cl.CreateJob(c.Context, fj.spec, client.WithUpdate()); err != nil {
+			if r, err = cl.CreateJob(c.Context, fj.spec, client.WithUpdate(), client.WithReason(c.String("reason"))); err != nil {
 				return fmt.Errorf("job %s: %w", fj.spec.Name, err)
 			}
 		}
@@ -141,13 +142,16 @@ func apply(c *cli.Context) error {
 			changes = " (" + strings.Join(r.Changes, ", ") + ")"
 		}
 		fmt.Fprintf(w, "job %s %s%s%s\n", fj.spec.Name, r.Result, changes, suffix)
+		if c.Bool("dry-run") && r.Preview != nil && r.Result != "unchanged" {
+			writePreview(w, "  ", *r.Preview)
+		}
 	}
 	if err := applySinks(c, cl, sinks, suffix); err != nil {
 		return err
 	}
 	for _, name := range prune {
 		if !c.Bool("dry-run") {
-			if err := cl.DeleteJob(c.Context, name); err != nil {
+			if err := cl.DeleteJob(c.Context, name, client.Because(c.String("reason"))); err != nil {
 				return fmt.Errorf("prune %s: %w", name, err)
 			}
 		}

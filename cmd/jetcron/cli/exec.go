@@ -165,6 +165,7 @@ func printExecution(c *cli.Context, x job.Execution) error {
 	t.row("job", x.Job)
 	t.row("state", stateText(x))
 	t.row("trigger", orDash(string(x.Trigger)))
+	t.row("revision", revisionText(x.Revision))
 	t.row("scheduled", fmtTime(&sched)+" ("+orDash(x.WallTime)+")")
 	t.row("started", fmtTime(x.StartedAt))
 	t.row("finished", fmtTime(x.FinishedAt))

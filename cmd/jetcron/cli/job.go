@@ -17,7 +17,7 @@ func jobCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "job",
 		Usage: "define, inspect, run and pause jobs",
-		Subcommands: []*cli.Command{
+		Subcommands: append([]*cli.Command{
 			jobCreateCommand(),
 			{
 				Name: "get", Usage: "show a job, its state and its next fire times", ArgsUsage: "NAME",
@@ -36,16 +36,17 @@ func jobCommand() *cli.Command {
 			jobAuditCommand(),
 			{
 				Name: "disable", Usage: "pause a job; it keeps its definition and history", ArgsUsage: "NAME",
-				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, for people"}},
+				Flags:  []cli.Flag{&cli.StringFlag{Name: "reason", Usage: "why, for people and the job's history"}},
 				Action: doAction(oneName, disableJob),
 			},
 			{
 				Name: "enable", Usage: "resume a job from now", ArgsUsage: "NAME",
-				Flags:  []cli.Flag{&cli.BoolFlag{Name: "catchup-on-enable", Usage: "fire slots missed while disabled, within the catch-up window"}},
+				Flags:  []cli.Flag{&cli.BoolFlag{Name: "catchup-on-enable", Usage: "fire slots missed while disabled, within the catch-up window"}, reasonFlag},
 				Action: doAction(oneName, enableJob),
 			},
 			{
 				Name: "delete", Aliases: []string{"rm"}, Usage: "delete a job's definition (its history stays)", ArgsUsage: "NAME",
+				Flags:  []cli.Flag{reasonFlag},
 				Action: doAction(oneName, deleteJob),
 			},
 			{
@@ -67,7 +68,7 @@ func jobCommand() *cli.Command {
 				},
 				Action: doAction(jobEnqueueArgs, enqueueJob),
 			},
-		},
+		}, jobHistoryCommands()...),
 	}
 }
 
@@ -256,7 +257,7 @@ func reasonText(r string) string {
 }
 
 func enableJob(c *cli.Context, cl *client.Client, name string) error {
-	v, err := cl.EnableJob(c.Context, name, c.Bool("catchup-on-enable"))
+	v, err := cl.EnableJob(c.Context, name, c.Bool("catchup-on-enable"), client.Because(c.String("reason")))
 	if err != nil {
 		return err
 	}
@@ -269,7 +270,7 @@ func enableJob(c *cli.Context, cl *client.Client, name string) error {
 }
 
 func deleteJob(c *cli.Context, cl *client.Client, name string) error {
-	if err := cl.DeleteJob(c.Context, name); err != nil {
+	if err := cl.DeleteJob(c.Context, name, client.Because(c.String("reason"))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "job %s deleted (its executions stay in the history)\n", name)

@@ -105,6 +105,9 @@ func printAudit(c *cli.Context, l api.AuditResponse) error {
 		if r.Unexpected {
 			note = strings.TrimSpace("not a slot of a kept definition; " + note)
 		}
+		if b := r.Backfill; b != nil {
+			note = strings.TrimSpace("backfilled: " + string(b.Result) + "; " + note)
+		}
 		slot := r.Slot
 		t.row(fmtTime(&slot), r.ExecutionID, rev, string(r.Fired), orDash(string(r.Result)), late, orDash(truncate(note, 60)))
 	}

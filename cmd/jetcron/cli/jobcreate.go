@@ -58,6 +58,7 @@ func jobCreateCommand() *cli.Command {
 			&cli.StringFlag{Name: "handler", Usage: "Go handler name (a worker embedded in a Go program runs it)"},
 			&cli.BoolFlag{Name: "disabled", Usage: "create the job paused"},
 			&cli.BoolFlag{Name: "update", Usage: "replace the job if it exists"},
+			reasonFlag, dryRunFlag,
 			outputFlag,
 		},
 		Action: jobCreate,
@@ -92,9 +93,12 @@ func jobCreate(c *cli.Context) error {
 		}
 		spec.Task.Script = ref
 	}
-	var opts []client.CreateOption
+	opts := []client.CreateOption{client.WithReason(c.String("reason"))}
 	if c.Bool("update") {
 		opts = append(opts, client.WithUpdate())
+	}
+	if c.Bool("dry-run") {
+		opts = append(opts, client.WithDryRun())
 	}
 	resp, err := cl.CreateJob(c.Context, spec, opts...)
 	if err != nil {
@@ -102,6 +106,9 @@ func jobCreate(c *cli.Context) error {
 	}
 	if asJSON {
 		return printJSON(c.App.Writer, resp)
+	}
+	if resp.Preview != nil {
+		return printCreatePreview(c.App.Writer, spec.Name, resp)
 	}
 	next := ""
 	if len(resp.Job.Next) > 0 {

@@ -2,12 +2,9 @@ package apiservice
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
@@ -65,28 +62,22 @@ func (s *Service) jobAudit(ctx context.Context, data []byte) (any, error) {
 	return ledger.Account(x, evs), nil
 }
 
-// history returns the revisions of a job's definition that the jobs bucket
-// keeps, oldest first; job.ErrNotFound when it keeps no definition.
+// history returns the revisions of a job's definition, oldest first: those
+// the jobs bucket keeps and, before them, those only the history stream
+// keeps (pkg/history), so a window older than the bucket's history still
+// knows its definition. job.ErrNotFound when no revision defines the job.
 func (s *Service) history(ctx context.Context, name string) ([]ledger.Revision, error) {
-	entries, err := s.jobs.History(ctx, name)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
-	}
+	all, err := s.revisions(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("history of job %q: %w: %w", name, api.ErrUnavailable, err)
+		return nil, err
 	}
 	var revs []ledger.Revision
 	defined := false
-	for _, e := range entries {
-		r := ledger.Revision{Revision: e.Revision(), At: e.Created()}
-		if e.Operation() == jetstream.KeyValuePut {
-			var spec job.Spec
-			if json.Unmarshal(e.Value(), &spec) != nil {
-				continue // a damaged revision: the scheduler skipped it too
-			}
-			r.Spec, defined = &spec, true
+	for _, r := range all {
+		if r.Spec != nil {
+			defined = true
 		}
-		revs = append(revs, r)
+		revs = append(revs, ledger.Revision{Revision: r.Revision, At: r.Time, Spec: r.Spec})
 	}
 	if !defined {
 		return nil, fmt.Errorf("job %q: %w", name, job.ErrNotFound)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/history"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
@@ -81,21 +82,30 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
+	if err := checkReason(req.Reason); err != nil {
+		return nil, err
+	}
+	return s.put(ctx, req, 0)
+}
+
+// put creates or replaces a job (create, apply, rollback: rollbackOf names
+// the revision restored) and records the new revision in the history.
+func (s *Service) put(ctx context.Context, req api.CreateRequest, rollbackOf uint64) (api.CreateResponse, error) {
 	spec := req.Spec
 	// Fields only the API sets.
 	spec.CreatedAt, spec.UpdatedAt, spec.EnabledAt = s.now(), s.now(), s.now()
 	spec, err := spec.Normalize()
 	if err != nil {
-		return nil, err
+		return api.CreateResponse{}, err
 	}
 	for attempt := 0; ; attempt++ {
 		old, rev, err := s.load(ctx, spec.Name)
 		exists := err == nil
 		if err != nil && !errors.Is(err, job.ErrNotFound) {
-			return nil, err
+			return api.CreateResponse{}, err
 		}
 		if exists && !req.Update {
-			return nil, fmt.Errorf("job %q %w (use --update to replace it)", spec.Name, job.ErrExists)
+			return api.CreateResponse{}, fmt.Errorf("job %q %w (use --update to replace it)", spec.Name, job.ErrExists)
 		}
 		var changes []string
 		if exists {
@@ -120,26 +130,27 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 		}
 		if !exists || spec.Schedule.String() != old.Schedule.String() {
 			if err := spec.CheckFuture(s.now()); err != nil {
-				return nil, err
+				return api.CreateResponse{}, err
 			}
 		}
 		if err := s.checkKind(ctx, spec); err != nil {
-			return nil, err
+			return api.CreateResponse{}, err
 		}
 		if !req.DryRun {
 			if err := s.checkScript(ctx, spec); err != nil {
-				return nil, err
+				return api.CreateResponse{}, err
 			}
 		}
 		if req.DryRun {
 			result := "created"
+			var before *job.Spec
 			if exists {
-				result = "updated"
+				result, before = "updated", &old
 			}
-			return api.CreateResponse{Job: s.view(ctx, spec, rev), Result: result, Changes: changes}, nil
+			return api.CreateResponse{Job: s.view(ctx, spec, rev), Result: result, Changes: changes, Preview: s.preview(before, &spec)}, nil
 		}
 		if err := s.ensureQueue(ctx, spec.Queue); err != nil {
-			return nil, err
+			return api.CreateResponse{}, err
 		}
 		value, _ := json.Marshal(spec)
 		var newRev uint64
@@ -152,16 +163,28 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 			if attempt < 3 {
 				continue // someone else wrote it meanwhile: decide again
 			}
-			return nil, fmt.Errorf("job %q changed concurrently: %w", spec.Name, job.ErrConflict)
+			return api.CreateResponse{}, fmt.Errorf("job %q changed concurrently: %w", spec.Name, job.ErrConflict)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("write job %q: %w: %w", spec.Name, api.ErrUnavailable, err)
+			return api.CreateResponse{}, fmt.Errorf("write job %q: %w: %w", spec.Name, api.ErrUnavailable, err)
 		}
 		kind, result := event.JobCreated, "created"
 		if exists {
 			kind, result = event.JobUpdated, "updated"
 		}
 		s.audit(ctx, event.Event{Kind: kind, Job: spec.Name, Revision: newRev, Reason: strings.Join(changes, ", ")})
+		op := history.OpCreated
+		switch {
+		case rollbackOf != 0:
+			op = history.OpRolledBack
+		case exists:
+			op = history.OpUpdated
+		}
+		var before *job.Spec
+		if exists {
+			before = &old
+		}
+		s.record(ctx, history.Record{Job: spec.Name, Revision: newRev, Op: op, Reason: req.Reason, RollbackOf: rollbackOf, Spec: &spec}, before)
 		return api.CreateResponse{Job: s.view(ctx, spec, newRev), Result: result, Changes: changes}, nil
 	}
 }
@@ -281,15 +304,16 @@ func hasLabels(have, want map[string]string) bool {
 }
 
 // modify applies change to a job with a revision check, retrying on a
-// concurrent write.
-func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, error) {
+// concurrent write; it also returns the definition it changed.
+func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec) bool) (job.Spec, uint64, bool, job.Spec, error) {
 	for attempt := 0; ; attempt++ {
 		spec, rev, err := s.load(ctx, name)
 		if err != nil {
-			return job.Spec{}, 0, false, err
+			return job.Spec{}, 0, false, job.Spec{}, err
 		}
+		old := spec
 		if !change(&spec) {
-			return spec, rev, false, nil
+			return spec, rev, false, old, nil
 		}
 		spec.UpdatedAt = s.now()
 		value, _ := json.Marshal(spec)
@@ -298,9 +322,9 @@ func (s *Service) modify(ctx context.Context, name string, change func(*job.Spec
 			continue
 		}
 		if err != nil {
-			return job.Spec{}, 0, false, fmt.Errorf("write job %q: %w: %w", name, api.ErrUnavailable, err)
+			return job.Spec{}, 0, false, job.Spec{}, fmt.Errorf("write job %q: %w: %w", name, api.ErrUnavailable, err)
 		}
-		return spec, newRev, true, nil
+		return spec, newRev, true, old, nil
 	}
 }
 
@@ -312,7 +336,7 @@ func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
 	if len(req.Reason) > job.MaxDescriptionLen {
 		return nil, job.Fieldf("reason", "is longer than %d bytes", job.MaxDescriptionLen)
 	}
-	spec, rev, changed, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
+	spec, rev, changed, old, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
 		if sp.Disabled && sp.DisabledReason == req.Reason {
 			return false
 		}
@@ -324,6 +348,7 @@ func (s *Service) disable(ctx context.Context, data []byte) (any, error) {
 	}
 	if changed {
 		s.audit(ctx, event.Event{Kind: event.JobDisabled, Job: spec.Name, Revision: rev, Reason: req.Reason})
+		s.record(ctx, history.Record{Job: spec.Name, Revision: rev, Op: history.OpDisabled, Reason: req.Reason, Spec: &spec}, &old)
 	}
 	return s.view(ctx, spec, rev), nil
 }
@@ -333,7 +358,10 @@ func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
 	if err := decode(data, &req); err != nil {
 		return nil, err
 	}
-	spec, rev, changed, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
+	if err := checkReason(req.Reason); err != nil {
+		return nil, err
+	}
+	spec, rev, changed, old, err := s.modify(ctx, req.Name, func(sp *job.Spec) bool {
 		if !sp.Disabled {
 			return false
 		}
@@ -352,12 +380,21 @@ func (s *Service) enable(ctx context.Context, data []byte) (any, error) {
 			reason = "catches up slots missed while disabled, within the catch-up window"
 		}
 		s.audit(ctx, event.Event{Kind: event.JobEnabled, Job: spec.Name, Revision: rev, Reason: reason})
+		s.record(ctx, history.Record{Job: spec.Name, Revision: rev, Op: history.OpEnabled, Reason: req.Reason, Spec: &spec}, &old)
 	}
 	return s.view(ctx, spec, rev), nil
 }
 
 func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
-	name, spec, rev, err := s.loadNamed(ctx, data)
+	var req api.DeleteRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	if err := checkReason(req.Reason); err != nil {
+		return nil, err
+	}
+	name := req.Name
+	spec, rev, err := s.load(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -368,5 +405,6 @@ func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
 		return nil, fmt.Errorf("delete job %q: %w: %w", name, api.ErrUnavailable, err)
 	}
 	s.audit(ctx, event.Event{Kind: event.JobDeleted, Job: spec.Name, Revision: rev + 1, Reason: "definition deleted; history kept"})
+	s.recordDelete(ctx, name, rev, req.Reason, spec)
 	return s.view(ctx, spec, rev), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/notify"
+	"github.com/jetcron/jetcron/pkg/history"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -56,6 +57,7 @@ type Service struct {
 	lead   jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
+	hist   *history.Store
 
 	// checkpoints and queueSettings: see checkpoint.go and queues.go.
 	checkpoints, queueSettings jetstream.KeyValue
@@ -87,6 +89,7 @@ func NewService(nc *nats.Conn, js jetstream.JetStream, cfg Config) (*Service, er
 		sem: make(chan struct{}, cfg.Concurrency), events: event.NewPublisher(js, names),
 		reader: event.NewReader(nc, js, names), queues: map[string]bool{},
 		sender: notify.NewSender(nc, 0),
+		hist: history.NewStore(nc, js, names),
 	}, nil
 }
 
@@ -120,17 +123,22 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	g := svc.AddGroup(s.names.APIPrefix())
 	handlers := map[string]func(context.Context, []byte) (any, error){
-		api.VerbJobCreate:  s.create,
-		api.VerbJobGet:     s.get,
-		api.VerbJobList:    s.list,
-		api.VerbJobDisable: s.disable,
-		api.VerbJobEnable:  s.enable,
-		api.VerbJobDelete:  s.delete,
-		api.VerbJobAudit:   s.jobAudit,
-		api.VerbJobRun:     s.run,
-		api.VerbJobEnqueue: s.enqueue,
-		api.VerbExecCancel: s.cancel,
-		api.VerbInfo:       s.info,
+		api.VerbJobCreate:         s.create,
+		api.VerbJobGet:            s.get,
+		api.VerbJobList:           s.list,
+		api.VerbJobDisable:        s.disable,
+		api.VerbJobEnable:         s.enable,
+		api.VerbJobDelete:         s.delete,
+		api.VerbJobAudit:          s.jobAudit,
+		api.VerbJobRun:            s.run,
+		api.VerbJobEnqueue:        s.enqueue,
+		api.VerbExecCancel:        s.cancel,
+		api.VerbInfo:              s.info,
+		api.VerbJobHistory:        s.jobHistory,
+		api.VerbJobRollback:       s.rollback,
+		api.VerbJobBackfill:       s.jobBackfill,
+		api.VerbJobBackfillCancel: s.jobBackfillCancel,
+		api.VerbJobBackfills:      s.jobBackfills,
 
 		api.VerbNotifyCreate: s.notifyCreate, api.VerbNotifyGet: s.notifyGet, api.VerbNotifyList: s.notifyList,
 		api.VerbNotifyDelete: s.notifyDelete, api.VerbNotifyTest: s.notifyTest,
@@ -165,10 +173,11 @@ func (s *Service) Stop(context.Context) error {
 func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
 		data, reply := req.Data(), req.Reply()
+		caller := api.CallerFromMsg(nats.Header(req.Headers()), reply)
 		s.sem <- struct{}{}
 		go func() {
 			defer func() { <-s.sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(api.WithCaller(context.Background(), caller), 30*time.Second)
 			defer cancel()
 			m := &nats.Msg{Subject: reply}
 			out, err := h(ctx, data)
