@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -121,6 +122,9 @@ type JobView struct {
 	Describe string `json:"schedule_text,omitempty"`
 	// State is the leader's runtime state of the job.
 	State *job.Runtime `json:"state,omitempty"`
+	// Health is the job's health as the scheduler replicas' watchdogs
+	// stored it (package health); nil before any has seen the job.
+	Health *health.State `json:"health,omitempty"`
 }
 
 // Job statuses.

@@ -73,6 +73,10 @@ func (n Names) ClaimsBucket() string { return n.bucket("claims") }
 // PendingBucket is the KV bucket of ad hoc runs waiting for their time.
 func (n Names) PendingBucket() string { return n.bucket("pending") }
 
+// HealthBucket is the KV bucket of job health (package health), written by
+// every scheduler replica's watchdog.
+func (n Names) HealthBucket() string { return n.bucket("health") }
+
 // ScriptsStore is the object store of scripts.
 func (n Names) ScriptsStore() string { return n.bucket("scripts") }
 
