@@ -84,9 +84,9 @@ type Watchdog struct {
 	done sync.WaitGroup
 
 	// Owned by the loop goroutine.
-	jobs    jetstream.KeyValue
-	state   jetstream.KeyValue
-	health  jetstream.KeyValue
+	jobs     jetstream.KeyValue
+	state    jetstream.KeyValue
+	health   jetstream.KeyValue
 	trackers map[string]*tracker
 	from     time.Time // the look-back's start: no older slot is checked
 	rounds   chan chan struct{}
@@ -148,6 +148,7 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		return fmt.Errorf("watchdog: %w", err)
 	}
 	events := make(chan event.Event, 1024)
+	w.log.InfoContext(ctx, "watchdog started", "jobs", len(w.trackers), "interval", w.cfg.Interval, "since", w.from)
 	w.done.Add(2)
 	go func() {
 		defer w.done.Done()
@@ -157,7 +158,6 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		defer w.done.Done()
 		w.loop(runCtx, jobs, healthCh, events)
 	}()
-	w.log.InfoContext(ctx, "watchdog started", "jobs", len(w.trackers), "interval", w.cfg.Interval, "since", w.from)
 	return nil
 }
 
