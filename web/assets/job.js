@@ -97,6 +97,7 @@ function drawHead(head, name, v) {
       h('div', {class: 'crumbs'}, h('a', {href: '/'}, 'Jobs'), ' / '),
       h('h1', null, name, ' ', v ? statusBadges(v) : badge('deleted', 'definition deleted', 'the history stays')),
       v && v.status === 'disabled' && v.disabled_reason ? h('p', {class: 'reason', id: 'disabled-reason'}, 'Disabled: ', v.disabled_reason) : null,
+      v && v.health && !['ok', 'paused'].includes(v.health.health) ? h('p', {class: 'reason', id: 'health-reason'}, 'Health ', v.health.health.replace('_', ' '), ': ', v.health.reason || '') : null,
       v && v.description ? h('p', {class: 'muted'}, v.description) : null,
       v && Object.keys(v.labels || {}).length ? h('div', {class: 'chips'}, labelChips(v.labels)) : null),
     h('div', {class: 'actions'}, actions, v && v.status !== 'disabled' ? form : null));
@@ -205,8 +206,8 @@ function drawDefinition(card, v) {
     replace(card, h('h2', null, 'Definition'), h('p', {class: 'muted'}, 'Deleted.'));
     return;
   }
-  const {runs, revision, status, next, schedule_text, state, ...spec} = v;
-  const full = {...spec, revision, status, next, schedule_text, state};
+  const {runs, revision, status, next, schedule_text, state, health, ...spec} = v;
+  const full = {...spec, revision, status, next, schedule_text, state, health};
   for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
   replace(card,
     h('h2', null, 'Definition ', h('span', {class: 'muted small'}, 'revision ' + revision)),

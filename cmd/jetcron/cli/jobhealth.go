@@ -28,7 +28,7 @@ func healthText(v api.JobView, long bool) string {
 	if !h.Since.IsZero() {
 		s += " (since " + h.Since.Local().Format(time.DateTime) + ")"
 	}
-	if h.ConsecutiveFailures > 0 {
+	if h.ConsecutiveFailures > 0 && h.Health != alert.Failing {
 		s += fmt.Sprintf("; %d consecutive failures", h.ConsecutiveFailures)
 	}
 	if !h.LastSuccess.IsZero() {

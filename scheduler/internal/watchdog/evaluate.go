@@ -50,8 +50,11 @@ func (t *tracker) evaluate(w window) verdict {
 	t.checkSlots(w, found)
 	x := s.Expect
 	if n := x.FailureThreshold(); t.failures >= n {
-		found[alert.Failing] = verdict{health: alert.Failing, execution: t.lastFailure,
-			reason: fmt.Sprintf("%d consecutive failed executions (alert after %d)", t.failures, n)}
+		reason := fmt.Sprintf("%d consecutive failed executions, the last %s (alert after %d)", t.failures, t.lastFailure, n)
+		if t.failures == 1 {
+			reason = fmt.Sprintf("execution %s failed (alert after 1)", t.lastFailure)
+		}
+		found[alert.Failing] = verdict{health: alert.Failing, execution: t.lastFailure, reason: reason}
 	}
 	if x.MaxRuntime > 0 {
 		ids := make([]string, 0, len(t.running))
