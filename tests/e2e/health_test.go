@@ -216,6 +216,14 @@ func TestHealthLateWithoutWorker(t *testing.T) {
 	g, ok := hs.gauge("jetcron_job_health", "nobody")
 	require.True(t, ok)
 	require.Equal(t, 2.0, g, "jetcron_job_health: 2 is late")
+	// The slot ledger's grace is the job's expectation.
+	var l struct {
+		Grace string         `json:"grace"`
+		Fired map[string]int `json:"fired"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(hs.ok("job", "audit", "nobody", "--since", "1m", "-o", "json")), &l))
+	require.Equal(t, "1s", l.Grace)
+	require.Positive(t, l.Fired["late"], "%+v", l)
 	// One change, one alert, however many rounds saw it.
 	require.NoError(t, hs.sched.CheckHealth(t.Context()))
 	require.Equal(t, []alert.Health{alert.Late}, healths(hs.alerts("nobody")))
