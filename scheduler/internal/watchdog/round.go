@@ -25,6 +25,12 @@ func (w *Watchdog) round(ctx context.Context) {
 		}
 		t := w.trackers[name]
 		if t.spec == nil {
+			// Events of a job without a definition (deleted, or not
+			// delivered yet): kept a while, then forgotten.
+			t.trim(now.Add(-w.cfg.Window), now)
+			if t.idle() {
+				delete(w.trackers, name)
+			}
 			continue
 		}
 		if t.spec.Completions > 0 && t.completedAfter.IsZero() {

@@ -84,6 +84,10 @@ func (t *tracker) adopt(s health.State, rev uint64) {
 func (t *tracker) define(spec *job.Spec, rev uint64, at time.Time) {
 	t.spec, t.rev = spec, rev
 	t.completedAfter = time.Time{} // read again: a new definition may fire again
+	if n := len(t.revs); n > 0 && t.revs[n-1].Revision == rev {
+		t.revs[n-1] = ledger.Revision{Revision: rev, At: at, Spec: spec} // a watch started again
+		return
+	}
 	t.revs = append(t.revs, ledger.Revision{Revision: rev, At: at, Spec: spec})
 }
 
@@ -151,6 +155,12 @@ func (t *tracker) apply(e event.Event) sample {
 		t.lastFailure = e.Execution
 	}
 	return out
+}
+
+// idle reports whether the tracker holds nothing worth keeping for a job
+// without a definition.
+func (t *tracker) idle() bool {
+	return t.spec == nil && len(t.events) == 0 && len(t.running) == 0
 }
 
 // trim forgets the events of slots before cutoff, the old revisions and

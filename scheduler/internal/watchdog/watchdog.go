@@ -407,11 +407,17 @@ func (w *Watchdog) define(ctx context.Context, c catalog.Change[job.Spec]) {
 	t.define(c.Value, c.Revision, c.At)
 }
 
-// apply hands an event to its job's tracker.
+// apply hands an event to its job's tracker. An event of a job not
+// defined yet gets one: the jobs watch may deliver a new definition after
+// the first events of its job.
 func (w *Watchdog) apply(e event.Event) {
 	t := w.trackers[e.Job]
 	if t == nil {
-		return
+		if e.Kind == event.JobDeleted {
+			return
+		}
+		t = newTracker(e.Job)
+		w.trackers[e.Job] = t
 	}
 	if s := t.apply(e); s.ok {
 		w.cfg.Metrics.late(e.Job, s.lateness)
