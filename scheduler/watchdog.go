@@ -24,7 +24,8 @@ func (s *Scheduler) runWatchdog(ctx context.Context) {
 			Lookback: s.cfg.WatchdogLookback, Window: s.cfg.WatchdogWindow,
 			Clock: s.cfg.Clock, Logger: s.log, Metrics: s.cfg.Metrics.watchdogMetrics(),
 		})
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		// The look-back's events are read before it runs: give it time.
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		err := wd.Start(sctx)
 		cancel()
 		if err != nil {

@@ -36,6 +36,9 @@ type tracker struct {
 	// eventSlot the slot (the last one of a range) each is about.
 	events    []event.Event
 	eventSlot []time.Time
+	// keepFrom is the oldest slot whose events are kept: older ones are
+	// out of every window (memory stays bounded during the replay too).
+	keepFrom time.Time
 	// running are the executions started and not ended.
 	running map[string]run
 
@@ -114,19 +117,7 @@ func (t *tracker) apply(e event.Event) sample {
 		return out
 	}
 	if job.IsSlotID(e.Execution) {
-		if _, at, err := job.ParseExecutionID(e.Execution); err == nil {
-			last := at
-			if e.Last != nil && e.Last.After(last) {
-				last = *e.Last
-			}
-			ev := e
-			ev.Params, ev.FollowUps, ev.LogURL, ev.Error = nil, nil, "", "" // memory: the ledger needs none
-			t.events = append(t.events, ev)
-			t.eventSlot = append(t.eventSlot, last)
-			if e.Kind == event.Started && e.Attempt <= 1 && counted {
-				out = sample{lateness: e.Time.Sub(at), ok: true}
-			}
-		}
+		out = t.keepSlotEvent(e, counted)
 	}
 	switch e.Kind {
 	case event.Started:
@@ -163,9 +154,33 @@ func (t *tracker) idle() bool {
 	return t.spec == nil && len(t.events) == 0 && len(t.running) == 0
 }
 
+// keepSlotEvent keeps an event of a slot for the ledger, unless its slot
+// is older than keepFrom, and measures a first start's lateness.
+func (t *tracker) keepSlotEvent(e event.Event, counted bool) sample {
+	_, at, err := job.ParseExecutionID(e.Execution)
+	if err != nil {
+		return sample{}
+	}
+	last := at
+	if e.Last != nil && e.Last.After(last) {
+		last = *e.Last
+	}
+	if !last.Before(t.keepFrom) {
+		ev := e
+		ev.Params, ev.FollowUps, ev.LogURL, ev.Error = nil, nil, "", "" // memory: the ledger needs none
+		t.events = append(t.events, ev)
+		t.eventSlot = append(t.eventSlot, last)
+	}
+	if e.Kind == event.Started && e.Attempt <= 1 && counted {
+		return sample{lateness: e.Time.Sub(at), ok: true}
+	}
+	return sample{}
+}
+
 // trim forgets the events of slots before cutoff, the old revisions and
 // runs older than maxRunAge.
 func (t *tracker) trim(cutoff, now time.Time) {
+	t.keepFrom = cutoff
 	keep := 0
 	for i, at := range t.eventSlot {
 		if at.Before(cutoff) {

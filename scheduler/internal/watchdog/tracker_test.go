@@ -164,4 +164,9 @@ func TestTrimKeepsTheWindow(t *testing.T) {
 	require.Len(t, tr.events, 10)
 	require.Len(t, tr.revs, 1, "only the revision in force at the cutoff and later ones")
 	require.Equal(t, uint64(3), tr.revs[0].Revision)
+	// A late event of a slot before the cutoff is counted, not kept.
+	tr.apply(ev(event.Started, t0.Add(5*time.Second), t0.Add(100*time.Second), 200))
+	tr.apply(adhoc(event.Failed, job.ExecutionID("tick", t0.Add(5*time.Second)), t0.Add(101*time.Second), 201, time.Second))
+	require.Len(t, tr.events, 10)
+	require.Equal(t, 1, tr.failures)
 }

@@ -246,6 +246,9 @@ func (w *Watchdog) replay(ctx context.Context) (uint64, error) {
 	next := info.CachedInfo().State.LastSeq + 1
 	now := w.cfg.Clock.Now()
 	w.from = now.Add(-w.cfg.Lookback)
+	for _, t := range w.trackers {
+		t.keepFrom = w.keepFrom(t, now)
+	}
 	n := 0
 	last, err := w.reader.EachSince(ctx, w.from, func(e event.Event) bool {
 		w.apply(e)
@@ -417,11 +420,22 @@ func (w *Watchdog) apply(e event.Event) {
 			return
 		}
 		t = newTracker(e.Job)
+		t.keepFrom = w.keepFrom(t, w.cfg.Clock.Now())
 		w.trackers[e.Job] = t
 	}
 	if s := t.apply(e); s.ok {
 		w.cfg.Metrics.late(e.Job, s.lateness)
 	}
+}
+
+// keepFrom is the oldest slot whose events a job's rounds may need at now:
+// its window, and a minute more (trim keeps the same).
+func (w *Watchdog) keepFrom(t *tracker, now time.Time) time.Time {
+	span := job.DefaultStartWithin
+	if t.spec != nil {
+		span = t.spec.Expect.Grace() + t.spec.Jitter.D()
+	}
+	return now.Add(-span - w.cfg.Window - time.Minute)
 }
 
 // completedAfter reads, for a job with completions, whether the leader
