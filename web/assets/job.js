@@ -21,7 +21,8 @@ function jobPage(main, name) {
     }
     const page = await api(`/api/v1/jobs/${encodeURIComponent(name)}/executions?limit=50` + (before ? '&before=' + encodeURIComponent(before) : ''));
     const newest = before ? await api(`/api/v1/jobs/${encodeURIComponent(name)}/executions?limit=50`) : page;
-    const shown = view && {status: view.status, reason: view.disabled_reason, description: view.description, labels: view.labels};
+    const shown = view && {status: view.status, reason: view.disabled_reason, description: view.description, labels: view.labels,
+      health: view.health && [view.health.health, view.health.reason]};
     if (changed('head', shown)) drawHead(head, name, view);
     if (changed('job', view)) {
       drawOverview(overview, view);
@@ -33,6 +34,7 @@ function jobPage(main, name) {
   const refresh = refresher(load, 400);
   refresh();
   follow({job: name}, () => refresh());
+  setInterval(refresh, 10000); // health changes are not events
 
   // Actions.
   head.addEventListener('click', async (ev) => {
