@@ -13,7 +13,7 @@ func expectFlags() []cli.Flag {
 		&cli.StringFlag{Name: "expect-start-within", Usage: "grace after a slot before it counts late, or unaccounted (default 1m)"},
 		&cli.StringFlag{Name: "max-runtime", Usage: "a run lasting longer makes the job overrunning (an alert; --timeout stops a run)"},
 		&cli.StringFlag{Name: "min-runtime", Usage: "a successful run ending sooner makes the job too_short"},
-		&cli.IntFlag{Name: "alert-after-failures", Usage: "consecutive failed executions that make the job failing (default 1)"},
+		&cli.IntFlag{Name: "alert-after-failures", Usage: "consecutive failed executions that make the job failing", DefaultText: "1"},
 	}
 }
 
