@@ -44,18 +44,7 @@ func startHealth(t *testing.T, workers int, silentLeader bool) *healthSystem {
 	topo := natstest.Topology(t)
 	hs := &healthSystem{system: &system{t: t, srv: srv, nc: nc, topo: topo}}
 	if silentLeader {
-		js, err := jetstream.New(nc)
-		require.NoError(t, err)
-		natstest.Ensure(t, js, topo)
-		kv, err := js.KeyValue(t.Context(), topo.Names().LeaderBucket())
-		require.NoError(t, err)
-		el, err := leader.New(kv, leader.Config{ID: "silent", Key: topology.LeaderKey, TTL: topo.LeaseTTL,
-			OnLead: func(ctx context.Context, _ *leader.Lease) { <-ctx.Done() }})
-		require.NoError(t, err)
-		require.NoError(t, el.Start(t.Context()))
-		t.Cleanup(func() { _ = el.Stop(context.Background()) })
-		natstest.Eventually(t, 10*time.Second, func() bool { l := el.Leading(); return l != nil && l.Valid() }, "the silent candidate leads")
-		hs.silent = el
+		hs.startSilentLeader()
 	}
 	hs.startScheduler()
 	for range workers {
@@ -68,6 +57,24 @@ func startHealth(t *testing.T, workers int, silentLeader bool) *healthSystem {
 		natstest.Eventually(t, 10*time.Second, hs.sched.Leading, "the scheduler leads")
 	}
 	return hs
+}
+
+// startSilentLeader starts a candidate that, once it leads, holds the lease
+// and fires nothing (a wedged leader), and waits until it leads.
+func (hs *healthSystem) startSilentLeader() {
+	t := hs.t
+	js, err := jetstream.New(hs.nc)
+	require.NoError(t, err)
+	natstest.Ensure(t, js, hs.topo)
+	kv, err := js.KeyValue(t.Context(), hs.topo.Names().LeaderBucket())
+	require.NoError(t, err)
+	el, err := leader.New(kv, leader.Config{ID: "silent", Key: topology.LeaderKey, TTL: hs.topo.LeaseTTL,
+		OnLead: func(ctx context.Context, _ *leader.Lease) { <-ctx.Done() }})
+	require.NoError(t, err)
+	require.NoError(t, el.Start(t.Context()))
+	t.Cleanup(func() { _ = el.Stop(context.Background()) })
+	natstest.Eventually(t, 20*time.Second, func() bool { l := el.Leading(); return l != nil && l.Valid() }, "the silent candidate leads")
+	hs.silent = el
 }
 
 // startScheduler starts a scheduler replica (again) with fresh metrics.
@@ -194,8 +201,10 @@ func (hs *healthSystem) runNow(name string, states ...job.State) string {
 
 // A job whose queue has no worker: its slot is published and does not
 // start within the expectation's grace, so the job is late, in the alert
-// stream, `job list`, `job get` and the metrics.
-func TestHealthLateWithoutWorker(t *testing.T) {
+// stream, `job list`, `job get` and the metrics. Then the leader stops and
+// a silent candidate takes the lease: the slots are no longer fired, and
+// the replica that watches raises unaccounted.
+func TestHealthLateThenUnaccounted(t *testing.T) {
 	t.Parallel()
 	hs := startHealth(t, 1, false)
 	hs.ok("job", "create", "nobody", "--every", "1s", "--queue", "nobody-here", "--expect-start-within", "1s", "--", "true")
@@ -227,6 +236,19 @@ func TestHealthLateWithoutWorker(t *testing.T) {
 	// One change, one alert, however many rounds saw it.
 	require.NoError(t, hs.sched.CheckHealth(t.Context()))
 	require.Equal(t, []alert.Health{alert.Late}, healths(hs.alerts("nobody")))
+
+	// The leader goes; a candidate that fires nothing takes its lease; a
+	// new replica only watches.
+	stopped := time.Now()
+	require.NoError(t, hs.sched.Stop(t.Context()))
+	hs.startSilentLeader()
+	hs.startScheduler()
+	u := hs.waitAlert("nobody", alert.Unaccounted, 20*time.Second)
+	require.False(t, hs.sched.Leading())
+	require.Equal(t, alert.Late, u.Previous)
+	require.True(t, u.Slot.After(stopped.Add(-time.Second)), "slot %s, leader stopped at %s", u.Slot, stopped)
+	require.Equal(t, hs.sched.ID(), u.Detector)
+	require.Equal(t, []alert.Health{alert.Late, alert.Unaccounted}, healths(hs.alerts("nobody")))
 }
 
 // A leader that holds its lease and fires nothing: the replica that does
