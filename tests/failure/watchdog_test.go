@@ -32,7 +32,7 @@ func TestFrozenLeaderIsNoticed(t *testing.T) {
 		return err == nil && v.Health != nil && v.Health.Health == alert.OK && !v.Health.LastSuccess.IsZero()
 	}, "the job runs and is ok")
 
-	p, _ := s.leaderProc()
+	p, frozenIdx := s.leaderProc()
 	require.NotNil(t, p)
 	frozen, _, ok := s.leaderRecord()
 	require.True(t, ok)
@@ -64,6 +64,14 @@ func TestFrozenLeaderIsNoticed(t *testing.T) {
 		return len(as) > 0 && as[len(as)-1].Health == alert.OK && as[len(as)-1].Previous != ""
 	}, "the job is ok again once the other replica leads and catches up")
 	p.signal(syscall.SIGCONT)
+
+	// The replica that watched exports the job's health and lateness, and
+	// the leading gauge the documented alert rule reads.
+	m := metrics(t, s.sHealth[1-frozenIdx])
+	require.Contains(t, m, `jetcron_job_health{job="watched"}`)
+	require.Positive(t, m[`jetcron_slot_lateness_seconds_count{job="watched"}`])
+	require.Contains(t, m, `jetcron_job_last_success_timestamp_seconds{job="watched"}`)
+	require.Contains(t, m, "jetcron_scheduler_leading")
 	s.stopFiring()
 }
 
