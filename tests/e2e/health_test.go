@@ -398,6 +398,11 @@ func TestExpectationsBadInput(t *testing.T) {
 	v := hs.jobJSON("fromfile")
 	require.Equal(t, job.Expect{StartWithin: job.Duration(30 * time.Second), MaxRuntime: job.Duration(10 * time.Minute), AlertAfterFailures: 3}, v.Expect)
 	require.Contains(t, hs.ok("job", "get", "fromfile"), "start within 30s, max runtime 10m, alert after 3 failures")
+	// What job get -o json prints, health included, applies unchanged.
+	natstest.Eventually(t, 10*time.Second, func() bool { return hs.jobJSON("fromfile").Health != nil }, "the job has a health")
+	got := filepath.Join(t.TempDir(), "got.json")
+	require.NoError(t, os.WriteFile(got, []byte(hs.ok("job", "get", "fromfile", "-o", "json")), 0o644))
+	require.Contains(t, hs.ok("apply", "-f", got), "unchanged")
 
 	require.NoError(t, os.WriteFile(file, []byte("name: fromfile\nschedule: {every: 1m}\ntask: {kind: command, command: [\"true\"]}\nexpect:\n  max_runtime: -1m\n"), 0o644))
 	r := hs.cli("apply", "-f", file)

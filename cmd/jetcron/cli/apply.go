@@ -40,7 +40,7 @@ func applyCommand() *cli.Command {
 
 // readOnlyFields are the fields `job get -o json` shows that a file may
 // carry but that apply ignores: the scheduler and the API own them.
-var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "created_at", "updated_at", "enabled_at"}
+var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "health", "created_at", "updated_at", "enabled_at"}
 
 // fileJob is one job of the file, with the script to upload if any.
 type fileJob struct {
