@@ -29,7 +29,9 @@
 // window (package ledger, the same classification as `jetcron job audit`)
 // for the unaccounted and late slots, the running executions for
 // overrunning, the counters for failing and too_short. A round costs the
-// slots of the windows, not the events.
+// slots of the windows, not the events. A replica that has fallen behind
+// the events (more than maxLag unread) skips rounds until it catches up:
+// judged from events it has not read, slots would look unaccounted.
 //
 // # A job's health
 //

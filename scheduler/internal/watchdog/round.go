@@ -19,6 +19,9 @@ const writeTimeout = 10 * time.Second
 // round checks every job once.
 func (w *Watchdog) round(ctx context.Context) {
 	now := w.cfg.Clock.Now()
+	if w.behind(ctx, now) {
+		return
+	}
 	for _, name := range slices.Sorted(maps.Keys(w.trackers)) {
 		if ctx.Err() != nil {
 			return

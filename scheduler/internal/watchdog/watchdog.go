@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -90,6 +91,11 @@ type Watchdog struct {
 	trackers map[string]*tracker
 	from     time.Time // the look-back's start: no older slot is checked
 	rounds   chan chan struct{}
+	lagged   time.Time // when a skipped round was last logged
+
+	// pending is how many events the follower has not received yet, as the
+	// stream last said (written by the follower, read by the loop).
+	pending atomic.Uint64
 }
 
 // New returns a watchdog; Start runs it.
@@ -269,32 +275,6 @@ func (w *Watchdog) replay(ctx context.Context) (uint64, error) {
 	return next, nil
 }
 
-// follow sends the events appended from sequence next on, reopening the
-// ordered consumer after an error.
-func (w *Watchdog) follow(ctx context.Context, next uint64, out chan<- event.Event) {
-	for ctx.Err() == nil {
-		for e, err := range w.reader.Watch(ctx, event.WatchOptions{FromSeq: next}) {
-			if err != nil {
-				w.log.WarnContext(ctx, "watchdog lost the events; following again", "from_seq", next, "error", err)
-				break
-			}
-			select {
-			case out <- e:
-				next = e.Seq + 1
-			case <-ctx.Done():
-				return
-			}
-		}
-		t := w.cfg.Clock.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
-		}
-	}
-}
-
 // loop owns the trackers: it applies definitions, stored states and events
 // as they come, and checks every job each Interval.
 func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[job.Spec], healthCh <-chan catalog.Change[health.State], events <-chan event.Event) {
@@ -325,6 +305,7 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[job.Spec
 		case e := <-events:
 			w.apply(e)
 		case <-timer.C():
+			w.drain(events)
 			w.round(ctx)
 			timer = w.cfg.Clock.NewTimer(w.cfg.Interval)
 		case done := <-w.rounds:
@@ -335,16 +316,11 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[job.Spec
 	}
 }
 
-// drain applies the events already received, so that a round asked for
-// sees them.
+// drain applies the events already received, so that a round sees them;
+// no more than were waiting when it began.
 func (w *Watchdog) drain(events <-chan event.Event) {
-	for {
-		select {
-		case e := <-events:
-			w.apply(e)
-		default:
-			return
-		}
+	for range len(events) {
+		w.apply(<-events)
 	}
 }
 

@@ -94,3 +94,18 @@ func alertsOf(t *testing.T, conn *nats.Conn, stream, subject string) []alert.Ale
 	}
 	return out
 }
+
+// A round judged from events not read yet would call their slots
+// unaccounted: a watchdog behind the stream skips it.
+func TestBehindTheEventsSkipsTheRound(t *testing.T) {
+	t.Parallel()
+	w := New(nil, nil, Config{Clock: clock.NewFake(time.Now())})
+	tr := every1s(job.Expect{StartWithin: job.Duration(time.Second)})
+	w.trackers["tick"] = tr
+	w.pending.Store(maxLag + 1)
+	require.True(t, w.behind(t.Context(), time.Now()))
+	w.round(t.Context()) // would write through a nil connection if it ran
+	require.False(t, tr.hasStored)
+	w.pending.Store(maxLag)
+	require.False(t, w.behind(t.Context(), time.Now()))
+}
