@@ -54,6 +54,15 @@
 // leader wrote the cursor meanwhile, the update fails and the ex-leader
 // steps down.
 //
+// # The watchdog
+//
+// Every replica, leader or not, runs a watchdog (internal/watchdog,
+// watchdog.go): it follows the events and the job definitions, derives
+// each job's health (late, unaccounted, failing, overrunning, ...), stores
+// it in the health bucket and appends every change to the alerts stream. It
+// does not trust the leader: a slot no leader fires becomes an unaccounted
+// alert from whichever replica sees it first.
+//
 // # The leader loop
 //
 // One goroutine owns the plan (a heap of next fire times), the runtime

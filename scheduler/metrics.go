@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jetcron/jetcron/scheduler/internal/watchdog"
 )
 
 // Metrics are the scheduler's Prometheus measurements. A nil *Metrics
@@ -15,6 +17,7 @@ type Metrics struct {
 	ended    prometheus.Counter
 	leading  prometheus.Gauge
 	jobs     prometheus.Gauge
+	watchdog *watchdog.Metrics
 }
 
 // NewMetrics registers the scheduler's metrics with reg.
@@ -47,7 +50,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.slots, m.lateness, m.leases, m.ended, m.leading, m.jobs)
+	m.watchdog = watchdog.NewMetrics(reg)
 	return m
+}
+
+// watchdogMetrics returns the per-job health metrics (nil records nothing).
+func (m *Metrics) watchdogMetrics() *watchdog.Metrics {
+	if m == nil {
+		return nil
+	}
+	return m.watchdog
 }
 
 func (m *Metrics) slot(outcome string, n int) {

@@ -22,6 +22,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
 	"github.com/jetcron/jetcron/scheduler/internal/notifier"
+	"github.com/jetcron/jetcron/scheduler/internal/watchdog"
 )
 
 // Config configures a scheduler replica.
@@ -60,6 +61,15 @@ type Config struct {
 	NoBatch bool
 	// Notify configures notifications and the heartbeat (notify.go).
 	Notify NotifyConfig
+	// WatchdogInterval is how often this replica's watchdog checks every
+	// job's health (watchdog.go). Defaults to 10s.
+	WatchdogInterval time.Duration
+	// WatchdogLookback is how far back the watchdog reads the events when
+	// it starts. Defaults to 15m.
+	WatchdogLookback time.Duration
+	// WatchdogWindow is how far back, beyond a job's grace, each check
+	// looks at its slots. Defaults to 2m.
+	WatchdogWindow time.Duration
 }
 
 // Scheduler is one scheduler replica.
@@ -73,10 +83,11 @@ type Scheduler struct {
 	bg      sync.WaitGroup // the background loop (ready.go)
 	waiting atomic.Pointer[error]
 
-	mu      sync.Mutex // guards api and elector
+	mu      sync.Mutex // guards api, elector and wd
 	api     *apiservice.Service
 	elector *leader.Elector
 	notify  *notifier.Notifier
+	wd      *watchdog.Watchdog
 
 	runMu   sync.Mutex // guards started
 	started bool
@@ -140,6 +151,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 func (s *Scheduler) start(ctx context.Context) error {
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
 	s.bgStop = bgStop
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.runWatchdog(bgCtx)
+	}()
 	if !s.nc.IsConnected() {
 		s.setWaiting(topology.ErrNotConnected)
 		s.background(bgCtx, true)

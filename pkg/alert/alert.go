@@ -52,6 +52,9 @@ type Alert struct {
 	// Execution is the execution the change is about (failing, ok after a
 	// success, overrunning), if any.
 	Execution string `json:"execution,omitempty"`
+	// Revision is the job definition's revision the change is about
+	// (paused, or ok once enabled again), if any.
+	Revision uint64 `json:"revision,omitempty"`
 	// Reason says why, for people.
 	Reason string `json:"reason"`
 	// Time is when the change was detected.
@@ -83,16 +86,27 @@ func (a Alert) Validate() error {
 }
 
 // MsgID is the alert's message ID: the same change detected by two
-// processes has the same ID.
+// processes has the same ID. It is job/health/cause, where the cause is the
+// execution, else the slot, else the definition revision ("r" and its
+// number), else the detection time; followed by /previous when the alert
+// names the health it replaces (an execution that started late and then
+// overran brings the job back to ok twice, from two different healths).
 func (a Alert) MsgID() string {
 	cause := a.Execution
 	if cause == "" && !a.Slot.IsZero() {
 		cause = a.Slot.UTC().Format("20060102T150405Z")
 	}
+	if cause == "" && a.Revision > 0 {
+		cause = fmt.Sprintf("r%d", a.Revision)
+	}
 	if cause == "" {
 		cause = a.Time.UTC().Format("20060102T150405Z")
 	}
-	return a.Job + "/" + string(a.Health) + "/" + cause
+	id := a.Job + "/" + string(a.Health) + "/" + cause
+	if a.Previous != "" {
+		id += "/" + string(a.Previous)
+	}
+	return id
 }
 
 // Decode parses and validates an alert.

@@ -41,3 +41,19 @@ func TestMsgIDNamesTheCause(t *testing.T) {
 		t.Fatalf("MsgID = %q", c.MsgID())
 	}
 }
+
+func TestMsgIDNamesThePreviousHealthAndTheRevision(t *testing.T) {
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	// The same execution ends two episodes: late, then overrunning.
+	fromLate := alert.Alert{Job: "a", Health: alert.OK, Previous: alert.Late, Execution: "a-x", Time: at}
+	fromOver := alert.Alert{Job: "a", Health: alert.OK, Previous: alert.Overrunning, Execution: "a-x", Time: at}
+	if fromLate.MsgID() == fromOver.MsgID() || fromLate.MsgID() != "a/ok/a-x/late" {
+		t.Fatalf("MsgID = %q and %q", fromLate.MsgID(), fromOver.MsgID())
+	}
+	paused := alert.Alert{Job: "a", Health: alert.Paused, Previous: alert.OK, Revision: 7, Time: at}
+	later := paused
+	later.Time = at.Add(time.Minute)
+	if paused.MsgID() != "a/paused/r7/ok" || later.MsgID() != paused.MsgID() {
+		t.Fatalf("MsgID = %q and %q", paused.MsgID(), later.MsgID())
+	}
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -128,6 +129,9 @@ type JobView struct {
 	State *job.Runtime `json:"state,omitempty"`
 	// Checkpoint is the job's last success and checkpoint value (job get).
 	Checkpoint *job.Checkpoint `json:"checkpoint,omitempty"`
+	// Health is the job's health as the scheduler replicas' watchdogs
+	// stored it (package health); nil before any has seen the job.
+	Health *health.State `json:"health,omitempty"`
 }
 
 // Job statuses.

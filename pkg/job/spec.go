@@ -59,6 +59,8 @@ type Spec struct {
 	Params map[string]string `json:"params,omitempty" yaml:"params,omitempty"`
 	// Env is the environment of a command or script run, besides JETCRON_*.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	// Expect is what the job is expected to do (expect.go).
+	Expect Expect `json:"expect,omitzero" yaml:"expect,omitempty"`
 	// Disabled pauses the job: it keeps its definition and history, and no
 	// slot fires until it is enabled.
 	Disabled bool `json:"disabled,omitempty" yaml:"disabled,omitempty"`

@@ -60,6 +60,7 @@ func (s *Spec) Validate() error {
 		add("kill_grace", "must be positive")
 	}
 	es = append(es, s.Retry.validate()...)
+	es = append(es, s.Expect.validate()...)
 	switch s.Overlap {
 	case "", OverlapDelay, OverlapSkip, OverlapAllow, OverlapReplace:
 	default:

@@ -121,6 +121,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.CheckpointsBucket(), Description: "jetcron per-job checkpoints (last success, value for the next run)", History: 1, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.QueuesBucket(), Description: "jetcron queue settings", History: 1, Storage: st, Replicas: c.Replicas},
 		c.backfillsConfig(),
+		{Bucket: n.HealthBucket(), Description: "jetcron job health (every scheduler replica)", History: 1, Storage: st, Replicas: c.Replicas},
 	}
 }
 

@@ -81,6 +81,10 @@ func (n Names) CheckpointsBucket() string { return n.bucket("checkpoints") }
 // running executions; the API writes it, the leader reads it).
 func (n Names) QueuesBucket() string { return n.bucket("queues") }
 
+// HealthBucket is the KV bucket of job health (package health), written by
+// every scheduler replica's watchdog.
+func (n Names) HealthBucket() string { return n.bucket("health") }
+
 // ScriptsStore is the object store of scripts.
 func (n Names) ScriptsStore() string { return n.bucket("scripts") }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jetcron/jetcron/client"
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
@@ -40,7 +41,7 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 
 	mark := e.viol.mark()
 	topoArgs := []string{"--replicas", "3", "--lease", "3s", "--ack-wait", "3s"}
-	sched := e.role(roleScheduler, append([]string{"scheduler", "--skip-ensure", "--id", "s1"}, topoArgs...)...)
+	sched := e.role(roleScheduler, append([]string{"scheduler", "--skip-ensure", "--id", "s1", "--watchdog-interval", "300ms"}, topoArgs...)...)
 	wk := e.role(roleWorker, append([]string{"worker", "--id", "w1", "--concurrency", "4", "--work-dir", natstest.WorkDir(t), "--queue", "default"}, topoArgs...)...)
 	webAddr := freeAddr(t)
 	web := e.role(roleWeb, "web", "--http", webAddr)
@@ -157,6 +158,18 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(resp.Body)
 		require.Contains(t, body.String(), "sleeper")
+	})
+
+	t.Run("HealthUnderTheSchedulersUser", func(t *testing.T) {
+		_, err := cl.CreateJob(ctx, job.Spec{Name: "broken", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+			Task: job.Task{Kind: job.TaskCommand, Command: []string{"false"}}})
+		require.NoError(t, err)
+		_, err = cl.RunJob(ctx, "broken", nil, false)
+		require.NoError(t, err)
+		natstest.Eventually(t, 30*time.Second, func() bool {
+			v, err := cl.GetJob(ctx, "broken")
+			return err == nil && v.Health != nil && v.Health.Health == alert.Failing
+		}, "the watchdog stores the job's health and its alert\nscheduler:\n%s", sched())
 	})
 
 	t.Run("WorkersListedAsMicroServices", func(t *testing.T) {

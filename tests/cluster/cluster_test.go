@@ -101,7 +101,7 @@ func TestEverythingIsReplicatedThreeTimes(t *testing.T) {
 	t.Parallel()
 	s := start(t, 1)
 	ctx := t.Context()
-	streams := []string{s.topo.Names().WorkStream(), s.topo.Names().EventsStream(), s.topo.Names().HistoryStream()}
+	streams := []string{s.topo.Names().WorkStream(), s.topo.Names().EventsStream(), s.topo.Names().HistoryStream(), s.topo.Names().AlertsStream()}
 	for _, kv := range s.topo.KeyValueConfigs() {
 		streams = append(streams, "KV_"+kv.Bucket)
 	}

@@ -78,6 +78,8 @@ type options struct {
 	// faults are NATS elections (seconds each) sizes it above them, as
 	// production must.
 	lease time.Duration
+	// schedulerArgs are extra flags of every scheduler.
+	schedulerArgs []string
 }
 
 func freePort(t *testing.T) int {
@@ -186,7 +188,7 @@ func start(t *testing.T, o options) *system {
 	require.NoError(t, err)
 
 	for i := range o.schedulers {
-		s.addScheduler(i)
+		s.addScheduler(i, o.schedulerArgs...)
 	}
 	for _, p := range s.scheds {
 		p.start()
@@ -246,10 +248,10 @@ func (s *system) roleArgs(role string, extra ...string) []string {
 	return append(args, extra...)
 }
 
-func (s *system) addScheduler(i int) {
+func (s *system) addScheduler(i int, extra ...string) {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(s.t))
 	id := fmt.Sprintf("s%d", i+1)
-	s.scheds = append(s.scheds, newProc(s.t, s.dir, "scheduler-"+id, bins.jetcron, s.roleArgs("scheduler", "--id", id, "--health", addr)...))
+	s.scheds = append(s.scheds, newProc(s.t, s.dir, "scheduler-"+id, bins.jetcron, s.roleArgs("scheduler", append([]string{"--id", id, "--health", addr}, extra...)...)...))
 	s.sHealth = append(s.sHealth, addr)
 }
 

@@ -25,7 +25,8 @@ function jobPage(main, name) {
     }
     const page = await api(`/api/v1/jobs/${encodeURIComponent(name)}/executions?limit=50` + (before ? '&before=' + encodeURIComponent(before) : ''));
     const newest = before ? await api(`/api/v1/jobs/${encodeURIComponent(name)}/executions?limit=50`) : page;
-    const shown = view && {status: view.status, reason: view.disabled_reason, description: view.description, labels: view.labels};
+    const shown = view && {status: view.status, reason: view.disabled_reason, description: view.description, labels: view.labels,
+      health: view.health && [view.health.health, view.health.reason]};
     if (changed('head', shown)) drawHead(head, name, view);
     if (changed('job', view)) {
       drawOverview(overview, view);
@@ -41,6 +42,7 @@ function jobPage(main, name) {
   const refresh = refresher(load, 400);
   refresh();
   follow({job: name}, () => refresh());
+  setInterval(refresh, 10000); // health changes are not events
 
   // Actions.
   head.addEventListener('click', async (ev) => {
@@ -105,6 +107,7 @@ function drawHead(head, name, v) {
       h('div', {class: 'crumbs'}, h('a', {href: '/'}, 'Jobs'), ' / '),
       h('h1', null, name, ' ', v ? statusBadges(v) : badge('deleted', 'definition deleted', 'the history stays')),
       v && v.status === 'disabled' && v.disabled_reason ? h('p', {class: 'reason', id: 'disabled-reason'}, 'Disabled: ', v.disabled_reason) : null,
+      v && v.health && !['ok', 'paused'].includes(v.health.health) ? h('p', {class: 'reason', id: 'health-reason'}, 'Health ', v.health.health.replace('_', ' '), ': ', v.health.reason || '') : null,
       v && v.description ? h('p', {class: 'muted'}, v.description) : null,
       v && Object.keys(v.labels || {}).length ? h('div', {class: 'chips'}, labelChips(v.labels)) : null),
     h('div', {class: 'actions'}, actions, v && v.status !== 'disabled' ? form : null));
@@ -228,8 +231,8 @@ function drawDefinition(card, v) {
     replace(card, h('h2', null, 'Definition'), h('p', {class: 'muted'}, 'Deleted.'));
     return;
   }
-  const {runs, revision, status, next, schedule_text, state, ...spec} = v;
-  const full = {...spec, revision, status, next, schedule_text, state};
+  const {runs, revision, status, next, schedule_text, state, health, ...spec} = v;
+  const full = {...spec, revision, status, next, schedule_text, state, health};
   for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
   replace(card,
     h('h2', null, 'Definition ', h('span', {class: 'muted small'}, 'revision ' + revision)),

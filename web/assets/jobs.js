@@ -62,6 +62,7 @@ function jobsPage(main) {
   state.addEventListener('change', refresh);
   refresh();
   follow(null, () => refresh());
+  setInterval(refresh, 10000); // health changes are not events
 }
 
 function jobRow(j) {

@@ -238,5 +238,16 @@ function statusBadges(j) {
   return [
     j.status === 'disabled' ? badge('disabled', 'disabled', j.disabled_reason || 'paused') : null,
     j.status === 'completed' ? badge('completed', 'completed', 'the schedule has no further slot') : null,
+    healthBadge(j),
   ];
+}
+
+// healthBadge shows the job's health as the scheduler replicas' watchdogs
+// stored it (a paused job already shows its disabled badge).
+function healthBadge(j) {
+  const hl = j.health;
+  if (!hl || hl.health === 'paused') return null;
+  const text = hl.health === 'too_short' ? 'too short' : hl.health;
+  const title = (hl.reason || 'as expected') + (hl.since ? ' (since ' + fmtTime(hl.since) + ')' : '');
+  return h('span', {class: 'badge health h-' + hl.health, title, dataset: {health: hl.health}}, text);
 }

@@ -43,7 +43,7 @@ func applyCommand() *cli.Command {
 
 // readOnlyFields are the fields `job get -o json` shows that a file may
 // carry but that apply ignores: the scheduler and the API own them.
-var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "checkpoint", "created_at", "updated_at", "enabled_at"}
+var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "checkpoint", "health", "created_at", "updated_at", "enabled_at"}
 
 // fileJob is one job of the file, with the script to upload if any.
 type fileJob struct {

@@ -109,6 +109,7 @@ func printJob(c *cli.Context, v api.JobView) error {
 	t := newTable(w, "FIELD", "VALUE")
 	t.row("name", v.Name)
 	t.row("status", statusText(v))
+	t.row("health", healthText(v, true))
 	t.row("schedule", v.Schedule.String())
 	t.row("in words", orDash(v.Describe))
 	t.row("task", taskText(v.Task))
@@ -133,6 +134,9 @@ func printJob(c *cli.Context, v api.JobView) error {
 	}
 	if v.Jitter > 0 {
 		t.row("jitter", v.Jitter.String())
+	}
+	if e := expectText(v.Expect); e != "" {
+		t.row("expect", e)
 	}
 	if len(v.Params) > 0 {
 		t.row("params", kvText(v.Params))
@@ -221,13 +225,13 @@ func listJobs(c *cli.Context, cl *client.Client, req api.ListRequest) ([]api.Job
 }
 
 func printJobs(c *cli.Context, jobs []api.JobView) error {
-	t := newTable(c.App.Writer, "NAME", "SCHEDULE", "TASK", "STATUS", "NEXT")
+	t := newTable(c.App.Writer, "NAME", "SCHEDULE", "TASK", "STATUS", "HEALTH", "NEXT")
 	for _, v := range jobs {
 		next := "-"
 		if len(v.Next) > 0 {
 			next = v.Next[0]
 		}
-		t.row(v.Name, v.Schedule.String(), truncate(taskText(v.Task), 40), statusText(v), next)
+		t.row(v.Name, v.Schedule.String(), truncate(taskText(v.Task), 40), statusText(v), healthText(v, false), next)
 	}
 	t.flush()
 	return nil

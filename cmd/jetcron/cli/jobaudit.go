@@ -26,7 +26,7 @@ func jobAuditCommand() *cli.Command {
 			outputFlag,
 			&cli.StringFlag{Name: "since", Value: "7d", Usage: "start of the window: a duration ago (7d, 12h) or a time (RFC 3339, or YYYY-MM-DD HH:MM[:SS] in --tz)"},
 			&cli.StringFlag{Name: "until", Usage: "end of the window, like --since (default now)"},
-			&cli.StringFlag{Name: "grace", Value: "1m", Usage: "how late a run may start and be on time; a slot without any event after it is unaccounted"},
+			&cli.StringFlag{Name: "grace", Usage: "how late a run may start and be on time; a slot without any event after it is unaccounted (default: the job's --expect-start-within, else 1m)"},
 			&cli.StringFlag{Name: "tz", Value: "Local", Usage: "time zone of --since and --until without an offset"},
 		},
 		Action: showAction(jobAuditArgs, auditJob, printAudit),
@@ -53,6 +53,9 @@ func jobAuditArgs(c *cli.Context) (api.AuditRequest, error) {
 	}
 	if !req.Until.IsZero() && req.Since.After(req.Until) {
 		return api.AuditRequest{}, usageErr("--since: %s is after --until %s", req.Since.Format(time.RFC3339), req.Until.Format(time.RFC3339))
+	}
+	if c.String("grace") == "" {
+		return req, nil // the job's expectation
 	}
 	grace, err := job.ParseDuration(c.String("grace"))
 	if err != nil || grace < 0 {

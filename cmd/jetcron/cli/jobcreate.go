@@ -25,7 +25,7 @@ func jobCreateCommand() *cli.Command {
 			"   jetcron job create hello --every 2s -- echo hello\n" +
 			"   jetcron job create nightly --cron \"0 30 2 * * *\" --tz Europe/Berlin -- date\n" +
 			"   jetcron job create fetch --every 1m --script fetch.py --interpreter python3",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "cron", Usage: "cron spec: 5 fields, 6 with seconds, or @hourly/@daily/..."},
 			&cli.StringFlag{Name: "every", Usage: "fixed interval, at least 1s (e.g. 30s, 5m, 1h30m)"},
 			&cli.StringFlag{Name: "at", Usage: "one instant (RFC 3339, or YYYY-MM-DD HH:MM[:SS] in --tz)"},
@@ -60,7 +60,7 @@ func jobCreateCommand() *cli.Command {
 			&cli.BoolFlag{Name: "update", Usage: "replace the job if it exists"},
 			reasonFlag, dryRunFlag,
 			outputFlag,
-		},
+		}, expectFlags()...),
 		Action: jobCreate,
 	}
 }
@@ -182,6 +182,9 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 		if spec.Completions == 0 {
 			return spec, job.Fieldf("completions", "0 would leave it unset (no limit); give at least 1")
 		}
+	}
+	if err := expectFromFlags(c, &spec); err != nil {
+		return spec, err
 	}
 	spec.Retry.Retries = c.Int("retries")
 	if s := c.String("backoff"); s != "" {

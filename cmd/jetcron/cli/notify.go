@@ -168,13 +168,13 @@ func listNotify(c *cli.Context, cl *client.Client, _ struct{}) ([]api.NotifyView
 func printNotifyList(c *cli.Context, vs []api.NotifyView) error {
 	t := newTable(c.App.Writer, "NAME", "KIND", "TARGET", "MATCH", "HEALTH", "REALERT")
 	for _, v := range vs {
-		t.row(v.Name, v.Kind, v.Target(), orDash(kvText(v.Match)), orDash(healthText(v.Health)), orDash(realertText(v.Realert)))
+		t.row(v.Name, v.Kind, v.Target(), orDash(kvText(v.Match)), orDash(healthsText(v.Health)), orDash(realertText(v.Realert)))
 	}
 	t.flush()
 	return nil
 }
 
-func healthText(hs []alert.Health) string {
+func healthsText(hs []alert.Health) string {
 	parts := make([]string, len(hs))
 	for i, h := range hs {
 		parts[i] = string(h)
@@ -200,7 +200,7 @@ func printNotify(c *cli.Context, v api.NotifyView) error {
 	t.row("kind", v.Kind)
 	t.row("target", v.Target())
 	t.row("match", orDash(kvText(v.Match)))
-	t.row("health", orDash(healthText(v.Health)))
+	t.row("health", orDash(healthsText(v.Health)))
 	t.row("realert", orDash(realertText(v.Realert)))
 	if v.Description != "" {
 		t.row("description", v.Description)

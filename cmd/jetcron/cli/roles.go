@@ -70,6 +70,7 @@ func schedulerCommand() *cli.Command {
 		Flags: append(append(topologyFlags(),
 			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
 			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
+			&cli.DurationFlag{Name: "watchdog-interval", Value: 10 * time.Second, Usage: "how often this replica checks every job's health and slots", EnvVars: []string{"JETCRON_WATCHDOG_INTERVAL"}},
 		), notifyFlags()...),
 		Action: runScheduler,
 	}
@@ -95,7 +96,11 @@ func runScheduler(c *cli.Context) error {
 	}
 	defer flushTraces()
 	reg := probe.NewRegistry()
-	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg), Tracer: tracer, Notify: ncfg})
+	if c.Duration("watchdog-interval") < 100*time.Millisecond {
+		return usageErr("--watchdog-interval: %s is shorter than 100ms", c.Duration("watchdog-interval"))
+	}
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg),
+		Tracer: tracer, Notify: ncfg, WatchdogInterval: c.Duration("watchdog-interval")})
 	if err != nil {
 		return usageErr("%v", err)
 	}

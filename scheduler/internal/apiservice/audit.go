@@ -45,6 +45,9 @@ func (s *Service) jobAudit(ctx context.Context, data []byte) (any, error) {
 		return nil, err
 	}
 	q := ledger.Query{Job: req.Name, Since: req.Since, Until: req.Until, Now: now, Grace: req.Grace.D()}
+	if q.Grace == 0 {
+		q.Grace = expectedGrace(revs)
+	}
 	if rt := s.runtime(ctx, req.Name); rt != nil && rt.Completed {
 		q.CompletedAfter = rt.LastSlot
 	}
@@ -83,4 +86,15 @@ func (s *Service) history(ctx context.Context, name string) ([]ledger.Revision, 
 		return nil, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
 	}
 	return revs, nil
+}
+
+// expectedGrace is the grace of the newest definition's expectations
+// (job.Expect.Grace: --expect-start-within, default 1m).
+func expectedGrace(revs []ledger.Revision) time.Duration {
+	for i := len(revs) - 1; i >= 0; i-- {
+		if revs[i].Spec != nil {
+			return revs[i].Spec.Expect.Grace()
+		}
+	}
+	return job.DefaultStartWithin
 }

@@ -222,6 +222,7 @@ func (s *Service) get(ctx context.Context, data []byte) (any, error) {
 	v := s.view(ctx, spec, rev)
 	v.State = s.runtime(ctx, spec.Name)
 	v.Checkpoint = s.checkpoint(ctx, spec.Name)
+	v.Health = s.jobHealth(ctx, spec.Name)
 	if v.State != nil && v.State.Completed {
 		v.Status = api.StatusCompleted
 		v.Next = nil
@@ -261,6 +262,7 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 		}
 		_ = w.Stop()
 	}
+	healths := s.healths(ctx)
 	w, err := s.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
@@ -282,6 +284,9 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 			continue
 		}
 		v := s.viewN(spec, ent.Revision(), 1)
+		if h, ok := healths[spec.Name]; ok {
+			v.Health = &h
+		}
 		if rt, ok := states[spec.Name]; ok {
 			v.State = &rt
 			if rt.Completed {

@@ -55,6 +55,7 @@ type Service struct {
 	state  jetstream.KeyValue
 	pend   jetstream.KeyValue
 	lead   jetstream.KeyValue
+	health jetstream.KeyValue // nil when the bucket does not exist yet
 	events *event.Publisher
 	reader *event.Reader
 	hist   *history.Store
@@ -112,6 +113,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.openHealth(ctx)
 	svc, err := micro.AddService(s.nc, micro.Config{
 		Name:        s.names.APIServiceName(),
 		Version:     Version,

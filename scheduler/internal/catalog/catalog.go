@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,6 +24,8 @@ type Change[T any] struct {
 	Value *T
 	// Revision is the KV revision of the change.
 	Revision uint64
+	// At is when the bucket stored the change.
+	At time.Time
 	// Err says why the value could not be used.
 	Err error
 	// Synced marks the end of the initial values; Key is empty.
@@ -60,7 +63,7 @@ func Watch[T any](ctx context.Context, kv jetstream.KeyValue, decode Decoder[T])
 				}
 				continue
 			}
-			c := Change[T]{Key: ent.Key(), Revision: ent.Revision()}
+			c := Change[T]{Key: ent.Key(), Revision: ent.Revision(), At: ent.Created()}
 			if ent.Operation() == jetstream.KeyValuePut {
 				c.Value, c.Err = decode(ent.Key(), ent.Value())
 			}

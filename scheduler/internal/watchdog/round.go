@@ -1,0 +1,125 @@
+package watchdog
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/health"
+)
+
+// writeTimeout bounds one alert publish or state write.
+const writeTimeout = 10 * time.Second
+
+// round checks every job once.
+func (w *Watchdog) round(ctx context.Context) {
+	now := w.cfg.Clock.Now()
+	if w.behind(ctx, now) {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(w.trackers)) {
+		if ctx.Err() != nil {
+			return
+		}
+		t := w.trackers[name]
+		if t.spec == nil {
+			// Events of a job without a definition (deleted, or not
+			// delivered yet): kept a while, then forgotten.
+			t.trim(now.Add(-w.cfg.Window), now)
+			if t.idle() {
+				delete(w.trackers, name)
+			}
+			continue
+		}
+		if t.spec.Completions > 0 && t.completedAfter.IsZero() {
+			t.completedAfter = w.completedAfter(ctx, name)
+		}
+		since := now.Add(-t.spec.Expect.Grace() - t.spec.Jitter.D() - w.cfg.Window)
+		if from := w.from.Add(skew); since.Before(from) {
+			since = from
+		}
+		v := t.evaluate(window{since: since, now: now})
+		w.settle(ctx, t, v, now)
+		shown := v.health
+		if t.hasStored && t.stored.Seq > t.seq {
+			shown = t.stored.Health // another replica is ahead: show what it decided
+		}
+		w.cfg.Metrics.set(name, shown, t.failures, t.lastSuccess)
+		t.trim(since.Add(-time.Minute), now)
+	}
+}
+
+// settle makes the stored state say v: when the health changes it appends
+// the alert, then writes the state with a revision check; it also writes
+// counters that changed. A replica whose view of the job's events is older
+// than the stored one leaves the state to the replica that is ahead. A
+// failed write is tried again next round; an alert appended twice (a
+// retry, or another replica that saw the same change) is stored once.
+func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) {
+	prev := alert.Health("")
+	if t.hasStored {
+		prev = t.stored.Health
+		if t.seq < t.stored.Seq {
+			return
+		}
+	}
+	next := t.stored
+	next.Job = t.name
+	changed := prev != v.health
+	if changed {
+		if v.health == alert.OK && prev != "" {
+			v = t.recovery(prev)
+		}
+		if prev != "" || v.health != alert.OK {
+			a := alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
+				Revision: v.revision, Reason: v.reason, Time: now, Labels: t.spec.Labels, Detector: w.cfg.Detector}
+			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			_, err := alert.Publish(pctx, w.js, w.names, a)
+			cancel()
+			if err != nil {
+				w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", t.name, "health", v.health, "error", err)
+				return
+			}
+			w.log.InfoContext(ctx, "job health changed", "job", t.name, "health", v.health, "previous", prev, "reason", v.reason)
+		}
+		next.Health, next.Since, next.Reason, next.Slot, next.Execution = v.health, now, v.reason, v.slot, v.execution
+	}
+	counters := next.ConsecutiveFailures != t.failures || !next.LastSuccess.Equal(t.lastSuccess)
+	if !changed && !counters {
+		return
+	}
+	next.ConsecutiveFailures, next.LastSuccess, next.Seq = t.failures, t.lastSuccess, t.seq
+	next.Detector, next.Updated = w.cfg.Detector, now
+	data, err := health.Encode(next)
+	if err != nil {
+		w.log.ErrorContext(ctx, "watchdog made an invalid health state", "job", t.name, "error", err)
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	var rev uint64
+	if t.hasStored {
+		rev, err = w.health.Update(wctx, t.name, data, t.storedRev)
+	} else {
+		rev, err = w.health.Create(wctx, t.name, data)
+	}
+	switch {
+	case err == nil:
+		t.stored, t.storedRev, t.hasStored = next, rev, true
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		// Another replica wrote it: read it back; the next round decides
+		// again against it.
+		if ent, gerr := w.health.Get(wctx, t.name); gerr == nil {
+			if s, derr := health.Decode(ent.Key(), ent.Value()); derr == nil {
+				t.stored, t.storedRev, t.hasStored = s, ent.Revision(), true
+			}
+		}
+	default:
+		w.log.WarnContext(ctx, "watchdog could not write a job's health; trying again next round", "job", t.name, "error", err)
+	}
+}

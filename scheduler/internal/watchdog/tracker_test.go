@@ -1,0 +1,172 @@
+package watchdog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+var t0 = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+
+// every1s is a job that fires every second from t0, expected to start
+// within 2s.
+func every1s(x job.Expect) *tracker {
+	spec := &job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)}, CreatedAt: t0, EnabledAt: t0, Expect: x}
+	t := newTracker("tick")
+	t.define(spec, 1, t0)
+	return t
+}
+
+func ev(kind event.Kind, slot time.Time, at time.Time, seq uint64) event.Event {
+	e := event.Event{Kind: kind, Job: "tick", Execution: job.ExecutionID("tick", slot), Time: at, Seq: seq, Attempt: 1}
+	if kind == event.Scheduled {
+		e.ScheduledAt = event.Slot(slot)
+	}
+	return e
+}
+
+func adhoc(kind event.Kind, id string, at time.Time, seq uint64, dur time.Duration) event.Event {
+	ms := dur.Milliseconds()
+	return event.Event{Kind: kind, Job: "tick", Execution: id, Time: at, Seq: seq, Attempt: 1, DurationMS: &ms}
+}
+
+func TestSlotsOnTimeLateAndUnaccounted(t *testing.T) {
+	t.Parallel()
+	x := job.Expect{StartWithin: job.Duration(2 * time.Second)}
+	w := window{since: t0, now: t0.Add(10 * time.Second)}
+
+	// Every slot fired and started at once: ok.
+	tr := every1s(x)
+	seq := uint64(0)
+	for i := range 11 {
+		s := t0.Add(time.Duration(i) * time.Second)
+		seq++
+		tr.apply(ev(event.Scheduled, s, s, seq))
+		seq++
+		tr.apply(ev(event.Started, s, s.Add(10*time.Millisecond), seq))
+		seq++
+		tr.apply(ev(event.Succeeded, s, s.Add(20*time.Millisecond), seq))
+	}
+	require.Equal(t, alert.OK, tr.evaluate(w).health)
+
+	// Slots published and never started: late, naming the oldest.
+	tr = every1s(x)
+	for i := range 11 {
+		s := t0.Add(time.Duration(i) * time.Second)
+		tr.apply(ev(event.Scheduled, s, s, uint64(i+1)))
+	}
+	v := tr.evaluate(w)
+	require.Equal(t, alert.Late, v.health)
+	require.Equal(t, t0, v.slot)
+
+	// No event at all: unaccounted, from the first slot past the grace;
+	// younger slots are only due.
+	tr = every1s(x)
+	v = tr.evaluate(w)
+	require.Equal(t, alert.Unaccounted, v.health)
+	require.Equal(t, t0, v.slot)
+	require.Contains(t, v.reason, "neither fired nor recorded within 2s")
+	require.Equal(t, alert.OK, every1s(x).evaluate(window{since: t0, now: t0.Add(time.Second)}).health, "within the grace: due")
+
+	// The episode lasts until that slot is accounted for ...
+	tr.apply(ev(event.Missed, t0, t0.Add(11*time.Second), 1))
+	w2 := window{since: t0, now: t0.Add(11 * time.Second)}
+	require.Equal(t, alert.Unaccounted, tr.evaluate(w2).health, "later slots are still unaccounted")
+	// ... or, once it left the window, until a later slot is recorded.
+	w3 := window{since: t0.Add(30 * time.Second), now: t0.Add(40 * time.Second)}
+	require.Equal(t, alert.Unaccounted, tr.evaluate(w3).health, "a silent window keeps the episode")
+	for i := 30; i <= 40; i++ {
+		s := t0.Add(time.Duration(i) * time.Second)
+		tr.apply(ev(event.Scheduled, s, s, uint64(100+2*i)))
+		tr.apply(ev(event.Started, s, s, uint64(101+2*i)))
+	}
+	require.Equal(t, alert.OK, tr.evaluate(w3).health)
+}
+
+func TestDisabledJobIsPausedAndCompletedOwesNothing(t *testing.T) {
+	t.Parallel()
+	tr := every1s(job.Expect{})
+	spec := *tr.spec
+	spec.Disabled, spec.DisabledReason = true, "maintenance"
+	tr.define(&spec, 2, t0.Add(time.Second))
+	v := tr.evaluate(window{since: t0, now: t0.Add(5 * time.Minute)})
+	require.Equal(t, alert.Paused, v.health)
+	require.Equal(t, uint64(2), v.revision)
+	require.Equal(t, "the job is disabled: maintenance", v.reason)
+
+	tr = every1s(job.Expect{})
+	tr.apply(event.Event{Kind: event.JobCompleted, Job: "tick", Time: t0, Seq: 1})
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(5 * time.Minute)}).health)
+}
+
+func TestFailingOverrunningTooShort(t *testing.T) {
+	t.Parallel()
+	x := job.Expect{AlertAfterFailures: 2, MaxRuntime: job.Duration(time.Minute), MinRuntime: job.Duration(time.Second)}
+	w := func(now time.Time) window { return window{since: now, now: now} } // no slot checked
+	tr := every1s(x)
+	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_a", t0, 1, time.Second))
+	require.Equal(t, alert.OK, tr.evaluate(w(t0)).health, "one failure of two")
+	tr.apply(adhoc(event.TimedOut, "tick-20261204T120000Z_b", t0, 2, time.Second))
+	v := tr.evaluate(w(t0))
+	require.Equal(t, alert.Failing, v.health)
+	require.Equal(t, "tick-20261204T120000Z_b", v.execution)
+	tr.apply(adhoc(event.Cancelled, "tick-20261204T120000Z_c", t0, 3, time.Second))
+	require.Equal(t, alert.Failing, tr.evaluate(w(t0)).health, "a cancel is neither a failure nor a success")
+
+	tr.apply(adhoc(event.Started, "tick-20261204T120000Z_d", t0, 4, 0))
+	require.Equal(t, alert.Failing, tr.evaluate(w(t0.Add(2*time.Minute))).health, "failing outranks overrunning")
+	tr.apply(adhoc(event.Succeeded, "tick-20261204T120000Z_e", t0, 5, 5*time.Second))
+	v = tr.evaluate(w(t0.Add(2 * time.Minute)))
+	require.Equal(t, alert.Overrunning, v.health)
+	require.Equal(t, "tick-20261204T120000Z_d", v.execution)
+	require.Equal(t, alert.OK, tr.evaluate(w(t0.Add(30*time.Second))).health, "not yet past max runtime")
+	tr.apply(adhoc(event.Succeeded, "tick-20261204T120000Z_d", t0.Add(2*time.Minute), 6, 2*time.Minute))
+	require.Equal(t, alert.OK, tr.evaluate(w(t0.Add(2*time.Minute))).health)
+
+	tr.apply(adhoc(event.Succeeded, "tick-20261204T120000Z_f", t0, 7, 10*time.Millisecond))
+	v = tr.evaluate(w(t0))
+	require.Equal(t, alert.TooShort, v.health)
+	require.Equal(t, "tick-20261204T120000Z_f", v.execution)
+	require.Equal(t, 0, tr.failures)
+	require.Equal(t, "tick-20261204T120000Z_f", tr.recovery(alert.TooShort).execution)
+}
+
+func TestAdoptedStateCountsReplayedEventsOnce(t *testing.T) {
+	t.Parallel()
+	tr := every1s(job.Expect{AlertAfterFailures: 3})
+	tr.adopt(health.State{Job: "tick", Health: alert.OK, ConsecutiveFailures: 2, Seq: 20}, 7)
+	// Replayed from the look-back: already in the stored count.
+	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_a", t0, 19, time.Second))
+	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_b", t0, 20, time.Second))
+	require.Equal(t, 2, tr.failures)
+	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_c", t0, 21, time.Second))
+	require.Equal(t, 3, tr.failures)
+	require.Equal(t, alert.Failing, tr.evaluate(window{since: t0, now: t0}).health)
+	require.Equal(t, uint64(21), tr.seq)
+}
+
+func TestTrimKeepsTheWindow(t *testing.T) {
+	t.Parallel()
+	tr := every1s(job.Expect{})
+	for i := range 100 {
+		s := t0.Add(time.Duration(i) * time.Second)
+		tr.apply(ev(event.Scheduled, s, s, uint64(i+1)))
+	}
+	tr.define(tr.spec, 2, t0.Add(10*time.Second))
+	tr.define(tr.spec, 3, t0.Add(20*time.Second))
+	tr.trim(t0.Add(90*time.Second), t0.Add(100*time.Second))
+	require.Len(t, tr.events, 10)
+	require.Len(t, tr.revs, 1, "only the revision in force at the cutoff and later ones")
+	require.Equal(t, uint64(3), tr.revs[0].Revision)
+	// A late event of a slot before the cutoff is counted, not kept.
+	tr.apply(ev(event.Started, t0.Add(5*time.Second), t0.Add(100*time.Second), 200))
+	tr.apply(adhoc(event.Failed, job.ExecutionID("tick", t0.Add(5*time.Second)), t0.Add(101*time.Second), 201, time.Second))
+	require.Len(t, tr.events, 10)
+	require.Equal(t, 1, tr.failures)
+}

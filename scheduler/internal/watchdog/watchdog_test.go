@@ -1,0 +1,111 @@
+package watchdog
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/pkg/streamio"
+)
+
+// Two replicas' watchdogs, on a clock the test moves, watch a job that no
+// leader fires: each detects the unaccounted slot, and the stream keeps
+// one alert; the stored health says unaccounted, and a third watchdog
+// started later announces nothing again.
+func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	names := topo.Names()
+
+	now := time.Now().UTC().Truncate(time.Second)
+	fake := clock.NewFake(now)
+	spec, err := job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)},
+		Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
+		CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
+	require.NoError(t, err)
+	data, err := json.Marshal(spec)
+	require.NoError(t, err)
+	jobs, err := js.KeyValue(t.Context(), names.JobsBucket())
+	require.NoError(t, err)
+	_, err = jobs.Create(t.Context(), "tick", data)
+	require.NoError(t, err)
+
+	start := func(id string) *Watchdog {
+		w := New(nc, js, Config{Topology: topo, Detector: id, Interval: time.Hour, Clock: fake})
+		require.NoError(t, w.Start(t.Context()))
+		t.Cleanup(func() { _ = w.Stop(context.Background()) })
+		return w
+	}
+	a, b := start("a"), start("b")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, a.Check(ctx))
+	require.NoError(t, b.Check(ctx))
+	require.Empty(t, alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick")), "a new job's first ok is no alert")
+
+	fake.Advance(5 * time.Second)
+	require.NoError(t, a.Check(ctx))
+	require.NoError(t, b.Check(ctx))
+	require.NoError(t, a.Check(ctx))
+	as := alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick"))
+	require.Len(t, as, 1, "two replicas, one alert: %+v", as)
+	require.Equal(t, alert.Unaccounted, as[0].Health)
+	require.Equal(t, alert.OK, as[0].Previous)
+	require.True(t, as[0].Slot.Equal(now.Add(time.Second)), "the first slot after the creation: %s", as[0].Slot)
+
+	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
+	require.NoError(t, err)
+	st, ok, err := health.Get(t.Context(), kv, "tick")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, alert.Unaccounted, st.Health)
+
+	c := start("c")
+	require.NoError(t, c.Check(ctx))
+	require.Len(t, alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick")), 1, "a restarted replica repeats nothing")
+}
+
+func alertsOf(t *testing.T, conn *nats.Conn, stream, subject string) []alert.Alert {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	msgs, err := streamio.DirectBatch(ctx, conn, streamio.DirectRequest{Stream: stream, Filter: subject, Seq: 1, Batch: 100})
+	require.NoError(t, err)
+	var out []alert.Alert
+	for _, m := range msgs {
+		a, err := alert.Decode(m.Data)
+		require.NoError(t, err)
+		out = append(out, a)
+	}
+	return out
+}
+
+// A round judged from events not read yet would call their slots
+// unaccounted: a watchdog behind the stream skips it.
+func TestBehindTheEventsSkipsTheRound(t *testing.T) {
+	t.Parallel()
+	w := New(nil, nil, Config{Clock: clock.NewFake(time.Now())})
+	tr := every1s(job.Expect{StartWithin: job.Duration(time.Second)})
+	w.trackers["tick"] = tr
+	w.pending.Store(maxLag + 1)
+	require.True(t, w.behind(t.Context(), time.Now()))
+	w.round(t.Context()) // would write through a nil connection if it ran
+	require.False(t, tr.hasStored)
+	w.pending.Store(maxLag)
+	require.False(t, w.behind(t.Context(), time.Now()))
+}
