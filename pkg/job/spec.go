@@ -56,6 +56,8 @@ type Spec struct {
 	Params map[string]string `json:"params,omitempty" yaml:"params,omitempty"`
 	// Env is the environment of a command or script run, besides JETCRON_*.
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
+	// SkipCalendars name calendars whose exclusions skip the job's slots (see schedules.go).
+	SkipCalendars []string `json:"skip_calendars,omitempty" yaml:"skip_calendars,omitempty"`
 	// Disabled pauses the job: it keeps its definition and history, and no
 	// slot fires until it is enabled.
 	Disabled bool `json:"disabled,omitempty" yaml:"disabled,omitempty"`
@@ -86,6 +88,8 @@ type Schedule struct {
 	// Start and End bound the slots that fire.
 	Start *time.Time `json:"start,omitempty" yaml:"start,omitempty"`
 	End   *time.Time `json:"end,omitempty" yaml:"end,omitempty"`
+	// Schedules are more cron or every specs; the job fires on any (see schedules.go).
+	Schedules []ScheduleItem `json:"schedules,omitempty" yaml:"schedules,omitempty"`
 }
 
 // Kind names which schedule is set.
@@ -97,6 +101,8 @@ func (s Schedule) Kind() string {
 		return "every"
 	case s.At != nil:
 		return "at"
+	case len(s.Schedules) > 0:
+		return s.Schedules[0].kind()
 	default:
 		return ""
 	}

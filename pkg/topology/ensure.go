@@ -109,6 +109,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.WorkersBucket(), Description: "jetcron worker presence", History: 1, TTL: c.WorkerTTL, LimitMarkerTTL: time.Second, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.ClaimsBucket(), Description: "jetcron execution claims", History: 1, TTL: c.ClaimTTL, Storage: st, Replicas: c.Replicas},
 		{Bucket: n.PendingBucket(), Description: "jetcron ad hoc runs waiting for their time", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.CalendarsBucket(), Description: "jetcron exclusion calendars", History: 5, Storage: st, Replicas: c.Replicas},
 	}
 }
 

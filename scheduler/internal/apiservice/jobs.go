@@ -126,6 +126,9 @@ func (s *Service) create(ctx context.Context, data []byte) (any, error) {
 		if err := s.checkKind(ctx, spec); err != nil {
 			return nil, err
 		}
+		if err := s.checkCalendars(ctx, spec); err != nil {
+			return nil, err
+		}
 		if req.DryRun {
 			result := "created"
 			if exists {

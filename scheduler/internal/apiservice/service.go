@@ -51,6 +51,7 @@ type Service struct {
 	state  jetstream.KeyValue
 	pend   jetstream.KeyValue
 	lead   jetstream.KeyValue
+	cals   jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
 
@@ -94,6 +95,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return kv
 	}
 	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
+	s.cals = open(s.names.CalendarsBucket())
 	if err != nil {
 		return err
 	}
@@ -119,6 +121,11 @@ func (s *Service) Start(ctx context.Context) error {
 		api.VerbJobEnqueue: s.enqueue,
 		api.VerbExecCancel: s.cancel,
 		api.VerbInfo:       s.info,
+
+		api.VerbCalendarCreate: s.calendarCreate,
+		api.VerbCalendarGet:    s.calendarGet,
+		api.VerbCalendarList:   s.calendarList,
+		api.VerbCalendarDelete: s.calendarDelete,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {
