@@ -40,7 +40,7 @@ func applyCommand() *cli.Command {
 
 // readOnlyFields are the fields `job get -o json` shows that a file may
 // carry but that apply ignores: the scheduler and the API own them.
-var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "created_at", "updated_at", "enabled_at"}
+var readOnlyFields = []string{"revision", "status", "next", "next_skipped", "schedule_text", "state", "created_at", "updated_at", "enabled_at"}
 
 // fileJob is one job of the file, with the script to upload if any.
 type fileJob struct {
@@ -64,8 +64,12 @@ func apply(c *cli.Context) error {
 	if err != nil {
 		return usageErr("-f: %v", err)
 	}
-	jobs, err := parseJobsFile(data, filepath.Dir(path))
+	cals, err := parseCalendarsFile(data)
 	if err != nil {
+		return usageErr("%s: %v", path, err)
+	}
+	jobs, err := parseJobsFile(data, filepath.Dir(path))
+	if err != nil && (len(cals) == 0 || len(jobs) > 0 || !errors.Is(err, errNoJobs)) {
 		return usageErr("%s: %v", path, err)
 	}
 	selector, err := keyValues("selector", c.StringSlice("selector"))
@@ -85,10 +89,11 @@ func apply(c *cli.Context) error {
 
 	// Validate everything before changing anything: the API's dry run sees
 	// what the real call would.
+	calResults, problems := checkCalendars(c, cl, cals)
 	results := make([]api.CreateResponse, len(jobs))
-	var problems []string
 	for i, fj := range jobs {
 		spec := fj.spec
+		spec.SkipCalendars = withoutFileCalendars(spec.SkipCalendars, cals)
 		r, err := cl.CreateJob(c.Context, spec, client.WithUpdate(), client.WithDryRun())
 		if err != nil {
 			_, msg := describeIn(err, fileTerms)
@@ -120,6 +125,9 @@ func apply(c *cli.Context) error {
 	if c.Bool("dry-run") {
 		suffix = " (dry run)"
 	}
+	if err := applyCalendars(c, cl, cals, calResults, c.Bool("dry-run"), suffix); err != nil {
+		return err
+	}
 	w := c.App.Writer
 	for i, fj := range jobs {
 		r := results[i]
@@ -150,6 +158,9 @@ func apply(c *cli.Context) error {
 	return nil
 }
 
+// errNoJobs means a file holds no job (it may hold calendars).
+var errNoJobs = errors.New("no job definitions")
+
 // parseJobsFile reads every job of a file strictly: unknown fields and
 // duplicate names are errors that name the job and the field.
 func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
@@ -171,6 +182,9 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		if !ok {
 			return nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
 		}
+		if isCalendarDoc(m) {
+			continue
+		}
 		if list, ok := m["jobs"]; ok && len(m) == 1 {
 			items, ok := list.([]any)
 			if !ok {
@@ -188,7 +202,7 @@ func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
 		raws = append(raws, m)
 	}
 	if len(raws) == 0 {
-		return nil, errors.New("no job definitions")
+		return nil, errNoJobs
 	}
 	seen := map[string]bool{}
 	var out []fileJob

@@ -146,13 +146,7 @@ func printJob(c *cli.Context, v api.JobView) error {
 	if v.State != nil && v.State.Buffered != nil {
 		t.row("waiting", v.State.Buffered.ID+" (for the running execution to end)")
 	}
-	for i, n := range v.Next {
-		label := ""
-		if i == 0 {
-			label = "next"
-		}
-		t.row(label, n)
-	}
+	printNext(t, v)
 	t.row("revision", strconv.FormatUint(v.Revision, 10))
 	t.flush()
 	return nil
