@@ -208,12 +208,12 @@ func (ev *icsEvent) exclusions(loc *time.Location) (dates, annual []string, wind
 		}
 		return dates, annual, nil, nil
 	}
-	if !ev.hasEnd {
-		return nil, nil, nil, fail("a timed event needs a DTEND")
-	}
 	start, err := icsTime(ev.start, ev.startTZ, loc)
 	if err != nil {
 		return nil, nil, nil, fail("DTSTART: %v", err)
+	}
+	if !ev.hasEnd {
+		return nil, nil, nil, fail("a timed event needs a DTEND")
 	}
 	end, err := icsTime(ev.end, ev.endTZ, loc)
 	if err != nil {

@@ -51,7 +51,7 @@ func cronNextWith(c *cli.Context, loc *time.Location, from time.Time, n int, asJ
 	if len(slots) == 0 {
 		return usageErr("%s never fires in the next %d years", strings.Join(c.Args().Slice(), " + "), schedule.HorizonYears)
 	}
-	fmt.Fprintf(c.App.ErrWriter, "%s (%s)\n", sc.Describe(), loc)
+	fmt.Fprintln(c.App.ErrWriter, sc.Describe())
 	for _, s := range slots {
 		if s.Skipped != "" {
 			fmt.Fprintf(c.App.Writer, "%s  skipped: %s\n", s.At, s.Skipped)

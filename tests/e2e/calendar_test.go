@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/ledger"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// TestCalendarWindowSkipsSlots: a job every second names a calendar whose
+// maintenance window covers three of its coming slots: exactly those three
+// are skipped, with the calendar in the reason, in the history and in the
+// ledger; the others run. A window added to the calendar afterwards (the
+// leader learns it live) skips its slots too.
+func TestCalendarWindowSkipsSlots(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	from := time.Now().Truncate(time.Second).Add(4 * time.Second)
+	to := from.Add(3 * time.Second) // slots from, from+1s, from+2s
+	window := func(a, b time.Time) string { return a.UTC().Format(time.RFC3339) + "/" + b.UTC().Format(time.RFC3339) }
+	s.ok("calendar", "create", "pause", "--window", window(from, to))
+	s.ok("job", "create", "ticker", "--every", "1s", "--skip-calendar", "pause", "--", "true")
+
+	var v api.JobView
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "get", "ticker", "-o", "json")), &v))
+	require.NotEmpty(t, v.NextSkipped, "job get lists the slots the calendar skips: %+v", v)
+	for _, n := range v.Next {
+		at, err := time.Parse(time.RFC3339, n)
+		require.NoError(t, err)
+		require.False(t, !at.Before(from) && at.Before(to), "next %s is in the window", n)
+	}
+
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		n := 0
+		for _, x := range s.executions("ticker") {
+			if x.State == job.StateSucceeded && x.ScheduledAt.After(to) {
+				n++
+			}
+		}
+		return n >= 2
+	}, "two runs after the window")
+
+	audit := func(since time.Time) ledger.Ledger {
+		var l ledger.Ledger
+		require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "ticker", "--since", since.UTC().Format(time.RFC3339), "-o", "json")), &l))
+		return l
+	}
+	l := audit(from.Add(-2 * time.Second))
+	require.Zero(t, l.Fired[ledger.FiredUnaccounted], "%+v", l.Rows)
+	skipped := 0
+	for _, r := range l.Rows {
+		inWindow := !r.Slot.Before(from) && r.Slot.Before(to)
+		if inWindow {
+			skipped++
+			require.Equal(t, ledger.FiredSkipped, r.Fired, "slot %s: %+v", r.Slot, r)
+			require.Contains(t, r.Reason, "calendar pause")
+			continue
+		}
+		require.NotEqual(t, ledger.FiredSkipped, r.Fired, "slot %s outside the window: %+v", r.Slot, r)
+	}
+	require.Equal(t, 3, skipped, "%+v", l.Rows)
+	for _, x := range s.executions("ticker") {
+		inWindow := !x.ScheduledAt.Before(from) && x.ScheduledAt.Before(to)
+		require.Equal(t, inWindow, x.State == job.StateSkipped, "execution %s: %s %s", x.ID, x.State, x.Error)
+	}
+	t.Logf("job audit ticker:\n%s", s.ok("job", "audit", "ticker", "--since", from.Add(-2*time.Second).UTC().Format(time.RFC3339)))
+
+	// A change of the calendar applies without touching the job.
+	from2 := time.Now().Truncate(time.Second).Add(3 * time.Second)
+	to2 := from2.Add(2 * time.Second)
+	s.ok("calendar", "create", "pause", "--update", "--window", window(from, to), "--window", window(from2, to2))
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		for _, x := range s.executions("ticker") {
+			if x.State == job.StateSucceeded && x.ScheduledAt.After(to2) {
+				return true
+			}
+		}
+		return false
+	}, "a run after the second window")
+	l = audit(from2)
+	n := 0
+	for _, r := range l.Rows {
+		if !r.Slot.Before(from2) && r.Slot.Before(to2) {
+			require.Equal(t, ledger.FiredSkipped, r.Fired, "slot %s: %+v", r.Slot, r)
+			n++
+		}
+	}
+	require.Equal(t, 2, n, "%+v", l.Rows)
+}
+
+// TestCalendarBadInput: an unknown calendar, a calendar still named by a
+// job, bad dates, windows and ICS files are refused with the field named,
+// and change nothing.
+func TestCalendarBadInput(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	r := s.cli("job", "create", "j", "--every", "1m", "--skip-calendar", "nope", "--", "true")
+	require.NotZero(t, r.code)
+	require.Contains(t, r.err, "skip_calendars")
+	require.Contains(t, r.err, `"nope"`)
+	require.NotZero(t, s.cli("job", "get", "j").code, "nothing created")
+
+	for _, args := range [][]string{
+		{"calendar", "create", "c", "--dates", "2026-13-01"},
+		{"calendar", "create", "c", "--window", "2026-12-05 22:00/2026-12-05 21:00"},
+		{"calendar", "create", "c", "--window", "tomorrow"},
+		{"calendar", "create", "c"},
+		{"calendar", "create", "c", "--dates", "2026-12-24", "--tz", "Mars/Olympus"},
+		{"calendar", "create", "bad name", "--dates", "2026-12-24"},
+	} {
+		r := s.cli(args...)
+		require.NotZero(t, r.code, "%v", args)
+		require.Regexp(t, `dates|windows|tz|name`, r.err, "%v", args)
+	}
+	ics := filepath.Join(t.TempDir(), "bad.ics")
+	require.NoError(t, os.WriteFile(ics, []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:2026\nEND:VEVENT\nEND:VCALENDAR\n"), 0o600))
+	r = s.cli("calendar", "create", "c", "--ics", ics)
+	require.NotZero(t, r.code)
+	require.Contains(t, r.err, "DTSTART")
+	require.Equal(t, "[]", strings.TrimSpace(s.ok("calendar", "list", "-o", "json")), "nothing created")
+
+	s.ok("calendar", "create", "holidays", "--dates", "2026-12-24,2026-12-25", "--tz", "Europe/Berlin")
+	s.ok("job", "create", "j", "--cron", "0 9 * * *", "--skip-calendar", "holidays", "--", "true")
+	r = s.cli("calendar", "delete", "holidays")
+	require.NotZero(t, r.code)
+	require.Contains(t, r.err, "j")
+	s.ok("calendar", "get", "holidays")
+	r = s.cli("calendar", "create", "holidays", "--dates", "2026-12-31")
+	require.NotZero(t, r.code, "exists without --update")
+	s.ok("job", "create", "j", "--update", "--cron", "0 9 * * *", "--", "true")
+	s.ok("calendar", "delete", "holidays")
+	require.NotZero(t, s.cli("calendar", "get", "holidays").code)
+}
+
+// TestSeveralSchedules: a job every 2s and every 3s fires on both, one
+// slot per instant (the multiples of 6s run once, under one execution ID).
+func TestSeveralSchedules(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "both", "--every", "2s", "--every", "3s", "--", "true")
+	var six time.Time
+	natstest.Eventually(t, 30*time.Second, func() bool {
+		for _, x := range s.executions("both") {
+			if x.ScheduledAt.Unix()%6 == 0 && x.State == job.StateSucceeded {
+				six = x.ScheduledAt
+				return true
+			}
+		}
+		return false
+	}, "a slot at a multiple of 6s runs")
+	ids := map[string]bool{}
+	for _, x := range s.executions("both") {
+		require.False(t, ids[x.ID], "execution %s twice", x.ID)
+		ids[x.ID] = true
+		sec := x.ScheduledAt.Unix()
+		require.True(t, sec%2 == 0 || sec%3 == 0, "slot %s is on neither spec", x.ScheduledAt)
+	}
+	require.True(t, ids[job.ExecutionID("both", six)])
+	var l ledger.Ledger
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "both", "--since", "1m", "-o", "json")), &l))
+	require.Zero(t, l.Fired[ledger.FiredUnaccounted], "%+v", l.Rows)
+}
