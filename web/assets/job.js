@@ -118,7 +118,8 @@ function drawOverview(box, v) {
     h('div', {class: 'card'}, h('h2', null, 'Next fires'),
       v.status === 'disabled' ? h('p', {class: 'muted'}, 'None while disabled.')
         : v.next && v.next.length ? h('ol', {class: 'next'}, v.next.map((t) => h('li', null, fmtTime(t), ' ', h('span', {class: 'muted small'}, '(', when(t), ')'))))
-          : h('p', {class: 'muted'}, v.status === 'completed' ? 'None: the job completed.' : 'None.')),
+          : h('p', {class: 'muted'}, v.status === 'completed' ? 'None: the job completed.' : 'None.'),
+      skippedSlots(v)),
     h('div', {class: 'card'}, h('h2', null, 'Last 50 runs'), strip(v.runs),
       h('p', {class: 'muted small'}, `${v.runs.succeeded} succeeded of ${v.runs.ended} ended`,
         state.fired ? ` · fired ${state.fired} times` : '')),
