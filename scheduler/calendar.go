@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/jetcron/jetcron/pkg/calendar"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -63,51 +65,112 @@ func decodeCalendar(key string, data []byte) (*calendar.Matcher, error) {
 }
 
 // watchCalendars loads the calendars, then follows their changes in the
-// background until ctx ends.
+// background until ctx ends. Without the calendars bucket (resources made
+// by an older version, --skip-ensure), no calendar exists and none can
+// until `jetcron admin ensure` makes the bucket: the leader then looks for
+// it every calendarRetry and follows it from then on.
 func (r *leaderRun) watchCalendars(ctx context.Context) error {
-	bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	kv, err := r.s.js.KeyValue(bctx, r.s.names.CalendarsBucket())
-	cancel()
-	if err != nil {
-		return fmt.Errorf("bucket %s: %w", r.s.names.CalendarsBucket(), err)
+	name := r.s.names.CalendarsBucket()
+	open := func() (jetstream.KeyValue, error) {
+		bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		return r.s.js.KeyValue(bctx, name)
 	}
+	kv, err := open()
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		r.log.WarnContext(ctx, "no calendars bucket: run `jetcron admin ensure`; jobs cannot name calendars until then", "bucket", name)
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			for {
+				if !r.sleep(ctx, calendarRetry) {
+					return
+				}
+				if kv, err := open(); err == nil {
+					if err := r.followCalendars(ctx, kv); err != nil && ctx.Err() == nil {
+						r.log.ErrorContext(ctx, "calendars watch failed", "error", err)
+					}
+					return
+				}
+			}
+		}()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return r.followCalendars(ctx, kv)
+}
+
+// calendarRetry is how often a leader without the calendars bucket looks
+// for it.
+const calendarRetry = 5 * time.Second
+
+// followCalendars reads the calendars of kv, then follows their changes in
+// the background.
+func (r *leaderRun) followCalendars(ctx context.Context, kv jetstream.KeyValue) error {
 	ch, err := catalog.Watch(ctx, kv, decodeCalendar)
 	if err != nil {
 		return err
 	}
-	handle := func(c catalog.Change[calendar.Matcher]) {
+	decoded := func(c catalog.Change[calendar.Matcher]) catalog.Change[calendar.Matcher] {
 		if c.Err != nil && c.Key != "" {
 			r.log.WarnContext(ctx, "skipping invalid calendar; jobs naming it are not skipped by it", "calendar", c.Key, "error", c.Err)
 			c.Value = nil
 		}
-		r.cals.apply(c)
+		return c
 	}
-	for c := range ch { // the initial values
+	// The initial values make a new set, which replaces the old at once (a
+	// watch started again forgets the calendars deleted meanwhile).
+	initial := calendars{set: calendar.Set{}}
+	for c := range ch {
 		if c.Synced {
 			break
 		}
 		if c.Key == "" && c.Err != nil {
 			return c.Err
 		}
-		handle(c)
+		initial.apply(decoded(c))
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	r.cals.mu.Lock()
+	r.cals.set = initial.set
+	r.cals.mu.Unlock()
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
 		for c := range ch {
 			if c.Key == "" && c.Err != nil {
-				if !errors.Is(ctx.Err(), context.Canceled) {
-					r.log.ErrorContext(ctx, "calendars watch ended", "error", c.Err)
-				}
+				break
+			}
+			r.cals.apply(decoded(c))
+		}
+		// The watch failed: follow the bucket again from its current values.
+		for ctx.Err() == nil {
+			r.log.WarnContext(ctx, "calendars watch ended; following the bucket again")
+			if !r.sleep(ctx, calendarRetry) {
 				return
 			}
-			handle(c)
+			if err := r.followCalendars(ctx, kv); err == nil {
+				return
+			}
 		}
 	}()
 	return nil
+}
+
+// sleep waits d on the scheduler's clock; false when ctx ended first.
+func (r *leaderRun) sleep(ctx context.Context, d time.Duration) bool {
+	t := r.s.cfg.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
 }
 
 // calendarSkip is a job's plan.Entry.Skip: nil when it names no calendar.

@@ -72,12 +72,16 @@ func (s *Service) calendarCreate(ctx context.Context, data []byte) (any, error) 
 		if req.DryRun {
 			return api.CalendarCreateResponse{Calendar: s.calendarView(ctx, c, rev), Result: result}, nil
 		}
+		kv, err := s.cals(ctx)
+		if err != nil {
+			return nil, err
+		}
 		value, _ := json.Marshal(c)
 		var newRev uint64
 		if exists {
-			newRev, err = s.cals.Update(ctx, c.Name, value, rev)
+			newRev, err = kv.Update(ctx, c.Name, value, rev)
 		} else {
-			newRev, err = s.cals.Create(ctx, c.Name, value)
+			newRev, err = kv.Create(ctx, c.Name, value)
 		}
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) {
 			if attempt < 3 {
@@ -117,7 +121,11 @@ func (s *Service) calendarList(ctx context.Context, data []byte) (any, error) {
 			return nil, err
 		}
 	}
-	w, err := s.cals.WatchAll(ctx, jetstream.IgnoreDeletes())
+	kv, err := s.cals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("list calendars: %w: %w", api.ErrUnavailable, err)
 	}
@@ -154,7 +162,11 @@ func (s *Service) calendarDelete(ctx context.Context, data []byte) (any, error) 
 	if len(users) > 0 {
 		return nil, fmt.Errorf("calendar %q is named in skip_calendars of job(s) %s: %w (remove it from them first)", c.Name, strings.Join(users, ", "), job.ErrConflict)
 	}
-	if err := s.cals.Delete(ctx, c.Name, jetstream.LastRevision(rev)); err != nil {
+	kv, err := s.cals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := kv.Delete(ctx, c.Name, jetstream.LastRevision(rev)); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return nil, fmt.Errorf("calendar %q changed concurrently: %w", c.Name, job.ErrConflict)
 		}
@@ -220,8 +232,12 @@ func (s *Service) calendarSet(names []string) calendar.Set {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	set := calendar.Set{}
+	kv, err := s.cals(ctx)
+	if err != nil {
+		return set
+	}
 	for _, n := range names {
-		ent, err := s.cals.Get(ctx, n)
+		ent, err := kv.Get(ctx, n)
 		if err != nil {
 			continue
 		}
@@ -234,4 +250,21 @@ func (s *Service) calendarSet(names []string) calendar.Set {
 		}
 	}
 	return set
+}
+
+// cals opens the calendars bucket on first use: a scheduler started
+// against resources made by an older version (--skip-ensure) answers every
+// other verb, and these once `jetcron admin ensure` has made the bucket.
+func (s *Service) cals(ctx context.Context) (jetstream.KeyValue, error) {
+	s.calsMu.Lock()
+	defer s.calsMu.Unlock()
+	if s.calsKV != nil {
+		return s.calsKV, nil
+	}
+	kv, err := s.js.KeyValue(ctx, s.names.CalendarsBucket())
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s (run `jetcron admin ensure` to make it): %w: %w", s.names.CalendarsBucket(), api.ErrUnavailable, err)
+	}
+	s.calsKV = kv
+	return kv, nil
 }

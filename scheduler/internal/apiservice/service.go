@@ -40,18 +40,20 @@ type Config struct {
 
 // Service answers the API on NATS.
 type Service struct {
-	cfg    Config
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	names  topology.Names
-	log    *slog.Logger
-	svc    micro.Service
-	sem    chan struct{}
-	jobs   jetstream.KeyValue
-	state  jetstream.KeyValue
-	pend   jetstream.KeyValue
-	lead   jetstream.KeyValue
-	cals   jetstream.KeyValue
+	cfg   Config
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	names topology.Names
+	log   *slog.Logger
+	svc   micro.Service
+	sem   chan struct{}
+	jobs  jetstream.KeyValue
+	state jetstream.KeyValue
+	pend  jetstream.KeyValue
+	lead  jetstream.KeyValue
+	// calsKV is the calendars bucket, opened on first use (calendars.go).
+	calsMu sync.Mutex
+	calsKV jetstream.KeyValue
 	events *event.Publisher
 	reader *event.Reader
 
@@ -95,7 +97,6 @@ func (s *Service) Start(ctx context.Context) error {
 		return kv
 	}
 	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
-	s.cals = open(s.names.CalendarsBucket())
 	if err != nil {
 		return err
 	}
