@@ -156,6 +156,7 @@ func (s *Spec) validateMulti() FieldErrors {
 			es = append(es, Fieldf("jitter", "%s must be shorter than the interval %s of schedule.schedules[%d]", s.Jitter, it.Every, i))
 		}
 	}
+	es = append(es, s.Retention.validate()...)
 	if len(s.SkipCalendars) > MaxSkipCalendars {
 		return append(es, Fieldf("skip_calendars", "names %d calendars; at most %d are allowed", len(s.SkipCalendars), MaxSkipCalendars))
 	}

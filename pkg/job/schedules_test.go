@@ -78,3 +78,22 @@ func TestSkipCalendarsValidated(t *testing.T) {
 	s.Jitter = Duration(3 * time.Second)
 	require.ErrorContains(t, s.Validate(), "jitter")
 }
+
+func TestRetentionValidated(t *testing.T) {
+	s := validSpec()
+	s.Retention = &Retention{Logs: Duration(24 * time.Hour), FailedLogs: Duration(72 * time.Hour)}
+	require.NoError(t, s.Validate())
+	require.Equal(t, Duration(24*time.Hour), s.Retention.LogTTL(true))
+	require.Equal(t, Duration(72*time.Hour), s.Retention.LogTTL(false))
+	for field, r := range map[string]Retention{
+		"retention.logs":        {Logs: Duration(time.Millisecond)},
+		"retention.failed_logs": {Logs: Duration(time.Hour), FailedLogs: Duration(time.Minute)},
+	} {
+		s.Retention = &r
+		require.ErrorContains(t, s.Validate(), field)
+	}
+	s.Retention = &Retention{FailedLogs: Duration(time.Hour)}
+	require.ErrorContains(t, s.Validate(), "needs retention.logs")
+	s.Retention = &Retention{Logs: Duration(time.Hour)}
+	require.Equal(t, Duration(time.Hour), s.Retention.LogTTL(false), "failures default to the same")
+}

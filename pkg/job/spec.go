@@ -58,6 +58,8 @@ type Spec struct {
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// SkipCalendars name calendars whose exclusions skip the job's slots (see schedules.go).
 	SkipCalendars []string `json:"skip_calendars,omitempty" yaml:"skip_calendars,omitempty"`
+	// Retention bounds how long the job's logs are kept (see retention.go).
+	Retention *Retention `json:"retention,omitempty" yaml:"retention,omitempty"`
 	// Disabled pauses the job: it keeps its definition and history, and no
 	// slot fires until it is enabled.
 	Disabled bool `json:"disabled,omitempty" yaml:"disabled,omitempty"`

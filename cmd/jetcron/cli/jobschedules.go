@@ -34,6 +34,8 @@ func scheduleFlags() []cli.Flag {
 		&cli.GenericFlag{Name: "cron", Value: &multiString{}, Usage: "cron spec: 5 fields, 6 with seconds, or @hourly/@daily/... (repeatable: fires on any)"},
 		&cli.GenericFlag{Name: "every", Value: &multiString{}, Usage: "fixed interval, at least 1s (e.g. 30s, 5m, 1h30m; repeatable)"},
 		&cli.StringSliceFlag{Name: "skip-calendar", Usage: "name of a calendar whose dates and windows skip the job's slots (repeatable)"},
+		&cli.StringFlag{Name: "keep-logs", Usage: "delete the logs of successful runs this long after they are stored (e.g. 7d; by `jetcron admin prune-logs`)"},
+		&cli.StringFlag{Name: "keep-failed-logs", Usage: "the same for runs that did not succeed (default --keep-logs; never shorter)"},
 	}
 }
 
@@ -64,5 +66,16 @@ func setSchedules(c *cli.Context, spec *job.Spec) error {
 		spec.Schedule.Schedules = items
 	}
 	spec.SkipCalendars = c.StringSlice("skip-calendar")
+	var r job.Retention
+	var err error
+	if r.Logs, err = durationFlag(c.String("keep-logs"), "retention.logs"); err != nil {
+		return err
+	}
+	if r.FailedLogs, err = durationFlag(c.String("keep-failed-logs"), "retention.failed_logs"); err != nil {
+		return err
+	}
+	if r != (job.Retention{}) {
+		spec.Retention = &r
+	}
 	return nil
 }
