@@ -126,7 +126,8 @@ function drawOverview(box, v) {
     h('div', {class: 'card'}, h('h2', null, 'Task'),
       h('p', null, h('span', {class: 'chip'}, v.task.kind), ' ', h('code', {class: 'wrap'}, taskText(v.task))),
       h('p', {class: 'muted small'}, `queue ${v.queue || 'default'} · overlap ${v.overlap || 'delay'}` +
-        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : ''))));
+        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : '') +
+        (v.retention && v.retention.logs ? ` · logs kept ${v.retention.logs}` + (v.retention.failed_logs ? ` (failures ${v.retention.failed_logs})` : '') : ''))));
 }
 
 // drawTimeline plots the newest runs: x is the slot time, the bar's height

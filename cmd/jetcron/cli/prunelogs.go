@@ -80,9 +80,9 @@ func pruneLogs(c *cli.Context) error {
 	if asJSON {
 		return printJSON(c.App.Writer, rep)
 	}
-	verb := "deleted"
+	verb, summary := "deleted", "deleted"
 	if c.Bool("dry-run") {
-		verb = "would delete"
+		verb, summary = "would delete", "to delete"
 	}
 	for _, d := range rep.Deleted {
 		state := string(d.State)
@@ -91,7 +91,7 @@ func pruneLogs(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.Writer, "%s %s (%s, stored %s, %d bytes)\n", verb, d.Key, state, d.Stored.Format(time.RFC3339), d.Size)
 	}
-	fmt.Fprintf(c.App.Writer, "%d logs %s, %d kept\n", len(rep.Deleted), verb, rep.Kept)
+	fmt.Fprintf(c.App.Writer, "%d logs %s, %d kept\n", len(rep.Deleted), summary, rep.Kept)
 	return nil
 }
 
