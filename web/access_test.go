@@ -189,7 +189,7 @@ func TestPagesAndAssets(t *testing.T) {
 
 	shell := string(s.call(http.MethodGet, "/", nil).body)
 	scripts := regexp.MustCompile(`<script src="(/assets/[a-z]+\.js)\?v=[0-9a-f]+" defer></script>`).FindAllStringSubmatch(shell, -1)
-	require.Len(t, scripts, 6, "ui.js, a file per page, app.js")
+	require.Len(t, scripts, 7, "ui.js, a file per page, app.js")
 	for _, m := range scripts {
 		js := s.call(http.MethodGet, m[1], nil)
 		require.Equal(t, http.StatusOK, js.status, m[1])
