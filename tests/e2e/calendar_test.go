@@ -169,3 +169,41 @@ func TestSeveralSchedules(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "both", "--since", "1m", "-o", "json")), &l))
 	require.Zero(t, l.Fired[ledger.FiredUnaccounted], "%+v", l.Rows)
 }
+
+// TestApplyCalendars: a file with a calendar and a job naming it applies in
+// one go (the calendar first), a second time unchanged; a bad calendar in a
+// file applies nothing.
+func TestApplyCalendars(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ops.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`kind: Calendar
+name: maint
+tz: Europe/Berlin
+windows:
+  - {start: "2030-12-05T22:00:00+01:00", end: "2030-12-06T02:00:00+01:00"}
+---
+kind: Job
+name: backup
+schedule:
+  tz: Europe/Berlin
+  schedules: [{cron: "0 2 * * *"}, {cron: "0 14 * * 6"}]
+skip_calendars: [maint]
+task: {kind: command, command: ["true"]}
+`), 0o600))
+	out := s.ok("apply", "-f", file)
+	require.Equal(t, "calendar maint created\njob backup created\n", out)
+	require.Equal(t, "calendar maint unchanged\njob backup unchanged\n", s.ok("apply", "-f", file))
+	var v api.CalendarView
+	require.NoError(t, json.Unmarshal([]byte(s.ok("calendar", "get", "maint", "-o", "json")), &v))
+	require.Equal(t, []string{"backup"}, v.UsedBy)
+
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("calendars:\n  - {name: c2, dates: [2030-02-30]}\n---\nname: j2\nschedule: {every: 1m}\nskip_calendars: [c2]\ntask: {kind: command, command: [\"true\"]}\n"), 0o600))
+	r := s.cli("apply", "-f", bad)
+	require.NotZero(t, r.code)
+	require.Contains(t, r.err, "dates")
+	require.NotZero(t, s.cli("calendar", "get", "c2").code)
+	require.NotZero(t, s.cli("job", "get", "j2").code)
+}

@@ -27,7 +27,8 @@ func applyCommand() *cli.Command {
 		Description: "The file holds job definitions with the fields of `job get -o json`: one per YAML document,\n" +
 			"   or a list under `jobs:`. A script task may name `script_file: path` (relative to the file) instead\n" +
 			"   of an uploaded script. --prune deletes the jobs that carry the labels every job of the file shares\n" +
-			"   (or those of --selector) and are not in the file.",
+			"   (or those of --selector) and are not in the file. Documents with `kind: Calendar` (or a list under\n" +
+			"   `calendars:`) are calendars, applied before the jobs that name them.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the file (- for standard input)", Required: true},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print what would change without changing anything"},
