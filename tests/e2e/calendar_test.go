@@ -24,7 +24,7 @@ import (
 func TestCalendarWindowSkipsSlots(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
-	from := time.Now().Truncate(time.Second).Add(4 * time.Second)
+	from := time.Now().Truncate(time.Second).Add(7 * time.Second) // room for a slow machine to create the job first
 	to := from.Add(3 * time.Second) // slots from, from+1s, from+2s
 	window := func(a, b time.Time) string { return a.UTC().Format(time.RFC3339) + "/" + b.UTC().Format(time.RFC3339) }
 	s.ok("calendar", "create", "pause", "--window", window(from, to))
@@ -32,11 +32,15 @@ func TestCalendarWindowSkipsSlots(t *testing.T) {
 
 	var v api.JobView
 	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "get", "ticker", "-o", "json")), &v))
-	require.NotEmpty(t, v.NextSkipped, "job get lists the slots the calendar skips: %+v", v)
 	for _, n := range v.Next {
 		at, err := time.Parse(time.RFC3339, n)
 		require.NoError(t, err)
 		require.False(t, !at.Before(from) && at.Before(to), "next %s is in the window", n)
+	}
+	for _, sk := range v.NextSkipped { // the window's slots, if they are among the next ones
+		at, err := time.Parse(time.RFC3339, sk.At)
+		require.NoError(t, err)
+		require.True(t, !at.Before(from) && at.Before(to), "skipped %s is outside the window", sk.At)
 	}
 
 	natstest.Eventually(t, 30*time.Second, func() bool {
@@ -75,7 +79,7 @@ func TestCalendarWindowSkipsSlots(t *testing.T) {
 	t.Logf("job audit ticker:\n%s", s.ok("job", "audit", "ticker", "--since", from.Add(-2*time.Second).UTC().Format(time.RFC3339)))
 
 	// A change of the calendar applies without touching the job.
-	from2 := time.Now().Truncate(time.Second).Add(3 * time.Second)
+	from2 := time.Now().Truncate(time.Second).Add(5 * time.Second)
 	to2 := from2.Add(2 * time.Second)
 	s.ok("calendar", "create", "pause", "--update", "--window", window(from, to), "--window", window(from2, to2))
 	natstest.Eventually(t, 30*time.Second, func() bool {
@@ -138,6 +142,18 @@ func TestCalendarBadInput(t *testing.T) {
 	require.NotZero(t, r.code, "exists without --update")
 	s.ok("job", "create", "j", "--update", "--cron", "0 9 * * *", "--", "true")
 	s.ok("calendar", "delete", "holidays")
+
+	// job get shows the slots a calendar skips among the next ones.
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	s.ok("calendar", "create", "closed", "--dates", tomorrow)
+	s.ok("job", "create", "daily", "--cron", "0 9 * * *", "--skip-calendar", "closed", "--", "true")
+	var v api.JobView
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "get", "daily", "-o", "json")), &v))
+	require.Len(t, v.Next, 5)
+	require.Len(t, v.NextSkipped, 1, "%+v", v)
+	require.Equal(t, tomorrow+"T09:00:00Z", v.NextSkipped[0].At)
+	require.Equal(t, "calendar closed excludes "+tomorrow, v.NextSkipped[0].Skipped)
+	require.Contains(t, s.ok("job", "get", "daily"), "skipped")
 	require.NotZero(t, s.cli("calendar", "get", "holidays").code)
 }
 
