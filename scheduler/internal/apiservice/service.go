@@ -40,22 +40,23 @@ type Config struct {
 
 // Service answers the API on NATS.
 type Service struct {
-	cfg   Config
-	nc    *nats.Conn
-	js    jetstream.JetStream
-	names topology.Names
-	log   *slog.Logger
-	svc   micro.Service
-	sem   chan struct{}
-	jobs  jetstream.KeyValue
-	state jetstream.KeyValue
-	pend  jetstream.KeyValue
-	lead  jetstream.KeyValue
+	cfg    Config
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	names  topology.Names
+	log    *slog.Logger
+	svc    micro.Service
+	sem    chan struct{}
+	jobs   jetstream.KeyValue
+	state  jetstream.KeyValue
+	pend   jetstream.KeyValue
+	lead   jetstream.KeyValue
+	events *event.Publisher
+	reader *event.Reader
+
 	// calsKV is the calendars bucket, opened on first use (calendars.go).
 	calsMu sync.Mutex
 	calsKV jetstream.KeyValue
-	events *event.Publisher
-	reader *event.Reader
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
