@@ -55,6 +55,7 @@ func (r *leaderRun) tick(ctx context.Context) error {
 	for i, d := range decisions {
 		ji := r.jobs.byName[d.Job]
 		r.recordMissed(d, ji, "older than the catch-up window when a leader could fire it")
+		r.recordSkipped(d, ji)
 		for _, slot := range d.Fire {
 			b.add(r.item(ji, job.ExecutionID(d.Job, slot.At), slot.At, slot.Trigger, nil, "", false), origin{kind: fromSlot, decision: i, job: d.Job})
 		}
@@ -189,6 +190,9 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 	}
 	for i, d := range decisions {
 		p := prog[i]
+		if !p.failed && len(d.Skipped) > 0 {
+			p.cursor = maxTime(p.cursor, d.Cursor) // past the slots a calendar skipped
+		}
 		st := r.state.get(d.Job)
 		if p.cursor.After(st.rt.LastSlot) {
 			st.rt.LastSlot = p.cursor

@@ -119,6 +119,7 @@ func (r *leaderRun) replan(name string) {
 		Cursor:    cursor,
 		NotBefore: notBefore,
 		Remaining: remaining,
+		Skip:      r.calendarSkip(spec),
 	})
 	if !ok {
 		r.complete(name)

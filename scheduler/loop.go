@@ -45,6 +45,8 @@ type leaderRun struct {
 	conc concurrency
 	// events are the events waiting to be stored (events.go).
 	events eventQueue
+	// cals are the exclusion calendars (calendar.go).
+	cals calendars
 	// recovered is set once the tail of the streams is read (recover.go);
 	// the jobs loaded before have their unfired slots accounted for then.
 	recovered bool
@@ -108,6 +110,9 @@ func (r *leaderRun) run(ctx context.Context) error {
 	}
 	pendCh, err := catalog.Watch(watchCtx, r.pending.kv, catalog.DecodePending)
 	if err != nil {
+		return err
+	}
+	if err := r.watchCalendars(watchCtx); err != nil {
 		return err
 	}
 	finals := r.watchFinals(watchCtx)

@@ -189,7 +189,7 @@ func TestPagesAndAssets(t *testing.T) {
 
 	shell := string(s.call(http.MethodGet, "/", nil).body)
 	scripts := regexp.MustCompile(`<script src="(/assets/[a-z]+\.js)\?v=[0-9a-f]+" defer></script>`).FindAllStringSubmatch(shell, -1)
-	require.Len(t, scripts, 9, "ui.js, a file per page (the job page's slot ledger, history and backfill cards in three more), app.js")
+	require.Len(t, scripts, 10, "ui.js, a file per page (the job page's slot ledger, history and backfill cards in three more), app.js")
 	for _, m := range scripts {
 		js := s.call(http.MethodGet, m[1], nil)
 		require.Equal(t, http.StatusOK, js.status, m[1])

@@ -100,6 +100,8 @@ func (s *Server) page(kind string) http.HandlerFunc {
 			d.Title = "Jobs"
 		case "workers":
 			d.Title = "Workers"
+		case "calendars":
+			d.Title = "Calendars"
 		case "job":
 			d.Arg, d.Title = r.PathValue("name"), r.PathValue("name")
 			if job.ValidateName(d.Arg) != nil {

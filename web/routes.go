@@ -51,6 +51,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /jobs/{name}", s.page("job"))
 	mux.HandleFunc("GET /executions/{id}", s.page("execution"))
 	mux.HandleFunc("GET /workers", s.page("workers"))
+	s.registerCalendarRoutes(mux)
 	mux.HandleFunc("/", s.notFoundPage)
 
 	s.api(mux, "/api/v1/jobs", methods{http.MethodGet: {fn: s.listJobs}, http.MethodPost: {fn: s.createJob}})

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/pkg/calendar"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -123,6 +124,8 @@ type JobView struct {
 	Status string `json:"status"`
 	// Next lists the next fire times, RFC 3339 with the zone's offset.
 	Next []string `json:"next,omitempty"`
+	// NextSkipped are the slots among the next ones that a calendar skips.
+	NextSkipped []calendar.Slot `json:"next_skipped,omitempty"`
 	// Describe is the schedule in words.
 	Describe string `json:"schedule_text,omitempty"`
 	// State is the leader's runtime state of the job.

@@ -61,6 +61,10 @@ type Spec struct {
 	Env map[string]string `json:"env,omitempty" yaml:"env,omitempty"`
 	// Expect is what the job is expected to do (expect.go).
 	Expect Expect `json:"expect,omitzero" yaml:"expect,omitempty"`
+	// SkipCalendars name calendars whose exclusions skip the job's slots (see schedules.go).
+	SkipCalendars []string `json:"skip_calendars,omitempty" yaml:"skip_calendars,omitempty"`
+	// Retention bounds how long the job's logs are kept (see retention.go).
+	Retention *Retention `json:"retention,omitempty" yaml:"retention,omitempty"`
 	// Disabled pauses the job: it keeps its definition and history, and no
 	// slot fires until it is enabled.
 	Disabled bool `json:"disabled,omitempty" yaml:"disabled,omitempty"`
@@ -91,6 +95,8 @@ type Schedule struct {
 	// Start and End bound the slots that fire.
 	Start *time.Time `json:"start,omitempty" yaml:"start,omitempty"`
 	End   *time.Time `json:"end,omitempty" yaml:"end,omitempty"`
+	// Schedules are more cron or every specs; the job fires on any (see schedules.go).
+	Schedules []ScheduleItem `json:"schedules,omitempty" yaml:"schedules,omitempty"`
 }
 
 // Kind names which schedule is set.
@@ -102,6 +108,8 @@ func (s Schedule) Kind() string {
 		return "every"
 	case s.At != nil:
 		return "at"
+	case len(s.Schedules) > 0:
+		return s.Schedules[0].kind()
 	default:
 		return ""
 	}

@@ -47,6 +47,7 @@ func (s *Spec) Validate() error {
 		}
 	}
 	es = append(es, s.Schedule.validate()...)
+	es = append(es, s.validateMulti()...)
 	es = append(es, s.Task.validate()...)
 	if s.Queue != "" {
 		if err := ValidateName(s.Queue); err != nil {
@@ -149,7 +150,12 @@ func (s Schedule) validate() FieldErrors {
 			n++
 		}
 	}
-	if n != 1 {
+	if len(s.Schedules) > 0 {
+		if s.At != nil {
+			add("schedule.schedules", "cannot be combined with at (a one-shot job has one instant)")
+			return es
+		}
+	} else if n != 1 {
 		add("schedule", "set exactly one of cron, every or at (%d set)", n)
 		return es
 	}
@@ -173,6 +179,7 @@ func (s Schedule) validate() FieldErrors {
 			add("schedule.every", "%s is shorter than the minimum of %s", s.Every, FormatDuration(schedule.MinEvery))
 		}
 	}
+	es = append(es, s.validateItems(loc)...)
 	if s.Start != nil && s.End != nil && !s.End.After(*s.Start) {
 		add("schedule.end", "%s is not after start %s", s.End.Format(time.RFC3339), s.Start.Format(time.RFC3339))
 	}
@@ -224,6 +231,9 @@ func (s Schedule) Compile() (schedule.Schedule, error) {
 	if err != nil {
 		return nil, err
 	}
+	if inner, err = s.withItems(inner, loc); err != nil {
+		return nil, err
+	}
 	if s.Start == nil && s.End == nil {
 		return inner, nil
 	}
@@ -247,6 +257,8 @@ func (s Schedule) base(loc *time.Location) (schedule.Schedule, error) {
 		return e, nil
 	case s.At != nil:
 		return schedule.Once{At: *s.At}, nil
+	case len(s.Schedules) > 0:
+		return nil, nil // the items alone (withItems)
 	}
 	return nil, Fieldf("schedule", "set exactly one of cron, every or at")
 }
@@ -289,6 +301,7 @@ func (s Schedule) String() string {
 	case s.At != nil:
 		out = "at " + s.At.Format(time.RFC3339)
 	}
+	out = s.itemsString(out)
 	if s.TZ != "" && s.TZ != "UTC" {
 		out += fmt.Sprintf(" (%s)", s.TZ)
 	}
@@ -303,6 +316,9 @@ func (s Schedule) Describe() string {
 			return s.Cron
 		}
 		return ""
+	}
+	if len(s.Schedules) > 0 {
+		return s.describeItems(inner)
 	}
 	d, ok := inner.(interface{ Describe() string })
 	if !ok {

@@ -122,6 +122,7 @@ func (c Config) KeyValueConfigs() []jetstream.KeyValueConfig {
 		{Bucket: n.QueuesBucket(), Description: "jetcron queue settings", History: 1, Storage: st, Replicas: c.Replicas},
 		c.backfillsConfig(),
 		{Bucket: n.HealthBucket(), Description: "jetcron job health (every scheduler replica)", History: 1, Storage: st, Replicas: c.Replicas},
+		{Bucket: n.CalendarsBucket(), Description: "jetcron exclusion calendars", History: 5, Storage: st, Replicas: c.Replicas},
 	}
 }
 

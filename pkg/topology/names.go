@@ -58,6 +58,9 @@ func (n Names) stream(s string) string {
 // JobsBucket is the KV bucket of job definitions.
 func (n Names) JobsBucket() string { return n.bucket("jobs") }
 
+// CalendarsBucket is the KV bucket of exclusion calendars (pkg/calendar).
+func (n Names) CalendarsBucket() string { return n.bucket("calendars") }
+
 // StateBucket is the KV bucket of per-job runtime state.
 func (n Names) StateBucket() string { return n.bucket("state") }
 

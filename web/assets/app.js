@@ -18,6 +18,7 @@ document.addEventListener('DOMContentLoaded', () => {
     case 'job': return jobPage(main, arg);
     case 'execution': return executionPage(main, arg);
     case 'workers': return workersPage(main);
+    case 'calendars': return calendarsPage(main);
     default: return notFound(main, arg || location.pathname);
   }
 });

@@ -129,7 +129,8 @@ function drawOverview(box, v) {
     h('div', {class: 'card'}, h('h2', null, 'Next fires'),
       v.status === 'disabled' ? h('p', {class: 'muted'}, 'None while disabled.')
         : v.next && v.next.length ? h('ol', {class: 'next'}, v.next.map((t) => h('li', null, fmtTime(t), ' ', h('span', {class: 'muted small'}, '(', when(t), ')'))))
-          : h('p', {class: 'muted'}, v.status === 'completed' ? 'None: the job completed.' : 'None.')),
+          : h('p', {class: 'muted'}, v.status === 'completed' ? 'None: the job completed.' : 'None.'),
+      skippedSlots(v)),
     h('div', {class: 'card'}, h('h2', null, 'Last 50 runs'), strip(v.runs),
       h('p', {class: 'muted small'}, `${v.runs.succeeded} succeeded of ${v.runs.ended} ended`,
         state.fired ? ` · fired ${state.fired} times` : '')),
@@ -137,7 +138,8 @@ function drawOverview(box, v) {
       h('p', null, h('span', {class: 'chip'}, v.task.kind), ' ', h('code', {class: 'wrap'}, taskText(v.task))),
       h('p', {class: 'muted small'}, `queue ${v.queue || 'default'} · overlap ${v.overlap || 'delay'}` +
         (v.concurrency_key ? ` · concurrency key ${v.concurrency_key}` : '') +
-        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : ''))),
+        (v.timeout ? ` · timeout ${v.timeout}` : '') + (v.retry && v.retry.retries ? ` · ${v.retry.retries} retries` : '') +
+        (v.retention && v.retention.logs ? ` · logs kept ${v.retention.logs}` + (v.retention.failed_logs ? ` (failures ${v.retention.failed_logs})` : '') : ''))),
     checkpointCard(v.checkpoint, state.buffered));
 }
 

@@ -205,6 +205,9 @@ function follow(params, onEvent) {
 
 function scheduleWritten(sc) {
   if (!sc) return '';
+  if (sc.schedules && sc.schedules.length) {
+    return [sc.cron, sc.every ? 'every ' + sc.every : '', ...sc.schedules.map((it) => it.cron || 'every ' + it.every)].filter(Boolean).join(' + ');
+  }
   if (sc.cron) return sc.cron;
   if (sc.every) return 'every ' + sc.every;
   if (sc.at) return 'at ' + sc.at;

@@ -27,7 +27,7 @@ func adminCommand() *cli.Command {
 				&cli.StringSliceFlag{Name: "queue", Aliases: []string{"q"}, Usage: "also create the consumer of this queue (repeatable; \"default\" always)", EnvVars: []string{"JETCRON_QUEUES"}},
 			),
 			Action: adminEnsure,
-		}},
+		}, pruneLogsCommand()},
 	}
 }
 

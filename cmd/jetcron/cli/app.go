@@ -55,6 +55,7 @@ func App(d Deps) *cli.App {
 			execCommand(),
 			applyCommand(),
 			cronCommand(),
+			calendarCommand(),
 			queueCommand(),
 			notifyCommand(),
 		},

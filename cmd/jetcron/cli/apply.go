@@ -29,7 +29,8 @@ func applyCommand() *cli.Command {
 			"   or a list under `jobs:`. A script task may name `script_file: path` (relative to the file) instead\n" +
 			"   of an uploaded script. --prune deletes the jobs that carry the labels every job of the file shares\n" +
 			"   (or those of --selector) and are not in the file. A document with `kind: Notify` is a notification sink\n" +
-			"   (the fields of `notify get -o json`); --prune leaves sinks alone.",
+			"   (the fields of `notify get -o json`); --prune leaves sinks alone. Documents with `kind: Calendar` (or a list under\n" +
+			"   `calendars:`) are calendars, applied before the jobs that name them.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the file (- for standard input)", Required: true},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print what would change (field diff, fire times) without changing anything"},
@@ -43,7 +44,7 @@ func applyCommand() *cli.Command {
 
 // readOnlyFields are the fields `job get -o json` shows that a file may
 // carry but that apply ignores: the scheduler and the API own them.
-var readOnlyFields = []string{"revision", "status", "next", "schedule_text", "state", "checkpoint", "health", "created_at", "updated_at", "enabled_at"}
+var readOnlyFields = []string{"revision", "status", "next", "next_skipped", "schedule_text", "state", "checkpoint", "health", "created_at", "updated_at", "enabled_at"}
 
 // fileJob is one job of the file, with the script to upload if any.
 type fileJob struct {
@@ -67,8 +68,12 @@ func apply(c *cli.Context) error {
 	if err != nil {
 		return usageErr("-f: %v", err)
 	}
-	jobs, sinks, err := parseFile(data, filepath.Dir(path))
+	cals, err := parseCalendarsFile(data)
 	if err != nil {
+		return usageErr("%s: %v", path, err)
+	}
+	jobs, sinks, err := parseFile(data, filepath.Dir(path))
+	if err != nil && (len(cals) == 0 || !errors.Is(err, errNoJobs)) {
 		return usageErr("%s: %v", path, err)
 	}
 	selector, err := keyValues("selector", c.StringSlice("selector"))
@@ -88,10 +93,11 @@ func apply(c *cli.Context) error {
 
 	// Validate everything before changing anything: the API's dry run sees
 	// what the real call would.
+	calResults, problems := checkCalendars(c, cl, cals)
 	results := make([]api.CreateResponse, len(jobs))
-	var problems []string
 	for i, fj := range jobs {
 		spec := fj.spec
+		spec.SkipCalendars = withoutFileCalendars(spec.SkipCalendars, cals)
 		r, err := cl.CreateJob(c.Context, spec, client.WithUpdate(), client.WithDryRun())
 		if err != nil {
 			_, msg := describeIn(err, fileTerms)
@@ -123,6 +129,9 @@ func apply(c *cli.Context) error {
 	suffix := ""
 	if c.Bool("dry-run") {
 		suffix = " (dry run)"
+	}
+	if err := applyCalendars(c, cl, cals, calResults, c.Bool("dry-run"), suffix); err != nil {
+		return err
 	}
 	w := c.App.Writer
 	for i, fj := range jobs {
@@ -160,6 +169,9 @@ func apply(c *cli.Context) error {
 	return nil
 }
 
+// errNoJobs means a file holds no job (it may hold calendars).
+var errNoJobs = errors.New("no job definitions")
+
 // parseJobsFile reads every job of a file strictly: unknown fields and
 // duplicate names are errors that name the job and the field.
 func parseJobsFile(data []byte, dir string) ([]fileJob, error) {
@@ -188,6 +200,9 @@ func parseFile(data []byte, dir string) ([]fileJob, []notify.Sink, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("document %d: want a job (a mapping) or `jobs:` with a list", doc)
 		}
+		if isCalendarDoc(m) { // parseCalendarsFile reads them
+			continue
+		}
 		if isSink, err := documentKind(m); err != nil {
 			return nil, nil, fmt.Errorf("document %d: %v", doc, err)
 		} else if isSink {
@@ -211,7 +226,7 @@ func parseFile(data []byte, dir string) ([]fileJob, []notify.Sink, error) {
 		raws = append(raws, m)
 	}
 	if len(raws) == 0 && len(sinkRaws) == 0 {
-		return nil, nil, errors.New("no job definitions")
+		return nil, nil, errNoJobs
 	}
 	seen := map[string]bool{}
 	var out []fileJob

@@ -28,7 +28,7 @@ func documentKind(m map[string]any) (sink bool, err error) {
 		delete(m, "kind")
 		return false, nil
 	}
-	return false, fmt.Errorf("kind: %v is not Job or Notify", k)
+	return false, fmt.Errorf("kind: %v is not Job, Notify or Calendar", k)
 }
 
 // sinkReadOnlyFields are what `notify get -o json` shows that apply ignores.

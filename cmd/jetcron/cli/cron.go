@@ -14,11 +14,12 @@ func cronCommand() *cli.Command {
 		Name:  "cron",
 		Usage: "check schedules without creating a job",
 		Subcommands: []*cli.Command{{
-			Name: "next", Usage: "print the next fire times of a cron spec", ArgsUsage: "SPEC",
+			Name: "next", Usage: "print the next fire times of a cron spec (several SPECs: of all, one per instant)", ArgsUsage: "SPEC...",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "tz", Usage: "IANA time zone (default UTC)"},
 				&cli.StringFlag{Name: "from", Usage: "start after this time (default now)"},
 				&cli.IntFlag{Name: "n", Value: 5, Usage: "how many"},
+				&cli.StringSliceFlag{Name: "skip-calendar", Usage: "skip the slots this calendar excludes, as a job naming it would (repeatable; asks the API)"},
 				outputFlag,
 			},
 			Action: cronNext,
@@ -27,8 +28,8 @@ func cronCommand() *cli.Command {
 }
 
 func cronNext(c *cli.Context) error {
-	if c.NArg() != 1 {
-		return usageErr("cron next: expected one SPEC (quote it: \"*/15 * * * *\")")
+	if c.NArg() < 1 {
+		return usageErr("cron next: expected a SPEC (quote it: \"*/15 * * * *\")")
 	}
 	asJSON, err := wantJSON(c)
 	if err != nil {
@@ -51,6 +52,9 @@ func cronNext(c *cli.Context) error {
 	n := c.Int("n")
 	if n < 1 || n > 1000 {
 		return usageErr("-n: %d is not in 1-1000", n)
+	}
+	if c.NArg() > 1 || len(c.StringSlice("skip-calendar")) > 0 {
+		return cronNextWith(c, loc, from, n, asJSON)
 	}
 	out := schedule.NextTimes(spec, loc, from, n)
 	if asJSON {

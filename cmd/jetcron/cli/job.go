@@ -155,13 +155,7 @@ func printJob(c *cli.Context, v api.JobView) error {
 		t.row("waiting", v.State.Buffered.ID+" (delayed until its job or concurrency key frees)")
 	}
 	checkpointRows(t, v.Checkpoint)
-	for i, n := range v.Next {
-		label := ""
-		if i == 0 {
-			label = "next"
-		}
-		t.row(label, n)
-	}
+	printNext(t, v)
 	t.row("revision", strconv.FormatUint(v.Revision, 10))
 	t.flush()
 	return nil

@@ -24,10 +24,9 @@ func jobCreateCommand() *cli.Command {
 		Description: "Examples:\n" +
 			"   jetcron job create hello --every 2s -- echo hello\n" +
 			"   jetcron job create nightly --cron \"0 30 2 * * *\" --tz Europe/Berlin -- date\n" +
-			"   jetcron job create fetch --every 1m --script fetch.py --interpreter python3",
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "cron", Usage: "cron spec: 5 fields, 6 with seconds, or @hourly/@daily/..."},
-			&cli.StringFlag{Name: "every", Usage: "fixed interval, at least 1s (e.g. 30s, 5m, 1h30m)"},
+			"   jetcron job create fetch --every 1m --script fetch.py --interpreter python3\n" +
+			"   jetcron job create report --cron \"0 9 * * 1-5\" --cron \"0 14 * * 5\" --skip-calendar holidays-de -- ./report",
+		Flags: append(append(scheduleFlags(),
 			&cli.StringFlag{Name: "at", Usage: "one instant (RFC 3339, or YYYY-MM-DD HH:MM[:SS] in --tz)"},
 			&cli.StringFlag{Name: "tz", Usage: "IANA time zone of the schedule (default UTC)"},
 			&cli.StringFlag{Name: "start", Usage: "no slot before this time (also anchors --every)"},
@@ -60,7 +59,7 @@ func jobCreateCommand() *cli.Command {
 			&cli.BoolFlag{Name: "update", Usage: "replace the job if it exists"},
 			reasonFlag, dryRunFlag,
 			outputFlag,
-		}, expectFlags()...),
+		), expectFlags()...),
 		Action: jobCreate,
 	}
 }
@@ -151,7 +150,9 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 		}
 	}
 	spec.Schedule.TZ = tz
-	spec.Schedule.Cron = c.String("cron")
+	if err := setSchedules(c, &spec); err != nil {
+		return spec, err
+	}
 	for flag, dst := range map[string]**time.Time{"at": &spec.Schedule.At, "start": &spec.Schedule.Start, "end": &spec.Schedule.End} {
 		if s := c.String(flag); s != "" {
 			t, err := parseTime(s, loc)
@@ -166,7 +167,6 @@ func specFromFlags(c *cli.Context, name string, argv []string) (job.Spec, error)
 		field string
 		dst   *job.Duration
 	}{
-		{"every", "schedule.every", &spec.Schedule.Every},
 		{"timeout", "timeout", &spec.Timeout},
 		{"kill-grace", "kill_grace", &spec.KillGrace},
 		{"catchup", "catchup.window", &spec.CatchUp.Window},

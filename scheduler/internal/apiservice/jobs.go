@@ -141,6 +141,9 @@ func (s *Service) put(ctx context.Context, req api.CreateRequest, rollbackOf uin
 				return api.CreateResponse{}, err
 			}
 		}
+		if err := s.checkCalendars(ctx, spec); err != nil {
+			return api.CreateResponse{}, err
+		}
 		if req.DryRun {
 			result := "created"
 			var before *job.Spec

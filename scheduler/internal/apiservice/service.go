@@ -63,6 +63,10 @@ type Service struct {
 	// checkpoints and queueSettings: see checkpoint.go and queues.go.
 	checkpoints, queueSettings jetstream.KeyValue
 
+	// calsKV is the calendars bucket, opened on first use (calendars.go).
+	calsMu sync.Mutex
+	calsKV jetstream.KeyValue
+
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
 
@@ -146,6 +150,11 @@ func (s *Service) Start(ctx context.Context) error {
 		api.VerbNotifyDelete: s.notifyDelete, api.VerbNotifyTest: s.notifyTest,
 		api.VerbQueueSet:      s.queueSet,
 		api.VerbQueueSettings: s.queueList,
+
+		api.VerbCalendarCreate: s.calendarCreate,
+		api.VerbCalendarGet:    s.calendarGet,
+		api.VerbCalendarList:   s.calendarList,
+		api.VerbCalendarDelete: s.calendarDelete,
 	}
 	for verb, h := range handlers {
 		if err := g.AddEndpoint(verb, s.wrap(verb, h)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/calendar"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/schedule"
 )
@@ -21,6 +22,10 @@ func (s *Service) viewN(spec job.Spec, rev uint64, n int) api.JobView {
 		v.Status = api.StatusDisabled
 		return v
 	}
+	if len(spec.SkipCalendars) > 0 {
+		v.Next, v.NextSkipped = s.nextSlots(spec, n)
+		return v
+	}
 	v.Next = nextTimes(spec.Schedule, s.cfg.Clock.Now(), n)
 	return v
 }
@@ -34,4 +39,21 @@ func nextTimes(sc job.Schedule, from time.Time, n int) []string {
 		return nil
 	}
 	return schedule.NextTimes(compiled, sc.Location(), from, n)
+}
+
+// nextSlots returns the next n fire times of a job that names calendars,
+// and the slots between them its calendars skip.
+func (s *Service) nextSlots(spec job.Spec, n int) ([]string, []calendar.Slot) {
+	compiled, err := spec.Schedule.Compile()
+	if err != nil {
+		return nil, nil
+	}
+	slots := calendar.Next(compiled, spec.Schedule.Location(), s.cfg.Clock.Now(), n, s.calendarSet(spec.SkipCalendars), spec.SkipCalendars)
+	var skipped []calendar.Slot
+	for _, sl := range slots {
+		if sl.Skipped != "" {
+			skipped = append(skipped, sl)
+		}
+	}
+	return calendar.Runs(slots), skipped
 }

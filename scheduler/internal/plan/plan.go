@@ -32,6 +32,10 @@ type Entry struct {
 	NotBefore time.Time
 	// Remaining fires before the job completes; negative means unlimited.
 	Remaining int64
+	// Skip, when set, says whether a calendar skips a slot due now (see
+	// skip.go); asked when the slot is decided, so calendar changes apply
+	// at once.
+	Skip func(time.Time) (string, bool)
 }
 
 // Slot is a slot to fire.
@@ -55,6 +59,8 @@ type Decision struct {
 	Missed []time.Time
 	// MissedRange covers missed slots after those in Missed, if any.
 	MissedRange *MissedRange
+	// Skipped are the due slots a calendar skips (Entry.Skip).
+	Skipped []Skipped
 	// Cursor is the job's cursor once the decision is carried out.
 	Cursor time.Time
 	// Done means the schedule has no slot after Cursor (or completions were
@@ -217,7 +223,9 @@ func decide(e Entry, now time.Time) Decision {
 	// Within the window.
 	var inWindow []time.Time
 	for !s.IsZero() && !s.After(horizon) {
-		inWindow = append(inWindow, s)
+		if !d.skip(e, s) {
+			inWindow = append(inWindow, s)
+		}
 		s = e.Schedule.Next(s)
 	}
 	if e.Latest && len(inWindow) > 1 {
@@ -241,6 +249,7 @@ func decide(e Entry, now time.Time) Decision {
 	if len(inWindow) > 0 && !d.Done {
 		d.Cursor = inWindow[len(inWindow)-1]
 	}
+	d.settleSkipped()
 	if s.IsZero() && !d.Done {
 		d.Done = true
 	}
