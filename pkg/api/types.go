@@ -3,8 +3,8 @@ package api
 import (
 	"time"
 
-	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/calendar"
+	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 

@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
-	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"

@@ -25,7 +25,7 @@ func TestCalendarWindowSkipsSlots(t *testing.T) {
 	t.Parallel()
 	s := start(t, options{})
 	from := time.Now().Truncate(time.Second).Add(7 * time.Second) // room for a slow machine to create the job first
-	to := from.Add(3 * time.Second) // slots from, from+1s, from+2s
+	to := from.Add(3 * time.Second)                               // slots from, from+1s, from+2s
 	window := func(a, b time.Time) string { return a.UTC().Format(time.RFC3339) + "/" + b.UTC().Format(time.RFC3339) }
 	s.ok("calendar", "create", "pause", "--window", window(from, to))
 	s.ok("job", "create", "ticker", "--every", "1s", "--skip-calendar", "pause", "--", "true")

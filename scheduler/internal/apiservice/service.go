@@ -17,8 +17,8 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/event"
-	"github.com/jetcron/jetcron/pkg/notify"
 	"github.com/jetcron/jetcron/pkg/history"
+	"github.com/jetcron/jetcron/pkg/notify"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -94,7 +94,7 @@ func NewService(nc *nats.Conn, js jetstream.JetStream, cfg Config) (*Service, er
 		sem: make(chan struct{}, cfg.Concurrency), events: event.NewPublisher(js, names),
 		reader: event.NewReader(nc, js, names), queues: map[string]bool{},
 		sender: notify.NewSender(nc, 0),
-		hist: history.NewStore(nc, js, names),
+		hist:   history.NewStore(nc, js, names),
 	}, nil
 }
 
