@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/client"
-	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
@@ -160,17 +159,7 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 		require.Contains(t, body.String(), "sleeper")
 	})
 
-	t.Run("HealthUnderTheSchedulersUser", func(t *testing.T) {
-		_, err := cl.CreateJob(ctx, job.Spec{Name: "broken", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
-			Task: job.Task{Kind: job.TaskCommand, Command: []string{"false"}}})
-		require.NoError(t, err)
-		_, err = cl.RunJob(ctx, "broken", nil, false)
-		require.NoError(t, err)
-		natstest.Eventually(t, 30*time.Second, func() bool {
-			v, err := cl.GetJob(ctx, "broken")
-			return err == nil && v.Health != nil && v.Health.Health == alert.Failing
-		}, "the watchdog stores the job's health and its alert\nscheduler:\n%s", sched())
-	})
+	t.Run("HealthUnderTheSchedulersUser", func(t *testing.T) { healthUnderTheSchedulersUser(t, ctx, cl, sched) })
 
 	t.Run("WorkersListedAsMicroServices", func(t *testing.T) {
 		nc := e.connect(roleWeb)
