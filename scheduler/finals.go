@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -14,6 +15,10 @@ import (
 // A final kind missing here only makes a delayed run wait for its next
 // offer (bufferedRetry) instead of going at once.
 var finalKinds = []event.Kind{event.Succeeded, event.Failed, event.TimedOut, event.Cancelled, event.Skipped, event.Missed}
+
+// finalsStopWait bounds how long a term waits for its watch of final
+// events to stop.
+const finalsStopWait = time.Second
 
 // final is an execution that ended.
 type final struct{ job, execution string }
@@ -63,8 +68,23 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan final {
 	go func() {
 		defer r.bg.Done()
 		<-ctx.Done()
-		cc.Stop()
-		<-cc.Closed()
+		// The term waits for the consumer to stop, but not for long: an
+		// ordered consumer that is recreating itself (a stream without
+		// quorum) holds its lock until its request times out, and a
+		// leader that lost its lease must step down at once. It then
+		// finishes stopping on its own.
+		stopped := make(chan struct{})
+		go func() {
+			cc.Stop()
+			<-cc.Closed()
+			close(stopped)
+		}()
+		t := time.NewTimer(finalsStopWait)
+		defer t.Stop()
+		select {
+		case <-stopped:
+		case <-t.C:
+		}
 	}()
 	return out
 }

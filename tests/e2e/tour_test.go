@@ -97,10 +97,11 @@ func TestEnvironmentIsScrubbed(t *testing.T) {
 	require.Contains(t, out, "GREETING=hi")
 	require.Contains(t, out, "JETCRON_EXECUTION_ID="+id)
 	require.Contains(t, out, "JETCRON_SCHEDULED_AT=")
+	require.Contains(t, out, "TRACEPARENT=00-")
 	require.NotContains(t, out, "do-not-leak")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		k, _, _ := strings.Cut(line, "=")
-		allowed := strings.HasPrefix(k, "JETCRON_") || k == "GREETING" || k == "PATH" || k == "HOME" || k == "TMPDIR" || k == "LANG"
+		allowed := strings.HasPrefix(k, "JETCRON_") || k == "GREETING" || k == "PATH" || k == "HOME" || k == "TMPDIR" || k == "LANG" || k == "TRACEPARENT"
 		require.True(t, allowed, "unexpected variable %s", k)
 	}
 }

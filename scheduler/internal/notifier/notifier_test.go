@@ -225,7 +225,7 @@ func TestA500IsRetriedThenDeliveredOnce(t *testing.T) {
 	for i, d := range ds {
 		require.Equal(t, i+1, d.Attempt)
 		require.Equal(t, "billing", d.Job)
-		require.Equal(t, "billing/failing/billing-20261204T120000Z", d.AlertID)
+		require.Equal(t, "billing/failing/billing-20261204T120000Z/ok", d.AlertID, "the alert's message ID: job, health, cause, previous health")
 	}
 	require.Equal(t, notify.StatusFailed, ds[0].Status)
 	require.Equal(t, 500, ds[0].Code)
