@@ -1,0 +1,138 @@
+package scheduler
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/schedule"
+)
+
+// A leader holds every job's definition: it builds each work item from it.
+// A decoded job.Spec is half a kilobyte before its strings, so a million
+// of them would take most of a gigabyte. But jobs at that scale are made
+// from few templates: they differ in name, schedule, params and labels,
+// and share their task, queue, retry, overlap and catch-up. So a jobInfo
+// keeps the fields that are usually a job's own (ownFields) and points to
+// a shape — the rest of the definition, decoded once and shared by every
+// job whose rest is the same. spec() puts the definition together again,
+// exactly as decoded (every field, including any added to job.Spec later,
+// which lands in the shape), without decoding anything.
+//
+// A shape is shared read-only: nothing in the leader changes a definition
+// in place (its maps and slices are shared by the jobs of a shape).
+
+// jobInfo is a job the leader knows.
+type jobInfo struct {
+	own      ownFields
+	shape    *specShape
+	revision uint64
+}
+
+// ownFields are the fields of a definition kept per job.
+type ownFields struct {
+	Name, Description   string
+	Labels, Params, Env map[string]string
+	Schedule            job.Schedule
+	Disabled            bool
+	DisabledReason      string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	EnabledAt           time.Time
+	DisabledAt          time.Time
+}
+
+// specShape is the rest of a definition, shared by the jobs that have it.
+type specShape struct {
+	// key is the shape's JSON encoding (its key in specShapes).
+	key  string
+	spec job.Spec
+	// refs counts the jobInfos that point to it.
+	refs int
+}
+
+// split returns a definition's own fields and the rest (the own fields
+// zeroed).
+func split(s job.Spec) (ownFields, job.Spec) {
+	own := ownFields{Name: s.Name, Description: s.Description, Labels: s.Labels, Params: s.Params, Env: s.Env,
+		Schedule: s.Schedule, Disabled: s.Disabled, DisabledReason: s.DisabledReason,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EnabledAt: s.EnabledAt, DisabledAt: s.DisabledAt}
+	s.Name, s.Description, s.Labels, s.Params, s.Env = "", "", nil, nil, nil
+	s.Schedule, s.Disabled, s.DisabledReason = job.Schedule{}, false, ""
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return own, s
+}
+
+// spec returns the job's definition.
+func (ji *jobInfo) spec() job.Spec {
+	s := ji.shape.spec
+	o := &ji.own
+	s.Name, s.Description, s.Labels, s.Params, s.Env = o.Name, o.Description, o.Labels, o.Params, o.Env
+	s.Schedule, s.Disabled, s.DisabledReason = o.Schedule, o.Disabled, o.DisabledReason
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = o.CreatedAt, o.UpdatedAt, o.EnabledAt, o.DisabledAt
+	return s
+}
+
+// newJobInfo returns a jobInfo of its own (its shape shared with none),
+// for a definition the leader does not keep.
+func newJobInfo(s job.Spec, revision uint64) *jobInfo {
+	own, rest := split(s)
+	return &jobInfo{own: own, shape: &specShape{spec: rest, refs: 1}, revision: revision}
+}
+
+// specShapes are the shapes of the jobs a leader knows, by key.
+type specShapes map[string]*specShape
+
+// info returns the jobInfo of a definition, sharing its shape with the
+// jobs that have the same one.
+func (ss specShapes) info(s job.Spec, revision uint64) *jobInfo {
+	own, rest := split(s)
+	data, err := json.Marshal(rest)
+	if err != nil {
+		return &jobInfo{own: own, shape: &specShape{spec: rest, refs: 1}, revision: revision}
+	}
+	sh := ss[string(data)]
+	if sh == nil {
+		sh = &specShape{key: string(data), spec: rest}
+		ss[sh.key] = sh
+	}
+	sh.refs++
+	return &jobInfo{own: own, shape: sh, revision: revision}
+}
+
+// release drops a jobInfo's hold on its shape; the last one forgets it.
+func (ss specShapes) release(ji *jobInfo) {
+	if ji == nil {
+		return
+	}
+	sh := ji.shape
+	sh.refs--
+	if sh.refs <= 0 && sh.key != "" && ss[sh.key] == sh {
+		delete(ss, sh.key)
+	}
+}
+
+// maxCrons bounds the compiled cron schedules a leader keeps for sharing.
+const maxCrons = 100_000
+
+// compile compiles a job's schedule. A cron schedule without bounds is
+// shared by every job with the same spec and zone (a compiled Cron is
+// immutable): a few distinct specs serve a million jobs.
+func (k *knownJobs) compile(s job.Schedule) (schedule.Schedule, error) {
+	if s.Cron == "" || s.Start != nil || s.End != nil {
+		return s.Compile()
+	}
+	key := s.TZ + " " + s.Cron
+	if c, ok := k.crons[key]; ok {
+		return c, nil
+	}
+	c, err := s.Compile()
+	if err != nil {
+		return nil, err
+	}
+	if k.crons == nil || len(k.crons) >= maxCrons {
+		k.crons = map[string]schedule.Schedule{}
+	}
+	k.crons[key] = c
+	return c, nil
+}
