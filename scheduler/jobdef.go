@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"encoding/json"
+	"reflect"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -80,35 +81,58 @@ func newJobInfo(s job.Spec, revision uint64) *jobInfo {
 	return &jobInfo{own: own, shape: &specShape{spec: rest, refs: 1}, revision: revision}
 }
 
-// specShapes are the shapes of the jobs a leader knows, by key.
-type specShapes map[string]*specShape
+// specShapes are the shapes of the jobs a leader knows, by key. Jobs come
+// in runs of one shape (a bucket is loaded in key order, jobs are made in
+// batches): the shapes used last are compared first, which costs less
+// than encoding the key.
+type specShapes struct {
+	byKey  map[string]*specShape
+	recent [4]*specShape
+}
+
+func newSpecShapes() *specShapes { return &specShapes{byKey: map[string]*specShape{}} }
 
 // info returns the jobInfo of a definition, sharing its shape with the
 // jobs that have the same one.
-func (ss specShapes) info(s job.Spec, revision uint64) *jobInfo {
+func (ss *specShapes) info(s job.Spec, revision uint64) *jobInfo {
 	own, rest := split(s)
-	data, err := json.Marshal(rest)
-	if err != nil {
-		return &jobInfo{own: own, shape: &specShape{spec: rest, refs: 1}, revision: revision}
-	}
-	sh := ss[string(data)]
+	sh := ss.lookup(rest)
 	if sh == nil {
-		sh = &specShape{key: string(data), spec: rest}
-		ss[sh.key] = sh
+		data, err := json.Marshal(rest)
+		if err != nil {
+			return &jobInfo{own: own, shape: &specShape{spec: rest, refs: 1}, revision: revision}
+		}
+		if sh = ss.byKey[string(data)]; sh == nil {
+			sh = &specShape{key: string(data), spec: rest}
+			ss.byKey[sh.key] = sh
+		}
 	}
+	copy(ss.recent[1:], ss.recent[:len(ss.recent)-1])
+	ss.recent[0] = sh
 	sh.refs++
 	return &jobInfo{own: own, shape: sh, revision: revision}
 }
 
+// lookup returns the recent shape equal to rest, if any.
+func (ss *specShapes) lookup(rest job.Spec) *specShape {
+	for i, sh := range ss.recent {
+		if sh != nil && sh.refs > 0 && reflect.DeepEqual(sh.spec, rest) {
+			copy(ss.recent[1:i+1], ss.recent[:i])
+			return sh
+		}
+	}
+	return nil
+}
+
 // release drops a jobInfo's hold on its shape; the last one forgets it.
-func (ss specShapes) release(ji *jobInfo) {
+func (ss *specShapes) release(ji *jobInfo) {
 	if ji == nil {
 		return
 	}
 	sh := ji.shape
 	sh.refs--
-	if sh.refs <= 0 && sh.key != "" && ss[sh.key] == sh {
-		delete(ss, sh.key)
+	if sh.refs <= 0 && sh.key != "" && ss.byKey[sh.key] == sh {
+		delete(ss.byKey, sh.key)
 	}
 }
 

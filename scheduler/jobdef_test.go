@@ -63,7 +63,7 @@ func filledSpec(seed int) job.Spec {
 // fields and its shared shape is the definition, every field of it.
 func TestJobInfoKeepsEveryField(t *testing.T) {
 	t.Parallel()
-	ss := specShapes{}
+	ss := newSpecShapes()
 	for seed := range 3 {
 		s := filledSpec(seed)
 		require.Equal(t, s, ss.info(s, 7).spec())
@@ -76,14 +76,14 @@ func TestJobInfoKeepsEveryField(t *testing.T) {
 // too) makes another shape; the last job of a shape to go forgets it.
 func TestJobInfoSharesShapes(t *testing.T) {
 	t.Parallel()
-	ss := specShapes{}
+	ss := newSpecShapes()
 	a := filledSpec(1)
 	b := a
 	b.Name, b.Params, b.Schedule.Cron, b.CreatedAt = "other", map[string]string{"k": "v"}, "0 * * * *", time.Now()
 	ia, ib := ss.info(a, 1), ss.info(b, 2)
 	require.Same(t, ia.shape, ib.shape)
 	require.Equal(t, b, ib.spec())
-	require.Len(t, ss, 1)
+	require.Len(t, ss.byKey, 1)
 
 	own := map[string]bool{}
 	for f := range reflect.TypeFor[ownFields]().Fields() {
@@ -105,7 +105,8 @@ func TestJobInfoSharesShapes(t *testing.T) {
 	for _, ji := range append(infos, ia) {
 		ss.release(ji)
 	}
-	require.Len(t, ss, 1, "b's shape is still held")
+	require.Len(t, ss.byKey, 1, "b's shape is still held")
 	ss.release(ib)
-	require.Empty(t, ss)
+	require.Empty(t, ss.byKey)
+	require.NotSame(t, ib.shape, ss.info(b, 3).shape, "a shape forgotten is not found among the recent ones")
 }

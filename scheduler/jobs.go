@@ -20,7 +20,7 @@ import (
 type knownJobs struct {
 	byName map[string]*jobInfo
 	// shapes are the definitions' shared parts (jobdef.go).
-	shapes specShapes
+	shapes *specShapes
 	// crons are compiled cron schedules shared by jobs (jobdef.go).
 	crons map[string]schedule.Schedule
 	// invalid are the jobs whose definition is invalid: job -> the

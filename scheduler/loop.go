@@ -54,7 +54,7 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		lease: l,
 		log:   s.log.With("term", l.Term()),
 
-		jobs:    knownJobs{byName: map[string]*jobInfo{}, invalid: map[string]uint64{}, shapes: specShapes{}},
+		jobs:    knownJobs{byName: map[string]*jobInfo{}, invalid: map[string]uint64{}, shapes: newSpecShapes()},
 		plan:    plan.New(),
 		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
 		flush:   cursorFlush{done: make(chan *flushBatch, 1)},

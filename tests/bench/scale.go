@@ -29,7 +29,9 @@ type scaleResult struct {
 	// Get is the latency of job_get calls; List that of job_list calls
 	// with a prefix that selects ten jobs (the server still reads every
 	// definition); ListAll that of one job_list of every job, or its error.
-	Get, List    quantiles
+	Get, List quantiles
+	// Page is the latency of job_list calls for 100 jobs after a name.
+	Page         quantiles
 	ListAll      time.Duration
 	ListAllCount int
 	ListAllErr   string
@@ -40,6 +42,8 @@ type childFigures struct {
 	// Leading and Planned are the times from the process's start until it
 	// held the lease and until its plan held every job.
 	Leading, Planned time.Duration
+	// CPU is the process's CPU time until its plan held every job.
+	CPU time.Duration
 	// At "planned": the live heap after a collection, the resident set,
 	// and the peak resident set so far (loading included).
 	HeapAlloc uint64
@@ -70,7 +74,7 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	res.Load = time.Since(start)
 	fmt.Fprintf(progress, "scale: loaded in %s; starting the first scheduler\n", res.Load.Round(time.Millisecond))
 
-	first, err := startChild(ctx, e, "scale-a", o.ScaleJobs, profileName(o.MemProfile, "first"))
+	first, err := startChild(ctx, e, "scale-a", o.ScaleJobs, profileName(o.MemProfile, "first"), profileName(o.CPUProfile, "scale-first"))
 	if err != nil {
 		return res, err
 	}
@@ -86,7 +90,7 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	}
 	res.First.PeakAfterAPI = stopped.PeakRSS
 	fmt.Fprintf(progress, "scale: first scheduler stopped; starting the second\n")
-	second, err := startChild(ctx, e, "scale-b", o.ScaleJobs, profileName(o.MemProfile, "takeover"))
+	second, err := startChild(ctx, e, "scale-b", o.ScaleJobs, profileName(o.MemProfile, "takeover"), profileName(o.CPUProfile, "scale-takeover"))
 	if err != nil {
 		return res, err
 	}
@@ -147,6 +151,17 @@ func measureScaleAPI(ctx context.Context, e *env, n int, res *scaleResult) error
 		lists = append(lists, time.Since(t))
 	}
 	res.List = summarize(lists)
+	var pages []time.Duration
+	for range 20 {
+		after := fmt.Sprintf("scale-%07d", rand.IntN(n))
+		t := time.Now()
+		var out []api.JobView
+		if err := api.Call(ctx, e.nc, e.names, api.VerbJobList, api.ListRequest{Page: api.Page{Limit: 100, After: after}}, &out); err != nil {
+			return fmt.Errorf("job_list after %s: %w", after, err)
+		}
+		pages = append(pages, time.Since(t))
+	}
+	res.Page = summarize(pages)
 	t := time.Now()
 	var all []api.JobView
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -168,7 +183,7 @@ type child struct {
 
 // startChild starts a scheduler process (this binary, childCommand) on
 // e's server and waits until it has planned n jobs.
-func startChild(ctx context.Context, e *env, id string, n int, memprofile string) (*child, error) {
+func startChild(ctx context.Context, e *env, id string, n int, memprofile, cpuprofile string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errChild, err)
@@ -176,6 +191,9 @@ func startChild(ctx context.Context, e *env, id string, n int, memprofile string
 	args := []string{childCommand, "-url", e.srv.ClientURL(), "-id", id, "-n", fmt.Sprint(n)}
 	if memprofile != "" {
 		args = append(args, "-memprofile", memprofile)
+	}
+	if cpuprofile != "" {
+		args = append(args, "-cpuprofile", cpuprofile)
 	}
 	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Stderr = os.Stderr
@@ -201,7 +219,7 @@ func startChild(ctx context.Context, e *env, id string, n int, memprofile string
 		case "leading":
 			c.figures.Leading = r.Since
 		case "planned":
-			c.figures.Planned, c.figures.HeapAlloc, c.figures.RSS, c.figures.PeakRSS = r.Since, r.HeapAlloc, r.RSS, r.PeakRSS
+			c.figures.Planned, c.figures.CPU, c.figures.HeapAlloc, c.figures.RSS, c.figures.PeakRSS = r.Since, r.CPU, r.HeapAlloc, r.RSS, r.PeakRSS
 			return c, nil
 		}
 	}

@@ -37,6 +37,10 @@ type childReport struct {
 	Since time.Duration `json:"since"`
 	// Planned is the leader's planned-jobs gauge.
 	Planned int `json:"planned"`
+	// CPU is the CPU time the process used until the step (user and
+	// system): unlike Since, it does not depend on what else the machine
+	// runs.
+	CPU time.Duration `json:"cpu"`
 	// HeapAlloc is the live heap after a garbage collection; HeapSys and
 	// Sys what the Go runtime holds from the OS.
 	HeapAlloc uint64 `json:"heap_alloc"`
@@ -44,8 +48,8 @@ type childReport struct {
 	Sys       uint64 `json:"sys"`
 	// RSS and PeakRSS are the process's resident set now and at its peak
 	// (VmRSS, VmHWM).
-	RSS     int64 `json:"rss"`
-	PeakRSS int64 `json:"peak_rss"`
+	RSS     int64  `json:"rss"`
+	PeakRSS int64  `json:"peak_rss"`
 	Error   string `json:"error,omitempty"`
 }
 
@@ -59,8 +63,13 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	id := fs.String("id", "scale", "replica ID")
 	n := fs.Int("n", 0, "jobs to wait for")
 	memprofile := fs.String("memprofile", "", "heap profile once every job is planned")
+	cpuprofile := fs.String("cpuprofile", "", "CPU profile from the start until every job is planned")
 	wait := fs.Duration("timeout", 10*time.Minute, "longest wait for the plan")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	stopProfile, err := startProfile(*cpuprofile, "")
+	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(stdout)
@@ -101,9 +110,12 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 		say(childReport{Step: "planned", Planned: got, Error: err.Error()})
 		return err
 	}
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	got, _ := gauge(reg, "jetcron_scheduler_planned_jobs")
 	planned := childReport{Step: "planned", Planned: got}
-	planned.Since = time.Since(start)
+	planned.Since, planned.CPU = time.Since(start), cpuTime()
 	memFigures(&planned)
 	if *memprofile != "" {
 		if err := writeHeapProfile(*memprofile); err != nil {

@@ -55,4 +55,3 @@ func loadJobs(ctx context.Context, e *env, n int, spec func(i int) job.Spec) err
 	}
 	return nil
 }
-

@@ -56,6 +56,12 @@ type Service struct {
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
+
+	// index keeps the job names in order for job_list (names.go);
+	// stopIndex ends its watch and indexDone closes when it has.
+	index     *nameIndex
+	stopIndex context.CancelFunc
+	indexDone chan struct{}
 }
 
 // NewService returns an API service; Start begins answering.
@@ -126,6 +132,13 @@ func (s *Service) Start(ctx context.Context) error {
 			return fmt.Errorf("api: endpoint %s: %w", verb, err)
 		}
 	}
+	s.index, s.indexDone = newNameIndex(), make(chan struct{})
+	ictx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopIndex = stop
+	go func() {
+		defer close(s.indexDone)
+		s.index.follow(ictx, s.jobs)
+	}()
 	s.svc = svc
 	return nil
 }
@@ -135,7 +148,10 @@ func (s *Service) Stop(context.Context) error {
 	if s.svc == nil {
 		return nil
 	}
-	return s.svc.Stop()
+	err := s.svc.Stop()
+	s.stopIndex()
+	<-s.indexDone
+	return err
 }
 
 // wrap runs a handler in its own goroutine (bounded), with a deadline, and
@@ -166,6 +182,11 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			} else if m.Data, err = json.Marshal(out); err != nil {
 				m.Header = nats.Header{micro.ErrorHeader: {"cannot encode the reply"}, micro.ErrorCodeHeader: {"500"}}
 				m.Data = nil
+			} else if limit := s.nc.MaxPayload(); int64(len(m.Data)) > limit {
+				// Unsent, the caller would wait for its timeout.
+				e := api.Error{Code: 413, Message: fmt.Sprintf("the reply (%d bytes) is larger than the NATS server's max payload (%d bytes); ask for less (job list --limit)", len(m.Data), limit)}
+				m.Header = nats.Header{micro.ErrorHeader: {e.Message}, micro.ErrorCodeHeader: {"413"}}
+				m.Data, _ = json.Marshal(e)
 			}
 			if reply == "" {
 				return
