@@ -96,7 +96,7 @@ func newSpecShapes() *specShapes { return &specShapes{byKey: map[string]*specSha
 // jobs that have the same one.
 func (ss *specShapes) info(s job.Spec, revision uint64) *jobInfo {
 	own, rest := split(s)
-	sh := ss.lookup(rest)
+	sh := ss.lookup(&rest)
 	if sh == nil {
 		data, err := json.Marshal(rest)
 		if err != nil {
@@ -113,10 +113,12 @@ func (ss *specShapes) info(s job.Spec, revision uint64) *jobInfo {
 	return &jobInfo{own: own, shape: sh, revision: revision}
 }
 
-// lookup returns the recent shape equal to rest, if any.
-func (ss *specShapes) lookup(rest job.Spec) *specShape {
+// lookup returns the recent shape equal to rest, if any. (Compared by
+// pointer: a job.Spec passed to DeepEqual by value would be copied to the
+// heap at every comparison.)
+func (ss *specShapes) lookup(rest *job.Spec) *specShape {
 	for i, sh := range ss.recent {
-		if sh != nil && sh.refs > 0 && reflect.DeepEqual(sh.spec, rest) {
+		if sh != nil && sh.refs > 0 && reflect.DeepEqual(&sh.spec, rest) {
 			copy(ss.recent[1:i+1], ss.recent[:i])
 			return sh
 		}

@@ -97,6 +97,9 @@ type options struct {
 	// (MemProfile + ".first", ".takeover").
 	ScaleJobs  int
 	MemProfile string
+	// ScaleMemLimit, when set, is the GOMEMLIMIT of the scale phase's
+	// scheduler processes (the Go runtime's soft memory limit).
+	ScaleMemLimit string
 }
 
 // quickFlags are the -quick settings: every phase, scaled down so that a
@@ -135,6 +138,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.SteadyDuration, "steady-duration", 10*time.Second, "steady, steady-cmd: how long they fire")
 	fs.StringVar(&o.Summary, "summary", "", "write the e2e figures to FILE as tab-separated phase, metric, value lines")
 	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
+	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {

@@ -11,7 +11,11 @@ func (r report) printScale(out io.Writer) {
 	if s == nil {
 		return
 	}
-	fmt.Fprintf(out, "\nscale: %s jobs in one scheduler (a process of its own; the server in the bench's)\n", thousands(float64(s.Jobs)))
+	limit := ""
+	if s.MemLimit != "" {
+		limit = ", GOMEMLIMIT=" + s.MemLimit
+	}
+	fmt.Fprintf(out, "\nscale: %s jobs in one scheduler (a process of its own%s; the server in the bench's)\n", thousands(float64(s.Jobs)), limit)
 	fmt.Fprintf(out, "  jobs bucket loaded in %s (%s definitions/s)\n", secs(s.Load), thousands(float64(s.Jobs)/s.Load.Seconds()))
 	rows := [][]string{{"scheduler", "leading", "all planned", "CPU", "live heap", "RSS", "peak RSS", "peak RSS after API"}}
 	for _, c := range []struct {

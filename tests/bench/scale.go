@@ -20,6 +20,8 @@ import (
 // one scheduler.
 type scaleResult struct {
 	Jobs int
+	// MemLimit is the schedulers' GOMEMLIMIT, if set.
+	MemLimit string
 	// Load is how long writing the definitions into the jobs bucket took.
 	Load time.Duration
 	// First is the first scheduler process (the jobs were in the bucket
@@ -59,7 +61,7 @@ type childFigures struct {
 // has planned every job, measures job_get and job_list against it, stops it
 // and measures a second one's takeover.
 func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, progress io.Writer) (scaleResult, error) {
-	res := scaleResult{Jobs: o.ScaleJobs}
+	res := scaleResult{Jobs: o.ScaleJobs, MemLimit: o.ScaleMemLimit}
 	e, err := startEnv(ctx, dir, envConfig{NoSync: o.NoSync, NoScheduler: true}, log)
 	if err != nil {
 		return res, err
@@ -74,7 +76,7 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	res.Load = time.Since(start)
 	fmt.Fprintf(progress, "scale: loaded in %s; starting the first scheduler\n", res.Load.Round(time.Millisecond))
 
-	first, err := startChild(ctx, e, "scale-a", o.ScaleJobs, profileName(o.MemProfile, "first"), profileName(o.CPUProfile, "scale-first"))
+	first, err := startChild(ctx, e, o.ScaleMemLimit, "scale-a", o.ScaleJobs, profileName(o.MemProfile, "first"), profileName(o.CPUProfile, "scale-first"))
 	if err != nil {
 		return res, err
 	}
@@ -90,7 +92,7 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	}
 	res.First.PeakAfterAPI = stopped.PeakRSS
 	fmt.Fprintf(progress, "scale: first scheduler stopped; starting the second\n")
-	second, err := startChild(ctx, e, "scale-b", o.ScaleJobs, profileName(o.MemProfile, "takeover"), profileName(o.CPUProfile, "scale-takeover"))
+	second, err := startChild(ctx, e, o.ScaleMemLimit, "scale-b", o.ScaleJobs, profileName(o.MemProfile, "takeover"), profileName(o.CPUProfile, "scale-takeover"))
 	if err != nil {
 		return res, err
 	}
@@ -183,7 +185,7 @@ type child struct {
 
 // startChild starts a scheduler process (this binary, childCommand) on
 // e's server and waits until it has planned n jobs.
-func startChild(ctx context.Context, e *env, id string, n int, memprofile, cpuprofile string) (*child, error) {
+func startChild(ctx context.Context, e *env, memLimit, id string, n int, memprofile, cpuprofile string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errChild, err)
@@ -197,6 +199,9 @@ func startChild(ctx context.Context, e *env, id string, n int, memprofile, cpupr
 	}
 	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Stderr = os.Stderr
+	if memLimit != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errChild, err)

@@ -101,7 +101,7 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 		return fmt.Errorf("lead: %w", err)
 	}
 	say(childReport{Step: "leading"})
-	err = poll(ctx, *wait, 5*time.Millisecond, func() (bool, error) {
+	err = poll(ctx, *wait, 50*time.Millisecond, func() (bool, error) {
 		got, err := gauge(reg, "jetcron_scheduler_planned_jobs")
 		return got >= *n, err
 	})

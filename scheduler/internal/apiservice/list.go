@@ -14,10 +14,14 @@ import (
 )
 
 // listChunk is how many definitions job_list reads at once (each with its
-// state), listReads how many reads it keeps in flight.
+// state), listReads how many reads it keeps in flight. minViewSize is less
+// than any job's view takes in a reply: a list without a limit of more
+// jobs than the max payload holds at that size is refused at once, before
+// reading them all.
 const (
-	listChunk = 256
-	listReads = 32
+	listChunk   = 256
+	listReads   = 32
+	minViewSize = 200
 )
 
 // list answers job_list: the names come in order from the name index
@@ -40,6 +44,9 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 	names, err := s.index.from(ctx, req.Prefix, req.After)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
+	}
+	if limit := s.nc.MaxPayload() / minViewSize; req.Limit == 0 && len(req.Labels) == 0 && int64(len(names)) > limit {
+		return nil, fmt.Errorf("%w: %d jobs do not fit in one reply (the NATS server's max payload is %d bytes); ask for a page of them (job list --limit N, then --after the last name)", errTooLarge, len(names), s.nc.MaxPayload())
 	}
 	out := []api.JobView{}
 	for len(names) > 0 && (req.Limit == 0 || len(out) < req.Limit) {

@@ -1,8 +1,10 @@
 package apiservice_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +70,31 @@ func TestListPages(t *testing.T) {
 		require.True(t, errors.As(err, &ae), "refused: %v", err)
 		require.Equal(t, bad.field, ae.Field)
 	}
+}
+
+// TestListTooLargeForOneReply: a list whose reply NATS cannot carry is an
+// error at once, with the code 413 and what to do, not a timeout; a page
+// of it is answered.
+func TestListTooLargeForOneReply(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	names := env.Topo.Names()
+	ctx := t.Context()
+	body := strings.Repeat("b", job.MaxHTTPBodyBytes)
+	for i := range int(env.NC.MaxPayload())/len(body) + 2 {
+		spec := job.Spec{Name: fmt.Sprintf("big-%d", i), Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+			Task: job.Task{Kind: job.TaskHTTP, HTTP: &job.HTTPRequest{Method: "POST", URL: "http://127.0.0.1:1/x", Body: body}}}
+		require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := api.Call(cctx, env.NC, names, api.VerbJobList, api.ListRequest{}, nil)
+	var ae *api.Error
+	require.True(t, errors.As(err, &ae), "an API error, not %v", err)
+	require.Equal(t, 413, ae.Code)
+	require.Contains(t, ae.Message, "--limit")
+
+	var page []api.JobView
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobList, api.ListRequest{Page: api.Page{Limit: 2}}, &page))
+	require.Len(t, page, 2)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -172,6 +173,9 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			out, err := h(ctx, data)
 			if err != nil {
 				e := clipError(api.ErrorOf(err))
+				if errors.Is(err, errTooLarge) {
+					e.Code = 413
+				}
 				if e.Code >= 500 {
 					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
 				}
@@ -184,7 +188,7 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 				m.Data = nil
 			} else if limit := s.nc.MaxPayload(); int64(len(m.Data)) > limit {
 				// Unsent, the caller would wait for its timeout.
-				e := api.Error{Code: 413, Message: fmt.Sprintf("the reply (%d bytes) is larger than the NATS server's max payload (%d bytes); ask for less (job list --limit)", len(m.Data), limit)}
+				e := api.Error{Code: 413, Message: fmt.Sprintf("%v: the reply (%d bytes) is larger than the NATS server's max payload (%d bytes); ask for less (job list --limit)", errTooLarge, len(m.Data), limit)}
 				m.Header = nats.Header{micro.ErrorHeader: {e.Message}, micro.ErrorCodeHeader: {"413"}}
 				m.Data, _ = json.Marshal(e)
 			}
