@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"time"
 
@@ -37,10 +38,47 @@ type ownFields struct {
 	Schedule            job.Schedule
 	Disabled            bool
 	DisabledReason      string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
-	EnabledAt           time.Time
-	DisabledAt          time.Time
+	// Stamps are CreatedAt, UpdatedAt, EnabledAt and DisabledAt.
+	Stamps stamps
+}
+
+// stamps are a definition's four timestamps. The API writes them in UTC,
+// and then they are kept as Unix nanoseconds, 32 bytes instead of 96;
+// others (another zone, a year outside 1678-2261) are kept as they are.
+type stamps struct {
+	unix  [4]int64
+	other *[4]time.Time
+}
+
+// noStamp is the zero time among Unix nanoseconds.
+const noStamp = math.MinInt64
+
+func stampsOf(ts [4]time.Time) stamps {
+	var s stamps
+	for i, t := range ts {
+		switch {
+		case t.IsZero():
+			s.unix[i] = noStamp
+		case t.Location() == time.UTC && t.Year() >= 1678 && t.Year() <= 2261 && t.Equal(time.Unix(0, t.UnixNano()).UTC()):
+			s.unix[i] = t.UnixNano()
+		default:
+			return stamps{other: &ts}
+		}
+	}
+	return s
+}
+
+func (s stamps) times() [4]time.Time {
+	if s.other != nil {
+		return *s.other
+	}
+	var ts [4]time.Time
+	for i, n := range s.unix {
+		if n != noStamp {
+			ts[i] = time.Unix(0, n).UTC()
+		}
+	}
+	return ts
 }
 
 // specShape is the rest of a definition, shared by the jobs that have it.
@@ -57,7 +95,7 @@ type specShape struct {
 func split(s job.Spec) (ownFields, job.Spec) {
 	own := ownFields{Name: s.Name, Description: s.Description, Labels: s.Labels, Params: s.Params, Env: s.Env,
 		Schedule: s.Schedule, Disabled: s.Disabled, DisabledReason: s.DisabledReason,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EnabledAt: s.EnabledAt, DisabledAt: s.DisabledAt}
+		Stamps: stampsOf([4]time.Time{s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt})}
 	s.Name, s.Description, s.Labels, s.Params, s.Env = "", "", nil, nil, nil
 	s.Schedule, s.Disabled, s.DisabledReason = job.Schedule{}, false, ""
 	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
@@ -70,7 +108,8 @@ func (ji *jobInfo) spec() job.Spec {
 	o := &ji.own
 	s.Name, s.Description, s.Labels, s.Params, s.Env = o.Name, o.Description, o.Labels, o.Params, o.Env
 	s.Schedule, s.Disabled, s.DisabledReason = o.Schedule, o.Disabled, o.DisabledReason
-	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = o.CreatedAt, o.UpdatedAt, o.EnabledAt, o.DisabledAt
+	ts := o.Stamps.times()
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = ts[0], ts[1], ts[2], ts[3]
 	return s
 }
 

@@ -69,6 +69,31 @@ func TestJobInfoKeepsEveryField(t *testing.T) {
 		require.Equal(t, s, ss.info(s, 7).spec())
 		require.Equal(t, s, newJobInfo(s, 7).spec())
 	}
+	// Timestamps as they come from JSON: in UTC, in another zone, zero,
+	// far ahead; each comes back as it was.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	for _, ts := range [][4]time.Time{
+		{mustParse(t, "2026-12-04T11:53:37.994003013Z"), mustParse(t, "2026-12-04T11:53:38Z"), {}, mustParse(t, "1970-01-01T00:00:00Z")},
+		{mustParse(t, "2026-12-04T12:53:37.5+01:00"), {}, {}, {}},
+		{time.Date(2026, 3, 29, 2, 30, 0, 0, berlin), {}, {}, {}},
+		{mustParse(t, "3000-01-01T00:00:00Z"), mustParse(t, "1600-01-01T00:00:00Z"), {}, {}},
+	} {
+		s := filledSpec(4)
+		s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = ts[0], ts[1], ts[2], ts[3]
+		got := ss.info(s, 8).spec()
+		require.Equal(t, s, got)
+		for i, g := range []time.Time{got.CreatedAt, got.UpdatedAt, got.EnabledAt, got.DisabledAt} {
+			require.Equal(t, ts[i].String(), g.String(), "the same instant in the same zone")
+		}
+	}
+}
+
+func mustParse(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	require.NoError(t, err)
+	return v
 }
 
 // TestJobInfoSharesShapes: jobs that differ only in their own fields share
@@ -85,7 +110,7 @@ func TestJobInfoSharesShapes(t *testing.T) {
 	require.Equal(t, b, ib.spec())
 	require.Len(t, ss.byKey, 1)
 
-	own := map[string]bool{}
+	own := map[string]bool{"CreatedAt": true, "UpdatedAt": true, "EnabledAt": true, "DisabledAt": true} // ownFields.Stamps
 	for f := range reflect.TypeFor[ownFields]().Fields() {
 		own[f.Name] = true
 	}

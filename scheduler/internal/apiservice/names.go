@@ -75,11 +75,13 @@ func (x *nameIndex) watchOnce(ctx context.Context, kv jetstream.KeyValue) {
 			// The initial values are the keys' latest operations; a
 			// deleted key's marker is left out.
 			if ent.Operation() == jetstream.KeyValuePut {
-				fresh = append(fresh, ent.Key())
+				// A key is a part of its message's subject: a copy keeps
+				// only the key.
+				fresh = append(fresh, strings.Clone(ent.Key()))
 			}
 		default:
 			x.mu.Lock()
-			x.changes[ent.Key()] = ent.Operation() == jetstream.KeyValuePut
+			x.changes[strings.Clone(ent.Key())] = ent.Operation() == jetstream.KeyValuePut
 			if len(x.changes) >= maxChanges {
 				x.merge()
 			}
