@@ -40,6 +40,9 @@ func (r report) printScale(out io.Writer) {
 		rows = append(rows, []string{"job_list, 100 after a name", ms(s.Page.P50), ms(s.Page.P90), ms(s.Page.P99), ms(s.Page.Max), fmt.Sprint(s.Page.N)})
 	}
 	table(out, rows, true)
+	if s.PageErr != "" {
+		fmt.Fprintf(out, "  job_list of a page: failed: %s\n", s.PageErr)
+	}
 	if s.ListAllErr != "" {
 		fmt.Fprintf(out, "  job_list of every job: failed after %s: %s\n", secs(s.ListAll), s.ListAllErr)
 	} else {
