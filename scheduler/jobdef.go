@@ -1,13 +1,17 @@
 package scheduler
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"reflect"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/schedule"
+	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
 // A leader holds every job's definition: it builds each work item from it.
@@ -200,4 +204,26 @@ func (k *knownJobs) compile(s job.Schedule) (schedule.Schedule, error) {
 	}
 	k.crons[key] = c
 	return c, nil
+}
+
+// maxPresize bounds the room presize makes.
+const maxPresize = 10_000_000
+
+// presize makes room in the job map and the plan for the jobs bucket's
+// keys, before the watch loads them (best effort: without the bucket's
+// status they grow as they fill).
+func (r *leaderRun) presize(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	st, err := r.jobs.kv.Status(sctx)
+	if err != nil {
+		return
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo() == nil {
+		return
+	}
+	n := int(min(bs.StreamInfo().State.NumSubjects, maxPresize))
+	r.jobs.byName = make(map[string]*jobInfo, n)
+	r.plan = plan.NewSized(n)
 }

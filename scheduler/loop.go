@@ -89,6 +89,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if r.jobs.kv, err = bucket(r.s.names.JobsBucket()); err != nil {
 		return err
 	}
+	r.presize(ctx)
 	if r.pending.kv, err = bucket(r.s.names.PendingBucket()); err != nil {
 		return err
 	}
