@@ -34,13 +34,13 @@ func (r *leaderRun) accountChange(prev *jobInfo, spec job.Spec) {
 		owed := spec
 		owed.EnabledAt = time.Time{}
 		r.accountUnfired(spec.Name, owed, until, "no leader fired it before the job was disabled")
-	case prev == nil || prev.spec.Disabled:
+	case prev == nil || prev.spec().Disabled:
 		// Enabled again: the slots it owed before it was disabled were
 		// accounted for then.
 	case spec.Disabled:
-		r.accountUnfired(spec.Name, prev.spec, until, "no leader fired it before the job was disabled")
-	case spec.EnabledAt.After(prev.spec.EnabledAt):
-		r.accountUnfired(spec.Name, prev.spec, minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
+		r.accountUnfired(spec.Name, prev.spec(), until, "no leader fired it before the job was disabled")
+	case spec.EnabledAt.After(prev.spec().EnabledAt):
+		r.accountUnfired(spec.Name, prev.spec(), minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
 	}
 }
 
@@ -63,7 +63,7 @@ func (r *leaderRun) accountUnfired(name string, owed job.Spec, until time.Time, 
 	if len(d.Missed) == 0 && d.MissedRange == nil {
 		return
 	}
-	r.recordMissed(d, &jobInfo{spec: owed}, why)
+	r.recordMissed(d, newJobInfo(owed, 0), why)
 	if d.Cursor.After(st.rt.LastSlot) {
 		st.rt.LastSlot = d.Cursor
 		r.state.markDirty(name)
@@ -82,7 +82,7 @@ func minTime(a, b time.Time) time.Time {
 // previous definition is read from the jobs bucket's history). It reports
 // whether the job's cursor moved.
 func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobInfo) bool {
-	spec := ji.spec
+	spec := ji.spec()
 	before := r.cursorOf(spec.Name)
 	if spec.Disabled || !spec.DisabledAt.IsZero() {
 		r.accountChange(nil, spec)
@@ -155,7 +155,7 @@ func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
 	loc := time.UTC
 	tz := ""
 	if ji != nil {
-		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
+		loc, tz = ji.own.Schedule.Location(), ji.own.Schedule.TZ
 	}
 	now := r.now()
 	for _, slot := range d.Missed {

@@ -191,7 +191,8 @@ func (r *leaderRun) recordSkipped(d plan.Decision, ji *jobInfo) {
 	}
 	loc, tz := time.UTC, ""
 	if ji != nil {
-		loc, tz = ji.spec.Schedule.Location(), ji.spec.Schedule.TZ
+		sc := ji.spec().Schedule
+		loc, tz = sc.Location(), sc.TZ
 	}
 	now := r.now()
 	for _, sk := range d.Skipped {

@@ -247,7 +247,8 @@ func (r *leaderRun) executionEnded(name, id string) {
 		if ji == nil || waiting == name {
 			continue
 		}
-		for _, g := range gatesOf(&ji.spec, caps) {
+		spec := ji.spec()
+		for _, g := range gatesOf(&spec, caps) {
 			if slices.Contains(freed, g.name) {
 				r.delayed.offer = append(r.delayed.offer, waiting)
 				break
@@ -315,7 +316,7 @@ func (r *leaderRun) rebuildHolders(ctx context.Context) error {
 	caps := r.conc.capsNow()
 	used := len(caps) > 0
 	for _, ji := range r.jobs.byName {
-		if ji.spec.ConcurrencyKey != "" {
+		if ji.spec().ConcurrencyKey != "" {
 			used = true
 			break
 		}

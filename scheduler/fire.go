@@ -103,16 +103,16 @@ func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigge
 		Work: job.Work{
 			V:           job.WorkVersion,
 			ID:          id,
-			Job:         ji.spec.Name,
+			Job:         ji.own.Name,
 			ScheduledAt: slot.UTC(),
 			Trigger:     trig,
 			ParentID:    parent,
 			Params:      params,
-			Spec:        ji.spec,
+			Spec:        ji.spec(),
 			Revision:    ji.revision,
 			Term:        r.lease.Term(),
 		},
-		Exclusive: exclusive(ji.spec, force),
+		Exclusive: exclusive(ji.spec(), force),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/schedule"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
@@ -18,17 +19,15 @@ import (
 // the jobs bucket; replan turns each into its entry in the plan.
 type knownJobs struct {
 	byName map[string]*jobInfo
+	// shapes are the definitions' shared parts (jobdef.go).
+	shapes *specShapes
+	// crons are compiled cron schedules shared by jobs (jobdef.go).
+	crons map[string]schedule.Schedule
 	// invalid are the jobs whose definition is invalid: job -> the
 	// revision reported invalid.
 	invalid map[string]uint64
 	// kv is the jobs bucket (for a definition's earlier revisions).
 	kv jetstream.KeyValue
-}
-
-// jobInfo is a job the leader knows.
-type jobInfo struct {
-	spec     job.Spec
-	revision uint64
 }
 
 // jobChanged applies a change of a job definition to the plan.
@@ -42,9 +41,10 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 			return
 		}
 		if prev := r.jobs.byName[name]; prev != nil {
-			r.accountUnfired(name, prev.spec, r.now(), "no leader fired it before the job was deleted")
+			r.accountUnfired(name, prev.spec(), r.now(), "no leader fired it before the job was deleted")
 		}
 		r.skipDelayed(name, "its job was deleted while it waited")
+		r.jobs.shapes.release(r.jobs.byName[name])
 		delete(r.jobs.byName, name)
 		delete(r.jobs.invalid, name)
 		delete(r.delayed.jobs, name)
@@ -54,6 +54,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	}
 	if c.Err != nil {
 		r.plan.Remove(name)
+		r.jobs.shapes.release(r.jobs.byName[name])
 		delete(r.jobs.byName, name)
 		if r.jobs.invalid[name] != c.Revision {
 			r.jobs.invalid[name] = c.Revision
@@ -68,14 +69,17 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	}
 	delete(r.jobs.invalid, name)
 	spec := *c.Value
+	// The name's one copy: the keys of the maps and the plan share it.
+	name = spec.Name
 	prev := r.jobs.byName[name]
 	if r.recovered {
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	r.jobs.byName[name] = &jobInfo{spec: spec, revision: c.Revision}
-	st := r.state.get(name)
-	if prev != nil && scheduleChanged(prev.spec, spec) && st.rt.Completed {
+	r.jobs.byName[name] = r.jobs.shapes.info(spec, c.Revision)
+	r.jobs.shapes.release(prev)
+	if prev != nil && scheduleChanged(prev.spec(), spec) && r.state.peek(name).Completed {
+		st := r.state.get(name)
 		st.rt.Completed = false
 		r.state.markDirty(name)
 	}
@@ -94,20 +98,20 @@ func (r *leaderRun) replan(name string) {
 		r.plan.Remove(name)
 		return
 	}
-	spec := ji.spec
-	st := r.state.get(name)
-	if spec.Disabled || st.rt.Completed {
+	spec := ji.spec()
+	rt := r.state.peek(name)
+	if spec.Disabled || rt.Completed {
 		r.plan.Remove(name)
 		return
 	}
-	sched, err := spec.Schedule.Compile()
+	sched, err := r.jobs.compile(spec.Schedule)
 	if err != nil {
 		r.plan.Remove(name)
 		return
 	}
 	remaining := int64(-1)
 	if spec.Completions > 0 {
-		remaining = max(int64(spec.Completions)-st.rt.Fired, 0)
+		remaining = max(int64(spec.Completions)-rt.Fired, 0)
 	}
 	cursor, notBefore := r.cursorOf(name), owedFrom(spec)
 	ok := r.plan.Upsert(plan.Entry{
@@ -130,7 +134,7 @@ func (r *leaderRun) replan(name string) {
 // cursorOf is a job's cursor: the newest slot accounted for, in its state
 // or in the plan, whichever is newer.
 func (r *leaderRun) cursorOf(name string) time.Time {
-	cursor := r.state.get(name).rt.LastSlot
+	cursor := r.state.peek(name).LastSlot
 	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
 		cursor = cur.Cursor
 	}

@@ -58,7 +58,7 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		lease: l,
 		log:   s.log.With("term", l.Term()),
 
-		jobs:    knownJobs{byName: map[string]*jobInfo{}, invalid: map[string]uint64{}},
+		jobs:    knownJobs{byName: map[string]*jobInfo{}, invalid: map[string]uint64{}, shapes: newSpecShapes()},
 		plan:    plan.New(),
 		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
 		flush:   cursorFlush{done: make(chan *flushBatch, 1)},
@@ -93,6 +93,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 	if r.jobs.kv, err = bucket(r.s.names.JobsBucket()); err != nil {
 		return err
 	}
+	r.presize(ctx)
 	if r.pending.kv, err = bucket(r.s.names.PendingBucket()); err != nil {
 		return err
 	}

@@ -87,6 +87,15 @@ func (st *stateStore) get(name string) *stateEntry {
 	return e
 }
 
+// peek returns a job's runtime state (zero if it has none) without
+// creating an entry: a job that never fired keeps none.
+func (st *stateStore) peek(name string) job.Runtime {
+	if e, ok := st.entries[name]; ok {
+		return e.rt
+	}
+	return job.Runtime{}
+}
+
 func (st *stateStore) markDirty(name string) {
 	st.dirty[name] = true
 	delete(st.deleted, name)

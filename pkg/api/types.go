@@ -69,6 +69,8 @@ type ListRequest struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Prefix keeps jobs whose name starts with it.
 	Prefix string `json:"prefix,omitempty"`
+	// Page is where the list starts and how long it is (list_page.go).
+	Page
 }
 
 // RunRequest runs a job now.

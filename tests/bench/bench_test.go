@@ -107,6 +107,7 @@ func TestFlagsNameTheBadFlag(t *testing.T) {
 		"-e2e-jobs":        {"-e2e-jobs", "0"},
 		"-steady-rate":     {"-steady-rate", "0"},
 		"-steady-duration": {"-steady-duration", "1ms"},
+		"-scale-jobs":      {"-scale-jobs", "0"},
 	} {
 		_, err := parseFlags(args, io.Discard)
 		require.ErrorContains(t, err, flagName, "flags %v", args)

@@ -44,6 +44,15 @@
 //     them beside River, asynq and raw JetStream (../shared/bench/peers)
 //     and prints the ratios.
 //
+//  4. Scale (-run scale; not run by default). -scale-jobs definitions
+//     (1,000,000) are written into the jobs bucket in atomic batches, then a
+//     scheduler runs alone in a process of its own (this binary, run as
+//     `scale-scheduler`), so that its memory is its own: the time and CPU
+//     until it has planned every job, its live heap and resident set (and
+//     a heap profile with -memprofile), job_get and job_list latency
+//     against it; then it stops, and a second process takes over and is
+//     measured the same way. -scale-gomemlimit sets their GOMEMLIMIT.
+//
 // Jobs are created through the API (api.Call with job_create, -inflight
 // calls in flight) unless -setup kv writes valid definitions straight into
 // the jobs bucket, which skips the API's checks and audit events but is what

@@ -49,6 +49,9 @@ type envConfig struct {
 	AckWait time.Duration
 	// Worker, when set, is started with the scheduler.
 	Worker *workerConfig
+	// NoScheduler starts no scheduler: the env only ensures the topology
+	// (the scale phase runs its schedulers in processes of their own).
+	NoScheduler bool
 }
 
 // workerConfig is the worker of an end-to-end phase.
@@ -94,6 +97,9 @@ func startEnv(ctx context.Context, dir string, cfg envConfig, log *slog.Logger) 
 	}
 	if e.js, err = jetstream.New(e.nc); err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	if cfg.NoScheduler {
+		return e, topology.Ensure(ctx, e.js, e.topo)
 	}
 	e.sched, err = scheduler.New(e.snc, scheduler.Config{
 		ID:       "bench",

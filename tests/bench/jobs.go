@@ -75,13 +75,18 @@ feed:
 // store them (defaults filled, timestamps set), up to a thousand writes in
 // flight.
 func writeJobs(ctx context.Context, e *env, specs []job.Spec) error {
+	return writeJobsFunc(ctx, e, len(specs), func(i int) job.Spec { return specs[i] })
+}
+
+// writeJobsFunc is writeJobs of the n definitions spec returns.
+func writeJobsFunc(ctx context.Context, e *env, n int, spec func(i int) job.Spec) error {
 	now := time.Now().UTC()
 	bucket := e.names.JobsBucket()
 	const window = 1000
-	for start := 0; start < len(specs); start += window {
-		chunk := specs[start:min(start+window, len(specs))]
-		futures := make([]jetstream.PubAckFuture, 0, len(chunk))
-		for _, s := range chunk {
+	for start := 0; start < n; start += window {
+		futures := make([]jetstream.PubAckFuture, 0, window)
+		for i := start; i < min(start+window, n); i++ {
+			s := spec(i)
 			s.CreatedAt, s.UpdatedAt, s.EnabledAt = now, now, now
 			if err := s.Validate(); err != nil {
 				return fmt.Errorf("job %s: %w", s.Name, err)

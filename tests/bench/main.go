@@ -15,6 +15,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == childCommand {
+		if err := runChild(os.Args[2:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", childCommand+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,6 +97,13 @@ func run(ctx context.Context, o options, progress io.Writer) (report, error) {
 			return rep, err
 		}
 		rep.E2E = append(rep.E2E, res)
+	}
+	if o.has(phaseScale) {
+		res, err := measureScale(ctx, o, filepath.Join(dir, phaseScale), log, progress)
+		if err != nil {
+			return rep, err
+		}
+		rep.Scale = &res
 	}
 	return rep, nil
 }

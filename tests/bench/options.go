@@ -25,10 +25,13 @@ const (
 	phaseE2ECommand = "e2e-cmd"
 	phaseSteady     = "steady"
 	phaseSteadyCmd  = "steady-cmd"
+	// phaseScale loads -scale-jobs definitions and measures one scheduler
+	// holding them (scale.go); not run unless asked for.
+	phaseScale = "scale"
 )
 
 // allPhases are the phases -run accepts.
-var allPhases = []string{phaseBatch, phaseNoBatch, phaseLateness, phaseLatenessNoBatch, phaseE2E, phaseE2ECommand, phaseSteady, phaseSteadyCmd}
+var allPhases = []string{phaseBatch, phaseNoBatch, phaseLateness, phaseLatenessNoBatch, phaseE2E, phaseE2ECommand, phaseSteady, phaseSteadyCmd, phaseScale}
 
 // e2ePhases are the end-to-end phases, in the order they run.
 var e2ePhases = []string{phaseE2E, phaseE2ECommand, phaseSteady, phaseSteadyCmd}
@@ -89,6 +92,14 @@ type options struct {
 	// Summary, when set, receives the e2e figures as tab-separated
 	// phase, metric, value lines (tests/bench/peers.sh reads them).
 	Summary string
+	// ScaleJobs are the definitions the scale phase loads; MemProfile,
+	// when set, names the heap profiles of its scheduler processes
+	// (MemProfile + ".first", ".takeover").
+	ScaleJobs  int
+	MemProfile string
+	// ScaleMemLimit, when set, is the GOMEMLIMIT of the scale phase's
+	// scheduler processes (the Go runtime's soft memory limit).
+	ScaleMemLimit string
 }
 
 // quickFlags are the -quick settings: every phase, scaled down so that a
@@ -126,6 +137,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.SteadyRate, "steady-rate", 1000, "steady, steady-cmd: executions per second (that many jobs every 1s, spread over the second)")
 	fs.DurationVar(&o.SteadyDuration, "steady-duration", 10*time.Second, "steady, steady-cmd: how long they fire")
 	fs.StringVar(&o.Summary, "summary", "", "write the e2e figures to FILE as tab-separated phase, metric, value lines")
+	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
+	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
@@ -184,6 +198,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-e2e-jobs: %d is not in 1-500000", o.E2EJobs)
 	case o.SteadyRate < 1 || o.SteadyRate > 100_000:
 		return fmt.Errorf("-steady-rate: %d is not in 1-100000", o.SteadyRate)
+	case o.ScaleJobs < 1 || o.ScaleJobs > 10_000_000:
+		return fmt.Errorf("-scale-jobs: %d is not in 1-10000000", o.ScaleJobs)
 	case o.SteadyDuration < time.Second:
 		return fmt.Errorf("-steady-duration: %s is shorter than 1s", o.SteadyDuration)
 	}

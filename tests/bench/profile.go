@@ -6,13 +6,18 @@ import (
 	"runtime/pprof"
 )
 
-// startProfile starts a CPU profile written to base + "." + phase, or does
-// nothing when base is empty. The returned function stops it.
+// startProfile starts a CPU profile written to base + "." + phase (base
+// alone if phase is empty), or does nothing when base is empty. The
+// returned function stops it.
 func startProfile(base, phase string) (stop func() error, err error) {
 	if base == "" {
 		return func() error { return nil }, nil
 	}
-	f, err := os.Create(base + "." + phase)
+	name := base
+	if phase != "" {
+		name += "." + phase
+	}
+	f, err := os.Create(name)
 	if err != nil {
 		return nil, fmt.Errorf("-cpuprofile: %w", err)
 	}

@@ -19,6 +19,7 @@ type report struct {
 	Dispatch []dispatchResult
 	Lateness []latenessResult
 	E2E      []e2eResult
+	Scale    *scaleResult
 	// NoSync is set when the servers fsynced every two minutes.
 	NoSync bool
 }
@@ -121,6 +122,7 @@ func (r report) print(out io.Writer) {
 		}
 	}
 	r.printE2E(out)
+	r.printScale(out)
 }
 
 func syncName(noSync bool) string {

@@ -50,6 +50,8 @@ func TestBadInput(t *testing.T) {
 		{"RunMissing", []string{"job", "run", "ghost"}, 3, []string{"ghost", "not found"}, ""},
 		{"BadParam", []string{"job", "create", "p1", "--every", "1m", "--param", "novalue", "--", "true"}, 2, []string{"--param", "K=V"}, "p1"},
 		{"BadOutput", []string{"job", "list", "-o", "yaml"}, 2, []string{"-o"}, ""},
+		{"NegativeLimit", []string{"job", "list", "--limit", "-1"}, 2, []string{"--limit"}, ""},
+		{"BadAfter", []string{"job", "list", "--after", "a b"}, 2, []string{"after"}, ""},
 		{"BadExecID", []string{"exec", "get", "not an id"}, 2, []string{"execution id"}, ""},
 	}
 	for _, tc := range cases {

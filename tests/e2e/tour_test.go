@@ -49,6 +49,11 @@ func TestTour(t *testing.T) {
 		require.True(t, strings.HasSuffix(n, "+01:00") || strings.HasSuffix(n, "+02:00"), "RFC 3339 with the zone's offset: %s", n)
 	}
 	require.Contains(t, s.ok("job", "list"), "nightly")
+	// A page of the list, in name order: "hello" sorts before "nightly".
+	var page []api.JobView
+	require.NoError(t, json.Unmarshal([]byte(s.ok("job", "list", "--limit", "1", "--after", "hello", "-o", "json")), &page))
+	require.Len(t, page, 1)
+	require.Equal(t, "nightly", page[0].Name)
 
 	// Pause with a reason: no new slot fires; the reason shows.
 	s.ok("job", "disable", "hello", "--reason", "maintenance window")

@@ -30,6 +30,8 @@ func jobCommand() *cli.Command {
 					outputFlag,
 					&cli.StringSliceFlag{Name: "label", Aliases: []string{"l"}, Usage: "only jobs with label K=V (repeatable)"},
 					&cli.StringFlag{Name: "prefix", Usage: "only jobs whose name starts with this"},
+					&cli.IntFlag{Name: "limit", Usage: "at most this many jobs, in name order (default: all)"},
+					&cli.StringFlag{Name: "after", Usage: "only jobs whose name sorts after this (the last name of the previous page)"},
 				},
 				Action: showAction(jobListArgs, listJobs, printJobs),
 			},
@@ -211,7 +213,10 @@ func jobListArgs(c *cli.Context) (api.ListRequest, error) {
 	if err != nil {
 		return api.ListRequest{}, err
 	}
-	return api.ListRequest{Labels: labels, Prefix: c.String("prefix")}, nil
+	if c.Int("limit") < 0 {
+		return api.ListRequest{}, usageErr("--limit: %d is negative", c.Int("limit"))
+	}
+	return api.ListRequest{Labels: labels, Prefix: c.String("prefix"), Page: api.Page{Limit: c.Int("limit"), After: c.String("after")}}, nil
 }
 
 func listJobs(c *cli.Context, cl *client.Client, req api.ListRequest) ([]api.JobView, error) {

@@ -1,11 +1,15 @@
 package apiservice
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
 	"github.com/jetcron/jetcron/pkg/api"
 )
+
+// errTooLarge is a reply larger than NATS carries (413).
+var errTooLarge = errors.New("reply too large")
 
 // badRequest is an error that api.ErrorOf maps to 400.
 func badRequest(format string, args ...any) error {

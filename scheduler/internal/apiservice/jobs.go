@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -243,63 +242,6 @@ func (s *Service) runtime(ctx context.Context, name string) *job.Runtime {
 		return nil
 	}
 	return &rt
-}
-
-func (s *Service) list(ctx context.Context, data []byte) (any, error) {
-	var req api.ListRequest
-	if len(data) > 0 {
-		if err := decode(data, &req); err != nil {
-			return nil, err
-		}
-	}
-	states := map[string]job.Runtime{}
-	if w, err := s.state.WatchAll(ctx, jetstream.IgnoreDeletes()); err == nil {
-		for ent := range w.Updates() {
-			if ent == nil {
-				break
-			}
-			var rt job.Runtime
-			if json.Unmarshal(ent.Value(), &rt) == nil {
-				states[ent.Key()] = rt
-			}
-		}
-		_ = w.Stop()
-	}
-	healths := s.healths(ctx)
-	w, err := s.jobs.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
-	}
-	defer w.Stop()
-	out := []api.JobView{}
-	for ent := range w.Updates() {
-		if ent == nil {
-			break
-		}
-		var spec job.Spec
-		if json.Unmarshal(ent.Value(), &spec) != nil || spec.Name == "" {
-			continue
-		}
-		if req.Prefix != "" && !strings.HasPrefix(spec.Name, req.Prefix) {
-			continue
-		}
-		if !hasLabels(spec.Labels, req.Labels) {
-			continue
-		}
-		v := s.viewN(spec, ent.Revision(), 1)
-		if h, ok := healths[spec.Name]; ok {
-			v.Health = &h
-		}
-		if rt, ok := states[spec.Name]; ok {
-			v.State = &rt
-			if rt.Completed {
-				v.Status, v.Next = api.StatusCompleted, nil
-			}
-		}
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b api.JobView) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
 }
 
 func hasLabels(have, want map[string]string) bool {

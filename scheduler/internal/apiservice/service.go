@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -73,6 +74,11 @@ type Service struct {
 	nmu      sync.Mutex         // guards notifyKV
 	notifyKV jetstream.KeyValue // opened on first use (notify.go)
 	sender   *notify.Sender
+	// index keeps the job names in order for job_list (names.go);
+	// stopIndex ends its watch and indexDone closes when it has.
+	index     *nameIndex
+	stopIndex context.CancelFunc
+	indexDone chan struct{}
 }
 
 // NewService returns an API service; Start begins answering.
@@ -162,6 +168,13 @@ func (s *Service) Start(ctx context.Context) error {
 			return fmt.Errorf("api: endpoint %s: %w", verb, err)
 		}
 	}
+	s.index, s.indexDone = newNameIndex(), make(chan struct{})
+	ictx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopIndex = stop
+	go func() {
+		defer close(s.indexDone)
+		s.index.follow(ictx, s.jobs)
+	}()
 	s.svc = svc
 	return nil
 }
@@ -172,7 +185,10 @@ func (s *Service) Stop(context.Context) error {
 	if s.svc == nil {
 		return nil
 	}
-	return s.svc.Stop()
+	err := s.svc.Stop()
+	s.stopIndex()
+	<-s.indexDone
+	return err
 }
 
 // wrap runs a handler in its own goroutine (bounded), with a deadline, and
@@ -194,6 +210,9 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			out, err := h(ctx, data)
 			if err != nil {
 				e := clipError(api.ErrorOf(err))
+				if errors.Is(err, errTooLarge) {
+					e.Code = 413
+				}
 				if e.Code >= 500 {
 					s.log.ErrorContext(ctx, "api request failed", "verb", verb, "error", err)
 				}
@@ -204,6 +223,11 @@ func (s *Service) wrap(verb string, h func(context.Context, []byte) (any, error)
 			} else if m.Data, err = json.Marshal(out); err != nil {
 				m.Header = nats.Header{micro.ErrorHeader: {"cannot encode the reply"}, micro.ErrorCodeHeader: {"500"}}
 				m.Data = nil
+			} else if limit := s.nc.MaxPayload(); int64(len(m.Data)) > limit {
+				// Unsent, the caller would wait for its timeout.
+				e := api.Error{Code: 413, Message: fmt.Sprintf("%v: the reply (%d bytes) is larger than the NATS server's max payload (%d bytes); ask for less (job list --limit)", errTooLarge, len(m.Data), limit)}
+				m.Header = nats.Header{micro.ErrorHeader: {e.Message}, micro.ErrorCodeHeader: {"413"}}
+				m.Data, _ = json.Marshal(e)
 			}
 			if reply == "" {
 				return

@@ -75,15 +75,22 @@ type Plan struct {
 	index map[string]*item
 }
 
+// item is a job's place in the plan: its entry and when it is due. (A
+// leader holds one per job, a million of them at scale: keep it small.)
 type item struct {
 	e     Entry
-	next  time.Time // next slot after cursor (zero: none)
-	due   time.Time // next + jitter, or a retry time
+	due   time.Time // the next slot after the cursor + jitter, or a retry time
 	index int
 }
 
 // New returns an empty plan.
 func New() *Plan { return &Plan{index: map[string]*item{}} }
+
+// NewSized returns an empty plan with room for n jobs: a plan loaded with
+// a million jobs does not grow its index twenty times on the way.
+func NewSized(n int) *Plan {
+	return &Plan{h: make(entryHeap, 0, n), index: make(map[string]*item, n)}
+}
 
 // Len returns the number of jobs in the plan.
 func (p *Plan) Len() int { return len(p.h) }
@@ -93,11 +100,11 @@ func (p *Plan) Len() int { return len(p.h) }
 func (p *Plan) Upsert(e Entry) bool {
 	p.Remove(e.Job)
 	it := &item{e: e}
-	it.next = firstAfter(e)
-	if it.next.IsZero() || e.Remaining == 0 {
+	next := firstAfter(e)
+	if next.IsZero() || e.Remaining == 0 {
 		return false
 	}
-	it.due = it.next.Add(e.Jitter)
+	it.due = next.Add(e.Jitter)
 	p.index[e.Job] = it
 	heap.Push(&p.h, it)
 	return true
@@ -136,7 +143,6 @@ func (p *Plan) Retry(name string, cursor time.Time, t time.Time) {
 		return
 	}
 	it.e.Cursor = cursor
-	it.next = firstAfter(it.e)
 	it.due = t
 	heap.Fix(&p.h, it.index)
 }
@@ -154,13 +160,13 @@ func (p *Plan) Due(now time.Time, max int) []Decision {
 		if it.e.Remaining > 0 {
 			it.e.Remaining -= fired
 		}
-		it.next = firstAfter(it.e)
-		if d.Done || it.next.IsZero() || it.e.Remaining == 0 {
+		next := firstAfter(it.e)
+		if d.Done || next.IsZero() || it.e.Remaining == 0 {
 			d.Done = true
 			heap.Pop(&p.h)
 			delete(p.index, it.e.Job)
 		} else {
-			it.due = it.next.Add(it.e.Jitter)
+			it.due = next.Add(it.e.Jitter)
 			heap.Fix(&p.h, 0)
 		}
 		out = append(out, d)

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+// scaleResult is what the scale phase measured: -scale-jobs definitions in
+// one scheduler.
+type scaleResult struct {
+	Jobs int
+	// MemLimit is the schedulers' GOMEMLIMIT, if set.
+	MemLimit string
+	// Load is how long writing the definitions into the jobs bucket took.
+	Load time.Duration
+	// First is the first scheduler process (the jobs were in the bucket
+	// before it started), Takeover the one that starts once the first has
+	// stopped and resigned its lease.
+	First, Takeover childFigures
+	// Get is the latency of job_get calls; List that of job_list calls
+	// with a prefix that selects ten jobs (the server still reads every
+	// definition); ListAll that of one job_list of every job, or its error.
+	Get, List quantiles
+	// Page is the latency of job_list calls for 100 jobs after a name, or
+	// why they failed.
+	Page         quantiles
+	PageErr      string
+	ListAll      time.Duration
+	ListAllCount int
+	ListAllErr   string
+}
+
+// childFigures are one scheduler process's figures.
+type childFigures struct {
+	// Leading and Planned are the times from the process's start until it
+	// held the lease and until its plan held every job.
+	Leading, Planned time.Duration
+	// CPU is the process's CPU time until its plan held every job.
+	CPU time.Duration
+	// At "planned": the live heap after a collection, the resident set,
+	// and the peak resident set so far (loading included).
+	HeapAlloc uint64
+	RSS       int64
+	PeakRSS   int64
+	// PeakAfterAPI is the peak resident set once the API calls were
+	// answered (the first process answers them).
+	PeakAfterAPI int64
+}
+
+// measureScale loads -scale-jobs definitions into the jobs bucket of a
+// fresh server, starts a scheduler in a process of its own, waits until it
+// has planned every job, measures job_get and job_list against it, stops it
+// and measures a second one's takeover.
+func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, progress io.Writer) (scaleResult, error) {
+	res := scaleResult{Jobs: o.ScaleJobs, MemLimit: o.ScaleMemLimit}
+	e, err := startEnv(ctx, dir, envConfig{NoSync: o.NoSync, NoScheduler: true}, log)
+	if err != nil {
+		return res, err
+	}
+	defer e.close()
+	fmt.Fprintf(progress, "scale: writing %d definitions into the jobs bucket\n", o.ScaleJobs)
+	start := time.Now()
+	anchor := start.Add(2 * time.Hour).Truncate(time.Second)
+	if err := loadJobs(ctx, e, o.ScaleJobs, func(i int) job.Spec { return scaleJob(i, anchor) }); err != nil {
+		return res, err
+	}
+	res.Load = time.Since(start)
+	fmt.Fprintf(progress, "scale: loaded in %s; starting the first scheduler\n", res.Load.Round(time.Millisecond))
+
+	first, err := startChild(ctx, e, o.ScaleMemLimit, "scale-a", o.ScaleJobs, profileName(o.MemProfile, "first"), profileName(o.CPUProfile, "scale-first"))
+	if err != nil {
+		return res, err
+	}
+	res.First = first.figures
+	fmt.Fprintf(progress, "scale: first scheduler planned %d jobs in %s; measuring the API\n", o.ScaleJobs, res.First.Planned.Round(time.Millisecond))
+	if err := measureScaleAPI(ctx, e, o.ScaleJobs, &res); err != nil {
+		first.stop()
+		return res, err
+	}
+	stopped, err := first.stop()
+	if err != nil {
+		return res, err
+	}
+	res.First.PeakAfterAPI = stopped.PeakRSS
+	fmt.Fprintf(progress, "scale: first scheduler stopped; starting the second\n")
+	second, err := startChild(ctx, e, o.ScaleMemLimit, "scale-b", o.ScaleJobs, profileName(o.MemProfile, "takeover"), profileName(o.CPUProfile, "scale-takeover"))
+	if err != nil {
+		return res, err
+	}
+	res.Takeover = second.figures
+	if _, err := second.stop(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// scaleJob is the i-th job of the scale phase: half `every 1h` anchored
+// after the phase ends, half a yearly cron on 1 January at a minute of
+// their own; none fires while it is measured.
+func scaleJob(i int, anchor time.Time) job.Spec {
+	name := fmt.Sprintf("scale-%07d", i)
+	if i%2 == 0 {
+		return benchJob(name, anchor.Add(time.Duration(i%3600)*time.Second), time.Hour)
+	}
+	return job.Spec{
+		Name:     name,
+		Schedule: job.Schedule{Cron: fmt.Sprintf("%d %d 1 1 *", i%60, (i/60)%24)},
+		Overlap:  job.OverlapAllow,
+		Task:     job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
+	}
+}
+
+func profileName(base, which string) string {
+	if base == "" {
+		return ""
+	}
+	return base + "." + which
+}
+
+// measureScaleAPI measures job_get and job_list with n jobs.
+func measureScaleAPI(ctx context.Context, e *env, n int, res *scaleResult) error {
+	var gets []time.Duration
+	for range 200 {
+		name := fmt.Sprintf("scale-%07d", rand.IntN(n))
+		t := time.Now()
+		var v api.JobView
+		if err := api.Call(ctx, e.nc, e.names, api.VerbJobGet, api.NameRequest{Name: name}, &v); err != nil {
+			return fmt.Errorf("job_get %s: %w", name, err)
+		}
+		gets = append(gets, time.Since(t))
+	}
+	res.Get = summarize(gets)
+	var lists []time.Duration
+	for range 5 {
+		prefix := fmt.Sprintf("scale-%06d", rand.IntN(max(n/10, 1)))
+		t := time.Now()
+		var out []api.JobView
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := api.Call(cctx, e.nc, e.names, api.VerbJobList, api.ListRequest{Prefix: prefix}, &out)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("job_list %s: %w", prefix, err)
+		}
+		lists = append(lists, time.Since(t))
+	}
+	res.List = summarize(lists)
+	var pages []time.Duration
+	for range 20 {
+		after := fmt.Sprintf("scale-%07d", rand.IntN(n))
+		t := time.Now()
+		var out []api.JobView
+		if err := api.Call(ctx, e.nc, e.names, api.VerbJobList, api.ListRequest{Page: api.Page{Limit: 100, After: after}}, &out); err != nil {
+			// A scheduler without pages (an older one, measured to
+			// compare) refuses the request.
+			res.PageErr = err.Error()
+			break
+		}
+		pages = append(pages, time.Since(t))
+	}
+	res.Page = summarize(pages)
+	t := time.Now()
+	var all []api.JobView
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := api.Call(cctx, e.nc, e.names, api.VerbJobList, api.ListRequest{}, &all); err != nil {
+		res.ListAllErr = err.Error()
+	}
+	res.ListAll, res.ListAllCount = time.Since(t), len(all)
+	return nil
+}
+
+// child is a running scheduler process of the scale phase.
+type child struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	reports *json.Decoder
+	figures childFigures
+}
+
+// startChild starts a scheduler process (this binary, childCommand) on
+// e's server and waits until it has planned n jobs.
+func startChild(ctx context.Context, e *env, memLimit, id string, n int, memprofile, cpuprofile string) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errChild, err)
+	}
+	args := []string{childCommand, "-url", e.srv.ClientURL(), "-id", id, "-n", fmt.Sprint(n)}
+	if memprofile != "" {
+		args = append(args, "-memprofile", memprofile)
+	}
+	if cpuprofile != "" {
+		args = append(args, "-cpuprofile", cpuprofile)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Stderr = os.Stderr
+	if memLimit != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errChild, err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errChild, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errChild, err)
+	}
+	c := &child{cmd: cmd, stdin: stdin, reports: json.NewDecoder(bufio.NewReader(stdout))}
+	for {
+		r, err := c.next()
+		if err != nil {
+			c.stop()
+			return nil, err
+		}
+		switch r.Step {
+		case "leading":
+			c.figures.Leading = r.Since
+		case "planned":
+			c.figures.Planned, c.figures.CPU, c.figures.HeapAlloc, c.figures.RSS, c.figures.PeakRSS = r.Since, r.CPU, r.HeapAlloc, r.RSS, r.PeakRSS
+			return c, nil
+		}
+	}
+}
+
+// next reads the process's next report.
+func (c *child) next() (childReport, error) {
+	var r childReport
+	if err := c.reports.Decode(&r); err != nil {
+		return r, fmt.Errorf("%w: %w", errChild, err)
+	}
+	if r.Error != "" {
+		return r, fmt.Errorf("%w: %s: %s", errChild, r.Step, r.Error)
+	}
+	return r, nil
+}
+
+// stop closes the process's input, which stops it gracefully, and returns
+// its last report.
+func (c *child) stop() (childReport, error) {
+	_ = c.stdin.Close()
+	r, err := c.next()
+	if werr := c.cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("%w: %w", errChild, werr)
+	}
+	return r, err
+}
