@@ -252,19 +252,7 @@ func (s *Service) calendarSet(names []string) calendar.Set {
 	return set
 }
 
-// cals opens the calendars bucket on first use: a scheduler started
-// against resources made by an older version (--skip-ensure) answers every
-// other verb, and these once `jetcron admin ensure` has made the bucket.
+// cals opens the calendars bucket on first use (lazyBucket).
 func (s *Service) cals(ctx context.Context) (jetstream.KeyValue, error) {
-	s.calsMu.Lock()
-	defer s.calsMu.Unlock()
-	if s.calsKV != nil {
-		return s.calsKV, nil
-	}
-	kv, err := s.js.KeyValue(ctx, s.names.CalendarsBucket())
-	if err != nil {
-		return nil, fmt.Errorf("bucket %s (run `jetcron admin ensure` to make it): %w: %w", s.names.CalendarsBucket(), api.ErrUnavailable, err)
-	}
-	s.calsKV = kv
-	return kv, nil
+	return s.calsKV.open(ctx, s.js, s.names.CalendarsBucket())
 }

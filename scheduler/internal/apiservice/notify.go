@@ -18,21 +18,9 @@ import (
 	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
-// notifyBucket opens the notify bucket on first use: a scheduler whose
-// bucket an operator has not made yet (--skip-ensure) still answers
-// everything else.
+// notifyBucket opens the notify bucket on first use (lazyBucket).
 func (s *Service) notifyBucket(ctx context.Context) (jetstream.KeyValue, error) {
-	s.nmu.Lock()
-	defer s.nmu.Unlock()
-	if s.notifyKV != nil {
-		return s.notifyKV, nil
-	}
-	kv, err := s.js.KeyValue(ctx, s.names.NotifyBucket())
-	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w: %w", s.names.NotifyBucket(), api.ErrUnavailable, err)
-	}
-	s.notifyKV = kv
-	return kv, nil
+	return s.notifyKV.open(ctx, s.js, s.names.NotifyBucket())
 }
 
 // loadSink reads a sink's definition from the bucket stream's leader

@@ -65,14 +65,12 @@ type Service struct {
 	checkpoints, queueSettings jetstream.KeyValue
 
 	// calsKV is the calendars bucket, opened on first use (calendars.go).
-	calsMu sync.Mutex
-	calsKV jetstream.KeyValue
+	calsKV lazyBucket
 
 	qmu    sync.Mutex      // guards queues
 	queues map[string]bool // queues whose consumer this replica has ensured
 
-	nmu      sync.Mutex         // guards notifyKV
-	notifyKV jetstream.KeyValue // opened on first use (notify.go)
+	notifyKV lazyBucket // opened on first use (notify.go)
 	sender   *notify.Sender
 	// index keeps the job names in order for job_list (names.go);
 	// stopIndex ends its watch and indexDone closes when it has.
