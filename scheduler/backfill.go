@@ -66,7 +66,10 @@ func (b *backfiller) run(ctx context.Context) {
 	for {
 		if updates == nil {
 			if w, err := b.watch(ctx); err == nil {
-				defer w.Stop()
+				// Not waited for: stopping asks the server to delete the
+				// consumer, which takes the request's timeout on a stream
+				// without quorum, and the term must end at once.
+				defer func() { go func() { _ = w.Stop() }() }()
 				updates = w.Updates()
 			}
 		}

@@ -46,8 +46,12 @@ func Watch[T any](ctx context.Context, kv jetstream.KeyValue, decode Decoder[T])
 	}
 	out := make(chan Change[T], 256)
 	go func() {
-		defer close(out)
+		// The channel closes first: stopping the watcher asks the server
+		// to delete its consumer, which waits for the request's timeout
+		// on a stream without quorum, and whoever reads the channel (a
+		// leader's term that ends) must not wait for that.
 		defer w.Stop()
+		defer close(out)
 		send := func(c Change[T]) bool {
 			select {
 			case out <- c:
