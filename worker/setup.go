@@ -58,15 +58,22 @@ func (w *Worker) open(ctx context.Context) error {
 			return fmt.Errorf("checkpoints bucket: %w", err)
 		}
 	}
+	// The stores are set only once opened: a failed open would otherwise
+	// leave a nil *objstore.NATS in a non-nil interface, which the next
+	// try skips and the first run dereferences.
 	if w.scripts == nil {
-		if w.scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
+		st, err := objstore.OpenNATS(octx, w.js, w.names.ScriptsStore())
+		if err != nil {
 			return err
 		}
+		w.scripts = st
 	}
 	if w.cfg.Logs == nil {
-		if w.cfg.Logs, err = objstore.OpenNATS(octx, w.js, w.names.LogsStore()); err != nil {
+		st, err := objstore.OpenNATS(octx, w.js, w.names.LogsStore())
+		if err != nil {
 			return err
 		}
+		w.cfg.Logs = st
 	}
 	return nil
 }
