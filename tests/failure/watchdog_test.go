@@ -68,9 +68,9 @@ func TestFrozenLeaderIsNoticed(t *testing.T) {
 	// The replica that watched exports the job's health and lateness, and
 	// the leading gauge the documented alert rule reads.
 	m := metrics(t, s.sHealth[1-frozenIdx])
-	require.Contains(t, m, `jetcron_job_health{job="watched"}`)
-	require.Positive(t, m[`jetcron_slot_lateness_seconds_count{job="watched"}`])
-	require.Contains(t, m, `jetcron_job_last_success_timestamp_seconds{job="watched"}`)
+	require.Contains(t, m, `jetcron_job_health{jetcron_job="watched"}`)
+	require.Positive(t, m[`jetcron_slot_lateness_seconds_count{jetcron_job="watched"}`])
+	require.Contains(t, m, `jetcron_job_last_success_timestamp_seconds{jetcron_job="watched"}`)
 	require.Contains(t, m, "jetcron_scheduler_leading")
 	s.stopFiring()
 }

@@ -38,20 +38,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "jetcron_job_last_success_timestamp_seconds",
 			Help: "Unix time at which the job's last successful execution ended (absent before the first).",
-		}, []string{"job"}),
+		}, []string{"jetcron_job"}),
 		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "jetcron_job_consecutive_failures",
 			Help: "Failed executions of the job since its last success.",
-		}, []string{"job"}),
+		}, []string{"jetcron_job"}),
 		health: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "jetcron_job_health",
 			Help: "The job's health: 0 ok, 1 too_short, 2 late, 3 overrunning, 4 failing, 5 unaccounted, 6 paused.",
-		}, []string{"job"}),
+		}, []string{"jetcron_job"}),
 		lateness: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "jetcron_slot_lateness_seconds",
 			Help:    "Time from a slot to the start of its first attempt.",
 			Buckets: []float64{.01, .05, .1, .5, 1, 5, 15, 60, 300, 1800},
-		}, []string{"job"}),
+		}, []string{"jetcron_job"}),
 	}
 	reg.MustRegister(m.lastSuccess, m.failures, m.health, m.lateness)
 	return m
