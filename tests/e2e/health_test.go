@@ -178,7 +178,7 @@ func (hs *healthSystem) gauge(metric, name string) (float64, bool) {
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "job" && l.GetValue() == name {
+				if l.GetName() == "jetcron_job" && l.GetValue() == name {
 					if m.GetGauge() != nil {
 						return m.GetGauge().GetValue(), true
 					}
