@@ -15,7 +15,6 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/calendar"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // loadCalendar reads a calendar and its revision from its bucket's stream
@@ -24,19 +23,7 @@ func (s *Service) loadCalendar(ctx context.Context, name string) (calendar.Calen
 	if err := job.ValidateName(name); err != nil {
 		return calendar.Calendar{}, 0, job.Fieldf("name", "%q %v", name, err)
 	}
-	bucket := s.names.CalendarsBucket()
-	m, ok, err := streamio.LastFromLeader(ctx, s.nc, "KV_"+bucket, "$KV."+bucket+"."+name)
-	if err != nil {
-		return calendar.Calendar{}, 0, fmt.Errorf("read calendar %q: %w: %w", name, api.ErrUnavailable, err)
-	}
-	if op := m.Header.Get("KV-Operation"); !ok || op == "DEL" || op == "PURGE" {
-		return calendar.Calendar{}, 0, fmt.Errorf("calendar %q: %w", name, job.ErrNotFound)
-	}
-	var c calendar.Calendar
-	if err := json.Unmarshal(m.Data, &c); err != nil {
-		return calendar.Calendar{}, 0, fmt.Errorf("calendar %q is stored damaged: %w", name, err)
-	}
-	return c, m.Seq, nil
+	return readFromLeader[calendar.Calendar](ctx, s, s.names.CalendarsBucket(), name, "calendar", name)
 }
 
 func (s *Service) calendarCreate(ctx context.Context, data []byte) (any, error) {

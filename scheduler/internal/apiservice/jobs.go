@@ -14,7 +14,6 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/history"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -33,19 +32,7 @@ func (s *Service) load(ctx context.Context, name string) (job.Spec, uint64, erro
 	if err := nameErr(name); err != nil {
 		return job.Spec{}, 0, err
 	}
-	bucket := s.names.JobsBucket()
-	m, ok, err := streamio.LastFromLeader(ctx, s.nc, "KV_"+bucket, "$KV."+bucket+"."+name)
-	if err != nil {
-		return job.Spec{}, 0, fmt.Errorf("read job %q: %w: %w", name, api.ErrUnavailable, err)
-	}
-	if op := m.Header.Get("KV-Operation"); !ok || op == "DEL" || op == "PURGE" {
-		return job.Spec{}, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
-	}
-	var spec job.Spec
-	if err := json.Unmarshal(m.Data, &spec); err != nil {
-		return job.Spec{}, 0, fmt.Errorf("job %q is stored damaged: %w", name, err)
-	}
-	return spec, m.Seq, nil
+	return readFromLeader[job.Spec](ctx, s, s.names.JobsBucket(), name, "job", name)
 }
 
 // loadNamed decodes a request that names a job (api.NameRequest) and loads

@@ -15,7 +15,6 @@ import (
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/notify"
-	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // notifyBucket opens the notify bucket on first use (lazyBucket).
@@ -32,19 +31,7 @@ func (s *Service) loadSink(ctx context.Context, name string) (notify.Sink, uint6
 	if _, err := s.notifyBucket(ctx); err != nil {
 		return notify.Sink{}, 0, err
 	}
-	bucket := s.names.NotifyBucket()
-	m, ok, err := streamio.LastFromLeader(ctx, s.nc, "KV_"+bucket, "$KV."+bucket+"."+notify.SinkKey(name))
-	if err != nil {
-		return notify.Sink{}, 0, fmt.Errorf("read sink %q: %w: %w", name, api.ErrUnavailable, err)
-	}
-	if op := m.Header.Get("KV-Operation"); !ok || op == "DEL" || op == "PURGE" {
-		return notify.Sink{}, 0, fmt.Errorf("sink %q: %w", name, job.ErrNotFound)
-	}
-	var sink notify.Sink
-	if err := json.Unmarshal(m.Data, &sink); err != nil {
-		return notify.Sink{}, 0, fmt.Errorf("sink %q is stored damaged: %w", name, err)
-	}
-	return sink, m.Seq, nil
+	return readFromLeader[notify.Sink](ctx, s, s.names.NotifyBucket(), notify.SinkKey(name), "sink", name)
 }
 
 func sinkView(sink notify.Sink, rev uint64) api.NotifyView {
