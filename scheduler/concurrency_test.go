@@ -135,7 +135,7 @@ func TestConcurrencyKeyLimitN(t *testing.T) {
 		spec.ConcurrencyKey = "wh:3"
 		b.create(t, spec)
 	}
-	natstest.Eventually(t, 10*time.Second, func() bool {
+	natstest.Eventually(t, 30*time.Second, func() bool {
 		jobs := map[string]bool{}
 		for _, e := range delayedOf(b, t, names...) {
 			if strings.HasPrefix(e.Reason, "waiting for concurrency key wh (3 of 3 running)") {
