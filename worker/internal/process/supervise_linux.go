@@ -110,6 +110,13 @@ func supervise() int {
 	_, _ = io.WriteString(status, report{kind: reportStarted, pid: cmd.Process.Pid}.line())
 
 	err = cmd.Wait()
+	if errors.Is(err, syscall.ECHILD) {
+		// Only killAll's sweep reaps the program behind cmd.Wait's back
+		// (the grace period ran out, or the worker died): the run is being
+		// killed, and the worker reports a run whose supervisor was killed
+		// without a report as SIGKILLed. Wait here for the group kill.
+		killAll()
+	}
 	rep := report{duration: clk.Since(start), kind: reportExited}
 	var exitErr *exec.ExitError
 	switch {
