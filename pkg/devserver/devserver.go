@@ -140,13 +140,27 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("devserver: %w", err)
 	}
+	// The server reports a listener it cannot open (an address in use) only
+	// through its log, as a fatal message; without the adapter Start would
+	// wait the whole ReadyTimeout to say so.
+	logger := slog.New(slog.DiscardHandler)
 	if s.cfg.Logger != nil {
-		ns.SetLoggerV2(slogAdapter{s.cfg.Logger.With("component", "nats-server")}, false, false, false)
+		logger = s.cfg.Logger.With("component", "nats-server")
 	}
+	fatal := make(chan string, 1)
+	ns.SetLoggerV2(slogAdapter{l: logger, fatal: fatal}, false, false, false)
 	go ns.Start()
-	if !ns.ReadyForConnections(s.cfg.ReadyTimeout) {
+	ready := make(chan bool, 1)
+	go func() { ready <- ns.ReadyForConnections(s.cfg.ReadyTimeout) }()
+	select {
+	case msg := <-fatal:
 		ns.Shutdown()
-		return fmt.Errorf("devserver: not ready after %s (is %s in use?)", s.cfg.ReadyTimeout, s.cfg.Listen)
+		return fmt.Errorf("devserver: %s", msg)
+	case ok := <-ready:
+		if !ok {
+			ns.Shutdown()
+			return fmt.Errorf("devserver: not ready after %s", s.cfg.ReadyTimeout)
+		}
 	}
 	s.ns = ns
 	s.running = true
@@ -199,13 +213,25 @@ func (s *Server) DataDir() string { return s.cfg.DataDir }
 // NATS returns the underlying server, for tests.
 func (s *Server) NATS() *server.Server { return s.ns }
 
-type slogAdapter struct{ l *slog.Logger }
+// slogAdapter is the server's logger. Fatal messages also go to fatal, at
+// most one, which Start waits on.
+type slogAdapter struct {
+	l     *slog.Logger
+	fatal chan<- string
+}
 
 func (a slogAdapter) Noticef(f string, v ...any) { a.l.Info(fmt.Sprintf(f, v...)) }
 func (a slogAdapter) Warnf(f string, v ...any)   { a.l.Warn(fmt.Sprintf(f, v...)) }
-func (a slogAdapter) Fatalf(f string, v ...any)  { a.l.Error(fmt.Sprintf(f, v...)) }
-func (a slogAdapter) Errorf(f string, v ...any)  { a.l.Error(fmt.Sprintf(f, v...)) }
-func (a slogAdapter) Debugf(f string, v ...any)  { a.l.Debug(fmt.Sprintf(f, v...)) }
-func (a slogAdapter) Tracef(f string, v ...any)  { a.l.Debug(fmt.Sprintf(f, v...)) }
+func (a slogAdapter) Fatalf(f string, v ...any) {
+	msg := fmt.Sprintf(f, v...)
+	a.l.Error(msg)
+	select {
+	case a.fatal <- msg:
+	default:
+	}
+}
+func (a slogAdapter) Errorf(f string, v ...any) { a.l.Error(fmt.Sprintf(f, v...)) }
+func (a slogAdapter) Debugf(f string, v ...any) { a.l.Debug(fmt.Sprintf(f, v...)) }
+func (a slogAdapter) Tracef(f string, v ...any) { a.l.Debug(fmt.Sprintf(f, v...)) }
 
 var _ lifecycle.Service = (*Server)(nil)

@@ -2,7 +2,9 @@ package devserver_test
 
 import (
 	"context"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,5 +25,22 @@ func TestLifecycle(t *testing.T) {
 	require.NoError(t, srv.Stop(context.Background()))
 	require.NoError(t, srv.Stop(context.Background()), "stop twice")
 	require.NoError(t, srv.Start(t.Context()), "started again")
+	require.NoError(t, srv.Stop(context.Background()))
+}
+
+// TestAddressInUse: a listen address that is taken fails Start at once,
+// naming the address, instead of after the whole ready timeout.
+func TestAddressInUse(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	srv, err := devserver.New(devserver.Config{DataDir: t.TempDir(), Listen: taken.Addr().String(), NoSync: true})
+	require.NoError(t, err)
+	begin := time.Now()
+	err = srv.Start(t.Context())
+	require.ErrorContains(t, err, taken.Addr().String())
+	require.ErrorContains(t, err, "address already in use")
+	require.Less(t, time.Since(begin), 10*time.Second, "not the 30 s ready timeout")
 	require.NoError(t, srv.Stop(context.Background()))
 }

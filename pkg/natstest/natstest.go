@@ -32,13 +32,14 @@ type Server struct {
 // stopped when the test ends.
 func RunJetStream(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, dir: t.TempDir(), addr: "127.0.0.1:" + freePort(t)}
+	// Port 0: the server binds a free port itself. A port found free by a
+	// probe listener can be taken by any outgoing connection before the
+	// server binds it; restarts then reuse the bound port.
+	s := &Server{t: t, dir: t.TempDir(), addr: "127.0.0.1:0"}
 	s.start()
 	t.Cleanup(func() { s.Stop() })
 	return s
 }
-
-func freePort(t testing.TB) string { return freePorts(t, 1)[0] }
 
 // freePorts returns n distinct ports free a moment ago (each listener stays
 // open until all are chosen, so the kernel cannot hand one out twice).
@@ -59,6 +60,7 @@ func (s *Server) start() {
 	require.NoError(s.t, err)
 	require.NoError(s.t, srv.Start(context.Background()))
 	s.srv = srv
+	s.addr = srv.NATS().Addr().String()
 }
 
 // URL returns the client URL.

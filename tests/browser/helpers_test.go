@@ -3,7 +3,6 @@ package browser
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,18 +88,24 @@ type dev struct {
 	ui   string // the UI's URL as printed, ending in "/"
 }
 
-var uiLine = regexp.MustCompile(`UI:\s+(http://\S+|off)`)
+var (
+	uiLine   = regexp.MustCompile(`UI:\s+(http://\S+|off)`)
+	natsLine = regexp.MustCompile(`NATS:\s+(nats://\S+)`)
+)
 
 // startDev runs `jetcron dev` on free ports with a fresh data directory.
 func startDev(t *testing.T, args ...string) *dev {
 	t.Helper()
-	natsAddr := "127.0.0.1:" + freePort(t)
-	full := append([]string{"--log-level", "warn", "dev", "--data", t.TempDir(), "--listen", natsAddr, "--http", "127.0.0.1:0", "--workers", "3"}, args...)
+	// Port 0 for NATS too: the server binds a free port itself, and the
+	// banner names it.
+	full := append([]string{"--log-level", "warn", "dev", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--workers", "3"}, args...)
 	p, ui := startJetcron(t, uiLine, full...)
 	if ui == "off" {
 		ui = ""
 	}
-	return &dev{proc: p, nats: "nats://" + natsAddr, ui: ui}
+	m := natsLine.FindStringSubmatch(p.stderr.String())
+	require.NotNil(t, m, "the banner names the NATS URL:\n%s", p.stderr.String())
+	return &dev{proc: p, nats: m[1], ui: ui}
 }
 
 // run runs a jetcron CLI command against the dev server and returns its
@@ -113,15 +118,6 @@ func (d *dev) run(t *testing.T, args ...string) string {
 	code := cli.Run(ctx, cli.Deps{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("")}, append([]string{"jetcron", "--nats", d.nats}, args...))
 	require.Equal(t, 0, code, "jetcron %s\nstdout: %s\nstderr: %s", strings.Join(args, " "), out.String(), errb.String())
 	return strings.TrimSpace(out.String())
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
 }
 
 // tab is one browser tab of a test. It fails the test on any uncaught
