@@ -49,6 +49,7 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 	}
 	revs = slices.Clone(revs)
 	slices.SortStableFunc(revs, func(a, b Revision) int { return a.At.Compare(b.At) })
+	stampedStarts(revs)
 	x := Expected{q: q, revs: revs}
 	if len(revs) > 0 && q.Since.Before(revs[0].At) && truncatedHistory(revs[0]) {
 		x.notes = append(x.notes, fmt.Sprintf("the definition history before %s is not kept (the jobs bucket keeps the last revisions of a job): slots before it are not listed", revs[0].At.UTC().Format(time.RFC3339)))
@@ -104,6 +105,30 @@ func owedFrom(s job.Spec) time.Time {
 		return s.CreatedAt
 	}
 	return s.EnabledAt
+}
+
+// stampedStarts moves the start of each revision that created, enabled or
+// re-scheduled its job to the instant the API stamped it (EnabledAt, in
+// the same write as UpdatedAt), from when the jobs bucket stored it (At):
+// the scheduler owes slots from EnabledAt, and a loaded API stores a
+// definition a moment after stamping it. Without this, a slot in between
+// (an every-1s job's first) fired but was expected of no definition, and
+// the watchdog could not see it late. revs are sorted by At.
+func stampedStarts(revs []Revision) {
+	for i := range revs {
+		r := &revs[i]
+		if r.Spec == nil || r.Spec.UpdatedAt.IsZero() {
+			continue
+		}
+		on := r.Spec.EnabledAt
+		if on.IsZero() || (r.Spec.UpdatedAt.Sub(on)).Abs() >= time.Second || !on.Before(r.At) || r.At.Sub(on) > time.Minute {
+			continue // not stamped by this write, or implausibly long before it was stored
+		}
+		if i > 0 && !on.After(revs[i-1].At) {
+			continue
+		}
+		r.At = on
+	}
 }
 
 // truncatedHistory reports whether the oldest revision kept is not the

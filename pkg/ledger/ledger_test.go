@@ -272,6 +272,24 @@ func TestAccount(t *testing.T) {
 			},
 		},
 		{
+			// The API stamped the job a moment before the bucket stored
+			// it, and the scheduler fired the slot in between: that slot
+			// is the definition's, and late once it has not started.
+			name: "SlotBetweenStampAndStore",
+			revs: func() []ledger.Revision {
+				stamped := at(0, 59).Add(800 * time.Millisecond)
+				s := every(time.Minute, stamped)
+				s.CreatedAt, s.UpdatedAt = stamped, stamped
+				return []ledger.Revision{{Revision: 1, At: at(1, 0).Add(300 * time.Millisecond), Spec: s}}
+			}(),
+			events: []event.Event{
+				sched(1, at(1, 0), job.TriggerSchedule, 1),
+				{Kind: event.Skipped, Job: "j", Execution: id(2), Time: at(2, 0), ScheduledAt: event.Slot(at(2, 0)), Reason: "the previous execution has not ended"},
+			},
+			q:    ledger.Query{Now: at(2, 40), Grace: 10 * time.Second},
+			want: []string{"00:01:00 late pending r1 +1m40s", "00:02:00 skipped - r1"},
+		},
+		{
 			name: "GraceAndWindow",
 			revs: oneMin,
 			// A 2m grace makes a 90s start on time; the window keeps 3 slots.
