@@ -48,12 +48,14 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 		delete(r.jobs.byName, name)
 		delete(r.jobs.invalid, name)
 		delete(r.delayed.jobs, name)
+		r.retained.remove(name)
 		r.plan.Remove(name)
 		r.state.remove(name)
 		return
 	}
 	if c.Err != nil {
 		r.plan.Remove(name)
+		r.retained.remove(name)
 		r.jobs.shapes.release(r.jobs.byName[name])
 		delete(r.jobs.byName, name)
 		if r.jobs.invalid[name] != c.Revision {
@@ -78,6 +80,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	}
 	r.jobs.byName[name] = r.jobs.shapes.info(spec, c.Revision)
 	r.jobs.shapes.release(prev)
+	r.retained.set(spec)
 	if prev != nil && scheduleChanged(prev.spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)
 		st.rt.Completed = false

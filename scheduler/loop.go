@@ -47,6 +47,8 @@ type leaderRun struct {
 	events eventQueue
 	// cals are the exclusion calendars (calendar.go).
 	cals calendars
+	// retained are the jobs whose retention deletes executions (prune.go).
+	retained retainedJobs
 	// recovered is set once the tail of the streams is read (recover.go);
 	// the jobs loaded before have their unfired slots accounted for then.
 	recovered bool
@@ -124,6 +126,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 		return err
 	}
 	r.startBackfills(watchCtx)
+	r.startPruning(watchCtx)
 
 	defer r.finalFlush(ctx)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/leader"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
+	"github.com/jetcron/jetcron/pkg/retention"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
@@ -70,6 +71,13 @@ type Config struct {
 	// WatchdogWindow is how far back, beyond a job's grace, each check
 	// looks at its slots. Defaults to 2m.
 	WatchdogWindow time.Duration
+	// PruneInterval is how often the leader deletes the executions jobs'
+	// retention lets go (prune.go). Defaults to 5m.
+	PruneInterval time.Duration
+	// PruneFloor is how long after it ended an execution is kept whatever
+	// its job's retention says. Defaults to retention.DefaultFloor (1h);
+	// shorter is for tests.
+	PruneFloor time.Duration
 }
 
 // Scheduler is one scheduler replica.
@@ -110,6 +118,8 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	}
 	cfg.FlushInterval = cmp.Or(cfg.FlushInterval, time.Second)
 	cfg.MaxBatch = cmp.Or(cfg.MaxBatch, 10_000)
+	cfg.PruneInterval = cmp.Or(cfg.PruneInterval, DefaultPruneInterval)
+	cfg.PruneFloor = cmp.Or(cfg.PruneFloor, retention.DefaultFloor)
 	if cfg.Clock == nil {
 		cfg.Clock = clock.New()
 	}

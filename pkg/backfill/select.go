@@ -87,6 +87,9 @@ func classify(r ledger.Row) (category, string) {
 		return catFailed, string(r.Result)
 	case r.Fired == ledger.FiredDue:
 		return catSkip, "due: not fired yet"
+	case r.Fired == ledger.FiredPruned:
+		// Pruned executions had finished; which way is no longer known.
+		return catSkip, "pruned by the job's retention: it ran or was recorded, and its outcome is deleted"
 	}
 	return catMissed, string(r.Fired)
 }

@@ -45,6 +45,10 @@ const (
 	JobEnabled   Kind = "job_enabled"
 	JobCompleted Kind = "job_completed"
 	JobInvalid   Kind = "job_invalid"
+	// JobPruned records finished executions whose events the job's
+	// retention deleted: Count of them, with slots from ScheduledAt to
+	// Last (package retention).
+	JobPruned Kind = "job_pruned"
 )
 
 // Final reports whether the kind ends an execution: whether its state is
@@ -128,6 +132,10 @@ func (e *Event) Token() string {
 // MsgID is the event's deduplication ID: the same fact published twice (a
 // retried publish) is stored once.
 func (e *Event) MsgID() string {
+	if e.Kind == JobPruned {
+		// A job is pruned many times: each record is its own fact.
+		return fmt.Sprintf("%s/%s/%s/%d", e.Job, e.Token(), e.Kind, e.Time.UnixNano())
+	}
 	return fmt.Sprintf("%s/%s/%s/%d", e.Job, e.Token(), e.Kind, e.Attempt)
 }
 

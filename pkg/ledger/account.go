@@ -9,10 +9,13 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
-// missedRange is a range-missed event: Count slots from first to last.
+// missedRange is a range-missed event: Count slots from first to last; or,
+// pruned, a job_pruned event: the executions of slots from first to last
+// that have no events left were deleted by the job's retention.
 type missedRange struct {
 	first, last time.Time
 	reason      string
+	pruned      bool
 }
 
 // Account builds the ledger of x from the job's events (in stream order;
@@ -23,6 +26,11 @@ func Account(x Expected, events []event.Event) Ledger {
 	backfills := backfillEvents{}
 	var ranges []missedRange
 	for _, e := range events {
+		if e.Job == q.Job && e.Kind == event.JobPruned && e.ScheduledAt != nil && e.Last != nil {
+			ranges = append(ranges, missedRange{first: *e.ScheduledAt, last: *e.Last, pruned: true,
+				reason: fmt.Sprintf("deleted at %s with %s: %s", e.Time.UTC().Format(time.RFC3339), plural(e.Count, "execution"), e.Reason)})
+			continue
+		}
 		if e.Job != q.Job || e.Execution == "" || backfills.add(e) || !job.IsSlotID(e.Execution) {
 			continue
 		}
@@ -92,6 +100,9 @@ func hasRun(evs []event.Event) bool {
 func silent(s slot, ranges []missedRange, q Query) (Fired, string) {
 	for _, mr := range ranges {
 		if !s.at.Before(mr.first) && !s.at.After(mr.last) {
+			if mr.pruned {
+				return FiredPruned, mr.reason
+			}
 			return FiredMissed, mr.reason
 		}
 	}
@@ -181,4 +192,12 @@ func result(x job.Execution) (Result, string) {
 		return ResultCancelled, x.Error
 	}
 	return ResultPending, ""
+}
+
+// plural writes n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -21,6 +21,9 @@ const (
 	FiredPaused      Fired = "paused"
 	FiredDue         Fired = "due"
 	FiredUnaccounted Fired = "unaccounted"
+	// FiredPruned: the job's retention deleted the events of the slot's
+	// execution (a job_pruned event covers the slot).
+	FiredPruned Fired = "pruned"
 )
 
 // Ran reports whether the slot became a run (its Result says how it ended).

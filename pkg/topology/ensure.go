@@ -168,7 +168,11 @@ func (c Config) EventsStreamConfig() jetstream.StreamConfig {
 		MaxMsgs:     -1,
 		Duplicates:  dup,
 		DenyDelete:  true,
-		DenyPurge:   true,
+		// Purges are allowed for per-job retention alone: the leader
+		// purges whole executions by subject (scheduler/prune.go), and
+		// only its user may (deploy/nats/accounts.conf). No single
+		// event can be deleted.
+		DenyPurge:   false,
 		Storage:     c.storage(),
 		Replicas:    c.Replicas,
 		AllowDirect: true,
@@ -316,7 +320,18 @@ func retry(ctx context.Context, try func(context.Context) error) error {
 // ensureStream creates a stream, or updates it if it exists with another
 // configuration.
 func ensureStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) error {
-	if err := createOrUpdate(ctx, js.CreateStream, js.UpdateStream, sc, jetstream.ErrStreamNameAlreadyInUse); err != nil {
+	update := func(ctx context.Context, sc jetstream.StreamConfig) (jetstream.Stream, error) {
+		// A deny a stream has cannot be lifted (nats-server refuses the
+		// update): an events stream made before per-job retention keeps
+		// denying purges, and the retention says so when it runs.
+		if st, err := js.Stream(ctx, sc.Name); err == nil {
+			old := st.CachedInfo().Config
+			sc.DenyPurge = sc.DenyPurge || old.DenyPurge
+			sc.DenyDelete = sc.DenyDelete || old.DenyDelete
+		}
+		return js.UpdateStream(ctx, sc)
+	}
+	if err := createOrUpdate(ctx, js.CreateStream, update, sc, jetstream.ErrStreamNameAlreadyInUse); err != nil {
 		return fmt.Errorf("ensure stream %s: %w", sc.Name, err)
 	}
 	return nil

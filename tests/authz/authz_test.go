@@ -307,7 +307,6 @@ func forbidden(e *env, role string) []op {
 	common := []op{
 		{name: "delete the work stream", pub: "$JS.API.STREAM.DELETE." + work, unchanged: e.streamIntact(work)},
 		{name: "delete the events stream", pub: "$JS.API.STREAM.DELETE." + events, unchanged: e.streamIntact(events)},
-		{name: "purge the events stream", pub: "$JS.API.STREAM.PURGE." + events, unchanged: e.streamIntact(events)},
 		{name: "purge the work stream", pub: "$JS.API.STREAM.PURGE." + work, unchanged: e.streamIntact(work)},
 		{name: "purge the jobs bucket", pub: "$JS.API.STREAM.PURGE.KV_" + n.JobsBucket(), unchanged: e.streamIntact("KV_" + n.JobsBucket())},
 		{name: "delete the claims bucket", pub: "$JS.API.STREAM.DELETE.KV_" + n.ClaimsBucket(), unchanged: e.streamIntact("KV_" + n.ClaimsBucket())},
@@ -332,6 +331,7 @@ func forbidden(e *env, role string) []op {
 	switch role {
 	case roleWorker:
 		return append(common,
+			op{name: "purge the events stream", pub: "$JS.API.STREAM.PURGE." + events, unchanged: e.streamIntact(events)},
 			op{name: "publish work", pub: n.WorkSubject("default", "x", "x-20260101T000000Z", false), payload: workMsg, unchanged: e.noMessage(work, n.WorkSubject("default", "x", "x-20260101T000000Z", false))},
 			op{name: "read a job definition", pub: "$JS.API.DIRECT.GET.KV_" + n.JobsBucket() + ".$KV." + n.JobsBucket() + ".hello"},
 			op{name: "watch the job definitions", pub: "$JS.API.CONSUMER.CREATE.KV_" + n.JobsBucket()},
@@ -366,6 +366,7 @@ func forbidden(e *env, role string) []op {
 		)
 	default: // web
 		return append(common,
+			op{name: "purge the events stream", pub: "$JS.API.STREAM.PURGE." + events, unchanged: e.streamIntact(events)},
 			op{name: "publish work", pub: n.WorkSubject("default", "x", "x-20260101T000000Z", false), payload: workMsg, unchanged: e.noMessage(work, n.WorkSubject("default", "x", "x-20260101T000000Z", false))},
 			op{name: "publish an event", pub: n.EventSubject("hello", "hello-20260101T000000Z", "succeeded"), payload: `{"v":1}`, unchanged: e.noMessage(events, n.EventSubject("hello", "hello-20260101T000000Z", "succeeded"))},
 			op{name: "write a job definition past the API", pub: kv(n.JobsBucket(), "evil"), payload: `{}`},
@@ -438,6 +439,19 @@ func (e *env) checkAllowed(t *testing.T) {
 		data, err := scripts.GetBytes(ctx, ref.Key)
 		return err == nil && string(data) == "true\n"
 	}, "the worker reads the script")
+
+	// Scheduler: per-job retention purges one execution's events by its
+	// subject (the worker's "succeeded" event above), and nothing else.
+	es, err := sjs.Stream(ctx, n.EventsStream())
+	require.NoError(t, err)
+	raw := n.EventSubject("raw", "raw-20260101T000000Z", "succeeded")
+	_, err = es.GetLastMsgForSubject(ctx, raw)
+	require.NoError(t, err)
+	require.NoError(t, es.Purge(ctx, jetstream.WithPurgeSubject(n.ExecutionEventsFilter("raw", "raw-20260101T000000Z"))))
+	natstest.Eventually(t, 10*time.Second, func() bool { // a replica may be a moment behind
+		_, err := es.GetLastMsgForSubject(ctx, raw)
+		return errors.Is(err, jetstream.ErrMsgNotFound)
+	}, "the execution's events are purged")
 
 	// Worker answers a cancel request for what it runs; web reads logs.
 	sub, err := wnc.Subscribe(n.CancelSubject("raw-20260101T000000Z"), func(m *nats.Msg) { _ = m.Respond([]byte("w")) })

@@ -43,6 +43,9 @@ type options struct {
 	// traces, when set, is an OTLP/HTTP URL the scheduler and workers
 	// export their spans to.
 	traces string
+	// prune makes the leader apply jobs' retention every 200ms, to
+	// executions that ended at any time.
+	prune bool
 }
 
 func start(t *testing.T, o options) *system {
@@ -54,8 +57,12 @@ func start(t *testing.T, o options) *system {
 		topo.MaxDeliver = o.maxDeliver
 	}
 	s := &system{t: t, srv: srv, nc: nc, topo: topo}
-	sc, err := scheduler.New(natstest.Connect(t, srv), scheduler.Config{Topology: topo, FlushInterval: 200 * time.Millisecond,
-		Tracer: testTracer(t, o.traces, topo.Namespace, "jetcron-scheduler")})
+	cfg := scheduler.Config{Topology: topo, FlushInterval: 200 * time.Millisecond,
+		Tracer: testTracer(t, o.traces, topo.Namespace, "jetcron-scheduler")}
+	if o.prune {
+		cfg.PruneInterval, cfg.PruneFloor = 200*time.Millisecond, time.Nanosecond
+	}
+	sc, err := scheduler.New(natstest.Connect(t, srv), cfg)
 	require.NoError(t, err)
 	require.NoError(t, sc.Start(t.Context()))
 	t.Cleanup(func() { _ = sc.Stop(context.Background()) })

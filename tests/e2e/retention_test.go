@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/ledger"
+	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/retention"
 )
 
@@ -52,4 +54,57 @@ func TestPruneLogs(t *testing.T) {
 	require.NotZero(t, r.code)
 	require.Contains(t, r.err, "retention.failed_logs")
 	require.True(t, strings.Contains(s.cli("admin", "prune-logs", "--job", "a b").err, "--job"))
+}
+
+// TestRetentionOfExecutions: --keep-executions and --keep-failed-executions
+// keep a job's newest runs of each kind; the leader deletes the others'
+// history, and bad limits are refused naming the field.
+func TestRetentionOfExecutions(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{prune: true})
+	s.ok("job", "create", "poll", "--every", "1h", "--keep-executions", "2", "--keep-failed-executions", "3",
+		"--", "sh", "-c", `test "$JETCRON_PARAMS" != '{"fail":"yes"}'`)
+	require.Contains(t, s.ok("job", "get", "poll", "-o", "json"), `"failed_executions": 3`)
+	var ok, failed []string
+	for i := range 5 {
+		id := strings.TrimSpace(s.ok("job", "run", "poll"))
+		require.Equal(t, job.StateSucceeded, s.waitState(id, 30*time.Second, job.StateSucceeded, job.StateFailed).State)
+		ok = append(ok, id)
+		if i < 4 {
+			id = strings.TrimSpace(s.ok("job", "run", "poll", "--param", "fail=yes"))
+			require.Equal(t, job.StateFailed, s.waitState(id, 30*time.Second, job.StateSucceeded, job.StateFailed).State)
+			failed = append(failed, id)
+		}
+	}
+	natstest.Eventually(t, 15*time.Second, func() bool {
+		return s.cli("exec", "get", ok[2]).code != 0 && s.cli("exec", "get", failed[0]).code != 0
+	}, "the oldest runs of each kind are deleted")
+	for _, id := range append(ok[3:], failed[1:]...) {
+		s.ok("exec", "get", id) // kept
+	}
+	list := s.ok("exec", "list", "poll")
+	require.Equal(t, 5, strings.Count(list, "poll-"), list)
+
+	// A job's slots: the pruned ones show as such in the ledger, none
+	// unaccounted.
+	s.ok("job", "create", "tick", "--every", "1s", "--keep-executions", "2", "--", "true")
+	var l ledger.Ledger
+	natstest.Eventually(t, 20*time.Second, func() bool {
+		require.NoError(t, json.Unmarshal([]byte(s.ok("job", "audit", "tick", "--since", "1m", "-o", "json")), &l))
+		return l.Fired[ledger.FiredPruned] >= 2
+	}, "slots pruned")
+	require.Zero(t, l.Fired[ledger.FiredUnaccounted], "%+v", l)
+	t.Logf("audit of tick:\n%s", s.ok("job", "audit", "tick", "--since", "1m"))
+
+	for args, field := range map[string]string{
+		"--keep-executions 3 --keep-failed-executions 2": "retention.failed_executions",
+		"--keep-executions -1":                           "retention.executions",
+		"--keep-history 1h --keep-failed-history 1m":     "retention.failed_history",
+		"--keep-failed-history 1h":                       "retention.failed_history",
+	} {
+		r := s.cli(append(append([]string{"job", "create", "bad", "--every", "1h"}, strings.Fields(args)...), "--", "true")...)
+		require.NotZero(t, r.code, args)
+		require.Contains(t, r.err, field, args)
+	}
+	require.NotZero(t, s.cli("job", "get", "bad").code, "nothing stored")
 }

@@ -4,7 +4,7 @@
 // was cancelled or has not ended yet.
 'use strict';
 
-const FIRED = ['on_time', 'late', 'caught_up', 'delayed', 'skipped', 'missed', 'paused', 'due', 'unaccounted'];
+const FIRED = ['on_time', 'late', 'caught_up', 'delayed', 'skipped', 'missed', 'paused', 'pruned', 'due', 'unaccounted'];
 const LEDGER_SLOTS = 120;     // cells shown: about this many slots
 const LEDGER_MIN_WAIT = 5000; // ms between two reads of the ledger
 
@@ -53,7 +53,7 @@ function drawLedger(card, l) {
     const title = `${fmtTime(r.slot)} · ${r.fired.replace('_', ' ')}${r.result ? ' · ' + r.result.replace('_', ' ') : ''}${late}` +
       (r.revision ? ` · rev ${r.revision}` : '') + (r.reason ? `\n${r.reason}` : '') + `\n${r.execution_id}`;
     const attrs = {class: `cell f-${FIRED.includes(r.fired) ? r.fired : 'unaccounted'}` + (r.result ? ' r-' + r.result : ''), title, dataset: {slot: r.slot, fired: r.fired}};
-    return r.fired === 'paused' || r.fired === 'unaccounted' || r.fired === 'due' || r.fired === 'missed'
+    return r.fired === 'paused' || r.fired === 'unaccounted' || r.fired === 'due' || r.fired === 'missed' || r.fired === 'pruned'
       ? h('span', attrs) : h('a', Object.assign({href: execURL(r.execution_id)}, attrs));
   });
   const counts = Object.entries(l.fired || {}).sort((a, b) => FIRED.indexOf(a[0]) - FIRED.indexOf(b[0]))

@@ -140,6 +140,9 @@ func printJob(c *cli.Context, v api.JobView) error {
 	if e := expectText(v.Expect); e != "" {
 		t.row("expect", e)
 	}
+	if r := retentionText(v.Retention); r != "" {
+		t.row("retention", r)
+	}
 	if len(v.Params) > 0 {
 		t.row("params", kvText(v.Params))
 	}
@@ -361,4 +364,34 @@ func followAndReport(c *cli.Context, cl *client.Client, id string) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "%s %s%s\n", id, x.State, reasonText(x.Error))
 	return nil
+}
+
+// retentionText describes a job's retention: which executions' history and
+// which logs it keeps.
+func retentionText(r *job.Retention) string {
+	if r == nil {
+		return ""
+	}
+	var parts []string
+	for _, failed := range []bool{false, true} {
+		n, d := r.ExecutionLimits(failed)
+		kind := "runs"
+		if failed {
+			kind = "failed runs"
+		}
+		var lim []string
+		if n > 0 {
+			lim = append(lim, fmt.Sprintf("newest %d", n))
+		}
+		if d > 0 {
+			lim = append(lim, "ended within "+job.FormatDuration(d))
+		}
+		if len(lim) > 0 {
+			parts = append(parts, kind+": "+strings.Join(lim, ", "))
+		}
+	}
+	if r.Logs > 0 {
+		parts = append(parts, "logs "+r.Logs.String()+", failed logs "+r.LogTTL(false).String())
+	}
+	return strings.Join(parts, "; ")
 }

@@ -20,7 +20,7 @@ func jobAuditCommand() *cli.Command {
 		Usage:     "list every slot the job's schedule expected in a window, with its outcome",
 		ArgsUsage: "NAME",
 		Description: "Each row is one slot: FIRED says whether it happened and when (on_time, late, caught_up,\n" +
-			"delayed, skipped, missed, paused, due, unaccounted), RESULT how its run ended, REV the\n" +
+			"delayed, skipped, missed, paused, pruned, due, unaccounted), RESULT how its run ended, REV the\n" +
 			"definition revision in force. See docs/monitoring.md.",
 		Flags: []cli.Flag{
 			outputFlag,

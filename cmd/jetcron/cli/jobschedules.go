@@ -36,6 +36,10 @@ func scheduleFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "skip-calendar", Usage: "name of a calendar whose dates and windows skip the job's slots (repeatable)"},
 		&cli.StringFlag{Name: "keep-logs", Usage: "delete the logs of successful runs this long after they are stored (e.g. 7d; by `jetcron admin prune-logs`)"},
 		&cli.StringFlag{Name: "keep-failed-logs", Usage: "the same for runs that did not succeed (default --keep-logs; never shorter)"},
+		&cli.IntFlag{Name: "keep-executions", Usage: "keep the history (events) of at most the newest N finished runs that did not fail; the leader deletes older ones, never within an hour of their end"},
+		&cli.IntFlag{Name: "keep-failed-executions", Usage: "the same for failed, timed-out, cancelled and missed runs (default --keep-executions; never fewer)"},
+		&cli.StringFlag{Name: "keep-history", Usage: "delete the history of finished runs that did not fail this long after they ended (e.g. 30d)"},
+		&cli.StringFlag{Name: "keep-failed-history", Usage: "the same for runs that failed (default --keep-history; never shorter)"},
 	}
 }
 
@@ -72,6 +76,13 @@ func setSchedules(c *cli.Context, spec *job.Spec) error {
 		return err
 	}
 	if r.FailedLogs, err = durationFlag(c.String("keep-failed-logs"), "retention.failed_logs"); err != nil {
+		return err
+	}
+	r.Executions, r.FailedExecutions = c.Int("keep-executions"), c.Int("keep-failed-executions")
+	if r.History, err = durationFlag(c.String("keep-history"), "retention.history"); err != nil {
+		return err
+	}
+	if r.FailedHistory, err = durationFlag(c.String("keep-failed-history"), "retention.failed_history"); err != nil {
 		return err
 	}
 	if r != (job.Retention{}) {

@@ -1,0 +1,200 @@
+package retention
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+)
+
+// DefaultFloor is how long after it ended an execution is kept whatever
+// its job's retention says: the scheduler's recovery and the watchdog read
+// the recent events back (its look-back is 15 minutes), and a slot whose
+// events they cannot find would look unaccounted.
+const DefaultFloor = time.Hour
+
+// MaxEvents bounds the events one prune of a job reads; a job with more is
+// left alone (its events stay until the stream's maximum age) and the
+// prune says so.
+const MaxEvents = 2_000_000
+
+// Finished is a finished execution as retention sees it.
+type Finished struct {
+	ID     string    `json:"execution_id"`
+	Slot   time.Time `json:"slot"`
+	Last   time.Time `json:"-"` // the last slot it covers (a range of missed slots), or Slot
+	Ended  time.Time `json:"ended"`
+	State  job.State `json:"state"`
+	Failed bool      `json:"-"`
+}
+
+// failedStates are the outcomes kept by the failures' limits.
+var failedStates = []job.State{job.StateFailed, job.StateTimedOut, job.StateCancelled, job.StateMissed}
+
+// Select returns the executions r lets go at now, oldest first: of each
+// kind (failed or not), those beyond the newest N or that ended longer ago
+// than the kind's history, except any that ended within floor of now.
+func Select(r *job.Retention, execs []Finished, now time.Time, floor time.Duration) []Finished {
+	if !r.LimitsExecutions() {
+		return nil
+	}
+	var out []Finished
+	for _, failed := range []bool{false, true} {
+		n, d := r.ExecutionLimits(failed)
+		var kind []Finished
+		for _, x := range execs {
+			if x.Failed == failed {
+				kind = append(kind, x)
+			}
+		}
+		// Newest first: by slot, then ID (IDs of one job sort by slot).
+		slices.SortFunc(kind, func(a, b Finished) int { return cmp.Or(b.Slot.Compare(a.Slot), strings.Compare(b.ID, a.ID)) })
+		for i, x := range kind {
+			if now.Sub(x.Ended) < floor {
+				continue
+			}
+			if n > 0 && i >= n || d > 0 && now.Sub(x.Ended) > d {
+				out = append(out, x)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Finished) int { return cmp.Or(a.Slot.Compare(b.Slot), strings.Compare(a.ID, b.ID)) })
+	return out
+}
+
+// FinishedOf folds a job's events (in stream order) into its finished
+// executions. Job-level events and unfinished executions are left out.
+func FinishedOf(events []event.Event) []Finished {
+	byID := map[string][]event.Event{}
+	var order []string
+	for _, e := range events {
+		if e.Execution == "" {
+			continue
+		}
+		if _, ok := byID[e.Execution]; !ok {
+			order = append(order, e.Execution)
+		}
+		byID[e.Execution] = append(byID[e.Execution], e)
+	}
+	var out []Finished
+	for _, id := range order {
+		evs := byID[id]
+		x := event.Fold(evs)
+		if !x.State.Final() {
+			continue
+		}
+		f := Finished{ID: id, Slot: x.ScheduledAt, Last: x.ScheduledAt, Ended: evs[len(evs)-1].Time, State: x.State,
+			Failed: slices.Contains(failedStates, x.State)}
+		for _, e := range evs {
+			if e.Last != nil && e.Last.After(f.Last) {
+				f.Last = *e.Last
+			}
+		}
+		if f.Slot.IsZero() {
+			if _, at, err := job.ParseExecutionID(id); err == nil {
+				f.Slot, f.Last = at, at
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Events is what PruneExecutions needs of the events stream.
+type Events interface {
+	// JobEventsSince is event.Reader's.
+	JobEventsSince(ctx context.Context, jobName string, since time.Time, limit int) ([]event.Event, error)
+	// PurgeExecution deletes every event of one execution.
+	PurgeExecution(ctx context.Context, jobName, executionID string) error
+	// Record appends a job-level event.
+	Record(ctx context.Context, e event.Event) error
+}
+
+// Pruned is what one prune of a job did (or, dry, would do).
+type Pruned struct {
+	Job     string     `json:"job"`
+	Deleted []Finished `json:"deleted"`
+	Kept    int        `json:"kept"`
+}
+
+// PruneExecutions deletes the events of spec's finished executions its
+// retention lets go at now, each execution whole, then appends one
+// job_pruned event naming how many and the range of their slots (the slot
+// ledger shows a slot of that range without events as pruned). An
+// execution that has not ended, or ended within floor, is never deleted.
+// Dry only reports.
+func PruneExecutions(ctx context.Context, evs Events, spec job.Spec, now time.Time, floor time.Duration, dry bool) (Pruned, error) {
+	p := Pruned{Job: spec.Name, Deleted: []Finished{}}
+	if !spec.Retention.LimitsExecutions() {
+		return p, nil
+	}
+	all, err := evs.JobEventsSince(ctx, spec.Name, time.Time{}, MaxEvents)
+	if err != nil {
+		return p, err
+	}
+	fin := FinishedOf(all)
+	del := Select(spec.Retention, fin, now, floor)
+	p.Kept = len(fin) - len(del)
+	if dry || len(del) == 0 {
+		p.Deleted = append(p.Deleted, del...)
+		return p, nil
+	}
+	for _, x := range del {
+		if err := evs.PurgeExecution(ctx, spec.Name, x.ID); err != nil {
+			err = fmt.Errorf("prune %s: %w", x.ID, err)
+			return p, cmp.Or(record(ctx, evs, spec, p.Deleted, now), err)
+		}
+		p.Deleted = append(p.Deleted, x)
+	}
+	return p, record(ctx, evs, spec, p.Deleted, now)
+}
+
+// record appends the job_pruned event of deleted (nothing when empty).
+func record(ctx context.Context, evs Events, spec job.Spec, deleted []Finished, now time.Time) error {
+	if len(deleted) == 0 {
+		return nil
+	}
+	first, last := deleted[0].Slot, deleted[0].Last
+	for _, x := range deleted[1:] {
+		if x.Slot.Before(first) {
+			first = x.Slot
+		}
+		if x.Last.After(last) {
+			last = x.Last
+		}
+	}
+	e := event.Event{Kind: event.JobPruned, Job: spec.Name, Time: now, ScheduledAt: event.Slot(first), Last: event.Slot(last),
+		Count: len(deleted), Reason: describe(spec.Retention)}
+	if err := evs.Record(ctx, e); err != nil {
+		return fmt.Errorf("record the pruning of %d executions of %s: %w", len(deleted), spec.Name, err)
+	}
+	return nil
+}
+
+// describe says which limits of r deleted executions.
+func describe(r *job.Retention) string {
+	var parts []string
+	for _, failed := range []bool{false, true} {
+		n, d := r.ExecutionLimits(failed)
+		kind := "not failed"
+		if failed {
+			kind = "failed"
+		}
+		var lim []string
+		if n > 0 {
+			lim = append(lim, fmt.Sprintf("at most the newest %d", n))
+		}
+		if d > 0 {
+			lim = append(lim, "none that ended more than "+job.FormatDuration(d)+" ago")
+		}
+		if len(lim) > 0 {
+			parts = append(parts, "of those "+kind+", "+strings.Join(lim, ", "))
+		}
+	}
+	return "the job's retention keeps, " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,142 @@
+package retention_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/retention"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// run is the events of the execution of minute m, ended with kind.
+func run(m int, kind event.Kind) []event.Event {
+	slot := t0.Add(time.Duration(m) * time.Minute)
+	id := job.ExecutionID("j", slot)
+	evs := []event.Event{{Kind: event.Scheduled, Job: "j", Execution: id, Time: slot, ScheduledAt: event.Slot(slot)}}
+	if kind == "" {
+		return evs // still running
+	}
+	return append(evs, event.Event{Kind: kind, Job: "j", Execution: id, Time: slot.Add(10 * time.Second), Attempt: 1})
+}
+
+func ids(xs []retention.Finished) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x.ID[len("j-20260101T"):]
+	}
+	return out
+}
+
+// TestSelect: each limit of each kind, the floor, and unfinished runs.
+func TestSelect(t *testing.T) {
+	t.Parallel()
+	var evs []event.Event
+	kinds := []event.Kind{event.Succeeded, event.Failed, event.Succeeded, event.Skipped, event.TimedOut, event.Succeeded, event.Failed, event.Succeeded, ""}
+	for m, k := range kinds {
+		evs = append(evs, run(m, k)...)
+	}
+	fin := retention.FinishedOf(evs)
+	require.Len(t, fin, 8, "the running one is not finished")
+	now := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		name  string
+		r     job.Retention
+		floor time.Duration
+		now   time.Time
+		want  []string
+	}{
+		{name: "NoLimit", r: job.Retention{Logs: job.Duration(time.Hour)}, now: now, want: []string{}},
+		{name: "NewestTwoOfEachKind", r: job.Retention{Executions: 2}, now: now,
+			// Not failed: 0,2,3,5,7 keep 5,7. Failed: 1,4,6 keep 4,6.
+			want: []string{"000000Z", "000100Z", "000200Z", "000300Z"}},
+		{name: "FailuresKeptLonger", r: job.Retention{Executions: 1, FailedExecutions: 3}, now: now,
+			want: []string{"000000Z", "000200Z", "000300Z", "000500Z"}},
+		{name: "History", r: job.Retention{History: job.Duration(55 * time.Minute), FailedHistory: job.Duration(57 * time.Minute)}, now: now,
+			// Ended at m:10 each: 0..4 ended more than 55m before 01:00,
+			// 0..2 more than 57m; failed are 1 and 4.
+			want: []string{"000000Z", "000100Z", "000200Z", "000300Z"}},
+		{name: "BothLimitsWhicheverFirst", r: job.Retention{Executions: 4, History: job.Duration(58 * time.Minute)}, now: now,
+			want: []string{"000000Z", "000100Z"}},
+		{name: "Floor", r: job.Retention{Executions: 1}, floor: 57 * time.Minute, now: now,
+			// Only 0,1,2 ended 57m or more ago; the failed 1 is beyond
+			// the newest failure (6) too.
+			want: []string{"000000Z", "000100Z", "000200Z"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := ids(retention.Select(&tc.r, fin, tc.now, tc.floor))
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// fakeEvents is an in-memory events stream.
+type fakeEvents struct {
+	evs      []event.Event
+	purged   []string
+	recorded []event.Event
+	failAt   int // the purge that fails, from 1; 0 never
+}
+
+func (f *fakeEvents) JobEventsSince(context.Context, string, time.Time, int) ([]event.Event, error) {
+	return f.evs, nil
+}
+
+func (f *fakeEvents) PurgeExecution(_ context.Context, _, id string) error {
+	if len(f.purged)+1 == f.failAt {
+		return errors.New("no quorum")
+	}
+	f.purged = append(f.purged, id)
+	return nil
+}
+
+func (f *fakeEvents) Record(_ context.Context, e event.Event) error {
+	f.recorded = append(f.recorded, e)
+	return nil
+}
+
+// TestPruneExecutions: the executions go whole, one job_pruned event
+// records them; a dry run changes nothing; a purge that fails still
+// records what went before it.
+func TestPruneExecutions(t *testing.T) {
+	t.Parallel()
+	var evs []event.Event
+	for m := range 5 {
+		evs = append(evs, run(m, event.Succeeded)...)
+	}
+	spec := job.Spec{Name: "j", Retention: &job.Retention{Executions: 2}}
+	now := t0.Add(2 * time.Hour)
+
+	f := &fakeEvents{evs: evs}
+	p, err := retention.PruneExecutions(t.Context(), f, spec, now, time.Hour, true)
+	require.NoError(t, err)
+	require.Equal(t, []string{"000000Z", "000100Z", "000200Z"}, ids(p.Deleted))
+	require.Empty(t, f.purged, "dry")
+	require.Empty(t, f.recorded, "dry")
+
+	p, err = retention.PruneExecutions(t.Context(), f, spec, now, time.Hour, false)
+	require.NoError(t, err)
+	require.Equal(t, 2, p.Kept)
+	require.Equal(t, []string{"j-20260101T000000Z", "j-20260101T000100Z", "j-20260101T000200Z"}, f.purged)
+	require.Len(t, f.recorded, 1)
+	r := f.recorded[0]
+	require.Equal(t, event.JobPruned, r.Kind)
+	require.Equal(t, 3, r.Count)
+	require.Equal(t, t0, *r.ScheduledAt)
+	require.Equal(t, t0.Add(2*time.Minute), *r.Last)
+	require.Contains(t, r.Reason, "at most the newest 2")
+
+	f = &fakeEvents{evs: evs, failAt: 2}
+	p, err = retention.PruneExecutions(t.Context(), f, spec, now, time.Hour, false)
+	require.ErrorContains(t, err, "no quorum")
+	require.Equal(t, []string{"000000Z"}, ids(p.Deleted))
+	require.Len(t, f.recorded, 1, "what was deleted is recorded")
+	require.Equal(t, 1, f.recorded[0].Count)
+}

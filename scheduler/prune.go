@@ -1,0 +1,132 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/retention"
+)
+
+// Per-job retention of executions (job.Retention): while it leads, the
+// scheduler deletes, every PruneInterval, the events of the finished
+// executions each job's retention lets go, each execution whole, and
+// appends a job_pruned event naming how many and the range of their slots
+// (package retention). What is kept stays append-only: a purge removes
+// every event of an execution or none, and only the leader's user may
+// purge the events stream (deploy/nats/accounts.conf).
+
+// DefaultPruneInterval is how often the leader prunes.
+const DefaultPruneInterval = 5 * time.Minute
+
+// retainedJobs are the jobs whose retention deletes executions. The loop
+// writes it (jobChanged); the pruning reads a copy.
+type retainedJobs struct {
+	mu   sync.Mutex
+	jobs map[string]job.Spec
+}
+
+func (rj *retainedJobs) set(spec job.Spec) {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	if !spec.Retention.LimitsExecutions() {
+		delete(rj.jobs, spec.Name)
+		return
+	}
+	if rj.jobs == nil {
+		rj.jobs = map[string]job.Spec{}
+	}
+	rj.jobs[spec.Name] = spec
+}
+
+func (rj *retainedJobs) remove(name string) {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	delete(rj.jobs, name)
+}
+
+func (rj *retainedJobs) snapshot() []job.Spec {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	out := make([]job.Spec, 0, len(rj.jobs))
+	for _, s := range rj.jobs {
+		out = append(out, s)
+	}
+	return out
+}
+
+// startPruning prunes every PruneInterval until ctx ends.
+func (r *leaderRun) startPruning(ctx context.Context) {
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		evs := &eventsStore{r: r, reader: event.NewReader(r.s.nc, r.s.js, r.s.names), pub: event.NewPublisher(r.s.js, r.s.names)}
+		for {
+			t := r.s.cfg.Clock.NewTimer(r.s.cfg.PruneInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
+			for _, spec := range r.retained.snapshot() {
+				if ctx.Err() != nil || !r.lease.Valid() {
+					break
+				}
+				p, err := retention.PruneExecutions(ctx, evs, spec, r.now(), r.s.cfg.PruneFloor, false)
+				switch {
+				case errors.Is(err, errPurgeDenied):
+					if !evs.warned {
+						evs.warned = true
+						r.log.WarnContext(ctx, "per-job retention cannot delete executions: the events stream denies purges (it was made by a version before per-job retention; see docs/storage.md)",
+							"stream", r.s.names.EventsStream())
+					}
+				case err != nil:
+					r.log.WarnContext(ctx, "pruning a job's executions failed", "job", spec.Name, "deleted", len(p.Deleted), "error", err)
+				case len(p.Deleted) > 0:
+					r.log.InfoContext(ctx, "pruned executions by the job's retention", "job", spec.Name, "deleted", len(p.Deleted), "kept", p.Kept)
+				}
+			}
+		}
+	}()
+}
+
+// errPurgeDenied: the events stream was made with deny_purge.
+var errPurgeDenied = errors.New("the events stream denies purges")
+
+// eventsStore is the events stream as pruning uses it.
+type eventsStore struct {
+	r      *leaderRun
+	reader *event.Reader
+	pub    *event.Publisher
+	stream jetstream.Stream
+	warned bool
+}
+
+func (s *eventsStore) JobEventsSince(ctx context.Context, name string, since time.Time, limit int) ([]event.Event, error) {
+	return s.reader.JobEventsSince(ctx, name, since, limit)
+}
+
+func (s *eventsStore) PurgeExecution(ctx context.Context, name, id string) error {
+	if s.stream == nil {
+		st, err := s.r.s.js.Stream(ctx, s.r.s.names.EventsStream())
+		if err != nil {
+			return err
+		}
+		if st.CachedInfo().Config.DenyPurge {
+			return errPurgeDenied
+		}
+		s.stream = st
+	}
+	return s.stream.Purge(ctx, jetstream.WithPurgeSubject(s.r.s.names.ExecutionEventsFilter(name, id)))
+}
+
+func (s *eventsStore) Record(ctx context.Context, e event.Event) error {
+	_, err := s.pub.Publish(ctx, e)
+	return err
+}

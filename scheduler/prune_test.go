@@ -1,0 +1,77 @@
+package scheduler_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/scheduler"
+)
+
+// TestRetentionPrunesWholeExecutions: the leader deletes the events of the
+// finished executions a job's retention lets go, each execution whole,
+// keeps failures longer, leaves a running one and other jobs alone, and
+// records one job_pruned event.
+func TestRetentionPrunesWholeExecutions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s, err := scheduler.New(natstest.Connect(t, b.srv), scheduler.Config{ID: "only", Topology: b.topo, FlushInterval: 100 * time.Millisecond,
+		PruneInterval: 200 * time.Millisecond, PruneFloor: time.Nanosecond})
+	require.NoError(t, err)
+	require.NoError(t, s.Start(t.Context()))
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+
+	// Nine finished executions of "kept" and of "other" an hour apart, the
+	// 4th, 6th and 8th failed, and one still running.
+	pub := event.NewPublisher(b.js, b.topo.Names())
+	base := time.Now().Add(-24 * time.Hour).Truncate(time.Hour)
+	slot := func(i int) time.Time { return base.Add(time.Duration(i) * time.Hour) }
+	for _, name := range []string{"kept", "other"} {
+		for i := range 10 {
+			id := job.ExecutionID(name, slot(i))
+			_, err := pub.Publish(t.Context(), event.Event{Kind: event.Scheduled, Job: name, Execution: id, Time: slot(i), ScheduledAt: event.Slot(slot(i))})
+			require.NoError(t, err)
+			end := event.Succeeded
+			switch {
+			case i == 9:
+				continue // running
+			case i == 3 || i == 5 || i == 7:
+				end = event.Failed
+			}
+			_, err = pub.Publish(t.Context(), event.Event{Kind: end, Job: name, Execution: id, Time: slot(i).Add(time.Minute), Attempt: 1})
+			require.NoError(t, err)
+		}
+	}
+	spec := everyJob("kept", time.Hour, job.OverlapSkip)
+	spec.Retention = &job.Retention{Executions: 2, FailedExecutions: 2}
+	b.create(t, spec)
+	b.create(t, everyJob("other", time.Hour, job.OverlapSkip))
+
+	var pruned []event.Event
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		pruned = b.eventsOf(t, "kept", event.JobPruned)
+		return len(pruned) > 0
+	}, "the leader prunes")
+	// Not failed: 0,1,2,4,6,8 keep 6,8. Failed: 3,5,7 keep 5,7.
+	require.Equal(t, 5, pruned[0].Count)
+	require.Equal(t, slot(0), pruned[0].ScheduledAt.Local())
+	require.Equal(t, slot(4), pruned[0].Last.Local())
+	for i := range 10 {
+		sched := b.eventsOf(t, "kept", event.Scheduled)
+		has := false
+		for _, e := range sched {
+			has = has || e.Execution == job.ExecutionID("kept", slot(i))
+		}
+		gone := i <= 4
+		require.Equal(t, !gone, has, "execution %d", i)
+	}
+	require.Len(t, b.eventsOf(t, "kept", event.Succeeded), 2, "6 and 8, each whole")
+	require.Len(t, b.eventsOf(t, "kept", event.Failed), 2, "5 and 7")
+	require.Len(t, b.eventsOf(t, "other", event.Scheduled), 10, "a job without retention keeps everything")
+}
