@@ -80,3 +80,27 @@ func TestEnsureStateBucketTakesAtomicBatches(t *testing.T) {
 	_, err = kv.Get(t.Context(), "c")
 	require.ErrorIs(t, err, jetstream.ErrKeyNotFound, "a refused batch stores nothing")
 }
+
+// An events stream an older version made denies purges, which NATS cannot
+// lift: Ensure keeps it so instead of failing (per-job retention then says
+// it cannot delete); a new one allows purges and denies deletes.
+func TestEnsureKeepsAnOlderEventsStreamsDenyPurge(t *testing.T) {
+	t.Parallel()
+	js := natstest.JetStream(t, natstest.Connect(t, natstest.RunJetStream(t)))
+	older, newer := natstest.Topology(t), natstest.Topology(t)
+	older.Namespace += "old"
+	sc := older.EventsStreamConfig()
+	sc.DenyPurge = true
+	_, err := js.CreateStream(t.Context(), sc)
+	require.NoError(t, err)
+	for _, topo := range []topology.Config{older, newer} {
+		natstest.Ensure(t, js, topo)
+	}
+	st, err := js.Stream(t.Context(), older.Names().EventsStream())
+	require.NoError(t, err)
+	require.True(t, st.CachedInfo().Config.DenyPurge)
+	st, err = js.Stream(t.Context(), newer.Names().EventsStream())
+	require.NoError(t, err)
+	require.False(t, st.CachedInfo().Config.DenyPurge)
+	require.True(t, st.CachedInfo().Config.DenyDelete)
+}
