@@ -56,7 +56,7 @@ func TestRetentionPrunesWholeExecutions(t *testing.T) {
 	var pruned []event.Event
 	natstest.Eventually(t, 10*time.Second, func() bool {
 		pruned = b.eventsOf(t, "kept", event.JobPruned)
-		return len(pruned) > 0
+		return len(pruned) > 0 && len(b.eventsOf(t, "kept", event.Scheduled)) == 5
 	}, "the leader prunes")
 	// Not failed: 0,1,2,4,6,8 keep 6,8. Failed: 3,5,7 keep 5,7.
 	require.Equal(t, 5, pruned[0].Count)

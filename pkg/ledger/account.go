@@ -28,7 +28,7 @@ func Account(x Expected, events []event.Event) Ledger {
 	for _, e := range events {
 		if e.Job == q.Job && e.Kind == event.JobPruned && e.ScheduledAt != nil && e.Last != nil {
 			ranges = append(ranges, missedRange{first: *e.ScheduledAt, last: *e.Last, pruned: true,
-				reason: fmt.Sprintf("deleted at %s with %s: %s", e.Time.UTC().Format(time.RFC3339), plural(e.Count, "execution"), e.Reason)})
+				reason: fmt.Sprintf("pruned at %s with %s: %s", e.Time.UTC().Format(time.RFC3339), plural(e.Count, "execution"), e.Reason)})
 			continue
 		}
 		if e.Job != q.Job || e.Execution == "" || backfills.add(e) || !job.IsSlotID(e.Execution) {

@@ -123,7 +123,7 @@ type Pruned struct {
 }
 
 // PruneExecutions deletes the events of spec's finished executions its
-// retention lets go at now, each execution whole, then appends one
+// retention lets go at now, each execution whole, after appending one
 // job_pruned event naming how many and the range of their slots (the slot
 // ledger shows a slot of that range without events as pruned). An
 // execution that has not ended, or ended within floor, is never deleted.
@@ -144,21 +144,24 @@ func PruneExecutions(ctx context.Context, evs Events, spec job.Spec, now time.Ti
 		p.Deleted = append(p.Deleted, del...)
 		return p, nil
 	}
+	// The record goes first: a prune that stops half way (the leader dies,
+	// NATS fails) leaves slots whose events are gone covered by it, never
+	// unaccounted; a slot it covers whose events remain is read from them.
+	if err := record(ctx, evs, spec, del, now); err != nil {
+		return p, err
+	}
 	for _, x := range del {
 		if err := evs.PurgeExecution(ctx, spec.Name, x.ID); err != nil {
-			err = fmt.Errorf("prune %s: %w", x.ID, err)
-			return p, cmp.Or(record(ctx, evs, spec, p.Deleted, now), err)
+			return p, fmt.Errorf("prune %s: %w", x.ID, err)
 		}
 		p.Deleted = append(p.Deleted, x)
 	}
-	return p, record(ctx, evs, spec, p.Deleted, now)
+	return p, nil
 }
 
-// record appends the job_pruned event of deleted (nothing when empty).
+// record appends the job_pruned event of the executions about to be
+// deleted.
 func record(ctx context.Context, evs Events, spec job.Spec, deleted []Finished, now time.Time) error {
-	if len(deleted) == 0 {
-		return nil
-	}
 	first, last := deleted[0].Slot, deleted[0].Last
 	for _, x := range deleted[1:] {
 		if x.Slot.Before(first) {
