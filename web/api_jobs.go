@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,17 +21,43 @@ type Job struct {
 	Runs RunsSummary `json:"runs"`
 }
 
+// A page of the jobs list holds at most maxJobsPage jobs (defaultJobsPage
+// unless ?limit= says otherwise); the server reads the definitions in
+// scans of jobsScan, in name order, until the page is full: a filter the
+// NATS API does not apply (q, status, state) still pages through every
+// job, and no reply grows with the number of jobs.
+const (
+	defaultJobsPage = 500
+	maxJobsPage     = 2000
+	jobsScan        = 1000
+)
+
 // jobFilter is the query of the jobs list.
 type jobFilter struct {
-	list   api.ListRequest
-	q      string    // substring of the name, any case
-	status string    // active, disabled or completed
-	state  job.State // state of the newest execution
+	list   api.ListRequest // Prefix and Labels
+	q      string          // substring of the name, any case
+	status string          // active, disabled or completed
+	state  job.State       // state of the newest execution
+	limit  int             // the page's size
+	after  string          // the page starts after this name
 }
 
 func parseJobFilter(r *http.Request) (jobFilter, error) {
 	q := r.URL.Query()
-	f := jobFilter{list: api.ListRequest{Prefix: q.Get("prefix")}, q: strings.ToLower(strings.TrimSpace(q.Get("q"))), status: q.Get("status"), state: job.State(q.Get("state"))}
+	f := jobFilter{list: api.ListRequest{Prefix: q.Get("prefix")}, q: strings.ToLower(strings.TrimSpace(q.Get("q"))), status: q.Get("status"), state: job.State(q.Get("state")),
+		limit: defaultJobsPage, after: q.Get("after")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxJobsPage {
+			return f, badRequest("limit", "limit: %q is not a page size from 1 to %d", l, maxJobsPage)
+		}
+		f.limit = n
+	}
+	if f.after != "" {
+		if err := job.ValidateName(f.after); err != nil {
+			return f, badRequest("after", "after: %q %v", f.after, err)
+		}
+	}
 	for _, l := range q["label"] {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok || k == "" {
@@ -59,36 +86,66 @@ func (f jobFilter) empty() bool {
 	return f.list.Prefix == "" && len(f.list.Labels) == 0 && f.q == "" && f.status == "" && f.state == ""
 }
 
+// listJobs answers GET /api/v1/jobs: a page of jobs in name order, and,
+// when more may follow, a Link header (rel="next") to the next page.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseJobFilter(r)
 	if err != nil {
 		return err
 	}
-	views, err := s.cfg.Client.ListJobs(r.Context(), f.list)
-	if err != nil {
-		return err
+	out := make([]Job, 0, min(f.limit, 64))
+	cursor, more := f.after, true
+	for more && len(out) < f.limit {
+		req := f.list
+		req.After, req.Limit = cursor, jobsScan
+		views, err := s.cfg.Client.ListJobs(r.Context(), req)
+		if err != nil {
+			return err
+		}
+		more = len(views) == jobsScan
+		if len(views) > 0 {
+			cursor = views[len(views)-1].Name
+		}
+		views = slices.DeleteFunc(views, func(v api.JobView) bool {
+			return f.q != "" && !strings.Contains(strings.ToLower(v.Name), f.q) || f.status != "" && v.Status != f.status
+		})
+		names := make([]string, len(views))
+		for i, v := range views {
+			names[i] = v.Name
+		}
+		sums, err := s.runs.summaries(r.Context(), names)
+		if err != nil {
+			return err
+		}
+		for i, v := range views {
+			j := Job{JobView: v, Runs: sums[v.Name]}
+			if f.state != "" && (j.Runs.Last == nil || j.Runs.Last.State != f.state) {
+				continue
+			}
+			out = append(out, j)
+			if len(out) == f.limit {
+				// More may follow: the rest of this scan, or the next.
+				more = more || i < len(views)-1
+				break
+			}
+		}
+		if len(out) == f.limit {
+			cursor = out[len(out)-1].Name
+		}
 	}
-	views = slices.DeleteFunc(views, func(v api.JobView) bool {
-		return f.q != "" && !strings.Contains(strings.ToLower(v.Name), f.q) || f.status != "" && v.Status != f.status
-	})
-	names := make([]string, len(views))
-	for i, v := range views {
-		names[i] = v.Name
-	}
-	sums, err := s.runs.summaries(r.Context(), names)
-	if err != nil {
-		return err
-	}
-	if f.empty() {
+	if f.empty() && f.after == "" && !more {
+		// The whole list: forget the summaries of jobs no longer in it.
+		names := make([]string, len(out))
+		for i, j := range out {
+			names[i] = j.Name
+		}
 		s.runs.keep(names)
 	}
-	out := make([]Job, 0, len(views))
-	for _, v := range views {
-		j := Job{JobView: v, Runs: sums[v.Name]}
-		if f.state != "" && (j.Runs.Last == nil || j.Runs.Last.State != f.state) {
-			continue
-		}
-		out = append(out, j)
+	if more && len(out) > 0 {
+		next := r.URL.Query()
+		next.Set("after", cursor)
+		next.Set("limit", strconv.Itoa(f.limit))
+		w.Header().Set("Link", fmt.Sprintf(`</api/v1/jobs?%s>; rel="next"`, next.Encode()))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -329,3 +329,57 @@ func TestJobViewJSON(t *testing.T) {
 	require.Equal(t, "active", m["status"])
 	require.Equal(t, 0.5, m["runs"].(map[string]any)["success_rate"])
 }
+
+// TestJobsAPIPages: the list answers a page of jobs in name order with a
+// Link to the next; a name filter pages through every job; a bad page is
+// refused naming the parameter.
+func TestJobsAPIPages(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	for _, name := range []string{"a1", "a2", "b1", "a3", "b2", "a4", "a5"} {
+		s.createJob(job.Spec{Name: name, Schedule: every(time.Hour), Task: command("true")})
+	}
+	page := func(path string) ([]string, string) {
+		t.Helper()
+		r := s.call(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		var jobs []web.Job
+		r.json(t, &jobs)
+		names := make([]string, len(jobs))
+		for i, j := range jobs {
+			names[i] = j.Name
+		}
+		link := r.header.Get("Link")
+		if link == "" {
+			return names, ""
+		}
+		require.True(t, strings.HasPrefix(link, "</api/v1/jobs?") && strings.HasSuffix(link, `>; rel="next"`), link)
+		return names, strings.TrimSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+	}
+	var all []string
+	for next := "/api/v1/jobs?limit=3"; next != ""; {
+		var names []string
+		names, next = page(next)
+		require.LessOrEqual(t, len(names), 3)
+		all = append(all, names...)
+	}
+	require.Equal(t, []string{"a1", "a2", "a3", "a4", "a5", "b1", "b2"}, all)
+
+	names, next := page("/api/v1/jobs?q=b&limit=1")
+	require.Equal(t, []string{"b1"}, names)
+	names, next = page(next)
+	require.Equal(t, []string{"b2"}, names)
+	if next != "" {
+		names, _ = page(next)
+		require.Empty(t, names)
+	}
+	names, next = page("/api/v1/jobs")
+	require.Len(t, names, 7, "the default page holds them all")
+	require.Empty(t, next)
+
+	for path, field := range map[string]string{"/api/v1/jobs?limit=0": "limit", "/api/v1/jobs?limit=x": "limit", "/api/v1/jobs?limit=5000": "limit", "/api/v1/jobs?after=a%20b": "after"} {
+		r := s.call(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusBadRequest, r.status, path)
+		require.Contains(t, r.apiError(t).Message, field, path)
+	}
+}

@@ -17,12 +17,23 @@ function jobsPage(main) {
   state.value = params.get('state') || '';
   const count = h('span', {class: 'muted count'});
   const body = h('tbody', {id: 'jobs'});
+  // A page of jobs (the API pages by name): ?after=NAME starts after it,
+  // ?limit=N sets the page's size.
+  let after = params.get('after') || '';
+  const limit = params.get('limit') || '';
+  const pager = h('div', {class: 'pager', id: 'jobs-pager'});
   replace(main,
     h('div', {class: 'title-row'}, h('h1', null, 'Jobs'), count),
     h('div', {class: 'toolbar'}, name, label, state),
     h('div', {class: 'card flush'}, h('table', {class: 'grid jobs'},
       h('thead', null, h('tr', null, ['Name', 'Schedule', 'Time zone', 'Next fire', 'Last run', 'Last 50 runs'].map((t) => h('th', null, t)))),
-      body)));
+      body)),
+    pager);
+  const pageURL = (from) => {
+    const u = new URLSearchParams(location.search);
+    if (from) u.set('after', from); else u.delete('after');
+    return '?' + u;
+  };
 
   const load = async () => {
     const q = new URLSearchParams();
@@ -34,10 +45,15 @@ function jobsPage(main) {
     if (name.value.trim()) url.set('q', name.value.trim());
     if (label.value.trim()) url.set('label', label.value.trim());
     if (state.value) url.set('state', state.value);
+    const filters = url.toString();
+    if (drawn.get('jobs-filters') !== undefined && drawn.get('jobs-filters') !== filters) after = ''; // new filters: the first page
+    drawn.set('jobs-filters', filters);
+    if (after) { q.set('after', after); url.set('after', after); }
+    if (limit) { q.set('limit', limit); url.set('limit', limit); }
     history.replaceState(null, '', url.toString() ? '?' + url : location.pathname);
-    let jobs;
+    let jobs, next;
     try {
-      jobs = await api('/api/v1/jobs?' + q);
+      ({body: jobs, next} = await api('/api/v1/jobs?' + q, {page: true}));
     } catch (e) {
       if (e.status === 400) {
         drawn.delete('jobs');
@@ -46,8 +62,12 @@ function jobsPage(main) {
       }
       throw e;
     }
-    if (!changed('jobs', jobs)) return;
-    count.textContent = jobs.length === 1 ? '1 job' : jobs.length + ' jobs';
+    if (!changed('jobs', [jobs, next, after])) return;
+    count.textContent = (jobs.length === 1 ? '1 job' : jobs.length + ' jobs') + (after || next ? ' on this page' : '');
+    pager.dataset.after = after;
+    replace(pager,
+      after ? h('a', {id: 'jobs-first', href: pageURL('')}, '« First page') : null,
+      next ? h('a', {id: 'jobs-next', href: pageURL(next)}, 'Next page »') : null);
     if (!jobs.length) {
       const filtered = q.toString() !== '';
       replace(body, h('tr', null, h('td', {colspan: 6, class: 'empty'}, filtered

@@ -134,7 +134,15 @@ async function api(path, opts = {}) {
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
   if (!res.ok) throw new APIError(res.status, body);
+  if (opts.page) return {body, next: nextAfter(res.headers.get('Link'))};
   return body;
+}
+
+// nextAfter returns the after cursor of a Link header's rel="next" page,
+// or ''.
+function nextAfter(link) {
+  const m = /<([^>]*)>;\s*rel="next"/.exec(link || '');
+  return m ? new URL(m[1], location.origin).searchParams.get('after') || '' : '';
 }
 
 function toast(message, kind = 'info', link) {
