@@ -1,6 +1,10 @@
 package job
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // MinLogRetention is the shortest log retention a job may ask for.
 const MinLogRetention = Duration(time.Second) // short spans are for tests; days are usual
@@ -81,44 +85,64 @@ func (r *Retention) ExecutionLimits(failed bool) (int, time.Duration) {
 }
 
 func (r *Retention) validate() FieldErrors {
-	var es FieldErrors
 	if r == nil {
 		return nil
 	}
-	if r.Logs < 0 || r.Logs > 0 && r.Logs < MinLogRetention {
-		es = append(es, Fieldf("retention.logs", "%s is not a retention of at least 1s", r.Logs))
-	}
-	if r.FailedLogs < 0 || r.FailedLogs > 0 && r.FailedLogs < MinLogRetention {
-		es = append(es, Fieldf("retention.failed_logs", "%s is not a retention of at least 1s", r.FailedLogs))
-	}
-	if r.FailedLogs > 0 && r.Logs == 0 {
-		es = append(es, Fieldf("retention.failed_logs", "needs retention.logs (successes are never kept longer than failures)"))
-	} else if r.FailedLogs > 0 && r.FailedLogs < r.Logs {
-		es = append(es, Fieldf("retention.failed_logs", "%s is shorter than retention.logs %s: failures are kept at least as long as successes", r.FailedLogs, r.Logs))
-	}
-	for _, f := range []struct {
-		name string
-		n    int
-	}{{"retention.executions", r.Executions}, {"retention.failed_executions", r.FailedExecutions}} {
-		if f.n < 0 || f.n > MaxKeepExecutions {
-			es = append(es, Fieldf(f.name, "%d is not a count from 1 to %d", f.n, MaxKeepExecutions))
+	var es FieldErrors
+	for _, d := range []struct {
+		field string
+		v     Duration
+	}{{"logs", r.Logs}, {"failed_logs", r.FailedLogs}, {"history", r.History}, {"failed_history", r.FailedHistory}} {
+		if d.v < 0 || d.v > 0 && d.v < MinLogRetention {
+			es = append(es, Fieldf("retention."+d.field, "%s is not a retention of at least 1s", d.v))
 		}
 	}
-	if r.FailedExecutions > 0 && r.Executions == 0 {
-		es = append(es, Fieldf("retention.failed_executions", "needs retention.executions (successes are never kept longer than failures)"))
-	} else if r.FailedExecutions > 0 && r.FailedExecutions < r.Executions {
-		es = append(es, Fieldf("retention.failed_executions", "%d is fewer than retention.executions %d: failures are kept at least as long as successes", r.FailedExecutions, r.Executions))
+	for _, n := range []struct {
+		field string
+		v     int
+	}{{"executions", r.Executions}, {"failed_executions", r.FailedExecutions}} {
+		if n.v < 0 || n.v > MaxKeepExecutions {
+			es = append(es, Fieldf("retention."+n.field, "%d is not a count from 1 to %d", n.v, MaxKeepExecutions))
+		}
 	}
-	if r.History < 0 || r.History > 0 && r.History < MinLogRetention {
-		es = append(es, Fieldf("retention.history", "%s is not a retention of at least 1s", r.History))
-	}
-	if r.FailedHistory < 0 || r.FailedHistory > 0 && r.FailedHistory < MinLogRetention {
-		es = append(es, Fieldf("retention.failed_history", "%s is not a retention of at least 1s", r.FailedHistory))
-	}
-	if r.FailedHistory > 0 && r.History == 0 {
-		es = append(es, Fieldf("retention.failed_history", "needs retention.history (successes are never kept longer than failures)"))
-	} else if r.FailedHistory > 0 && r.FailedHistory < r.History {
-		es = append(es, Fieldf("retention.failed_history", "%s is shorter than retention.history %s: failures are kept at least as long as successes", r.FailedHistory, r.History))
-	}
+	es = append(es, failuresKeptLonger("logs", r.Logs, r.FailedLogs, "shorter")...)
+	es = append(es, failuresKeptLonger("executions", r.Executions, r.FailedExecutions, "fewer")...)
+	es = append(es, failuresKeptLonger("history", r.History, r.FailedHistory, "shorter")...)
 	return es
+}
+
+// failuresKeptLonger checks that the failures' limit (retention.failed_X)
+// keeps at least what the successes' one (retention.X) keeps.
+func failuresKeptLonger[T Duration | int](x string, ok, failed T, less string) FieldErrors {
+	switch {
+	case failed > 0 && ok == 0:
+		return FieldErrors{Fieldf("retention.failed_"+x, "needs retention.%s (successes are never kept longer than failures)", x)}
+	case failed > 0 && failed < ok:
+		return FieldErrors{Fieldf("retention.failed_"+x, "%v is %s than retention.%s %v: failures are kept at least as long as successes", failed, less, x, ok)}
+	}
+	return nil
+}
+
+// DescribeExecutions says which finished executions the retention keeps:
+// "runs: newest 100, ended within 720h; failed runs: newest 1000", or "".
+func (r *Retention) DescribeExecutions() string {
+	var parts []string
+	for _, failed := range []bool{false, true} {
+		n, d := r.ExecutionLimits(failed)
+		kind := "runs"
+		if failed {
+			kind = "failed runs"
+		}
+		var lim []string
+		if n > 0 {
+			lim = append(lim, fmt.Sprintf("newest %d", n))
+		}
+		if d > 0 {
+			lim = append(lim, "ended within "+FormatDuration(d))
+		}
+		if len(lim) > 0 {
+			parts = append(parts, kind+": "+strings.Join(lim, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

@@ -296,7 +296,7 @@ func TestAccount(t *testing.T) {
 			name: "Pruned",
 			revs: oneMin,
 			events: concat(ran(3, 1, event.Failed), []event.Event{{Kind: event.JobPruned, Job: "j", Time: at(5, 0), ScheduledAt: event.Slot(at(1, 0)),
-				Last: event.Slot(at(2, 0)), Count: 2, Reason: "the job's retention keeps, of those not failed at most the newest 1"}}),
+				Last: event.Slot(at(2, 0)), Count: 2, Reason: "the job's retention keeps runs: newest 1; failed runs: newest 1"}}),
 			q:       ledger.Query{Now: at(4, 30), Grace: 10 * time.Second},
 			want:    []string{"00:01:00 pruned - r1", "00:02:00 pruned - r1", "00:03:00 on_time failed r1 +1s", "00:04:00 unaccounted - r1"},
 			reasons: map[int]string{0: "with 2 executions: the job's retention keeps"},

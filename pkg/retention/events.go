@@ -181,23 +181,5 @@ func record(ctx context.Context, evs Events, spec job.Spec, deleted []Finished, 
 
 // describe says which limits of r deleted executions.
 func describe(r *job.Retention) string {
-	var parts []string
-	for _, failed := range []bool{false, true} {
-		n, d := r.ExecutionLimits(failed)
-		kind := "not failed"
-		if failed {
-			kind = "failed"
-		}
-		var lim []string
-		if n > 0 {
-			lim = append(lim, fmt.Sprintf("at most the newest %d", n))
-		}
-		if d > 0 {
-			lim = append(lim, "none that ended more than "+job.FormatDuration(d)+" ago")
-		}
-		if len(lim) > 0 {
-			parts = append(parts, "of those "+kind+", "+strings.Join(lim, ", "))
-		}
-	}
-	return "the job's retention keeps, " + strings.Join(parts, "; ")
+	return "the job's retention keeps " + r.DescribeExecutions()
 }

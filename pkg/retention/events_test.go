@@ -130,7 +130,7 @@ func TestPruneExecutions(t *testing.T) {
 	require.Equal(t, 3, r.Count)
 	require.Equal(t, t0, *r.ScheduledAt)
 	require.Equal(t, t0.Add(2*time.Minute), *r.Last)
-	require.Contains(t, r.Reason, "at most the newest 2")
+	require.Equal(t, "the job's retention keeps runs: newest 2; failed runs: newest 2", r.Reason)
 
 	// Recorded before the purges: a prune that stops half way leaves no
 	// deleted slot unrecorded.

@@ -372,23 +372,9 @@ func retentionText(r *job.Retention) string {
 	if r == nil {
 		return ""
 	}
-	var parts []string
-	for _, failed := range []bool{false, true} {
-		n, d := r.ExecutionLimits(failed)
-		kind := "runs"
-		if failed {
-			kind = "failed runs"
-		}
-		var lim []string
-		if n > 0 {
-			lim = append(lim, fmt.Sprintf("newest %d", n))
-		}
-		if d > 0 {
-			lim = append(lim, "ended within "+job.FormatDuration(d))
-		}
-		if len(lim) > 0 {
-			parts = append(parts, kind+": "+strings.Join(lim, ", "))
-		}
+	parts := []string{}
+	if d := r.DescribeExecutions(); d != "" {
+		parts = append(parts, d)
 	}
 	if r.Logs > 0 {
 		parts = append(parts, "logs "+r.Logs.String()+", failed logs "+r.LogTTL(false).String())
