@@ -24,7 +24,8 @@ import (
 // connection of its own, optionally a worker on the scheduler's connection
 // (as `jetcron dev` runs them), and the measuring client's connection.
 type env struct {
-	srv   *devserver.Server
+	url   string // the servers' client URLs
+	stop  func(context.Context)
 	snc   *nats.Conn // the scheduler's (and the worker's)
 	nc    *nats.Conn // the measuring client's
 	js    jetstream.JetStream
@@ -45,6 +46,9 @@ type envConfig struct {
 	// NoSync fsyncs every two minutes instead of on every write
 	// (`jetcron dev --no-sync`).
 	NoSync bool
+	// Replicas is the cluster's size (every stream on every node); 0 or 1
+	// is a single server.
+	Replicas int
 	// AckWait is the topology's ack wait; zero keeps its default.
 	AckWait time.Duration
 	// Worker, when set, is started with the scheduler.
@@ -63,7 +67,7 @@ type workerConfig struct {
 
 // envConfig returns the env of a phase with o's settings.
 func (o options) envConfig(noBatch bool) envConfig {
-	return envConfig{NoBatch: noBatch, Flush: o.FlushInterval, NoSync: o.NoSync}
+	return envConfig{NoBatch: noBatch, Flush: o.FlushInterval, NoSync: o.NoSync, Replicas: o.Replicas}
 }
 
 // startEnv starts a system whose data lives in dir (created if missing).
@@ -75,24 +79,33 @@ func startEnv(ctx context.Context, dir string, cfg envConfig, log *slog.Logger) 
 	if log.Enabled(ctx, slog.LevelWarn) {
 		srvLog = log
 	}
-	srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Name: "jetcron-bench", NoSync: cfg.NoSync, Logger: srvLog})
-	if err != nil {
-		return nil, err
+	e := &env{topo: topology.Config{AckWait: cfg.AckWait, Replicas: max(cfg.Replicas, 1)}.WithDefaults(), reg: prometheus.NewRegistry()}
+	if cfg.Replicas > 1 {
+		c, err := devserver.StartCluster(ctx, devserver.ClusterConfig{Size: cfg.Replicas, DataDir: filepath.Join(dir, "nats"), Name: "jetcron-bench", NoSync: cfg.NoSync, Logger: srvLog})
+		if err != nil {
+			return nil, err
+		}
+		e.url, e.stop = c.URL(), c.Stop
+	} else {
+		srv, err := devserver.New(devserver.Config{DataDir: filepath.Join(dir, "nats"), Listen: "127.0.0.1:0", Name: "jetcron-bench", NoSync: cfg.NoSync, Logger: srvLog})
+		if err != nil {
+			return nil, err
+		}
+		if err := srv.Start(ctx); err != nil {
+			return nil, err
+		}
+		e.url, e.stop = srv.ClientURL(), func(ctx context.Context) { _ = srv.Stop(ctx) }
 	}
-	if err := srv.Start(ctx); err != nil {
-		return nil, err
-	}
-	e := &env{srv: srv, topo: topology.Config{AckWait: cfg.AckWait}.WithDefaults(), reg: prometheus.NewRegistry()}
 	e.names = e.topo.Names()
 	defer func() {
 		if err != nil {
 			e.close()
 		}
 	}()
-	if e.snc, err = nats.Connect(srv.ClientURL(), nats.Name("jetcron-bench-scheduler")); err != nil {
+	if e.snc, err = nats.Connect(e.url, nats.Name("jetcron-bench-scheduler")); err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	if e.nc, err = nats.Connect(srv.ClientURL(), nats.Name("jetcron-bench-client")); err != nil {
+	if e.nc, err = nats.Connect(e.url, nats.Name("jetcron-bench-client")); err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	if e.js, err = jetstream.New(e.nc); err != nil {
@@ -178,7 +191,9 @@ func (e *env) close() {
 			nc.Close()
 		}
 	}
-	_ = e.srv.Stop(ctx)
+	if e.stop != nil {
+		e.stop(ctx)
+	}
 }
 
 // planned reads the leader's planned-jobs gauge: how many jobs it has

@@ -81,6 +81,10 @@ type options struct {
 	// NoSync runs the server with fsync every two minutes instead of on
 	// every write (`jetcron dev --no-sync`).
 	NoSync bool
+	// Replicas runs a cluster of that many embedded servers and
+	// replicates every stream and bucket on all of them (3: what
+	// production runs); 1 is a single server.
+	Replicas int
 	// Concurrency is the worker's executions at once in the e2e phases.
 	Concurrency int
 	// E2EJobs are the one-shot jobs due at one instant in e2e and e2e-cmd.
@@ -132,6 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.CSV, "csv", "", "write every measured lateness slot to FILE as CSV")
 	fs.BoolVar(&o.Verbose, "v", false, "log scheduler and server warnings to stderr")
 	fs.BoolVar(&o.NoSync, "no-sync", false, "fsync every two minutes instead of on every write (jetcron dev --no-sync)")
+	fs.IntVar(&o.Replicas, "replicas", 1, "servers in the cluster, every stream and bucket replicated on all (3: as in production)")
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "e2e phases: executions the worker runs at once")
 	fs.IntVar(&o.E2EJobs, "e2e-jobs", 5000, "e2e, e2e-cmd: one-shot jobs due at the same instant")
 	fs.IntVar(&o.SteadyRate, "steady-rate", 1000, "steady, steady-cmd: executions per second (that many jobs every 1s, spread over the second)")

@@ -195,7 +195,7 @@ func startChild(ctx context.Context, e *env, memLimit, id string, n int, memprof
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errChild, err)
 	}
-	args := []string{childCommand, "-url", e.srv.ClientURL(), "-id", id, "-n", fmt.Sprint(n)}
+	args := []string{childCommand, "-url", e.url, "-id", id, "-n", fmt.Sprint(n)}
 	if memprofile != "" {
 		args = append(args, "-memprofile", memprofile)
 	}
