@@ -74,18 +74,29 @@ func (r *leaderRun) startPruning(ctx context.Context) {
 				return
 			case <-t.C():
 			}
-			for _, spec := range r.retained.snapshot() {
+			jobs := r.retained.snapshot()
+			if len(jobs) == 0 {
+				continue
+			}
+			// Checked before anything is recorded: a job_pruned record
+			// of executions that then cannot be deleted would be false.
+			if err := evs.open(ctx); errors.Is(err, errPurgeDenied) {
+				if !evs.warned {
+					evs.warned = true
+					r.log.WarnContext(ctx, "per-job retention cannot delete executions: the events stream denies purges (it was made by a version before per-job retention; see docs/storage.md)",
+						"stream", r.s.names.EventsStream())
+				}
+				continue
+			} else if err != nil {
+				r.log.WarnContext(ctx, "pruning: the events stream", "error", err)
+				continue
+			}
+			for _, spec := range jobs {
 				if ctx.Err() != nil || !r.lease.Valid() {
 					break
 				}
 				p, err := retention.PruneExecutions(ctx, evs, spec, r.now(), r.s.cfg.PruneFloor, false)
 				switch {
-				case errors.Is(err, errPurgeDenied):
-					if !evs.warned {
-						evs.warned = true
-						r.log.WarnContext(ctx, "per-job retention cannot delete executions: the events stream denies purges (it was made by a version before per-job retention; see docs/storage.md)",
-							"stream", r.s.names.EventsStream())
-					}
 				case err != nil:
 					r.log.WarnContext(ctx, "pruning a job's executions failed", "job", spec.Name, "deleted", len(p.Deleted), "error", err)
 				case len(p.Deleted) > 0:
@@ -112,17 +123,24 @@ func (s *eventsStore) JobEventsSince(ctx context.Context, name string, since tim
 	return s.reader.JobEventsSince(ctx, name, since, limit)
 }
 
-func (s *eventsStore) PurgeExecution(ctx context.Context, name, id string) error {
-	if s.stream == nil {
-		st, err := s.r.s.js.Stream(ctx, s.r.s.names.EventsStream())
-		if err != nil {
-			return err
-		}
-		if st.CachedInfo().Config.DenyPurge {
-			return errPurgeDenied
-		}
-		s.stream = st
+// open looks the events stream up once: it fails with errPurgeDenied
+// while the stream denies purges.
+func (s *eventsStore) open(ctx context.Context) error {
+	if s.stream != nil {
+		return nil
 	}
+	st, err := s.r.s.js.Stream(ctx, s.r.s.names.EventsStream())
+	if err != nil {
+		return err
+	}
+	if st.CachedInfo().Config.DenyPurge {
+		return errPurgeDenied
+	}
+	s.stream = st
+	return nil
+}
+
+func (s *eventsStore) PurgeExecution(ctx context.Context, name, id string) error {
 	return s.stream.Purge(ctx, jetstream.WithPurgeSubject(s.r.s.names.ExecutionEventsFilter(name, id)))
 }
 

@@ -1,7 +1,11 @@
 package scheduler_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +78,68 @@ func TestRetentionPrunesWholeExecutions(t *testing.T) {
 	require.Len(t, b.eventsOf(t, "kept", event.Succeeded), 2, "6 and 8, each whole")
 	require.Len(t, b.eventsOf(t, "kept", event.Failed), 2, "5 and 7")
 	require.Len(t, b.eventsOf(t, "other", event.Scheduled), 10, "a job without retention keeps everything")
+}
+
+// lockedBuffer is a log sink the scheduler writes from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRetentionOnAnOlderEventsStream: an events stream made before per-job
+// retention denies purges; the leader says so once and deletes nothing,
+// and keeps firing.
+func TestRetentionOnAnOlderEventsStream(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	b := &bundle{srv: srv, nc: nc, js: natstest.JetStream(t, nc), topo: natstest.Topology(t)}
+	sc := b.topo.EventsStreamConfig()
+	sc.DenyPurge = true // as an older version made it
+	_, err := b.js.CreateStream(t.Context(), sc)
+	require.NoError(t, err)
+	natstest.Ensure(t, b.js, b.topo)
+
+	var logs lockedBuffer
+	s, err := scheduler.New(natstest.Connect(t, b.srv), scheduler.Config{ID: "only", Topology: b.topo, FlushInterval: 100 * time.Millisecond,
+		PruneInterval: 100 * time.Millisecond, PruneFloor: time.Nanosecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	require.NoError(t, s.Start(t.Context()))
+	t.Cleanup(func() { _ = s.Stop(context.Background()) })
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+
+	pub := event.NewPublisher(b.js, b.topo.Names())
+	old := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	for i := range 3 {
+		slot := old.Add(time.Duration(i) * time.Minute)
+		id := job.ExecutionID("kept", slot)
+		for _, k := range []event.Kind{event.Scheduled, event.Succeeded} {
+			_, err := pub.Publish(t.Context(), event.Event{Kind: k, Job: "kept", Execution: id, Time: slot, ScheduledAt: event.Slot(slot), Attempt: 1})
+			require.NoError(t, err)
+		}
+	}
+	spec := everyJob("kept", time.Second, job.OverlapSkip)
+	spec.Retention = &job.Retention{Executions: 1}
+	b.create(t, spec)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(logs.String(), "the events stream denies purges")
+	}, "the leader says why it cannot prune:\n%s", &logs)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		return len(b.eventsOf(t, "kept", event.Skipped)) >= 3 // no worker: the first slot runs on, the next are skipped
+	}, "and keeps firing")
+	require.Len(t, b.eventsOf(t, "kept", event.Succeeded), 3, "nothing deleted")
+	require.Equal(t, 1, strings.Count(logs.String(), "the events stream denies purges"), "said once")
+	require.Empty(t, b.eventsOf(t, "kept", event.JobPruned), "nothing recorded as pruned")
 }
