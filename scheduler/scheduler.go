@@ -118,8 +118,12 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	}
 	cfg.FlushInterval = cmp.Or(cfg.FlushInterval, time.Second)
 	cfg.MaxBatch = cmp.Or(cfg.MaxBatch, 10_000)
-	cfg.PruneInterval = cmp.Or(cfg.PruneInterval, DefaultPruneInterval)
-	cfg.PruneFloor = cmp.Or(cfg.PruneFloor, retention.DefaultFloor)
+	if cfg.PruneInterval <= 0 {
+		cfg.PruneInterval = DefaultPruneInterval
+	}
+	if cfg.PruneFloor <= 0 {
+		cfg.PruneFloor = retention.DefaultFloor
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.New()
 	}

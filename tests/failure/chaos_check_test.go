@@ -45,7 +45,14 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 		t.Fatalf("read the sink: %v", err)
 	}
 	runs := runsOf(recs, pw)
-	evs := c.s.events()
+	// The events as they were stored: a job's retention has deleted some
+	// since (checkRetention compares).
+	final := c.s.events()
+	var last uint64
+	for _, e := range final {
+		last = max(last, e.Seq)
+	}
+	evs := c.rec.through(t, last)
 	r := &report{Scenario: fmt.Sprintf("chaos seed %d (%s, %s, %d jobs)", c.w.seed, c.w.topology, c.w.length, len(c.w.jobs))}
 
 	byExec := map[string][]event.Event{}
@@ -103,7 +110,9 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 			}
 		}
 	}
+	pruned := c.checkRetention(r, evs, final)
 	r.figure("outages", "%d, %s", len(c.outages), c.outageText())
+	r.figure("executions deleted by their job's retention", "%d", pruned)
 	r.figure("slowest slot accounted after the system was back", "%s", lateness.Round(time.Millisecond))
 	r.figure("events", "%s", kindCounts(evs))
 	return r
@@ -214,11 +223,14 @@ func (c *chaosRun) checkPhantoms(r *report, name string, lj *ledgerJob, byExec m
 		}
 		fires++
 		owed := false
-		for _, v := range lj.versions {
+		for i, v := range lj.versions {
 			sched, _ := v.spec.Schedule.Compile()
 			to := v.to
 			if to.IsZero() {
 				to = slot.Add(time.Hour)
+			}
+			if i == len(lj.versions)-1 && !lj.deletedBy.IsZero() {
+				to = lj.deletedBy // the delete took effect by then
 			}
 			if sched.Next(slot.Add(-time.Nanosecond)).Equal(slot) && !slot.Before(v.from.Add(-2*maxPeriod-2*time.Second)) && !slot.After(to.Add(2*time.Second)) {
 				owed = true
@@ -230,9 +242,9 @@ func (c *chaosRun) checkPhantoms(r *report, name string, lj *ledgerJob, byExec m
 				r.problem("%s: fired while its job was disabled (%s to %s, enabled without catch-up)", id, d.from.Format("15:04:05"), d.to.Format("15:04:05"))
 			}
 		}
-		if !lj.deleted.IsZero() && slot.After(lj.deleted.Add(2*time.Second)) {
+		if !lj.deletedBy.IsZero() && slot.After(lj.deletedBy.Add(2*time.Second)) {
 			owed = false
-			r.problem("%s: fired after its job was deleted at %s", id, lj.deleted.Format("15:04:05.000"))
+			r.problem("%s: fired after its job was deleted (by %s)", id, lj.deletedBy.Format("15:04:05.000"))
 		}
 		if !owed {
 			r.Phantoms++

@@ -82,6 +82,7 @@ type chaosRun struct {
 	w     *workload
 	dev   *proc // the dev topology's one process
 	lease time.Duration
+	rec   *eventRecorder
 
 	mu      sync.Mutex
 	ledger  map[string]*ledgerJob // by job name
@@ -99,7 +100,9 @@ type ledgerJob struct {
 	cj       chaosJob
 	versions []version
 	disabled []disabledWindow
-	deleted  time.Time
+	deleted  time.Time // the delete's first try
+	// deletedBy is when the delete was answered: it took effect by then.
+	deletedBy time.Time
 	// adhoc are the IDs of the manual and enqueued runs the harness made.
 	adhoc []string
 }
@@ -121,12 +124,15 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}}
 	switch topo {
 	case "dev":
-		c.s, c.dev, _ = startDev(t, "--workers", "4")
+		c.s, c.dev, _ = startDev(t, append([]string{"--workers", "4"}, chaosPruneArgs...)...)
 		c.lease = chaosDevLease
 	default:
-		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease})
+		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease, schedulerArgs: chaosPruneArgs})
 		c.lease = chaosClusterLease
 	}
+	// Every event as it is stored, before a job's retention deletes it:
+	// the checks read what happened, and checkRetention what was deleted.
+	c.rec = recordEvents(t, c.s)
 	pw := watchPIDs(c.s.sink)
 	defer pw.close()
 	begin := time.Now()
@@ -328,7 +334,11 @@ func (c *chaosRun) do(a action) {
 		at := time.Now()
 		if c.retry("delete", func(ctx context.Context) error { return cl.DeleteJob(ctx, a.Job) }) == nil {
 			c.mu.Lock()
-			lj.deleted = at
+			// The delete took effect between the first try and the
+			// answer (a try during an outage is retried until NATS is
+			// back): slots are owed until the first, may fire until the
+			// second.
+			lj.deleted, lj.deletedBy = at, time.Now()
 			lj.versions[len(lj.versions)-1].to = at
 			delete(c.s.jobs, a.Job) // nothing left to disable at the end
 			c.mu.Unlock()

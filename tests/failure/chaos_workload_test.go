@@ -117,6 +117,9 @@ func (w *workload) String() string {
 // created (one-shot and bounded schedules are placed from it).
 func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, start time.Time, probeArgv func(time.Duration) []string) *workload {
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	// Retentions come from a generator of their own: the rest of a seed's
+	// workload is what it was before jobs had them.
+	keep := rand.New(rand.NewPCG(seed^0x7e7e, seed))
 	w := &workload{seed: seed, topology: topo, length: length}
 	overlaps := []job.Overlap{job.OverlapDelay, job.OverlapSkip, job.OverlapAllow, job.OverlapReplace}
 	for i := range nJobs {
@@ -179,6 +182,12 @@ func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, sta
 			cj.run = time.Duration(300+rng.IntN(900)) * time.Millisecond
 		case 4: // asks for a follow-up of its own job, which asks for none
 			spec.Env = map[string]string{"PROBE_FOLLOWUP": fmt.Sprintf(`{"delay":"%ds","params":{"chain":"1"}}`, 1+rng.IntN(3))}
+		}
+		if keep.IntN(3) == 0 { // a third keep only their newest few runs
+			spec.Retention = &job.Retention{Executions: 2 + keep.IntN(4)}
+			if keep.IntN(2) == 0 {
+				spec.Retention.FailedExecutions = spec.Retention.Executions + keep.IntN(3)
+			}
 		}
 		spec.Task = job.Task{Kind: job.TaskCommand, Command: probeArgv(cj.run)}
 		cj.spec = spec

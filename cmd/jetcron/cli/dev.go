@@ -29,6 +29,7 @@ func devCommand() *cli.Command {
 			devClusterFlag(),
 			&cli.DurationFlag{Name: "ack-wait", Value: devAckWait, Usage: "time without a heartbeat before an execution is run again (after a kill -9, the runs in flight start again this long after the restart)", EnvVars: []string{"JETCRON_ACK_WAIT"}},
 			&cli.DurationFlag{Name: "watchdog-interval", Value: 10 * time.Second, Usage: "how often the scheduler checks every job's health and slots", EnvVars: []string{"JETCRON_WATCHDOG_INTERVAL"}},
+			pruneIntervalFlag, pruneFloorFlag,
 			&cli.BoolFlag{Name: "no-sync", Usage: "fsync every two minutes instead of before each acknowledgement (faster, loses recent writes on a power cut)"},
 		}, append(append(workerTaskFlags(), webFlags()...), notifyFlags()...)...),
 		Action: dev,
@@ -137,7 +138,8 @@ func dev(c *cli.Context) error {
 	// One process at a time runs on dataDir (the lock): its scheduler may
 	// take over the lease of its killed predecessor at once.
 	sched, err := scheduler.New(nc, scheduler.Config{ID: devSchedulerID(dataDir), ReclaimOwnLease: locked, Topology: topo, Logger: log, Tracer: schedTracer, Notify: ncfg,
-		WatchdogInterval: max(c.Duration("watchdog-interval"), 100*time.Millisecond)})
+		WatchdogInterval: max(c.Duration("watchdog-interval"), 100*time.Millisecond),
+		PruneInterval:    c.Duration("prune-interval"), PruneFloor: c.Duration("prune-floor")})
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,7 @@ func schedulerCommand() *cli.Command {
 			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
 			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
 			&cli.DurationFlag{Name: "watchdog-interval", Value: 10 * time.Second, Usage: "how often this replica checks every job's health and slots", EnvVars: []string{"JETCRON_WATCHDOG_INTERVAL"}},
+			pruneIntervalFlag, pruneFloorFlag,
 		), notifyFlags()...),
 		Action: runScheduler,
 	}
@@ -100,7 +101,8 @@ func runScheduler(c *cli.Context) error {
 		return usageErr("--watchdog-interval: %s is shorter than 100ms", c.Duration("watchdog-interval"))
 	}
 	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg),
-		Tracer: tracer, Notify: ncfg, WatchdogInterval: c.Duration("watchdog-interval")})
+		Tracer: tracer, Notify: ncfg, WatchdogInterval: c.Duration("watchdog-interval"),
+		PruneInterval: c.Duration("prune-interval"), PruneFloor: c.Duration("prune-floor")})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -231,3 +233,10 @@ func serveProbe(c *cli.Context, ready func() error, reg *prometheus.Registry, lo
 		_ = srv.Stop(ctx)
 	}, nil
 }
+
+// The pruning of jobs' executions (scheduler/prune.go) is tuned only by
+// tests, which need it in seconds: hidden flags.
+var (
+	pruneIntervalFlag = &cli.DurationFlag{Name: "prune-interval", Hidden: true, Usage: "how often the leader prunes jobs' executions (default 5m)"}
+	pruneFloorFlag    = &cli.DurationFlag{Name: "prune-floor", Hidden: true, Usage: "how long after it ended an execution is kept whatever its job's retention (default 1h)"}
+)
