@@ -237,9 +237,9 @@ func (c *chaosRun) checkPhantoms(r *report, name string, lj *ledgerJob, byExec m
 			}
 		}
 		for _, d := range lj.disabled {
-			if !d.catchUp && !d.to.IsZero() && slot.After(d.from.Add(2*time.Second)) && slot.Before(d.to.Add(-time.Second)) {
+			if !d.catchUp && !d.sure.to.IsZero() && slot.After(d.sure.from.Add(2*time.Second)) && slot.Before(d.sure.to.Add(-time.Second)) {
 				owed = false
-				r.problem("%s: fired while its job was disabled (%s to %s, enabled without catch-up)", id, d.from.Format("15:04:05"), d.to.Format("15:04:05"))
+				r.problem("%s: fired while its job was disabled (%s to %s, enabled without catch-up)", id, d.sure.from.Format("15:04:05"), d.sure.to.Format("15:04:05"))
 			}
 		}
 		if !lj.deletedBy.IsZero() && slot.After(lj.deletedBy.Add(2*time.Second)) {

@@ -113,9 +113,15 @@ type version struct {
 	from, to time.Time // to is zero while in force
 }
 
-// disabledWindow is a time the job was disabled.
+// disabledWindow is a time the job was disabled: from the disable's first
+// try to the enable's answer (slots in it are not owed). A try during an
+// outage is retried until NATS is back, and takes effect somewhere
+// between the first try and the answer: the job was surely disabled only
+// from the disable's answer to the enable's first try (sure; no slot in
+// it may fire).
 type disabledWindow struct {
 	window
+	sure    window
 	catchUp bool // enabled again with catch-up
 }
 
@@ -316,15 +322,16 @@ func (c *chaosRun) do(a action) {
 		at := time.Now()
 		if c.retry("disable", func(ctx context.Context) error { _, err := cl.DisableJob(ctx, a.Job, "chaos"); return err }) == nil {
 			c.mu.Lock()
-			lj.disabled = append(lj.disabled, disabledWindow{window: window{from: at}})
+			lj.disabled = append(lj.disabled, disabledWindow{window: window{from: at}, sure: window{from: time.Now()}})
 			c.mu.Unlock()
 		}
 	case actEnable:
 		catchUp := a.Arg == "catchup"
+		at := time.Now()
 		if c.retry("enable", func(ctx context.Context) error { _, err := cl.EnableJob(ctx, a.Job, catchUp); return err }) == nil {
 			c.mu.Lock()
 			if n := len(lj.disabled); n > 0 && lj.disabled[n-1].to.IsZero() {
-				lj.disabled[n-1].to, lj.disabled[n-1].catchUp = time.Now(), catchUp
+				lj.disabled[n-1].to, lj.disabled[n-1].sure.to, lj.disabled[n-1].catchUp = time.Now(), at, catchUp
 			}
 			c.mu.Unlock()
 		}
