@@ -31,6 +31,9 @@ type Finished struct {
 	Ended  time.Time `json:"ended"`
 	State  job.State `json:"state"`
 	Failed bool      `json:"-"`
+	// Fire: a slot of the schedule fired (a scheduled event with trigger
+	// schedule or catch-up), one of what a job's completions count.
+	Fire bool `json:"-"`
 }
 
 // failedStates are the outcomes kept by the failures' limits.
@@ -94,6 +97,9 @@ func FinishedOf(events []event.Event) []Finished {
 			if e.Last != nil && e.Last.After(f.Last) {
 				f.Last = *e.Last
 			}
+			if e.Kind == event.Scheduled && (e.Trigger == job.TriggerSchedule || e.Trigger == job.TriggerCatchUp) {
+				f.Fire = true
+			}
 		}
 		if f.Slot.IsZero() {
 			if _, at, err := job.ParseExecutionID(id); err == nil {
@@ -138,8 +144,14 @@ func PruneExecutions(ctx context.Context, evs Events, spec job.Spec, now time.Ti
 		return p, err
 	}
 	fin := FinishedOf(all)
+	finished := len(fin)
+	if spec.Completions > 0 {
+		// A new leader recounts a job's fires from their events (its
+		// completions); they are at most Completions, and all are kept.
+		fin = slices.DeleteFunc(fin, func(x Finished) bool { return x.Fire })
+	}
 	del := Select(spec.Retention, fin, now, floor)
-	p.Kept = len(fin) - len(del)
+	p.Kept = finished - len(del)
 	if dry || len(del) == 0 {
 		p.Deleted = append(p.Deleted, del...)
 		return p, nil

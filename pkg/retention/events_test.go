@@ -141,3 +141,28 @@ func TestPruneExecutions(t *testing.T) {
 	require.Len(t, f.recorded, 1)
 	require.Equal(t, 3, f.recorded[0].Count)
 }
+
+// TestPruneKeepsTheFiresCompletionsCount: a job with completions keeps
+// every fire of its schedule, which a new leader recounts from the events
+// (chaos seed 3819930251: a job with 7 completions fired 8 slots after
+// its fires were pruned and a leader recounted); its other runs go.
+func TestPruneKeepsTheFiresCompletionsCount(t *testing.T) {
+	t.Parallel()
+	var evs []event.Event
+	for m := range 4 {
+		fire := run(m, event.Succeeded)
+		fire[0].Trigger = job.TriggerSchedule
+		evs = append(evs, fire...)
+	}
+	skipped := t0.Add(10 * time.Minute)
+	evs = append(evs, event.Event{Kind: event.Skipped, Job: "j", Execution: job.ExecutionID("j", skipped), Time: skipped, ScheduledAt: event.Slot(skipped), Trigger: job.TriggerSchedule})
+	manual := run(11, event.Succeeded)
+	manual[0].Trigger = job.TriggerManual
+	evs = append(evs, manual...)
+	spec := job.Spec{Name: "j", Completions: 4, Retention: &job.Retention{Executions: 1}}
+	f := &fakeEvents{evs: evs}
+	p, err := retention.PruneExecutions(t.Context(), f, spec, t0.Add(2*time.Hour), time.Hour, false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"001000Z"}, ids(p.Deleted), "the skipped slot goes, the newest run (manual) stays, every fire stays")
+	require.Equal(t, 5, p.Kept)
+}
