@@ -96,19 +96,29 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) error {
 	out := make([]Job, 0, min(f.limit, 64))
 	cursor, more := f.after, true
 	for more && len(out) < f.limit {
+		need := f.limit - len(out)
 		req := f.list
+		// Without a filter of its own the page is read exactly, one more
+		// to learn whether another follows.
 		req.After, req.Limit = cursor, jobsScan
+		if f.q == "" && f.status == "" && f.state == "" {
+			req.Limit = min(jobsScan, need+1)
+		}
 		views, err := s.cfg.Client.ListJobs(r.Context(), req)
 		if err != nil {
 			return err
 		}
-		more = len(views) == jobsScan
+		more = len(views) == req.Limit
 		if len(views) > 0 {
 			cursor = views[len(views)-1].Name
 		}
 		views = slices.DeleteFunc(views, func(v api.JobView) bool {
 			return f.q != "" && !strings.Contains(strings.ToLower(v.Name), f.q) || f.status != "" && v.Status != f.status
 		})
+		if f.state == "" && len(views) > need {
+			// Only the page's jobs need their runs summed up.
+			views, more = views[:need], true
+		}
 		names := make([]string, len(views))
 		for i, v := range views {
 			names[i] = v.Name

@@ -71,12 +71,15 @@ func Select(r *job.Retention, execs []Finished, now time.Time, floor time.Durati
 }
 
 // FinishedOf folds a job's events (in stream order) into its finished
-// executions. Job-level events and unfinished executions are left out.
+// executions. Job-level events and unfinished executions are left out,
+// and so is an event whose execution is not an execution ID of its job:
+// events come from other processes, and the ID becomes a purge's subject
+// filter, where a wildcard would delete more than one execution.
 func FinishedOf(events []event.Event) []Finished {
 	byID := map[string][]event.Event{}
 	var order []string
 	for _, e := range events {
-		if e.Execution == "" {
+		if name, _, err := job.ParseExecutionID(e.Execution); err != nil || name != e.Job {
 			continue
 		}
 		if _, ok := byID[e.Execution]; !ok {
@@ -143,6 +146,7 @@ func PruneExecutions(ctx context.Context, evs Events, spec job.Spec, now time.Ti
 	if err != nil {
 		return p, err
 	}
+	all = slices.DeleteFunc(all, func(e event.Event) bool { return e.Job != spec.Name })
 	fin := FinishedOf(all)
 	finished := len(fin)
 	if spec.Completions > 0 {

@@ -166,3 +166,20 @@ func TestPruneKeepsTheFiresCompletionsCount(t *testing.T) {
 	require.Equal(t, []string{"001000Z"}, ids(p.Deleted), "the skipped slot goes, the newest run (manual) stays, every fire stays")
 	require.Equal(t, 5, p.Kept)
 }
+
+// TestPruneIgnoresForgedIDs: an event whose execution is not an ID of its
+// job (a wildcard, another job's) never becomes a purge.
+func TestPruneIgnoresForgedIDs(t *testing.T) {
+	t.Parallel()
+	old := t0.Add(-time.Hour)
+	var evs []event.Event
+	for _, id := range []string{"*", ">", "j-20260101T000000Z.*", "k-20260101T000000Z", ""} {
+		evs = append(evs, event.Event{Kind: event.Succeeded, Job: "j", Execution: id, Time: old, Attempt: 1})
+	}
+	evs = append(evs, event.Event{Kind: event.Succeeded, Job: "k", Execution: "k-20260101T000100Z", Time: old, Attempt: 1})
+	f := &fakeEvents{evs: evs}
+	p, err := retention.PruneExecutions(t.Context(), f, job.Spec{Name: "j", Retention: &job.Retention{Executions: 1}}, t0.Add(2*time.Hour), time.Hour, false)
+	require.NoError(t, err)
+	require.Empty(t, p.Deleted)
+	require.Empty(t, f.purged)
+}

@@ -78,6 +78,20 @@ func writeJobs(ctx context.Context, e *env, specs []job.Spec) error {
 	return writeJobsFunc(ctx, e, len(specs), func(i int) job.Spec { return specs[i] })
 }
 
+// storedJob returns a definition as the API stores it: timestamps set,
+// validated, defaults filled.
+func storedJob(s job.Spec, now time.Time) ([]byte, error) {
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt = now, now, now
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("job %s: %w", s.Name, err)
+	}
+	data, err := json.Marshal(s.WithDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", s.Name, err)
+	}
+	return data, nil
+}
+
 // writeJobsFunc is writeJobs of the n definitions spec returns.
 func writeJobsFunc(ctx context.Context, e *env, n int, spec func(i int) job.Spec) error {
 	now := time.Now().UTC()
@@ -87,13 +101,9 @@ func writeJobsFunc(ctx context.Context, e *env, n int, spec func(i int) job.Spec
 		futures := make([]jetstream.PubAckFuture, 0, window)
 		for i := start; i < min(start+window, n); i++ {
 			s := spec(i)
-			s.CreatedAt, s.UpdatedAt, s.EnabledAt = now, now, now
-			if err := s.Validate(); err != nil {
-				return fmt.Errorf("job %s: %w", s.Name, err)
-			}
-			data, err := json.Marshal(s.WithDefaults())
+			data, err := storedJob(s, now)
 			if err != nil {
-				return fmt.Errorf("job %s: %w", s.Name, err)
+				return err
 			}
 			f, err := e.js.PublishAsync("$KV."+bucket+"."+s.Name, data)
 			if err != nil {

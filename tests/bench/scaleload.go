@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -35,13 +34,9 @@ func loadJobs(ctx context.Context, e *env, n int, spec func(i int) job.Spec) err
 		msgs := make([]*nats.Msg, 0, chunk)
 		for i := start; i < min(start+chunk, n); i++ {
 			s := spec(i)
-			s.CreatedAt, s.UpdatedAt, s.EnabledAt = now, now, now
-			if err := s.Validate(); err != nil {
-				return fmt.Errorf("job %s: %w", s.Name, err)
-			}
-			data, err := json.Marshal(s.WithDefaults())
+			data, err := storedJob(s, now)
 			if err != nil {
-				return fmt.Errorf("job %s: %w", s.Name, err)
+				return err
 			}
 			m := nats.NewMsg("$KV." + e.names.JobsBucket() + "." + s.Name)
 			m.Data = data
