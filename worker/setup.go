@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // A worker may start before NATS or before the first scheduler, and may see
@@ -51,6 +52,10 @@ func (w *Worker) open(ctx context.Context) error {
 		if w.claims, err = w.js.KeyValue(octx, w.names.ClaimsBucket()); err != nil {
 			return fmt.Errorf("claims bucket: %w", err)
 		}
+	}
+	w.claimWrites = w.claims
+	if w.cfg.GroupCommit {
+		w.claimWrites = claim.Batched(w.claims, w.commitClaims)
 	}
 	if w.cfg.Scripts == nil {
 		if w.cfg.Scripts, err = objstore.OpenNATS(octx, w.js, w.names.ScriptsStore()); err != nil {
