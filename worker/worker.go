@@ -102,7 +102,7 @@ type Config struct {
 	// execution still waiting for its own answer. Off by default: on a
 	// single-replica file store the server stages every atomic batch in a
 	// file store of its own, which costs more than it saves at 64
-	// concurrent executions (docs/benchmarks.md, "Group commit").
+	// concurrent executions (docs/group-commit.md).
 	GroupCommit bool
 }
 

@@ -43,7 +43,7 @@ type CommitterConfig struct {
 // batch in a file store of its own, created, fsynced and removed per
 // batch (nats-server jetstream_batching.go newBatchStore), also under
 // --no-sync; for the small batches of a few dozen concurrent callers that
-// costs more than the fsyncs it saves (docs/benchmarks.md). Replicated or
+// costs more than the fsyncs it saves (docs/group-commit.md). Replicated or
 // memory streams stage in memory.
 type Committer struct {
 	nc    *nats.Conn
