@@ -42,8 +42,8 @@ type CommitterConfig struct {
 // Cost: on a single-replica file stream the server stages each atomic
 // batch in a file store of its own, created, fsynced and removed per
 // batch (nats-server jetstream_batching.go newBatchStore), also under
-// --no-sync; for the small batches of a few dozen concurrent callers that
-// costs more than the fsyncs it saves (docs/group-commit.md). Replicated or
+// --no-sync, where it costs more than it saves for the small batches of a
+// few dozen concurrent callers (docs/group-commit.md). Replicated or
 // memory streams stage in memory.
 type Committer struct {
 	nc    *nats.Conn
