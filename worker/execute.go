@@ -112,7 +112,7 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		return
 	}
 	now := w.cfg.Clock.Now()
-	c, got, err := claim.Acquire(ctx, w.claims, work.ID, x.seq, x.delivery, w.cfg.ID, now)
+	c, got, err := claim.Acquire(ctx, w.claimWrites, work.ID, x.seq, x.delivery, w.cfg.ID, now)
 	if err != nil {
 		x.log.Warn("cannot claim execution; retrying later", "error", err)
 		_ = msg.NakWithDelay(time.Second)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // A worker may start before NATS or before the first scheduler, and may see
@@ -57,6 +58,10 @@ func (w *Worker) open(ctx context.Context) error {
 		if w.checkpoints, err = w.js.KeyValue(octx, w.names.CheckpointsBucket()); err != nil {
 			return fmt.Errorf("checkpoints bucket: %w", err)
 		}
+	}
+	w.claimWrites = w.claims
+	if w.cfg.GroupCommit {
+		w.claimWrites = claim.Batched(w.claims, w.commitClaims)
 	}
 	// The stores are set only once opened: a failed open would otherwise
 	// leave a nil *objstore.NATS in a non-nil interface, which the next

@@ -23,6 +23,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/lifecycle"
 	"github.com/jetcron/jetcron/pkg/objstore"
+	"github.com/jetcron/jetcron/pkg/streamio"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/worker/internal/process"
@@ -103,6 +104,14 @@ type Config struct {
 	// Tracer records a span per attempt (package tracing); nil exports
 	// nothing, and runs still get their TRACEPARENT.
 	Tracer *tracing.Tracer
+	// GroupCommit sends the events and claim writes of concurrent
+	// executions through one atomic batch per stream (streamio.Committer):
+	// one commit and one fsync per batch instead of per write, with each
+	// execution still waiting for its own answer. Off by default: on a
+	// single-replica file store it measured 1.0x (main) to 1.6x (before
+	// in-memory logs) with fsync always but 0.2-0.95x with --no-sync, since the server stages every atomic batch
+	// in a file store of its own (docs/group-commit.md).
+	GroupCommit bool
 }
 
 // Worker runs executions from the work stream.
@@ -116,6 +125,14 @@ type Worker struct {
 	claims jetstream.KeyValue
 	// checkpoints is the checkpoints bucket (checkpoint.go).
 	checkpoints jetstream.KeyValue
+	// commitEvents and commitClaims group-commit the writes of concurrent
+	// executions to the events stream and the claims bucket (one atomic
+	// batch, one fsync for all); made by Start, stopped by Stop once no
+	// execution runs. events and claimWrites write through them. Only
+	// with Config.GroupCommit; otherwise nil, and claimWrites is claims.
+	commitEvents *streamio.Committer
+	commitClaims *streamio.Committer
+	claimWrites  jetstream.KeyValue
 
 	handlersMu sync.RWMutex // guards handlers
 	handlers   map[string]Handler
@@ -298,6 +315,12 @@ func (w *Worker) Start(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.startAt = w.cfg.Clock.Now()
+	w.events = event.NewPublisher(w.js, w.names)
+	if w.cfg.GroupCommit {
+		w.commitEvents = streamio.NewCommitter(w.nc, w.js, streamio.CommitterConfig{})
+		w.commitClaims = streamio.NewCommitter(w.nc, w.js, streamio.CommitterConfig{})
+		w.events = w.events.Through(w.commitEvents)
+	}
 	w.setupDone = make(chan struct{})
 	w.setWaiting(errors.New("starting"))
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
@@ -372,6 +395,10 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	w.bgStop()
 	w.bg.Wait()
+	if w.cfg.GroupCommit { // no execution runs any more: publish what they hold
+		_ = w.commitEvents.Stop(context.WithoutCancel(ctx))
+		_ = w.commitClaims.Stop(context.WithoutCancel(ctx))
+	}
 	w.closeRunners()
 	w.removePresence()
 	w.mu.Lock()

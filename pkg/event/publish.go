@@ -17,11 +17,22 @@ import (
 type Publisher struct {
 	js    jetstream.JetStream
 	names topology.Names
+	// commit, when set, carries Publish's messages (group commit).
+	commit *streamio.Committer
 }
 
 // NewPublisher returns a Publisher for the namespace of names.
 func NewPublisher(js jetstream.JetStream, names topology.Names) *Publisher {
 	return &Publisher{js: js, names: names}
+}
+
+// Through returns a Publisher whose Publish goes through c: many
+// concurrent callers' events share an atomic batch (one commit, one fsync),
+// each with its own message ID and its own answer.
+func (p *Publisher) Through(c *streamio.Committer) *Publisher {
+	q := *p
+	q.commit = c
+	return &q
 }
 
 // Msg returns the NATS message of e: its subject, payload and message ID.
@@ -47,6 +58,13 @@ func (p *Publisher) Publish(ctx context.Context, e Event) (uint64, error) {
 	m, err := p.Msg(e)
 	if err != nil {
 		return 0, err
+	}
+	if p.commit != nil {
+		ack, err := p.commit.Publish(ctx, m)
+		if err != nil {
+			return 0, fmt.Errorf("publish %s event of %s: %w", e.Kind, e.Token(), err)
+		}
+		return ack.Seq, nil
 	}
 	ack, err := streamio.Publish(ctx, p.js, m, 5*time.Second)
 	if err != nil {

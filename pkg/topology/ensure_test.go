@@ -33,14 +33,26 @@ func TestKeyValueStreamConfigMatchesClient(t *testing.T) {
 	}
 }
 
-// Ensure lets the state bucket take atomic batches, also on a bucket an
-// older version made, and a second Ensure changes nothing.
-func TestEnsureStateBucketTakesAtomicBatches(t *testing.T) {
+// Ensure lets the state and claims buckets take atomic batches, also on a
+// bucket an older version made, and a second Ensure changes nothing.
+func TestEnsureBucketsTakeAtomicBatches(t *testing.T) {
 	t.Parallel()
+	for _, name := range []string{"state", "claims"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			topo := natstest.Topology(t)
+			bucket := topo.Names().StateBucket()
+			if name == "claims" {
+				bucket = topo.Names().ClaimsBucket()
+			}
+			testBucketTakesAtomicBatches(t, topo, bucket)
+		})
+	}
+}
+
+func testBucketTakesAtomicBatches(t *testing.T, topo topology.Config, bucket string) {
 	nc := natstest.Connect(t, natstest.RunJetStream(t))
 	js := natstest.JetStream(t, nc)
-	topo := natstest.Topology(t)
-	bucket := topo.Names().StateBucket()
 	for _, kv := range topo.KeyValueConfigs() {
 		if kv.Bucket == bucket {
 			_, err := js.CreateKeyValue(t.Context(), kv) // as an older version made it
