@@ -60,7 +60,7 @@ func (w *Worker) open(ctx context.Context) error {
 		}
 	}
 	w.claimWrites = w.claims
-	if w.cfg.GroupCommit {
+	if !w.cfg.NoGroupCommit {
 		w.claimWrites = claim.Batched(w.claims, w.commitClaims)
 	}
 	// The stores are set only once opened: a failed open would otherwise

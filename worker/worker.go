@@ -104,15 +104,26 @@ type Config struct {
 	// Tracer records a span per attempt (package tracing); nil exports
 	// nothing, and runs still get their TRACEPARENT.
 	Tracer *tracing.Tracer
-	// GroupCommit sends the events and claim writes of concurrent
-	// executions through one atomic batch per stream (streamio.Committer):
-	// one commit and one fsync per batch instead of per write, with each
-	// execution still waiting for its own answer. Off by default: on a
-	// single-replica file store it measured 1.0x (main) to 1.6x (before
-	// in-memory logs) with fsync always but 0.2-0.95x with --no-sync, since the server stages every atomic batch
-	// in a file store of its own (docs/group-commit.md).
-	GroupCommit bool
+	// NoGroupCommit turns group commit off. By default the events and
+	// claim writes of concurrent executions go to each stream as one
+	// atomic batch (streamio.Committer): one commit and one fsync per
+	// batch instead of per write, each execution still waiting for its
+	// own answer and its own revision check. It pays where the server
+	// fsyncs every write (sync_interval: always, the default of `jetcron
+	// dev` and deploy/nats); against a single-replica server that does not
+	// (`jetcron dev --no-sync`) the server's staging of each small batch
+	// costs more than it saves, so turn it off there
+	// (docs/benchmarks.md, "Group commit").
+	NoGroupCommit bool
 }
+
+// groupCommit is how the worker batches its events and claim writes: on
+// its own while fewer than 8 writes to a stream wait (the stream keeps
+// up), else what queued goes as one atomic batch once there are 32 of
+// them (fewer go one by one, all in flight): a single-replica server stages
+// each atomic batch in a file store of its own, which only a batch of a
+// few dozen writes pays back (docs/benchmarks.md, "Group commit").
+var groupCommit = streamio.CommitterConfig{Direct: 8, MinAtomic: 32}
 
 // Worker runs executions from the work stream.
 type Worker struct {
@@ -129,7 +140,7 @@ type Worker struct {
 	// executions to the events stream and the claims bucket (one atomic
 	// batch, one fsync for all); made by Start, stopped by Stop once no
 	// execution runs. events and claimWrites write through them. Only
-	// with Config.GroupCommit; otherwise nil, and claimWrites is claims.
+	// without Config.NoGroupCommit; otherwise nil, and claimWrites is claims.
 	commitEvents *streamio.Committer
 	commitClaims *streamio.Committer
 	claimWrites  jetstream.KeyValue
@@ -316,9 +327,9 @@ func (w *Worker) Start(ctx context.Context) error {
 	}
 	w.startAt = w.cfg.Clock.Now()
 	w.events = event.NewPublisher(w.js, w.names)
-	if w.cfg.GroupCommit {
-		w.commitEvents = streamio.NewCommitter(w.nc, w.js, streamio.CommitterConfig{})
-		w.commitClaims = streamio.NewCommitter(w.nc, w.js, streamio.CommitterConfig{})
+	if !w.cfg.NoGroupCommit {
+		w.commitEvents = streamio.NewCommitter(w.nc, w.js, groupCommit)
+		w.commitClaims = streamio.NewCommitter(w.nc, w.js, groupCommit)
 		w.events = w.events.Through(w.commitEvents)
 	}
 	w.setupDone = make(chan struct{})
@@ -395,7 +406,7 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	w.bgStop()
 	w.bg.Wait()
-	if w.cfg.GroupCommit { // no execution runs any more: publish what they hold
+	if !w.cfg.NoGroupCommit { // no execution runs any more: publish what they hold
 		_ = w.commitEvents.Stop(context.WithoutCancel(ctx))
 		_ = w.commitClaims.Stop(context.WithoutCancel(ctx))
 	}

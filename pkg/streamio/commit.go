@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -25,31 +26,44 @@ type CommitterConfig struct {
 	MinAtomic int
 	// FlushTimeout bounds the publishing of one batch. Defaults to 10s.
 	FlushTimeout time.Duration
+	// Direct is how many of the Committer's messages may be unanswered
+	// while a new one is still published at once, on its own, by the
+	// caller: below it the stream keeps up and a batch would only add a
+	// hand-off and the server's staging of the batch; at it the writes
+	// queue, and the queue leaves as one batch. Defaults to 8; negative
+	// batches every message.
+	Direct int
 }
 
 // Committer group-commits the messages of many concurrent callers to one
-// stream: each caller submits one message and waits for its own answer,
-// while one goroutine takes everything queued (up to MaxAtomicBatch) and
-// stores it with PublishAll: one atomic batch, one commit and one fsync,
-// falling back to one by one when the stream refuses the batch, so that
-// every message still gets its own answer (a failed revision check, a
-// duplicate ID). A message submitted while nothing is in flight leaves at
-// once; those submitted while a batch is in flight make up the next one.
+// stream: each caller submits one message and waits for its own answer.
+// While the stream keeps up (fewer than Direct messages unanswered) a
+// message is published at once by its caller, on its own. Beyond that it
+// queues, and one goroutine takes everything queued (up to MaxAtomicBatch)
+// and stores it with PublishAll: one atomic batch, one commit and one
+// fsync, falling back to one by one when the stream refuses the batch, so
+// that every message still gets its own answer (a failed revision check,
+// a duplicate ID). A queue shorter than MinAtomic goes one by one, all in
+// flight at once. Messages that queue while a batch is in flight make up
+// the next one.
 //
 // The stream should allow atomic publish; without it every batch of two or
 // more is refused and published one by one (correct, but slower).
 //
 // Cost: on a single-replica file stream the server stages each atomic
 // batch in a file store of its own, created, fsynced and removed per
-// batch (nats-server jetstream_batching.go newBatchStore), also under
-// --no-sync, where it costs more than it saves for the small batches of a
-// few dozen concurrent callers (docs/group-commit.md). Replicated or
-// memory streams stage in memory.
+// batch (nats-server jetstream_batching.go newBatchStore), also when it
+// does not fsync every write, where a batch of a few writes costs more
+// than it saves: hence Direct and MinAtomic. Replicated or memory streams
+// stage in memory.
 type Committer struct {
 	nc    *nats.Conn
 	js    jetstream.JetStream
 	cfg   CommitterConfig
 	queue chan *commitReq
+	// pending counts the messages submitted and not yet answered, direct
+	// or batched: the load that decides between the two.
+	pending atomic.Int64
 
 	stopOnce sync.Once
 	stop     chan struct{} // closed by Stop
@@ -68,6 +82,7 @@ func NewCommitter(nc *nats.Conn, js jetstream.JetStream, cfg CommitterConfig) *C
 	cfg.Queue = cmp.Or(cfg.Queue, 4*MaxAtomicBatch)
 	cfg.FlushTimeout = cmp.Or(cfg.FlushTimeout, 10*time.Second)
 	cfg.MinAtomic = cmp.Or(cfg.MinAtomic, 2)
+	cfg.Direct = cmp.Or(cfg.Direct, 8)
 	c := &Committer{
 		nc: nc, js: js, cfg: cfg,
 		queue: make(chan *commitReq, cfg.Queue),
@@ -83,12 +98,16 @@ func NewCommitter(nc *nats.Conn, js jetstream.JetStream, cfg CommitterConfig) *C
 // caller that gave up (ctx ended) may still see it stored, as with any
 // publish whose answer was lost.
 func (c *Committer) Submit(ctx context.Context, msg *nats.Msg) Ack {
-	r := &commitReq{ctx: ctx, msg: msg, answer: make(chan Ack, 1)}
 	select {
 	case <-c.stop:
 		return Ack{Err: ErrCommitterStopped}
 	default:
 	}
+	defer c.pending.Add(-1)
+	if n := c.pending.Add(1); n <= int64(c.cfg.Direct) && len(c.queue) == 0 {
+		return c.direct(ctx, msg)
+	}
+	r := &commitReq{ctx: ctx, msg: msg, answer: make(chan Ack, 1)}
 	select {
 	case c.queue <- r:
 	case <-ctx.Done():
@@ -109,6 +128,17 @@ func (c *Committer) Submit(ctx context.Context, msg *nats.Msg) Ack {
 			return Ack{Err: ErrCommitterStopped}
 		}
 	}
+}
+
+// direct publishes msg on its own and waits for its answer.
+func (c *Committer) direct(ctx context.Context, msg *nats.Msg) Ack {
+	pctx, cancel := context.WithTimeout(ctx, c.cfg.FlushTimeout)
+	defer cancel()
+	a, err := c.js.PublishMsg(pctx, msg)
+	if err != nil {
+		return Ack{Err: err}
+	}
+	return Ack{Seq: a.Sequence, Duplicate: a.Duplicate}
 }
 
 // Publish is Submit with the retries of the package's Publish: a transient

@@ -27,9 +27,9 @@ func submitAll(t *testing.T, c *streamio.Committer, msgs []*nats.Msg) []streamio
 	return acks
 }
 
-func newCommitter(t *testing.T, b *bundle) *streamio.Committer {
+func newCommitter(t *testing.T, b *bundle, cfg streamio.CommitterConfig) *streamio.Committer {
 	t.Helper()
-	c := streamio.NewCommitter(b.nc, b.js, streamio.CommitterConfig{})
+	c := streamio.NewCommitter(b.nc, b.js, cfg)
 	t.Cleanup(func() { require.NoError(t, c.Stop(context.Background())) })
 	return c
 }
@@ -88,35 +88,48 @@ func TestCommitter(t *testing.T) {
 			stored: 3,
 		},
 	}
+	modes := map[string]streamio.CommitterConfig{
+		"Batched": {Direct: -1},
+		"Direct":  {Direct: 1000},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t)
-			stream := b.stream(t, streamOptions{atomic: true})
-			_, err := b.js.Publish(t.Context(), stream+".a", []byte("a1"))
-			require.NoError(t, err)
-			_, err = b.js.PublishMsg(t.Context(), withID(stream+".k", "known", "k"))
-			require.NoError(t, err)
-			c := newCommitter(t, b)
+		for mode, cfg := range modes {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				testCommitterCase(t, cfg, tt.msgs, tt.want, tt.stored, tt.name == "SameIDWithinABatch")
+			})
+		}
+	}
+}
 
-			msgs := tt.msgs(stream)
-			acks := submitAll(t, c, msgs)
+// testCommitterCase submits msgs at once to a Committer with cfg on a stream
+// seeded with a1 (seq 1) and a message with ID "known" (seq 2), and checks
+// each answer; sameID: the two messages carry the same ID.
+func testCommitterCase(t *testing.T, cfg streamio.CommitterConfig, build func(string) []*nats.Msg, want map[string]func(*testing.T, streamio.Ack), wantStored uint64, sameID bool) {
+	b := setup(t)
+	stream := b.stream(t, streamOptions{atomic: true})
+	_, err := b.js.Publish(t.Context(), stream+".a", []byte("a1"))
+	require.NoError(t, err)
+	_, err = b.js.PublishMsg(t.Context(), withID(stream+".k", "known", "k"))
+	require.NoError(t, err)
+	c := newCommitter(t, b, cfg)
 
-			for i, a := range acks {
-				check := tt.want[string(msgs[i].Data)]
-				if check == nil {
-					require.NoError(t, a.Err, "message %d", i)
-					continue
-				}
-				check(t, a)
-			}
-			require.Equal(t, tt.stored, b.count(t, stream))
-			requireNoBatchHeaders(t, msgs)
-			if tt.name == "SameIDWithinABatch" { // one stored, one told it is a duplicate of it
-				require.Equal(t, acks[0].Seq, acks[1].Seq)
-				require.True(t, acks[0].Duplicate != acks[1].Duplicate, "%+v", acks)
-			}
-		})
+	msgs := build(stream)
+	acks := submitAll(t, c, msgs)
+
+	for i, a := range acks {
+		check := want[string(msgs[i].Data)]
+		if check == nil {
+			require.NoError(t, a.Err, "message %d", i)
+			continue
+		}
+		check(t, a)
+	}
+	require.Equal(t, wantStored, b.count(t, stream))
+	requireNoBatchHeaders(t, msgs)
+	if sameID { // one stored, one told it is a duplicate of it
+		require.Equal(t, acks[0].Seq, acks[1].Seq)
+		require.True(t, acks[0].Duplicate != acks[1].Duplicate, "%+v", acks)
 	}
 }
 
@@ -134,7 +147,7 @@ func TestCommitterGroupsConcurrentCallers(t *testing.T) {
 	b := setup(t)
 	stream := b.stream(t, streamOptions{atomic: true})
 	sp := spyOn(t, b.nc, stream+".>")
-	c := newCommitter(t, b)
+	c := newCommitter(t, b, streamio.CommitterConfig{Direct: -1})
 	const n = 300
 	msgs := make([]*nats.Msg, n)
 	for i := range msgs {
@@ -155,6 +168,24 @@ func TestCommitterGroupsConcurrentCallers(t *testing.T) {
 	}
 }
 
+// A caller alone (fewer than Direct messages unanswered) publishes its
+// message at once, on its own: no batch, no hand-off.
+func TestCommitterDirectWhileTheStreamKeepsUp(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	stream := b.stream(t, streamOptions{atomic: true})
+	sp := spyOn(t, b.nc, stream+".>")
+	c := newCommitter(t, b, streamio.CommitterConfig{})
+	for i, m := range makeMsgs(stream, 20) {
+		a := c.Submit(t.Context(), m)
+		require.NoError(t, a.Err)
+		require.Equal(t, uint64(i+1), a.Seq)
+	}
+	batched, single := sp.counts(t)
+	require.Zero(t, batched, "nothing went in a batch")
+	require.Equal(t, 20, single)
+}
+
 func mustAtoi(t *testing.T, s string) int {
 	t.Helper()
 	var i int
@@ -168,7 +199,7 @@ func mustAtoi(t *testing.T, s string) int {
 func TestCommitterErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	c := newCommitter(t, b)
+	c := newCommitter(t, b, streamio.CommitterConfig{})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	a := c.Submit(ctx, nats.NewMsg("nowhere"))
@@ -185,7 +216,7 @@ func TestCommitterStop(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	stream := b.stream(t, streamOptions{atomic: true})
-	c := streamio.NewCommitter(b.nc, b.js, streamio.CommitterConfig{})
+	c := streamio.NewCommitter(b.nc, b.js, streamio.CommitterConfig{Direct: -1})
 	msgs := makeMsgs(stream, 50)
 	acks := make([]streamio.Ack, len(msgs))
 	var wg sync.WaitGroup

@@ -87,6 +87,9 @@ type options struct {
 	Replicas int
 	// Concurrency is the worker's executions at once in the e2e phases.
 	Concurrency int
+	// GroupCommit is the worker's group commit: "auto" (on, off with
+	// NoSync, as `jetcron dev` does), "on" or "off".
+	GroupCommit string
 	// E2EJobs are the one-shot jobs due at one instant in e2e and e2e-cmd.
 	E2EJobs int
 	// SteadyRate and SteadyDuration are the executions per second of
@@ -138,6 +141,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.NoSync, "no-sync", false, "fsync every two minutes instead of on every write (jetcron dev --no-sync)")
 	fs.IntVar(&o.Replicas, "replicas", 1, "servers in the cluster, every stream and bucket replicated on all (3: as in production)")
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "e2e phases: executions the worker runs at once")
+	fs.StringVar(&o.GroupCommit, "group-commit", "auto", "e2e phases: the worker's group commit, auto (off with -no-sync, as jetcron dev), on or off")
 	fs.IntVar(&o.E2EJobs, "e2e-jobs", 5000, "e2e, e2e-cmd: one-shot jobs due at the same instant")
 	fs.IntVar(&o.SteadyRate, "steady-rate", 1000, "steady, steady-cmd: executions per second (that many jobs every 1s, spread over the second)")
 	fs.DurationVar(&o.SteadyDuration, "steady-duration", 10*time.Second, "steady, steady-cmd: how long they fire")
@@ -199,6 +203,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-flush-interval: %s is negative", o.FlushInterval)
 	case o.Concurrency < 1:
 		return fmt.Errorf("-concurrency: %d is below 1", o.Concurrency)
+	case !slices.Contains([]string{"auto", "on", "off"}, o.GroupCommit):
+		return fmt.Errorf("-group-commit: %q is none of auto, on, off", o.GroupCommit)
 	case o.E2EJobs < 1 || o.E2EJobs > 500_000:
 		return fmt.Errorf("-e2e-jobs: %d is not in 1-500000", o.E2EJobs)
 	case o.SteadyRate < 1 || o.SteadyRate > 100_000:
@@ -209,6 +215,12 @@ func (o options) validate() error {
 		return fmt.Errorf("-steady-duration: %s is shorter than 1s", o.SteadyDuration)
 	}
 	return nil
+}
+
+// groupCommitOff reports whether the worker writes each event and claim
+// on its own: -group-commit off, or auto with -no-sync (as `jetcron dev`).
+func (o options) groupCommitOff() bool {
+	return o.GroupCommit == "off" || (o.GroupCommit == "auto" && o.NoSync)
 }
 
 // has reports whether phase p is selected.

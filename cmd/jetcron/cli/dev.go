@@ -90,7 +90,9 @@ func dev(c *cli.Context) error {
 		defer unlock()
 	}
 	// Check --store (and the worker's task flags) before starting anything.
-	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
+	// Without fsync on every write, batching the worker's writes saves no
+	// fsync and costs the server a staging store per batch.
+	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), NoGroupCommit: c.Bool("no-sync"), Logger: log})
 	if err != nil {
 		return err
 	}

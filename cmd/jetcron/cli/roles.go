@@ -120,6 +120,7 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "work-dir", Usage: "per-run directories and script cache", EnvVars: []string{"JETCRON_WORK_DIR"}},
 			&cli.StringSliceFlag{Name: "interpreter", Usage: "allowed interpreter NAME=/abs/path (repeatable; default: the known ones found on PATH)", EnvVars: []string{"JETCRON_INTERPRETERS"}},
 			&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGTERM, how long running executions may finish before they are handed to other workers", EnvVars: []string{"JETCRON_SHUTDOWN_GRACE"}},
+			&cli.BoolFlag{Name: "no-group-commit", Usage: "write each event and claim on its own instead of in atomic batches under load (for a single-replica NATS that does not fsync every write)", EnvVars: []string{"JETCRON_NO_GROUP_COMMIT"}},
 		), workerTaskFlags()...),
 		Action: runWorker,
 	}
@@ -145,7 +146,7 @@ func runWorker(c *cli.Context) error {
 		}
 	}
 	cfg := worker.Config{ID: c.String("id"), Queues: c.StringSlice("queue"), Concurrency: c.Int("concurrency"),
-		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, Logger: log}
+		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, NoGroupCommit: c.Bool("no-group-commit"), Logger: log}
 	if cfg, err = withWorkerStores(c, cfg); err != nil {
 		return err
 	}

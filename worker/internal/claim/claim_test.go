@@ -24,7 +24,7 @@ func bucket(t *testing.T, batched bool) jetstream.KeyValue {
 	if !batched {
 		return kv
 	}
-	c := streamio.NewCommitter(env.NC, js, streamio.CommitterConfig{})
+	c := streamio.NewCommitter(env.NC, js, streamio.CommitterConfig{Direct: -1}) // every write through a batch
 	t.Cleanup(func() { _ = c.Stop(context.Background()) })
 	return Batched(kv, c)
 }
