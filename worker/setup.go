@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/worker/internal/claim"
@@ -61,7 +62,7 @@ func (w *Worker) open(ctx context.Context) error {
 	}
 	w.claimWrites = w.claims
 	if !w.cfg.NoGroupCommit {
-		w.claimWrites = claim.Batched(w.claims, w.commitClaims)
+		w.claimWrites = claim.Batched(w.claims, w.commitClaims, natsconn.APIPrefix(w.cfg.Topology.JSDomain))
 	}
 	// The stores are set only once opened: a failed open would otherwise
 	// leave a nil *objstore.NATS in a non-nil interface, which the next

@@ -37,3 +37,13 @@ func JetStream(nc *nats.Conn, domain string) (jetstream.JetStream, error) {
 	}
 	return jetstream.NewWithDomain(nc, domain)
 }
+
+// APIPrefix is the API prefix of domain's JetStream, "$JS.<domain>.API.",
+// or "" without a domain. A write to a bucket's subject from another
+// domain goes through it, as the client's key-value writes do.
+func APIPrefix(domain string) string {
+	if domain == "" {
+		return ""
+	}
+	return "$JS." + domain + ".API."
+}

@@ -27,8 +27,12 @@ import (
 // for Create, whether the stream says 10071 (one replica) or 10164
 // (replicated). A Create refused because the key has a value is asked
 // again of kv.Create, which also succeeds over a deleted or purged key.
-func Batched(kv jetstream.KeyValue, c *streamio.Committer) jetstream.KeyValue {
-	return &batched{KeyValue: kv, c: c, pre: "$KV." + kv.Bucket() + "."}
+//
+// apiPrefix is natsconn.APIPrefix of the JetStream domain kv lives in
+// ("" for the connection's own): a worker behind a leaf node writes
+// through it, as the client does.
+func Batched(kv jetstream.KeyValue, c *streamio.Committer, apiPrefix string) jetstream.KeyValue {
+	return &batched{KeyValue: kv, c: c, pre: apiPrefix + "$KV." + kv.Bucket() + "."}
 }
 
 type batched struct {

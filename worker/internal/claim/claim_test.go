@@ -26,7 +26,7 @@ func bucket(t *testing.T, batched bool) jetstream.KeyValue {
 	}
 	c := streamio.NewCommitter(env.NC, js, streamio.CommitterConfig{Direct: -1}) // every write through a batch
 	t.Cleanup(func() { _ = c.Stop(context.Background()) })
-	return Batched(kv, c)
+	return Batched(kv, c, "")
 }
 
 // bothBuckets runs test against the client's bucket and the batched one.
