@@ -115,6 +115,10 @@ type Config struct {
 	// costs more than it saves, so turn it off there
 	// (docs/benchmarks.md, "Group commit").
 	NoGroupCommit bool
+	// GroupCommitAll sends every event and claim write through the batch
+	// queue, however few wait (ignored with NoGroupCommit). For tests:
+	// it puts the batch path under the faults of runs with few executions.
+	GroupCommitAll bool
 }
 
 // groupCommit is how the worker batches its events and claim writes: on
@@ -328,8 +332,12 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.startAt = w.cfg.Clock.Now()
 	w.events = event.NewPublisher(w.js, w.names)
 	if !w.cfg.NoGroupCommit {
-		w.commitEvents = streamio.NewCommitter(w.nc, w.js, groupCommit)
-		w.commitClaims = streamio.NewCommitter(w.nc, w.js, groupCommit)
+		cfg := groupCommit
+		if w.cfg.GroupCommitAll {
+			cfg = streamio.CommitterConfig{Direct: -1}
+		}
+		w.commitEvents = streamio.NewCommitter(w.nc, w.js, cfg)
+		w.commitClaims = streamio.NewCommitter(w.nc, w.js, cfg)
 		w.events = w.events.Through(w.commitEvents)
 	}
 	w.setupDone = make(chan struct{})
