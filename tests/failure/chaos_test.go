@@ -107,10 +107,17 @@ type ledgerJob struct {
 	adhoc []string
 }
 
-// version is a definition of a job and when it was in force.
+// version is a definition of a job and when it was in force. An update
+// tried during an outage is retried until NATS is back and takes effect
+// somewhere between its first try and its answer: the version it replaced
+// is owed until the first try (to) and may fire until the answer (until);
+// the new one may fire from the first try (from) and is owed from the
+// answer (sure).
 type version struct {
 	spec     job.Spec
 	from, to time.Time // to is zero while in force
+	sure     time.Time // owed from then (zero: from)
+	until    time.Time // may fire until then (zero: to)
 }
 
 // disabledWindow is a time the job was disabled: from the disable's first
@@ -385,8 +392,10 @@ func (c *chaosRun) update(lj *ledgerJob, a action) {
 	if got.Disabled { // disabled meanwhile: the update keeps it so
 		spec.Disabled = true
 	}
+	answered := time.Now()
 	lj.versions[len(lj.versions)-1].to = at
-	lj.versions = append(lj.versions, version{spec: got, from: at})
+	lj.versions[len(lj.versions)-1].until = answered
+	lj.versions = append(lj.versions, version{spec: got, from: at, sure: answered})
 }
 
 func (c *chaosRun) jobLedger(name string) *ledgerJob {
