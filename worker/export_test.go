@@ -6,3 +6,7 @@ func SetScriptVerified(f func(path string)) (reset func()) {
 	scriptVerified = f
 	return func() { scriptVerified = nil }
 }
+
+// GroupCommitting reports whether the worker's events and claim writes go
+// through its committers (decided once its stores are open).
+func (w *Worker) GroupCommitting() bool { return w.claimWrites != w.claims }

@@ -6,10 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/objstore"
 	"github.com/jetcron/jetcron/pkg/topology"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // A worker may start before NATS or before the first scheduler, and may see
@@ -60,9 +58,8 @@ func (w *Worker) open(ctx context.Context) error {
 			return fmt.Errorf("checkpoints bucket: %w", err)
 		}
 	}
-	w.claimWrites = w.claims
-	if !w.cfg.NoGroupCommit {
-		w.claimWrites = claim.Batched(w.claims, w.commitClaims, natsconn.APIPrefix(w.cfg.Topology.JSDomain))
+	if err := w.openWrites(octx); err != nil {
+		return err
 	}
 	// The stores are set only once opened: a failed open would otherwise
 	// leave a nil *objstore.NATS in a non-nil interface, which the next

@@ -104,30 +104,11 @@ type Config struct {
 	// Tracer records a span per attempt (package tracing); nil exports
 	// nothing, and runs still get their TRACEPARENT.
 	Tracer *tracing.Tracer
-	// NoGroupCommit turns group commit off. By default the events and
-	// claim writes of concurrent executions go to each stream as one
-	// atomic batch (streamio.Committer): one commit and one fsync per
-	// batch instead of per write, each execution still waiting for its
-	// own answer and its own revision check. It pays where the server
-	// fsyncs every write (sync_interval: always, the default of `jetcron
-	// dev` and deploy/nats); against a single-replica server that does not
-	// (`jetcron dev --no-sync`) the server's staging of each small batch
-	// costs more than it saves, so turn it off there
-	// (docs/benchmarks.md, "Group commit").
-	NoGroupCommit bool
-	// GroupCommitAll sends every event and claim write through the batch
-	// queue, however few wait (ignored with NoGroupCommit). For tests:
-	// it puts the batch path under the faults of runs with few executions.
-	GroupCommitAll bool
+	// GroupCommit says when the events and claim writes of concurrent
+	// executions share atomic batches (groupcommit.go); the default,
+	// GroupCommitAuto, does where the events stream has one replica.
+	GroupCommit GroupCommit
 }
-
-// groupCommit is how the worker batches its events and claim writes: on
-// its own while fewer than 8 writes to a stream wait (the stream keeps
-// up), else what queued goes as one atomic batch once there are 32 of
-// them (fewer go one by one, all in flight): a single-replica server stages
-// each atomic batch in a file store of its own, which only a batch of a
-// few dozen writes pays back (docs/benchmarks.md, "Group commit").
-var groupCommit = streamio.CommitterConfig{Direct: 8, MinAtomic: 32}
 
 // Worker runs executions from the work stream.
 type Worker struct {
@@ -142,9 +123,9 @@ type Worker struct {
 	checkpoints jetstream.KeyValue
 	// commitEvents and commitClaims group-commit the writes of concurrent
 	// executions to the events stream and the claims bucket (one atomic
-	// batch, one fsync for all); made by Start, stopped by Stop once no
-	// execution runs. events and claimWrites write through them. Only
-	// without Config.NoGroupCommit; otherwise nil, and claimWrites is claims.
+	// batch, one fsync for all); made by Start unless group commit is
+	// off, stopped by Stop once no execution runs. events and claimWrites
+	// write through them when open decided so (groupcommit.go).
 	commitEvents *streamio.Committer
 	commitClaims *streamio.Committer
 	claimWrites  jetstream.KeyValue
@@ -330,16 +311,7 @@ func (w *Worker) Start(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.startAt = w.cfg.Clock.Now()
-	w.events = event.NewPublisher(w.js, w.names)
-	if !w.cfg.NoGroupCommit {
-		cfg := groupCommit
-		if w.cfg.GroupCommitAll {
-			cfg = streamio.CommitterConfig{Direct: -1}
-		}
-		w.commitEvents = streamio.NewCommitter(w.nc, w.js, cfg)
-		w.commitClaims = streamio.NewCommitter(w.nc, w.js, cfg)
-		w.events = w.events.Through(w.commitEvents)
-	}
+	w.startCommitters()
 	w.setupDone = make(chan struct{})
 	w.setWaiting(errors.New("starting"))
 	bgCtx, bgStop := context.WithCancel(context.WithoutCancel(ctx))
@@ -414,10 +386,7 @@ func (w *Worker) Stop(ctx context.Context) error {
 	}
 	w.bgStop()
 	w.bg.Wait()
-	if !w.cfg.NoGroupCommit { // no execution runs any more: publish what they hold
-		_ = w.commitEvents.Stop(context.WithoutCancel(ctx))
-		_ = w.commitClaims.Stop(context.WithoutCancel(ctx))
-	}
+	w.stopCommitters(ctx)
 	w.closeRunners()
 	w.removePresence()
 	w.mu.Lock()

@@ -98,7 +98,7 @@ func e2eTask(command bool) job.Task {
 func (o options) e2eEnv(rec *startLog) envConfig {
 	cfg := o.envConfig(false)
 	cfg.AckWait = e2eAckWait
-	cfg.Worker = &workerConfig{Concurrency: o.Concurrency, NoGroupCommit: o.groupCommitOff(), Handlers: map[string]worker.Handler{noopHandler: rec.handler()}}
+	cfg.Worker = &workerConfig{Concurrency: o.Concurrency, GroupCommit: o.groupCommit(), Handlers: map[string]worker.Handler{noopHandler: rec.handler()}}
 	return cfg
 }
 

@@ -61,8 +61,8 @@ type envConfig struct {
 // workerConfig is the worker of an end-to-end phase.
 type workerConfig struct {
 	Concurrency int
-	// NoGroupCommit is worker.Config's: each write on its own.
-	NoGroupCommit bool
+	// GroupCommit is worker.Config's.
+	GroupCommit worker.GroupCommit
 	// Handlers are the Go handlers it registers, by name.
 	Handlers map[string]worker.Handler
 }
@@ -151,7 +151,7 @@ func (e *env) startWorker(ctx context.Context, wc workerConfig, log *slog.Logger
 	if e.work, err = os.MkdirTemp("", "jetcron-bench-work-"); err != nil {
 		return fmt.Errorf("work dir: %w", err)
 	}
-	wk, err := worker.New(e.snc, worker.Config{ID: "bench", Concurrency: wc.Concurrency, NoGroupCommit: wc.NoGroupCommit, Topology: e.topo, WorkDir: e.work, Logger: log})
+	wk, err := worker.New(e.snc, worker.Config{ID: "bench", Concurrency: wc.Concurrency, GroupCommit: wc.GroupCommit, Topology: e.topo, WorkDir: e.work, Logger: log})
 	if err != nil {
 		return err
 	}

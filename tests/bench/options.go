@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jetcron/jetcron/worker"
 )
 
 // Phases a run may include (-run).
@@ -87,8 +89,8 @@ type options struct {
 	Replicas int
 	// Concurrency is the worker's executions at once in the e2e phases.
 	Concurrency int
-	// GroupCommit is the worker's group commit: "auto" (on, off with
-	// NoSync, as `jetcron dev` does), "on" or "off".
+	// GroupCommit is the worker's group commit: "auto" (on with a single
+	// replica, off with NoSync, as `jetcron dev`), "on" or "off".
 	GroupCommit string
 	// E2EJobs are the one-shot jobs due at one instant in e2e and e2e-cmd.
 	E2EJobs int
@@ -141,7 +143,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.NoSync, "no-sync", false, "fsync every two minutes instead of on every write (jetcron dev --no-sync)")
 	fs.IntVar(&o.Replicas, "replicas", 1, "servers in the cluster, every stream and bucket replicated on all (3: as in production)")
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "e2e phases: executions the worker runs at once")
-	fs.StringVar(&o.GroupCommit, "group-commit", "auto", "e2e phases: the worker's group commit, auto (off with -no-sync, as jetcron dev), on or off")
+	fs.StringVar(&o.GroupCommit, "group-commit", "auto", "e2e phases: the worker's group commit, auto (on with one replica, off with -no-sync, as jetcron dev), on or off")
 	fs.IntVar(&o.E2EJobs, "e2e-jobs", 5000, "e2e, e2e-cmd: one-shot jobs due at the same instant")
 	fs.IntVar(&o.SteadyRate, "steady-rate", 1000, "steady, steady-cmd: executions per second (that many jobs every 1s, spread over the second)")
 	fs.DurationVar(&o.SteadyDuration, "steady-duration", 10*time.Second, "steady, steady-cmd: how long they fire")
@@ -217,10 +219,14 @@ func (o options) validate() error {
 	return nil
 }
 
-// groupCommitOff reports whether the worker writes each event and claim
-// on its own: -group-commit off, or auto with -no-sync (as `jetcron dev`).
-func (o options) groupCommitOff() bool {
-	return o.GroupCommit == "off" || (o.GroupCommit == "auto" && o.NoSync)
+// groupCommit is the worker's group commit: -group-commit, where auto is
+// off with -no-sync, as `jetcron dev` does.
+func (o options) groupCommit() worker.GroupCommit {
+	if o.GroupCommit == "auto" && o.NoSync {
+		return worker.GroupCommitOff
+	}
+	gc, _ := worker.ParseGroupCommit(o.GroupCommit) // validated
+	return gc
 }
 
 // has reports whether phase p is selected.

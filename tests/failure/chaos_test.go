@@ -137,10 +137,10 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}}
 	switch topo {
 	case "dev":
-		c.s, c.dev, _ = startDev(t, append([]string{"--workers", "4", "--group-commit-all"}, chaosPruneArgs...)...)
+		c.s, c.dev, _ = startDev(t, append([]string{"--workers", "4", "--group-commit", "all"}, chaosPruneArgs...)...)
 		c.lease = chaosDevLease
 	default:
-		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease, schedulerArgs: chaosPruneArgs, workerArgs: []string{"--group-commit-all"}})
+		c.s = start(t, options{schedulers: 2, workers: 2, concurrency: 4, lease: chaosClusterLease, schedulerArgs: chaosPruneArgs, workerArgs: []string{"--group-commit", "all"}})
 		c.lease = chaosClusterLease
 	}
 	// Every event as it is stored, before a job's retention deletes it:

@@ -29,7 +29,7 @@ func devCommand() *cli.Command {
 			devClusterFlag(),
 			&cli.DurationFlag{Name: "ack-wait", Value: devAckWait, Usage: "time without a heartbeat before an execution is run again (after a kill -9, the runs in flight start again this long after the restart)", EnvVars: []string{"JETCRON_ACK_WAIT"}},
 			&cli.DurationFlag{Name: "watchdog-interval", Value: 10 * time.Second, Usage: "how often the scheduler checks every job's health and slots", EnvVars: []string{"JETCRON_WATCHDOG_INTERVAL"}},
-			pruneIntervalFlag, pruneFloorFlag, groupCommitAllFlag,
+			pruneIntervalFlag, pruneFloorFlag, groupCommitFlag,
 			&cli.BoolFlag{Name: "no-sync", Usage: "fsync every two minutes instead of before each acknowledgement (faster, loses recent writes on a power cut)"},
 		}, append(append(workerTaskFlags(), webFlags()...), notifyFlags()...)...),
 		Action: dev,
@@ -90,11 +90,17 @@ func dev(c *cli.Context) error {
 		defer unlock()
 	}
 	// Check --store (and the worker's task flags) before starting anything.
-	// Without fsync on every write, batching the worker's writes saves no
-	// fsync and costs the server a staging store per batch.
-	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), NoGroupCommit: c.Bool("no-sync"), GroupCommitAll: c.Bool("group-commit-all"), Logger: log})
+	wcfg, err := withWorkerStores(c, worker.Config{Concurrency: c.Int("workers"), WorkDir: filepath.Join(dataDir, "work"), Logger: log})
 	if err != nil {
 		return err
+	}
+	if wcfg.GroupCommit, err = worker.ParseGroupCommit(c.String("group-commit")); err != nil {
+		return usageErr("--group-commit: %v", err)
+	}
+	if c.Bool("no-sync") && wcfg.GroupCommit == worker.GroupCommitAuto {
+		// Without fsync on every write, batching the worker's writes
+		// saves no fsync and costs the server a staging store per batch.
+		wcfg.GroupCommit = worker.GroupCommitOff
 	}
 	if os.Geteuid() == 0 && wcfg.RunAs != worker.RunAsSelf {
 		// Runs get uids of their own, which must reach their directories:

@@ -120,8 +120,7 @@ func workerCommand() *cli.Command {
 			&cli.StringFlag{Name: "work-dir", Usage: "per-run directories and script cache", EnvVars: []string{"JETCRON_WORK_DIR"}},
 			&cli.StringSliceFlag{Name: "interpreter", Usage: "allowed interpreter NAME=/abs/path (repeatable; default: the known ones found on PATH)", EnvVars: []string{"JETCRON_INTERPRETERS"}},
 			&cli.DurationFlag{Name: "shutdown-grace", Value: 30 * time.Second, Usage: "on SIGTERM, how long running executions may finish before they are handed to other workers", EnvVars: []string{"JETCRON_SHUTDOWN_GRACE"}},
-			&cli.BoolFlag{Name: "no-group-commit", Usage: "write each event and claim on its own instead of in atomic batches under load (for a single-replica NATS that does not fsync every write)", EnvVars: []string{"JETCRON_NO_GROUP_COMMIT"}},
-			groupCommitAllFlag,
+			groupCommitFlag,
 		), workerTaskFlags()...),
 		Action: runWorker,
 	}
@@ -147,7 +146,10 @@ func runWorker(c *cli.Context) error {
 		}
 	}
 	cfg := worker.Config{ID: c.String("id"), Queues: c.StringSlice("queue"), Concurrency: c.Int("concurrency"),
-		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, NoGroupCommit: c.Bool("no-group-commit"), GroupCommitAll: c.Bool("group-commit-all"), Logger: log}
+		Topology: topo, WorkDir: c.String("work-dir"), Interpreters: interps, Logger: log}
+	if cfg.GroupCommit, err = worker.ParseGroupCommit(c.String("group-commit")); err != nil {
+		return usageErr("--group-commit: %v", err)
+	}
 	if cfg, err = withWorkerStores(c, cfg); err != nil {
 		return err
 	}
@@ -241,9 +243,8 @@ func serveProbe(c *cli.Context, ready func() error, reg *prometheus.Registry, lo
 var (
 	pruneIntervalFlag = &cli.DurationFlag{Name: "prune-interval", Hidden: true, Usage: "how often the leader prunes jobs' executions (default 5m)"}
 	pruneFloorFlag    = &cli.DurationFlag{Name: "prune-floor", Hidden: true, Usage: "how long after it ended an execution is kept whatever its job's retention (default 1h)"}
-	// groupCommitAllFlag sends every event and claim write of the worker
-	// through its batch queue, however few wait: the fault suites use it
-	// to put the batch path under faults, which their few executions at a
-	// time would otherwise not reach.
-	groupCommitAllFlag = &cli.BoolFlag{Name: "group-commit-all", Hidden: true, Usage: "batch every event and claim write, however few wait"}
+	// groupCommitFlag is the worker's group commit (worker.GroupCommit);
+	// "all" (every write through the batch queue, however few wait) is
+	// for the fault suites and not listed.
+	groupCommitFlag = &cli.StringFlag{Name: "group-commit", Value: "auto", Usage: "batch the events and claim writes of concurrent executions: auto (when NATS keeps one replica), on or off (for a single-replica NATS that does not fsync every write)", EnvVars: []string{"JETCRON_GROUP_COMMIT"}}
 )
