@@ -63,4 +63,3 @@ func TestParseGroupCommit(t *testing.T) {
 	_, err := worker.ParseGroupCommit("yes")
 	require.EqualError(t, err, `"yes" is none of auto, on, off`)
 }
-
