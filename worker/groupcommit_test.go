@@ -62,4 +62,6 @@ func TestParseGroupCommit(t *testing.T) {
 	}
 	_, err := worker.ParseGroupCommit("yes")
 	require.EqualError(t, err, `"yes" is none of auto, on, off`)
+	_, err = worker.New(nil, worker.Config{GroupCommit: "yes"})
+	require.EqualError(t, err, `worker: group commit: "yes" is none of auto, on, off`)
 }

@@ -195,6 +195,9 @@ func New(nc *nats.Conn, cfg Config) (*Worker, error) {
 		return nil, fmt.Errorf("worker: allow kinds: %w", err)
 	}
 	cfg.AllowKinds = allow
+	if _, err := ParseGroupCommit(string(cfg.GroupCommit)); err != nil {
+		return nil, fmt.Errorf("worker: group commit: %w", err)
+	}
 	slices.Sort(cfg.Queues)
 	cfg.Queues = slices.Compact(cfg.Queues)
 	cfg.Concurrency = cmp.Or(cfg.Concurrency, runtime.NumCPU())
