@@ -270,6 +270,12 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 		return nil
 	}
 	off, _ := strconv.ParseInt(m.Header.Get(headerOffset), 10, 64)
+	if off > f.offset && f.lossy && m.Header.Get(headerEOF) != "" {
+		// The end of the output came after chunks the writer could not
+		// take: skipping to it would print nothing of the end. finish
+		// prints the tail from the stored log instead.
+		return nil
+	}
 	if off > f.offset && f.lossy {
 		// The writer is slower than the run: skip ahead rather than
 		// read back what it could not take.
@@ -288,8 +294,8 @@ func (f *follower) chunk(ctx context.Context, m *nats.Msg) error {
 		}
 		f.offset = end
 	}
-	if m.Header.Get(headerEOF) != "" {
-		f.eof = true
+	if m.Header.Get(headerEOF) != "" && f.offset >= end {
+		f.eof = true // printed to the end; else finish reads the rest from the stored log
 	}
 	return nil
 }
