@@ -41,7 +41,10 @@ func TestRolesUnderTheirUsers(t *testing.T) {
 	mark := e.viol.mark()
 	topoArgs := []string{"--replicas", "3", "--lease", "3s", "--ack-wait", "3s"}
 	sched := e.role(roleScheduler, append([]string{"scheduler", "--skip-ensure", "--id", "s1", "--watchdog-interval", "300ms"}, topoArgs...)...)
-	wk := e.role(roleWorker, append([]string{"worker", "--id", "w1", "--concurrency", "4", "--work-dir", natstest.WorkDir(t), "--queue", "default"}, topoArgs...)...)
+	// Every event and claim write through the group-commit queue (atomic
+	// batches when two or more wait): the batch path under the worker's
+	// permissions too.
+	wk := e.role(roleWorker, append([]string{"worker", "--id", "w1", "--concurrency", "4", "--work-dir", natstest.WorkDir(t), "--queue", "default", "--group-commit", "all"}, topoArgs...)...)
 	webAddr := freeAddr(t)
 	web := e.role(roleWeb, "web", "--http", webAddr)
 
