@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -21,7 +22,15 @@ import (
 func (w *Worker) setup(ctx context.Context) bool {
 	wait := 250 * time.Millisecond
 	for {
-		err := topology.WaitReady(ctx, w.js, w.names, topology.WaitOptions{Logger: w.log, Report: w.setWaiting})
+		// WaitReady reports nil once the topology is there; the worker is
+		// ready only once its stores are open too (below).
+		report := func(err error) {
+			if err == nil {
+				err = errors.New("opening the buckets and stores")
+			}
+			w.setWaiting(err)
+		}
+		err := topology.WaitReady(ctx, w.js, w.names, topology.WaitOptions{Logger: w.log, Report: report})
 		if err != nil {
 			return false
 		}

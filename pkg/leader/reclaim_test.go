@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/leader"
+	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/topology"
 )
 
@@ -25,6 +26,7 @@ func TestElectorReclaimsItsOwnLease(t *testing.T) {
 
 	other := b.candidate(t, "other", candidateOptions{reclaimOwn: true})
 	other.start(t, b)
+	watchers := b.watchers(t)
 	plain := b.candidate(t, "dev", candidateOptions{})
 	plain.start(t, b)
 	select {
@@ -37,6 +39,9 @@ func TestElectorReclaimsItsOwnLease(t *testing.T) {
 	require.Equal(t, oldTerm, b.entry(t).Revision(), "the lease is untouched")
 	// One ID runs once at a time: that is what makes reclaiming safe.
 	require.NoError(t, plain.el.Stop(t.Context()))
+	// Its watch goes away a moment after Stop: the next start counts new
+	// watchers from what is left (else the gone one hides the new one).
+	natstest.Eventually(t, 10*time.Second, func() bool { return b.watchers(t) == watchers }, "the stopped candidate's watch is gone")
 
 	reclaimer := b.candidate(t, "dev", candidateOptions{reclaimOwn: true})
 	start := time.Now()
