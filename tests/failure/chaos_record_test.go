@@ -25,16 +25,17 @@ var (
 // it, through an ordered consumer, so that the checks see the events a
 // job's retention deletes later.
 type eventRecorder struct {
-	mu   sync.Mutex
-	evs  []event.Event
-	next uint64 // the sequence to read next
-	stop context.CancelFunc
-	done chan struct{}
+	mu    sync.Mutex
+	evs   []event.Event
+	next  uint64        // the sequence to read next
+	moved chan struct{} // closed (and replaced) when next moves
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 func recordEvents(t *testing.T, s *system) *eventRecorder {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &eventRecorder{next: 1, stop: cancel, done: make(chan struct{})}
+	r := &eventRecorder{next: 1, moved: make(chan struct{}), stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for ctx.Err() == nil {
@@ -76,6 +77,8 @@ func (r *eventRecorder) follow(ctx context.Context, s *system) {
 		r.mu.Lock()
 		if md.Sequence.Stream >= r.next {
 			r.next = md.Sequence.Stream + 1
+			close(r.moved)
+			r.moved = make(chan struct{})
 			if err == nil && ok {
 				e.Seq = md.Sequence.Stream
 				r.evs = append(r.evs, e)
@@ -94,16 +97,22 @@ func (r *eventRecorder) seq() uint64 {
 // through returns every event recorded, once the recorder has read the
 // stream up to sequence last.
 func (r *eventRecorder) through(t *testing.T, last uint64) []event.Event {
-	deadline := time.Now().Add(time.Minute)
-	for r.seq() <= last {
-		if time.Now().After(deadline) {
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		if r.next > last {
+			defer r.mu.Unlock()
+			return slices.Clone(r.evs)
+		}
+		moved := r.moved
+		r.mu.Unlock()
+		select {
+		case <-moved:
+		case <-deadline.C:
 			t.Fatalf("the event recorder is at sequence %d, not past %d", r.seq(), last)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.evs)
 }
 
 // checkRetention checks what jobs' retention deleted: every execution
