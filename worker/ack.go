@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"time"
 )
 
@@ -10,8 +9,12 @@ import (
 type settleKind int
 
 const (
-	// settleDone: the result is recorded; remove the message (double ack,
-	// so we know the server has it).
+	// settleDone: the result is recorded; remove the message. A plain ack,
+	// not waited for: the claim already holds the result, so a lost ack
+	// costs a redelivery that is acked without running (handleMessage,
+	// claim.Finished), and waiting for the server's answer (the delete is
+	// one more fsync with sync_interval: always) would hold the slot one
+	// stored write longer on every execution.
 	settleDone settleKind = iota
 	// settleRetry: another attempt after the delay, on any worker.
 	settleRetry
@@ -23,13 +26,11 @@ const (
 	settleReject
 )
 
-func (x *execution) settle(ctx context.Context, k settleKind, delay time.Duration) {
+func (x *execution) settle(k settleKind, delay time.Duration) {
 	var err error
 	switch k {
 	case settleDone:
-		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err = x.msg.DoubleAck(actx)
-		cancel()
+		err = x.msg.Ack()
 	case settleRetry:
 		err = x.msg.NakWithDelay(delay)
 	case settleRedeliver:

@@ -67,6 +67,9 @@ type execution struct {
 	// renewedAt is when the heartbeat last renewed the claim.
 	window    *runWindow
 	renewedAt atomic.Value // time.Time
+	// startRecorded is closed once the started event has its answer
+	// (recordStart).
+	startRecorded chan struct{}
 }
 
 func (x *execution) cancel(reason string) { x.stop(&cancelledError{reason: reason}) }
@@ -187,8 +190,7 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 		x.heartbeat(hbCtx)
 	}()
 
-	w.publish(ctx, event.Event{Kind: event.Started, Job: x.work.Job, Execution: x.work.ID, Time: x.startedAt, Attempt: x.attempt, Worker: w.cfg.ID,
-		ScheduledAt: event.Slot(x.work.ScheduledAt), Trigger: x.work.Trigger, Queue: x.work.Spec.Queue, Revision: x.work.Revision})
+	x.recordStart(ctx)
 
 	var o outcome
 	capture, err := x.openCapture()
@@ -198,9 +200,9 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 	case pre != nil:
 		o = *pre
 	case run && !x.stillOurs(ctx):
-		// The started event can wait for seconds on a stream electing its
-		// leader; if another attempt took the execution over meanwhile,
-		// starting the task would run it beside that attempt.
+		// The claim can wait for seconds on a stream electing its leader;
+		// if another attempt took the execution over meanwhile, starting
+		// the task would run it beside that attempt.
 		o = outcome{superseded: true}
 	case run:
 		if err := x.loadWindow(ctx); err != nil {
@@ -212,8 +214,28 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 	hbStop()
 	<-hbDone
 	ended := w.cfg.Clock.Now()
+	<-x.startRecorded // the attempt's events stay in order: started before its result
 	x.finish(ctx, o, capture)
 	x.endTrace(o, ended)
+}
+
+// recordStart publishes the attempt's started event while the task starts:
+// waiting for the stream's answer first would add one stored write (an
+// fsync with sync_interval: always) to every run's start and to every
+// execution's chain of waits. Nothing needs the event stored before the
+// task runs: the claim, written before, is what fences other attempts,
+// and the event is best effort as it always was (a failure is logged, the
+// run goes on). The result waits for it (startRecorded), so an
+// execution's events keep their order in the stream: started, then its
+// result.
+func (x *execution) recordStart(ctx context.Context) {
+	x.startRecorded = make(chan struct{})
+	e := event.Event{Kind: event.Started, Job: x.work.Job, Execution: x.work.ID, Time: x.startedAt, Attempt: x.attempt, Worker: x.w.cfg.ID,
+		ScheduledAt: event.Slot(x.work.ScheduledAt), Trigger: x.work.Trigger, Queue: x.work.Spec.Queue, Revision: x.work.Revision}
+	go func() {
+		defer close(x.startRecorded)
+		x.w.publish(ctx, e)
+	}()
 }
 
 // stillOurs reports whether this attempt still holds the execution right
@@ -224,8 +246,8 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 // A delivery received less than a heartbeat interval (a third of the ack
 // wait) ago needs no renewal: another attempt takes the claim over only
 // with a redelivery, which the server sends no sooner than the ack wait
-// after this delivery. Only a start delayed that long (the started event
-// waiting on a stream that elects its leader) asks the claims bucket.
+// after this delivery. Only a start delayed that long (the claim waiting
+// on a stream that elects its leader) asks the claims bucket.
 func (x *execution) stillOurs(ctx context.Context) bool {
 	if errors.Is(context.Cause(x.ctx), claim.ErrSuperseded) {
 		return false

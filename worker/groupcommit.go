@@ -49,13 +49,17 @@ func ParseGroupCommit(s string) (GroupCommit, error) {
 	return "", fmt.Errorf("%q is none of auto, on, off", s)
 }
 
-// groupCommit is how the worker batches: a write goes on its own while
-// fewer than 8 writes to its stream wait (the stream keeps up), else what
-// queued goes as one atomic batch once there are 32 of them (fewer go one
-// by one, all in flight): a single-replica server stages each atomic batch
-// in a file store of its own, which only a batch of a few dozen writes
-// pays back.
-var groupCommit = streamio.CommitterConfig{Direct: 8, MinAtomic: 32}
+// groupCommit is how the worker batches where the server fsyncs every
+// write: a write goes on its own while fewer than 4 writes to its stream
+// wait (the stream keeps up), else what queued goes as one atomic batch
+// once there are 16 of them (fewer go one by one, all in flight). A
+// single-replica server stages each atomic batch in a file store of its
+// own, created, fsynced and removed per batch: with 64 executions at once
+// and an fsync per write, 4 and 16 measured 1.1–1.3x the rate of 8 and 32,
+// and without the fsync per write both cost (docs/benchmarks.md, "Group
+// commit"), which is why a server that does not fsync every write wants
+// group commit off.
+var groupCommit = streamio.CommitterConfig{Direct: 4, MinAtomic: 16}
 
 // startCommitters makes the worker's committers, unless group commit is
 // off; open decides whether the writes go through them.

@@ -107,7 +107,7 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 	}
 	if o.state == "" { // interrupted: no result; another worker runs it at once
 		x.hooks(ctx, o)
-		x.settle(ctx, settleRedeliver, 0)
+		x.settle(settleRedeliver, 0)
 		w.cfg.Metrics.finished("interrupted")
 		return
 	}
@@ -142,7 +142,7 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 		e.Kind, e.NextAttempt = event.Retrying, &next
 		w.publish(ctx, e)
 		x.hooks(ctx, o)
-		x.settle(ctx, settleRetry, delay)
+		x.settle(settleRetry, delay)
 		w.cfg.Metrics.finished("retrying")
 		return
 	}
@@ -157,7 +157,7 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 	e.Kind = finalKind(o.state)
 	w.publish(ctx, e)
 	x.hooks(ctx, o)
-	x.settle(ctx, settleDone, 0)
+	x.settle(settleDone, 0)
 	w.cfg.Metrics.finished(string(o.state))
 }
 
@@ -183,7 +183,7 @@ func (x *execution) fenced(ctx context.Context, base event.Event, err error) {
 		return
 	}
 	x.log.Warn("cannot record the result; leaving the execution for redelivery", "error", err)
-	x.settle(ctx, settleRedeliverLater, 0)
+	x.settle(settleRedeliverLater, 0)
 }
 
 // superseded records a late result that is not final, and leaves the

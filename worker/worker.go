@@ -390,6 +390,11 @@ func (w *Worker) Stop(ctx context.Context) error {
 	w.bgStop()
 	w.bg.Wait()
 	w.stopCommitters(ctx)
+	// Acks are not waited for (ack.go): a round trip makes sure the server
+	// has read the last ones before the caller closes the connection.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	_ = w.nc.FlushWithContext(fctx)
+	cancel()
 	w.closeRunners()
 	w.removePresence()
 	w.mu.Lock()
