@@ -55,7 +55,7 @@ func ParseGroupCommit(s string) (GroupCommit, error) {
 // once there are 16 of them (fewer go one by one, all in flight). A
 // single-replica server stages each atomic batch in a file store of its
 // own, created, fsynced and removed per batch: with 64 executions at once
-// and an fsync per write, 4 and 16 measured 1.1–1.3x the rate of 8 and 32,
+// and an fsync per write, 4 and 16 measured 1.1–1.4x the rate of 8 and 32,
 // and without the fsync per write both cost (docs/benchmarks.md, "Group
 // commit"), which is why a server that does not fsync every write wants
 // group commit off.
