@@ -17,6 +17,8 @@
 #   E2E_JOBS=5000     jetcron's jobs due at one instant
 #   STEADY_RATE=1000 STEADY_DURATION=5s    jetcron's steady phases (a rate above what
 #                     it sustains leaves a backlog the phase waits for)
+#   CONCURRENCY=1000  the worker's concurrency of the second burst (0: none;
+#                     the first runs at the bench's default, 64)
 #   BENCH_ARGS=...    more flags for tests/bench (e.g. -cpuprofile /tmp/cpu)
 #   KEEP=DIR          keep the raw outputs (harness table, jetcron reports) and
 #                     jetcron's CPU profiles (cpu-sync.e2e, ...) in DIR
@@ -49,6 +51,13 @@ run_jetcron() { # run_jetcron NAME FLAGS...: the e2e phases, figures to $TMP/NAM
 }
 run_jetcron sync -run e2e,e2e-cmd,steady,steady-cmd
 run_jetcron nosync -no-sync -run e2e,steady
+# The burst again with a worker as wide as the peers' (River's MaxWorkers
+# is 2000): CONCURRENCY=0 skips it.
+CONCURRENCY=${CONCURRENCY:-1000}
+if [ "$CONCURRENCY" -gt 0 ]; then
+  run_jetcron sync-wide -run e2e -concurrency "$CONCURRENCY"
+  run_jetcron nosync-wide -no-sync -run e2e -concurrency "$CONCURRENCY"
+fi
 
 echo "peers harness (REPS=$REPS QUICK=$QUICK) in $TMP/peers..." >&2
 (cd "$TMP/peers" && NATS_ONLY=e2eres,lat NATS_SYNC_ONLY=e2eres ./run.sh nats nats-syncalways asynq river) > "$TMP/peers.md"
@@ -58,10 +67,12 @@ echo "peers harness (REPS=$REPS QUICK=$QUICK) in $TMP/peers..." >&2
   echo "# jetcron beside its peers, $started"
   echo
   echo "- machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(go version | cut -d' ' -f3-), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- jetcron: \`go run ./tests/bench -run e2e,e2e-cmd,steady,steady-cmd -e2e-jobs $E2E_JOBS -steady-rate $STEADY_RATE -steady-duration $STEADY_DURATION ${BENCH_ARGS:-}\` and \`... -no-sync -run e2e,steady\` (commit $(git -C "$REPO" rev-parse --short HEAD))"
+  echo "- jetcron: \`go run ./tests/bench -run e2e,e2e-cmd,steady,steady-cmd -e2e-jobs $E2E_JOBS -steady-rate $STEADY_RATE -steady-duration $STEADY_DURATION ${BENCH_ARGS:-}\`, \`... -no-sync -run e2e,steady\` and \`... [-no-sync] -run e2e -concurrency $CONCURRENCY\` (commit $(git -C "$REPO" rev-parse --short HEAD))"
   echo "- peers: \`REPS=$REPS QUICK=$QUICK NATS_ONLY=e2eres,lat NATS_SYNC_ONLY=e2eres ./run.sh nats nats-syncalways asynq river\` (a copy of $PEERS_DIR)"
   echo
-  awk -F'\t' -f "$REPO/tests/bench/peers.awk" "$TMP/sync.tsv" "$TMP/nosync.tsv" FS='|' "$TMP/peers.md"
+  wide=()
+  [ "$CONCURRENCY" -gt 0 ] && wide=("$TMP/sync-wide.tsv" "$TMP/nosync-wide.tsv")
+  awk -F'\t' -v wide="$CONCURRENCY" -f "$REPO/tests/bench/peers.awk" "$TMP/sync.tsv" "$TMP/nosync.tsv" "${wide[@]}" FS='|' "$TMP/peers.md"
 } | tee "$TMP/table.md"
 if [ -n "${KEEP:-}" ]; then
   cp "$TMP"/*.tsv "$TMP"/*.txt "$TMP/peers.md" "$TMP/table.md" "$KEEP/"
