@@ -76,6 +76,7 @@ func TestTaskStartsWhileItsStartedEventWaits(t *testing.T) {
 	}
 	require.Equal(t, []event.Kind{event.Started, event.Succeeded}, kinds, "started, then the result, in the stream's order")
 	natstest.Eventually(t, 10*time.Second, func() bool {
-		return natstest.MsgCount(t, js, names.WorkStream()) == 0
+		st, err := js.Stream(ctx, names.WorkStream())
+		return err == nil && st.CachedInfo().State.Msgs == 0
 	}, "and the work item acked")
 }
