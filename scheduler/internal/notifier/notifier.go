@@ -120,9 +120,21 @@ func (n *Notifier) Start(ctx context.Context) error {
 func (n *Notifier) run(ctx context.Context) {
 	defer n.sender.Close()
 	for n.session(ctx) && ctx.Err() == nil {
-		n.log.WarnContext(ctx, "alerts consumer lost; opening it again")
+		n.log.WarnContext(ctx, "alerts consumer lost; opening it again", "in", reopenDelay)
+		// The server tells a consumer's clients that it is deleted before
+		// it has finished tearing it down. A durable of the same name
+		// created meanwhile can lose its first delivery to the teardown
+		// (nats-server 2.15), and that alert then waits for the ack wait
+		// (topology.NotifyAckWait) to come again.
+		select {
+		case <-ctx.Done():
+		case <-time.After(reopenDelay):
+		}
 	}
 }
+
+// reopenDelay is the pause before a lost consumer is opened again.
+const reopenDelay = time.Second
 
 // session opens the bucket and the consumer, loads the sinks, and consumes
 // alerts until ctx ends (false) or the consumer is lost (true); then it
