@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/jetcron/jetcron/worker/internal/process/supervisor"
 )
 
 // A run's cgroup (cgroup v2) contains the supervisor, the program and every
@@ -109,16 +111,10 @@ func newCgroup(parent string) (string, error) {
 	return dir, nil
 }
 
-// killCgroup kills every process in the cgroup dir. It returns nil if the
-// kill was requested; the processes die asynchronously.
-func killCgroup(dir string) error {
-	return os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0)
-}
-
 // removeCgroup kills what is left in the cgroup dir, waits up to wait for
 // it to empty, and removes it.
 func removeCgroup(dir string, wait time.Duration) error {
-	_ = killCgroup(dir)
+	_ = supervisor.KillCgroup(dir)
 	deadline := time.Now().Add(wait)
 	for {
 		err := unix.Rmdir(dir)

@@ -20,13 +20,15 @@
 //
 //	<argv0> __jetcron_supervise__
 //
-// and this package's init function turns that process into a supervisor and
-// exits before main runs. Every binary that links this package can
-// therefore supervise: the jetcron binary, a user's program that embeds a
-// worker, and the test binaries of every package that imports it. Nothing
-// needs to be registered, but the package must be linked into the binary
-// that calls Run (it is, since Run is in it), and no init function that runs
-// before this package's may consume or reject that argument.
+// and the init function of package supervisor, which this package imports,
+// turns that process into a supervisor and exits before main runs. Every
+// binary that links this package can therefore supervise: the jetcron
+// binary, a user's program that embeds a worker, and the test binaries of
+// every package that imports it. Nothing needs to be registered, but no
+// init function that runs before the supervisor's may consume or reject
+// that argument. The supervisor is a package of its own, importing only
+// standard packages that are initialised early, so that it takes over
+// before most of the binary's packages initialise (see its doc.go).
 //
 // Run starts the supervisor with Setpgid, so the supervisor leads a new
 // process group, and with Pdeathsig SIGHUP. Linux sends the parent-death
@@ -38,7 +40,8 @@
 // a job cannot set LD_PRELOAD or GODEBUG for the supervisor, and secrets do
 // not appear in its command line (which /proc shows to every user).
 //
-// Two pipes connect the worker and the supervisor (see protocol_linux.go):
+// Two pipes connect the worker and the supervisor (see
+// supervisor/protocol_linux.go):
 //
 //   - The lifeline, worker to supervisor (fd 3), carries the request (path,
 //     argv, directory, environment), then stays open. Only the worker holds
@@ -106,9 +109,9 @@
 //     (PR_SET_CHILD_SUBREAPER). An orphan of the run is adopted by the
 //     supervisor instead of init, and before it ends, the supervisor kills
 //     and reaps its children round after round until it has none left
-//     (sweep_linux.go). Its weakness: if the supervisor itself is killed
-//     from outside (SIGKILL by an operator), its adopted orphans go to
-//     init. For that reason Run does not end a run whose grace period is
+//     (supervisor/sweep_linux.go). Its weakness: if the supervisor itself
+//     is killed from outside (SIGKILL by an operator), its adopted orphans
+//     go to init. For that reason Run does not end a run whose grace period is
 //     over with a SIGKILL to the group, which would end the supervisor
 //     first: it sends SIGUSR2 to the supervisor alone, which kills the
 //     whole run, and sends the group SIGKILL only if the supervisor has not

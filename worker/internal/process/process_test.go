@@ -87,6 +87,16 @@ func TestRun(t *testing.T) {
 		require.Equal(t, want.String(), out.String())
 	})
 
+	t.Run("LaterEnvWins", func(t *testing.T) {
+		t.Parallel()
+		var out syncBuffer
+		spec := Spec{Path: "/usr/bin/env", Env: []string{"A=1", "B=2", "A=3", "C"}, Output: &out}
+		res, err := Run(t.Context(), spec)
+		require.NoError(t, err)
+		require.Equal(t, 0, res.ExitCode)
+		require.Equal(t, "B=2\nA=3\nC\n", out.String(), "a later value replaces an earlier one, in its place; a string without = stays")
+	})
+
 	t.Run("NilEnvIsEmpty", func(t *testing.T) {
 		t.Parallel()
 		var out syncBuffer

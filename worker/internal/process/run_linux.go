@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/worker/internal/process/supervisor"
 )
 
 // outputBufSize is the size of the buffer the output pipe is read with.
@@ -72,13 +73,13 @@ type run struct {
 	status   *os.File // read end of the supervisor's reports
 	output   *os.File // read end of the program's stdout and stderr
 
-	reports  chan report     // from readReports; closed at EOF
-	statusCh chan error      // readReports' error
-	outputCh chan outputDone // copyOutput's result
-	exitCh   chan error      // the supervisor was reaped; cmd.Wait's error
-	reqCh    chan error      // the request was written
-	mu       sync.Mutex      // guards reaped
-	reaped   bool            // the supervisor's pid may no longer be signalled
+	reports  chan supervisor.Report // from supervisor.ReadReports; closed at EOF
+	statusCh chan error             // supervisor.ReadReports' error
+	outputCh chan outputDone        // copyOutput's result
+	exitCh   chan error             // the supervisor was reaped; cmd.Wait's error
+	reqCh    chan error             // the request was written
+	mu       sync.Mutex             // guards reaped
+	reaped   bool                   // the supervisor's pid may no longer be signalled
 }
 
 type outputDone struct {
@@ -136,7 +137,7 @@ func (r *run) start() (err error) {
 		attr.UseCgroupFD, attr.CgroupFD = true, int(cg.Fd())
 	}
 	r.cmd = &exec.Cmd{
-		Args: []string{os.Args[0], superviseArg},
+		Args: []string{os.Args[0], supervisor.Arg},
 		// The supervisor gets an empty environment: the program's
 		// environment travels in the request, so the job cannot influence
 		// the supervisor (LD_PRELOAD, GODEBUG, ...).
@@ -163,7 +164,7 @@ func (r *run) start() (err error) {
 	r.lifeline, r.status, r.output = lifeW, statusR, outR
 
 	r.reqCh = make(chan error, 1)
-	req := request{Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env, Path: r.spec.Path,
+	req := supervisor.Request{Args: r.spec.Args, Dir: r.spec.Dir, Env: r.spec.Env, Path: r.spec.Path,
 		Cgroup: r.cgroup, Files: len(r.spec.ExtraFiles)}
 	if c := r.spec.Credential; c != nil {
 		req.Cred = fmt.Sprintf("%d:%d", c.UID, c.GID)
@@ -171,12 +172,12 @@ func (r *run) start() (err error) {
 	go func() {
 		// In a goroutine: a request larger than the pipe buffer blocks until
 		// the supervisor reads it, and fails with EPIPE if it dies first.
-		_, err := r.lifeline.Write(req.encode())
+		_, err := r.lifeline.Write(req.Encode())
 		r.reqCh <- err
 	}()
-	r.reports = make(chan report, 4)
+	r.reports = make(chan supervisor.Report, 4)
 	r.statusCh = make(chan error, 1)
-	go func() { r.statusCh <- readReports(r.status, r.reports) }()
+	go func() { r.statusCh <- supervisor.ReadReports(r.status, r.reports) }()
 	r.outputCh = make(chan outputDone, 1)
 	go func() { r.outputCh <- copyOutput(r.spec.Output, r.output) }()
 	return nil
@@ -231,7 +232,7 @@ func (r *run) signal(sig syscall.Signal) bool {
 }
 
 // killRun asks the supervisor, and only it, to kill the whole run
-// (supervisorSignalKill): unlike a SIGKILL to the group, which would end the
+// (supervisor.SignalKill): unlike a SIGKILL to the group, which would end the
 // supervisor first, this also reaches descendants that left the group. It
 // reports whether the supervisor was still there to ask.
 func (r *run) killRun() bool {
@@ -240,7 +241,7 @@ func (r *run) killRun() bool {
 	if r.reaped {
 		return false
 	}
-	return unix.Kill(r.cmd.Process.Pid, supervisorSignalKill) == nil
+	return unix.Kill(r.cmd.Process.Pid, supervisor.SignalKill) == nil
 }
 
 // wait follows the run until the supervisor has been reaped and the output is
@@ -249,7 +250,7 @@ func (r *run) wait(ctx context.Context) (Result, error) {
 	begin := r.clk.Now()
 	res := Result{ExitCode: -1}
 	var (
-		final, failed *report
+		final, failed *supervisor.Report
 		termSent      bool
 		killSent      bool
 		grace         <-chan time.Time
@@ -258,10 +259,10 @@ func (r *run) wait(ctx context.Context) (Result, error) {
 		backstopTimer clock.Timer
 		errs          []error
 	)
-	handle := func(rep report) {
+	handle := func(rep supervisor.Report) {
 		switch {
-		case rep.kind == reportStarted:
-			res.PID = rep.pid
+		case rep.Kind == supervisor.Started:
+			res.PID = rep.PID
 			if termSent {
 				// Stopped before the program was reported: the SIGTERM
 				// may have reached only the supervisor, which ignores it,
@@ -270,9 +271,9 @@ func (r *run) wait(ctx context.Context) (Result, error) {
 				r.signal(syscall.SIGTERM)
 			}
 			if r.spec.StartedFunc != nil {
-				r.spec.StartedFunc(rep.pid)
+				r.spec.StartedFunc(rep.PID)
 			}
-		case rep.final():
+		case rep.Final():
 			final = &rep
 		default:
 			failed = &rep
@@ -353,14 +354,14 @@ loop:
 	res.Stopped = termSent
 	switch {
 	case final != nil:
-		res.ExitCode, res.Signal, res.Duration = final.code, final.signal, final.duration
-		if final.kind == reportExited {
+		res.ExitCode, res.Signal, res.Duration = final.Code, final.Signal, final.Duration
+		if final.Kind == supervisor.Exited {
 			res.Signal = 0
 		}
-		res.Killed = killSent && final.signal == syscall.SIGKILL
+		res.Killed = killSent && final.Signal == syscall.SIGKILL
 	case failed != nil:
 		res.Duration = 0
-		return res, errors.Join(append([]error{fmt.Errorf("start program: %w", failed.err)}, errs...)...)
+		return res, errors.Join(append([]error{fmt.Errorf("start program: %w", failed.Err)}, errs...)...)
 	case killSent:
 		// The group kill took the supervisor before it could report.
 		res.Signal, res.Killed, res.Duration = syscall.SIGKILL, true, r.clk.Since(begin)

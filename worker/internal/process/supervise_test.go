@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/worker/internal/process/supervisor"
 )
 
 // TestSupervisorAlone checks that each of the supervisor's two ways of
@@ -47,7 +49,7 @@ func TestSupervisorAlone(t *testing.T) {
 		b := &bundle{lifeline: lifeW, exitThread: make(chan struct{})}
 		b.cmd = &exec.Cmd{
 			Path:        exe,
-			Args:        []string{os.Args[0], superviseArg},
+			Args:        []string{os.Args[0], supervisor.Arg},
 			Env:         []string{},
 			Stdout:      outW,
 			Stderr:      outW,
@@ -79,28 +81,28 @@ func TestSupervisorAlone(t *testing.T) {
 		statusW.Close()
 		outW.Close()
 
-		req := request{
+		req := supervisor.Request{
 			Path: bashPath(t),
 			Args: []string{"bash", "-c", "sleep 300 & echo $$ $!; sleep 300"},
 			Env:  []string{"PATH=/usr/bin:/bin"},
 		}
-		_, err = lifeW.Write(req.encode())
+		_, err = lifeW.Write(req.Encode())
 		require.NoError(t, err)
 
 		deadline := time.Now().Add(20 * time.Second)
 		require.NoError(t, statusR.SetReadDeadline(deadline))
 		line, err := bufio.NewReader(statusR).ReadString('\n')
 		require.NoError(t, err)
-		rep, err := parseReport(line[:len(line)-1])
+		rep, err := supervisor.ParseReport(line[:len(line)-1])
 		require.NoError(t, err)
-		require.Equal(t, reportStarted, rep.kind)
+		require.Equal(t, supervisor.Started, rep.Kind)
 
 		require.NoError(t, outR.SetReadDeadline(deadline))
 		line, err = bufio.NewReader(outR).ReadString('\n')
 		require.NoError(t, err)
 		p := pids(t, line)
 		require.Len(t, p, 2)
-		require.Equal(t, rep.pid, p[0])
+		require.Equal(t, rep.PID, p[0])
 		b.tree = []proc{lookupProc(t, b.cmd.Process.Pid), lookupProc(t, p[0]), lookupProc(t, p[1])}
 		return b
 	}
@@ -157,42 +159,4 @@ func goOnOwnThread(fn func()) <-chan struct{} {
 		runtime.UnlockOSThread()
 	}()
 	return done
-}
-
-func TestProtocol(t *testing.T) {
-	t.Parallel()
-
-	t.Run("RequestRoundTrip", func(t *testing.T) {
-		t.Parallel()
-		req := request{Path: "/bin/x", Dir: "/d", Args: []string{"x", "", "\xff\n"}, Env: []string{}}
-		r, w, err := os.Pipe()
-		require.NoError(t, err)
-		defer r.Close()
-		go func() {
-			_, _ = w.Write(req.encode())
-			w.Close()
-		}()
-		got, err := readRequest(r)
-		require.NoError(t, err)
-		require.Equal(t, req, got)
-	})
-
-	t.Run("ReportRoundTrip", func(t *testing.T) {
-		t.Parallel()
-		for _, rep := range []report{
-			{kind: reportStarted, pid: 42},
-			{kind: reportExited, code: 3, duration: time.Second},
-			{kind: reportSignaled, code: -1, signal: syscall.SIGKILL, duration: 5},
-		} {
-			line := rep.line()
-			got, err := parseReport(line[:len(line)-1])
-			require.NoError(t, err)
-			require.Equal(t, rep, got)
-		}
-		line := report{kind: reportFailed, err: &os.PathError{Op: "fork/exec", Path: "/x y", Err: syscall.ENOENT}}.line()
-		got, err := parseReport(line[:len(line)-1])
-		require.NoError(t, err)
-		require.ErrorIs(t, got.err, syscall.ENOENT)
-		require.EqualError(t, got.err, "fork/exec /x y: no such file or directory")
-	})
 }

@@ -1,26 +1,24 @@
-package process
+package supervisor
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/jetcron/jetcron/pkg/clock"
 )
 
-// superviseArg is the first argument that turns a re-executed binary into a
+// Arg is the first argument that turns a re-executed binary into a
 // supervisor. See the package documentation.
-const superviseArg = "__jetcron_supervise__"
+const Arg = "__jetcron_supervise__"
 
 func init() {
-	if len(os.Args) > 1 && os.Args[1] == superviseArg {
+	if len(os.Args) > 1 && os.Args[1] == Arg {
 		os.Exit(supervise())
 	}
 }
@@ -29,21 +27,21 @@ func init() {
 // when it could not do its job; otherwise it ends by SIGKILLing its own
 // process group, itself included.
 func supervise() int {
-	for _, fd := range []int{lifelineFD, statusFD} {
+	for _, fd := range []int{LifelineFD, StatusFD} {
 		var st syscall.Stat_t
 		if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFIFO {
-			fmt.Fprintf(os.Stderr, "%s is internal to jetcron: fd %d is not a pipe\n", superviseArg, fd)
+			_, _ = os.Stderr.WriteString(Arg + " is internal to jetcron: fd " + strconv.Itoa(fd) + " is not a pipe\n")
 			return 2
 		}
 		// The program must not inherit the supervisor's pipes: a descendant
 		// holding the status pipe would hide the supervisor's death.
 		syscall.CloseOnExec(fd)
 	}
-	lifeline := os.NewFile(lifelineFD, "lifeline")
-	status := os.NewFile(statusFD, "status")
+	lifeline := os.NewFile(LifelineFD, "lifeline")
+	status := os.NewFile(StatusFD, "status")
 	// Adopt the run's orphans, and let no program trace the supervisor.
 	if err := becomeSubreaper(); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: prctl: %v\n", superviseArg, err)
+		_, _ = os.Stderr.WriteString(Arg + ": prctl: " + err.Error() + "\n")
 		return 2
 	}
 
@@ -52,9 +50,9 @@ func supervise() int {
 	// SIGHUP or SIGTERM kills the supervisor, which is right: nothing has
 	// been started yet.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, supervisorSignalKill)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, SignalKill)
 
-	req, err := readRequest(lifeline)
+	req, err := ReadRequest(lifeline)
 	if err != nil {
 		// The worker died before sending the request, or it is not a worker.
 		return 2
@@ -67,7 +65,7 @@ func supervise() int {
 	}()
 	go func() {
 		for sig := range sigs {
-			if sig == syscall.SIGHUP || sig == supervisorSignalKill {
+			if sig == syscall.SIGHUP || sig == SignalKill {
 				// Pdeathsig (the worker's thread died), or the grace
 				// period after SIGTERM is over.
 				killAll()
@@ -78,69 +76,76 @@ func supervise() int {
 	}()
 	attr, err := req.sysProcAttr()
 	if err != nil {
-		_, _ = io.WriteString(status, report{err: err, kind: reportFailed}.line())
+		_, _ = io.WriteString(status, Report{Err: err, Kind: Failed}.Line())
 		return 127
 	}
 	var extra []*os.File
 	for i := range req.Files {
-		syscall.CloseOnExec(firstExtraFD + i)
-		extra = append(extra, os.NewFile(uintptr(firstExtraFD+i), "extra"))
+		syscall.CloseOnExec(FirstExtraFD + i)
+		extra = append(extra, os.NewFile(uintptr(FirstExtraFD+i), "extra"))
 	}
 
-	cmd := &exec.Cmd{
-		Args: req.Args,
-		Dir:  req.Dir,
-		// Never nil, which would mean the supervisor's environment: an
-		// empty slice is an empty environment.
-		Env:    append([]string{}, req.Env...),
-		Path:   req.Path,
-		Stderr: os.Stderr,
-		Stdout: os.Stdout,
-		// Stdin nil is /dev/null. The program stays in the supervisor's
-		// process group (and cgroup); only its identity may differ.
-		SysProcAttr: attr,
-		ExtraFiles:  extra,
+	env, err := environ(req.Env)
+	if err != nil {
+		_, _ = io.WriteString(status, Report{Err: err, Kind: Failed}.Line())
+		return 127
+	}
+	stdin, err := os.Open(os.DevNull)
+	if err != nil {
+		_, _ = io.WriteString(status, Report{Err: err, Kind: Failed}.Line())
+		return 127
+	}
+	args := req.Args
+	if len(args) == 0 {
+		args = []string{req.Path}
 	}
 	clk := clock.New()
-	if err := cmd.Start(); err != nil {
-		_, _ = io.WriteString(status, report{err: err, kind: reportFailed}.line())
+	// os.StartProcess, not os/exec, which would put path/filepath's
+	// initialisation before this package's (doc.go).
+	proc, err := os.StartProcess(req.Path, args, &os.ProcAttr{
+		Dir: req.Dir,
+		Env: env,
+		// stdin is /dev/null; stdout and stderr are the worker's output
+		// pipe. The program stays in the supervisor's process group (and
+		// cgroup); only its identity may differ.
+		Files: append([]*os.File{stdin, os.Stdout, os.Stderr}, extra...),
+		Sys:   attr,
+	})
+	stdin.Close()
+	if err != nil {
+		_, _ = io.WriteString(status, Report{Err: err, Kind: Failed}.Line())
 		return 127
 	}
 	start := clk.Now()
-	_, _ = io.WriteString(status, report{kind: reportStarted, pid: cmd.Process.Pid}.line())
+	_, _ = io.WriteString(status, Report{Kind: Started, PID: proc.Pid}.Line())
 
-	err = cmd.Wait()
+	state, err := proc.Wait()
 	if errors.Is(err, syscall.ECHILD) {
-		// Only killAll's sweep reaps the program behind cmd.Wait's back
-		// (the grace period ran out, or the worker died): the run is being
+		// Only killAll's sweep reaps the program behind Wait's back (the
+		// grace period ran out, or the worker died): the run is being
 		// killed, and the worker reports a run whose supervisor was killed
 		// without a report as SIGKILLed. Wait here for the group kill.
 		killAll()
 	}
-	rep := report{duration: clk.Since(start), kind: reportExited}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		ws, _ := exitErr.Sys().(syscall.WaitStatus)
-		if ws.Signaled() {
-			rep.kind, rep.code, rep.signal = reportSignaled, -1, ws.Signal()
-		} else {
-			rep.code = ws.ExitStatus()
-		}
-	default:
-		_, _ = io.WriteString(status, report{err: fmt.Errorf("wait: %w", err), kind: reportFailed}.line())
+	if err != nil {
+		_, _ = io.WriteString(status, Report{Err: wrap("wait", err), Kind: Failed}.Line())
 		killAll()
 		return 1
 	}
+	rep := Report{Duration: clk.Since(start), Kind: Exited}
+	if ws, _ := state.Sys().(syscall.WaitStatus); ws.Signaled() {
+		rep.Kind, rep.Code, rep.Signal = Signaled, -1, ws.Signal()
+	} else {
+		rep.Code = ws.ExitStatus()
+	}
 	// The report is in the pipe before the group dies, so the worker reads
 	// it even though the supervisor is killed below.
-	_, _ = io.WriteString(status, rep.line())
+	_, _ = io.WriteString(status, rep.Line())
 	killAll()
-	if rep.kind == reportSignaled {
-		return 128 + int(rep.signal)
+	if rep.Kind == Signaled {
+		return 128 + int(rep.Signal)
 	}
-	return rep.code
+	return rep.Code
 }
 
 // cgroup is the run's cgroup, which the supervisor is in, or empty.
@@ -158,7 +163,7 @@ var killMu sync.Mutex
 func killAll() {
 	killMu.Lock()
 	if cgroup != "" {
-		_ = killCgroup(cgroup) // the supervisor too, asynchronously
+		_ = KillCgroup(cgroup) // the supervisor too, asynchronously
 	}
 	sweep()
 	_ = syscall.Kill(-syscall.Getpgrp(), syscall.SIGKILL)
@@ -166,17 +171,45 @@ func killAll() {
 	os.Exit(137)
 }
 
+// environ returns the program's environment as os/exec would pass it: an
+// empty list stays empty (never the supervisor's own), a later value of a
+// variable replaces an earlier one, and a string with NUL is refused.
+func environ(env []string) ([]string, error) {
+	out := make([]string, 0, len(env))
+	seen := make(map[string]bool, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		kv := env[i]
+		if hasByte(kv, 0) {
+			return nil, errors.New("environment variable contains NUL")
+		}
+		k, _, ok := cut(kv, '=')
+		if !ok {
+			if kv != "" {
+				out = append(out, kv)
+			}
+			continue
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, kv)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
 // sysProcAttr returns the program's identity: none (the supervisor's), or
 // the request's uid and gid with no supplementary groups.
-func (r request) sysProcAttr() (*syscall.SysProcAttr, error) {
+func (r Request) sysProcAttr() (*syscall.SysProcAttr, error) {
 	if r.Cred == "" {
 		return nil, nil
 	}
-	u, g, ok := strings.Cut(r.Cred, ":")
+	u, g, ok := cut(r.Cred, ':')
 	uid, uerr := strconv.ParseUint(u, 10, 32)
 	gid, gerr := strconv.ParseUint(g, 10, 32)
 	if !ok || uerr != nil || gerr != nil {
-		return nil, fmt.Errorf("credential %q is not uid:gid", r.Cred)
+		return nil, errors.New("credential " + strconv.Quote(r.Cred) + " is not uid:gid")
 	}
 	return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}}, nil
 }

@@ -1,14 +1,11 @@
-package process
+package supervisor
 
 import (
 	"errors"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The supervisor is a child subreaper (PR_SET_CHILD_SUBREAPER): a process
@@ -22,10 +19,24 @@ import (
 // dumpable: a program running under the same uid cannot then trace it or
 // read its memory.
 func becomeSubreaper() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+	if err := prctl(prSetDumpable, 0); err != nil {
 		return err
 	}
-	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return prctl(prSetChildSubreaper, 1)
+}
+
+// The prctl options used here (linux/prctl.h), spelled out because
+// golang.org/x/sys/unix would be initialised before this package (doc.go).
+const (
+	prSetDumpable       = 4
+	prSetChildSubreaper = 36
+)
+
+func prctl(option, arg uintptr) error {
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_PRCTL, option, arg, 0, 0, 0, 0); errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // sweep SIGKILLs the children of the calling process and reaps them, until
@@ -37,14 +48,14 @@ func sweep() {
 	self := os.Getpid()
 	for {
 		for _, pid := range childrenOf(self) {
-			_ = unix.Kill(pid, unix.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		switch {
-		case errors.Is(err, unix.ECHILD):
+		case errors.Is(err, syscall.ECHILD):
 			return
-		case errors.Is(err, unix.EINTR):
+		case errors.Is(err, syscall.EINTR):
 		case err != nil:
 			return
 		case pid == 0:
@@ -75,11 +86,14 @@ func childrenOf(pid int) []int {
 		}
 		// pid (comm) state ppid ...; comm may contain spaces and ')'.
 		s := string(stat)
-		i := strings.LastIndexByte(s, ')')
+		i := len(s) - 1
+		for i >= 0 && s[i] != ')' {
+			i--
+		}
 		if i < 0 {
 			continue
 		}
-		f := strings.Fields(s[i+1:])
+		f := fields(s[i+1:])
 		if len(f) < 2 {
 			continue
 		}
@@ -90,7 +104,7 @@ func childrenOf(pid int) []int {
 	return out
 }
 
-// supervisorSignalKill is the signal Run sends to the supervisor alone
+// SignalKill is the signal the worker sends to the supervisor alone
 // (never to the group) when the grace period is over: the supervisor then
 // kills the whole run, descendants that left the group included.
-const supervisorSignalKill = syscall.SIGUSR2
+const SignalKill = syscall.SIGUSR2
