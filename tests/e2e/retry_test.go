@@ -49,6 +49,28 @@ func TestRetryOnlyListedExitCodes(t *testing.T) {
 	require.Equal(t, 1, x.Attempt, "exit 2 is not retried")
 }
 
+// TestRunFollowExitCode: `job run -f` prints the run's output and how it
+// ended, and exits 0 only when it succeeded, so that a script can tell.
+func TestRunFollowExitCode(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "passes", "--every", "1h", "--", "sh", "-c", "echo fine")
+	s.ok("job", "create", "fails", "--every", "1h", "--", "sh", "-c", "echo broken; exit 3")
+
+	r := s.cli("job", "run", "passes", "-f")
+	require.Equal(t, 0, r.code, r.err)
+	require.Contains(t, r.out, "fine\n")
+	require.Contains(t, r.err, " succeeded")
+
+	r = s.cli("job", "run", "fails", "-f")
+	require.Equal(t, 6, r.code, "stdout: %s\nstderr: %s", r.out, r.err)
+	require.Contains(t, r.out, "broken\n")
+	require.Contains(t, r.err, " failed: exit code 3")
+
+	r = s.cli("job", "run", "fails")
+	require.Equal(t, 0, r.code, "without -f the command only starts the run: %s", r.err)
+}
+
 // TestTimeoutKillsWhatIgnoresSIGTERM: SIGTERM, the grace period, then
 // SIGKILL to the whole group; state timed_out.
 func TestTimeoutKillsWhatIgnoresSIGTERM(t *testing.T) {

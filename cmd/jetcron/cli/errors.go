@@ -18,6 +18,7 @@ const (
 	exitNotFound    = 3 // the job or execution does not exist
 	exitConflict    = 4 // exists already, or conflicts with the current state
 	exitUnavailable = 5 // NATS or the scheduler cannot be reached
+	exitRunFailed   = 6 // a followed run (job run -f) ended other than succeeded
 )
 
 // exitError is an error with its exit code and message.

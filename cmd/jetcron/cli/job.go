@@ -56,7 +56,7 @@ func jobCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "param", Aliases: []string{"p"}, Usage: "run param K=V (repeatable)"},
 					&cli.BoolFlag{Name: "force", Usage: "run even if the job is running and its overlap policy forbids it"},
-					&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow the run's log until it ends"},
+					&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow the run's log until it ends; exit 6 if it did not succeed"},
 				},
 				Action: doAction(jobRunArgs, runJob),
 			},
@@ -353,7 +353,8 @@ func enqueueJob(c *cli.Context, cl *client.Client, a runArgs) error {
 	return nil
 }
 
-// followAndReport follows a run's log, then prints how it ended.
+// followAndReport follows a run's log, then prints how it ended; a run that
+// did not succeed exits with exitRunFailed, so that a script can tell.
 func followAndReport(c *cli.Context, cl *client.Client, id string) error {
 	if err := cl.FollowLog(c.Context, id, c.App.Writer); err != nil {
 		return err
@@ -362,7 +363,11 @@ func followAndReport(c *cli.Context, cl *client.Client, id string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "%s %s%s\n", id, x.State, reasonText(x.Error))
+	ended := fmt.Sprintf("%s %s%s", id, x.State, reasonText(x.Error))
+	if x.State != job.StateSucceeded {
+		return &exitError{code: exitRunFailed, msg: ended}
+	}
+	fmt.Fprintln(c.App.ErrWriter, ended)
 	return nil
 }
 
