@@ -301,21 +301,44 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 }
 
 // retry runs try with a bounded context until it succeeds, fails for a
-// reason other than a timeout, or ctx ends.
+// reason other than a timeout or a server failure, or ctx ends. A request
+// the server failed internally (HTTP code 500) is asked again up to
+// serverFailures times: the first stream made on a fresh data directory
+// once failed with "error creating store for stream" (a fresh-clone CI
+// run; the server's reason was not logged), and `jetcron dev` exited.
 func retry(ctx context.Context, try func(context.Context) error) error {
+	failures := 0
 	for {
 		tctx, cancel := context.WithTimeout(ctx, ensureTry)
 		err := try(tctx)
 		cancel()
-		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, nats.ErrNoResponders) {
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		switch {
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout), errors.Is(err, nats.ErrNoResponders):
+		case serverFailed(err) && failures < serverFailures:
+			failures++
+		default:
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(time.Duration(failures+1) * 100 * time.Millisecond):
 		}
 	}
+}
+
+// serverFailures bounds the requests a server failed internally that retry
+// asks again in a row: a failure that lasts is reported, not hidden.
+const serverFailures = 4
+
+// serverFailed reports whether err is the server's own failure (HTTP code
+// 500 in a JetStream API answer), not a refusal of the request.
+func serverFailed(err error) bool {
+	var ae *jetstream.APIError
+	return errors.As(err, &ae) && ae.Code >= 500
 }
 
 // ensureStream creates a stream, or updates it if it exists with another
