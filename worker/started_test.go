@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -24,18 +23,11 @@ import (
 func TestTaskStartsWhileItsStartedEventWaits(t *testing.T) {
 	t.Parallel()
 	env := natstest.Ensured(t)
-	srv, nc, js, topo := env.Srv, env.NC, env.JS, env.Topo
+	nc, js, topo := env.NC, env.JS, env.Topo
 	ctx := t.Context()
 	names := topo.Names()
 
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: natstest.WorkDir(t)})
-	require.NoError(t, err)
-	require.NoError(t, wk.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = wk.Stop(sctx)
-	})
+	wk := startWorker(t, env, worker.Config{})
 	natstest.Eventually(t, 20*time.Second, func() bool { return wk.Ready() == nil }, "the worker is ready")
 
 	require.NoError(t, js.DeleteStream(ctx, names.EventsStream()))
