@@ -54,7 +54,10 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 	if len(revs) > 0 && q.Since.Before(revs[0].At) && truncatedHistory(revs[0]) {
 		x.notes = append(x.notes, fmt.Sprintf("the definition history before %s is not kept (the jobs bucket keeps the last revisions of a job): slots before it are not listed", revs[0].At.UTC().Format(time.RFC3339)))
 	}
-	ring := make([]slot, 0, min(q.MaxRows, 1024))
+	// The ring grows as slots come: the watchdog asks every job each
+	// round, most with a handful of slots in the window, and a ring made
+	// at its full size (MaxRows) would allocate for the most.
+	var ring []slot
 	head := 0 // with a full ring, the index of its oldest slot
 	for i, r := range revs {
 		if r.Spec == nil {

@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -407,4 +408,29 @@ func TestExpectBounds(t *testing.T) {
 		require.Len(t, l.Notes, 1)
 		require.Contains(t, l.Notes[0], "not kept")
 	})
+}
+
+// TestExpectAllocatesForTheSlots runs alone (not parallel): it reads the
+// process's allocation counter.
+func TestExpectAllocatesForTheSlots(t *testing.T) {
+	// The watchdog asks every job each round with MaxRows 1,000; a job
+	// with two slots in the window must not pay for a thousand.
+	hourly := []ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Hour, c0)}}
+	q := ledger.Query{Job: "j", Since: at(50, 0), Now: at(130, 0), MaxRows: 1000}
+	x, err := ledger.Expect(hourly, q)
+	require.NoError(t, err)
+	require.Len(t, ledger.Account(x, nil).Rows, 2) // 01:00, 02:00
+	perCall := bytesPerCall(func() { _, _ = ledger.Expect(hourly, q) })
+	require.Less(t, perCall, uint64(4096), "Expect allocated %d bytes for two slots", perCall)
+}
+
+// bytesPerCall is what f allocates on average over 100 calls.
+func bytesPerCall(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / 100
 }
