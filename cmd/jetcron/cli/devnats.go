@@ -47,14 +47,44 @@ func startDevNATS(c *cli.Context, dataDir string, log *slog.Logger) (*devNATS, e
 	if size == 1 {
 		cfg.DataDir = dataDir
 	}
-	if log != nil && c.String("log-level") == "debug" {
-		cfg.Logger = log
+	if log != nil {
+		cfg.Logger = serverLogger(log, c.String("log-level"))
 	}
 	cl, err := devserver.StartCluster(c.Context, singleNodeDir(cfg))
 	if err != nil {
 		return nil, &exitError{code: exitUnavailable, msg: fmt.Sprintf("%v (another `jetcron dev` or nats-server may be using %s; pick another with --listen)", err, c.String("listen"))}
 	}
 	return &devNATS{cluster: cl, replicas: min(size, 3)}, nil
+}
+
+// serverLogger is the embedded server's share of the process log: all of
+// it at --log-level debug, else its warnings and errors only. Its notices
+// (listeners, JetStream's limits, every stream it restores) would bury
+// jetcron's own lines, but a warning is often the only place that says
+// why a request failed (a store that could not be created, a full disk).
+func serverLogger(log *slog.Logger, level string) *slog.Logger {
+	if level == "debug" {
+		return log
+	}
+	return slog.New(atLeast{Handler: log.Handler(), min: slog.LevelWarn})
+}
+
+// atLeast passes on the records of its level or above.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h atLeast) WithGroup(name string) slog.Handler {
+	return atLeast{Handler: h.Handler.WithGroup(name), min: h.min}
 }
 
 // singleNodeDir keeps a single dev server's data where it always was,
