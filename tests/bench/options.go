@@ -109,6 +109,9 @@ type options struct {
 	// ScaleMemLimit, when set, is the GOMEMLIMIT of the scale phase's
 	// scheduler processes (the Go runtime's soft memory limit).
 	ScaleMemLimit string
+	// ScaleIdle is how long the scale phase watches its first scheduler
+	// idle once the API calls are answered (0: not at all).
+	ScaleIdle time.Duration
 }
 
 // quickFlags are the -quick settings: every phase, scaled down so that a
@@ -150,6 +153,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Summary, "summary", "", "write the e2e figures to FILE as tab-separated phase, metric, value lines")
 	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
 	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
+	fs.DurationVar(&o.ScaleIdle, "scale-idle", 30*time.Second, "scale: how long the first scheduler is watched idle, for its CPU and resident set (0: not at all)")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {

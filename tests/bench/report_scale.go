@@ -31,6 +31,10 @@ func (r report) printScale(out io.Writer) {
 	table(out, rows, true)
 	fmt.Fprintf(out, "  (times from the process's start; CPU: its CPU time until all planned; takeover: the second\n")
 	fmt.Fprintf(out, "   process starts once the first resigned)\n")
+	if s.IdleWindow > 0 {
+		fmt.Fprintf(out, "  first scheduler idle for %s (nothing due; its watchdog checks every job each round): CPU %s, %.1f%% of a core; RSS %s\n",
+			secs(s.IdleWindow), secs(s.Idle), 100*s.Idle.Seconds()/s.IdleWindow.Seconds(), mib(s.IdleRSS))
+	}
 	rows = [][]string{
 		{"API", "p50", "p90", "p99", "max", "n"},
 		{"job_get", ms(s.Get.P50), ms(s.Get.P90), ms(s.Get.P99), ms(s.Get.Max), fmt.Sprint(s.Get.N)},

@@ -39,6 +39,12 @@ type scaleResult struct {
 	ListAll      time.Duration
 	ListAllCount int
 	ListAllErr   string
+	// Idle is the first scheduler's CPU time over IdleWindow once the
+	// API calls were answered, with nothing due (its watchdog still
+	// checks every job each round), and IdleRSS its resident set at the
+	// end of it.
+	IdleWindow, Idle time.Duration
+	IdleRSS          int64
 }
 
 // childFigures are one scheduler process's figures.
@@ -87,6 +93,13 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	if err := measureScaleAPI(ctx, e, o.ScaleJobs, &res); err != nil {
 		first.stop()
 		return res, err
+	}
+	if o.ScaleIdle > 0 {
+		fmt.Fprintf(progress, "scale: watching the first scheduler idle for %s\n", o.ScaleIdle)
+		if err := first.watchIdle(ctx, o.ScaleIdle, &res); err != nil {
+			first.stop()
+			return res, err
+		}
 	}
 	stopped, err := first.stop()
 	if err != nil {
@@ -233,6 +246,27 @@ func startChild(ctx context.Context, e *env, memLimit, id string, n int, memprof
 			return c, nil
 		}
 	}
+}
+
+// watchIdle measures the process's CPU time over window, and its resident
+// set at the end.
+func (c *child) watchIdle(ctx context.Context, window time.Duration, res *scaleResult) error {
+	pid := c.cmd.Process.Pid
+	before, err := procCPU(pid)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(window):
+	}
+	after, err := procCPU(pid)
+	if err != nil {
+		return err
+	}
+	res.IdleWindow, res.Idle, res.IdleRSS = window, after-before, procRSS(pid)
+	return nil
 }
 
 // next reads the process's next report.

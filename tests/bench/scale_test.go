@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +31,7 @@ func TestQuickScale(t *testing.T) {
 		t.Skip("starts an embedded server and two scheduler processes")
 	}
 	t.Parallel()
-	o, err := parseFlags([]string{"-run", "scale", "-scale-jobs", "300", "-dir", t.TempDir()}, io.Discard)
+	o, err := parseFlags([]string{"-run", "scale", "-scale-jobs", "300", "-scale-idle", "1s", "-dir", t.TempDir()}, io.Discard)
 	require.NoError(t, err)
 	rep, err := run(t.Context(), o, io.Discard)
 	require.NoError(t, err)
@@ -46,6 +47,8 @@ func TestQuickScale(t *testing.T) {
 	require.Equal(t, 20, s.Page.N)
 	require.Empty(t, s.ListAllErr)
 	require.Equal(t, 300, s.ListAllCount)
+	require.Equal(t, time.Second, s.IdleWindow)
+	require.Positive(t, s.IdleRSS)
 
 	var out bytes.Buffer
 	rep.print(&out)
