@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/schedule"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -179,31 +178,6 @@ func (ss *specShapes) release(ji *jobInfo) {
 	if sh.refs <= 0 && sh.key != "" && ss.byKey[sh.key] == sh {
 		delete(ss.byKey, sh.key)
 	}
-}
-
-// maxCrons bounds the compiled cron schedules a leader keeps for sharing.
-const maxCrons = 100_000
-
-// compile compiles a job's schedule. A cron schedule without bounds is
-// shared by every job with the same spec and zone (a compiled Cron is
-// immutable): a few distinct specs serve a million jobs.
-func (k *knownJobs) compile(s job.Schedule) (schedule.Schedule, error) {
-	if s.Cron == "" || s.Start != nil || s.End != nil {
-		return s.Compile()
-	}
-	key := s.TZ + " " + s.Cron
-	if c, ok := k.crons[key]; ok {
-		return c, nil
-	}
-	c, err := s.Compile()
-	if err != nil {
-		return nil, err
-	}
-	if k.crons == nil || len(k.crons) >= maxCrons {
-		k.crons = map[string]schedule.Schedule{}
-	}
-	k.crons[key] = c
-	return c, nil
 }
 
 // maxPresize bounds the room presize makes.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/pkg/schedule"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
@@ -21,8 +20,8 @@ type knownJobs struct {
 	byName map[string]*jobInfo
 	// shapes are the definitions' shared parts (jobdef.go).
 	shapes *specShapes
-	// crons are compiled cron schedules shared by jobs (jobdef.go).
-	crons map[string]schedule.Schedule
+	// compiled shares compiled cron schedules among jobs.
+	compiled job.Compiled
 	// invalid are the jobs whose definition is invalid: job -> the
 	// revision reported invalid.
 	invalid map[string]uint64
@@ -107,7 +106,7 @@ func (r *leaderRun) replan(name string) {
 		r.plan.Remove(name)
 		return
 	}
-	sched, err := r.jobs.compile(spec.Schedule)
+	sched, err := r.jobs.compiled.Compile(spec.Schedule)
 	if err != nil {
 		r.plan.Remove(name)
 		return

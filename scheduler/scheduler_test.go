@@ -285,3 +285,25 @@ func TestRunWaitsForItsJobsDefinition(t *testing.T) {
 	}, "the run is published once its job is known")
 	require.Empty(t, b.events(t, event.Rejected))
 }
+
+// Two jobs with the same cron spec, one with an extra schedule item: the
+// leader shares compiled cron schedules, and once shared the second job
+// fired only at the first one's yearly slots.
+func TestASharedCronKeepsEachJobsOwnItems(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.start(t, "s1", nil)
+	yearly := job.Schedule{Cron: "0 0 1 1 *"}
+	b.create(t, job.Spec{Name: "yearly", Schedule: yearly, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}})
+	also := yearly
+	also.Schedules = []job.ScheduleItem{{Every: job.Duration(time.Second)}}
+	b.create(t, job.Spec{Name: "also-every-second", Schedule: also, Overlap: job.OverlapAllow, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}})
+	natstest.Eventually(t, 15*time.Second, func() bool {
+		for _, w := range b.works(t) {
+			if w.Job == "also-every-second" {
+				return true
+			}
+		}
+		return false
+	}, "the job with an extra item fires every second")
+}
