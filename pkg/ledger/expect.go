@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
 // slot is one expected slot and the definition in force for it.
@@ -74,7 +75,13 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 		if from.After(end) {
 			continue
 		}
-		sched, err := r.Spec.Schedule.Compile()
+		var sched schedule.Schedule
+		var err error
+		if q.Compiled != nil {
+			sched, err = q.Compiled.Compile(r.Spec.Schedule)
+		} else {
+			sched, err = r.Spec.Schedule.Compile()
+		}
 		if err != nil {
 			x.notes = append(x.notes, fmt.Sprintf("revision %d has a schedule that does not compile (%v): its slots are not listed", r.Revision, err))
 			continue

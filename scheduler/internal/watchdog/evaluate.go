@@ -30,6 +30,9 @@ type window struct {
 	// unaccounted.
 	since time.Time
 	now   time.Time
+	// compiled shares compiled cron schedules across the round's jobs
+	// (nil: each compiled anew).
+	compiled *job.Compiled
 }
 
 // evaluate derives the job's health at w.now from its expectations, its
@@ -90,7 +93,7 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 		return
 	}
 	grace := t.spec.Expect.Grace()
-	x, err := ledger.Expect(t.revs, ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows})
+	x, err := ledger.Expect(t.revs, ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
 	if err != nil {
 		return
 	}

@@ -15,7 +15,7 @@ func BenchmarkEvaluateHourlyJob(b *testing.B) {
 	t := newTracker("tick")
 	t.define(spec, 1, t0)
 	now := t0.Add(90 * time.Minute)
-	w := window{since: now.Add(-DefaultWindow), now: now}
+	w := window{since: now.Add(-DefaultWindow), now: now, compiled: &job.Compiled{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		t.evaluate(w)

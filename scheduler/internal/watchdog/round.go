@@ -2,12 +2,9 @@ package watchdog
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/health"
@@ -22,6 +19,8 @@ func (w *Watchdog) round(ctx context.Context) {
 	if w.behind(ctx, now) {
 		return
 	}
+	var writes []stateWrite
+	defer func() { w.store(ctx, writes) }()
 	for _, name := range slices.Sorted(maps.Keys(w.trackers)) {
 		if ctx.Err() != nil {
 			return
@@ -43,29 +42,42 @@ func (w *Watchdog) round(ctx context.Context) {
 		if from := w.from.Add(skew); since.Before(from) {
 			since = from
 		}
-		v := t.evaluate(window{since: since, now: now})
-		w.settle(ctx, t, v, now)
+		v := t.evaluate(window{since: since, now: now, compiled: &w.compiled})
+		if sw, ok := w.settle(ctx, t, v, now); ok {
+			writes = append(writes, sw)
+			if len(writes) == storeBatch {
+				w.store(ctx, writes)
+				writes = writes[:0]
+			}
+		}
 		shown := v.health
 		if t.hasStored && t.stored.Seq > t.seq {
 			shown = t.stored.Health // another replica is ahead: show what it decided
 		}
-		w.cfg.Metrics.set(name, shown, t.failures, t.lastSuccess)
+		// Set only when they change: a million jobs' gauges each round
+		// cost the registry's lookups for nothing.
+		if g := (gauges{shown, t.failures, t.lastSuccess}); !t.gaugesSet || !g.equal(t.gauges) {
+			w.cfg.Metrics.set(name, g.health, g.failures, g.lastSuccess)
+			t.gauges, t.gaugesSet = g, true
+		}
 		t.trim(since.Add(-time.Minute), now)
 	}
 }
 
-// settle makes the stored state say v: when the health changes it appends
-// the alert, then writes the state with a revision check; it also writes
-// counters that changed. A replica whose view of the job's events is older
-// than the stored one leaves the state to the replica that is ahead. A
-// failed write is tried again next round; an alert appended twice (a
-// retry, or another replica that saw the same change) is stored once.
-func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) {
+// settle decides the state that makes the stored one say v: when the
+// health changes it appends the alert, and returns the state to write
+// (store writes it, with a revision check, after the alert); it also
+// returns one when counters changed. A replica whose view of the job's
+// events is older than the stored one leaves the state to the replica that
+// is ahead. A failed write is tried again next round; an alert appended
+// twice (a retry, or another replica that saw the same change) is stored
+// once.
+func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) (stateWrite, bool) {
 	prev := alert.Health("")
 	if t.hasStored {
 		prev = t.stored.Health
 		if t.seq < t.stored.Seq {
-			return
+			return stateWrite{}, false
 		}
 	}
 	next := t.stored
@@ -83,7 +95,7 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 			cancel()
 			if err != nil {
 				w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", t.name, "health", v.health, "error", err)
-				return
+				return stateWrite{}, false
 			}
 			w.log.InfoContext(ctx, "job health changed", "job", t.name, "health", v.health, "previous", prev, "reason", v.reason)
 		}
@@ -91,35 +103,14 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 	}
 	counters := next.ConsecutiveFailures != t.failures || !next.LastSuccess.Equal(t.lastSuccess)
 	if !changed && !counters {
-		return
+		return stateWrite{}, false
 	}
 	next.ConsecutiveFailures, next.LastSuccess, next.Seq = t.failures, t.lastSuccess, t.seq
 	next.Detector, next.Updated = w.cfg.Detector, now
 	data, err := health.Encode(next)
 	if err != nil {
 		w.log.ErrorContext(ctx, "watchdog made an invalid health state", "job", t.name, "error", err)
-		return
+		return stateWrite{}, false
 	}
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	var rev uint64
-	if t.hasStored {
-		rev, err = w.health.Update(wctx, t.name, data, t.storedRev)
-	} else {
-		rev, err = w.health.Create(wctx, t.name, data)
-	}
-	switch {
-	case err == nil:
-		t.stored, t.storedRev, t.hasStored = next, rev, true
-	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
-		// Another replica wrote it: read it back; the next round decides
-		// again against it.
-		if ent, gerr := w.health.Get(wctx, t.name); gerr == nil {
-			if s, derr := health.Decode(ent.Key(), ent.Value()); derr == nil {
-				t.stored, t.storedRev, t.hasStored = s, ent.Revision(), true
-			}
-		}
-	default:
-		w.log.WarnContext(ctx, "watchdog could not write a job's health; trying again next round", "job", t.name, "error", err)
-	}
+	return stateWrite{t: t, next: next, data: data}, true
 }

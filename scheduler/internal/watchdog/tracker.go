@@ -60,6 +60,21 @@ type tracker struct {
 	stored    health.State
 	storedRev uint64
 	hasStored bool
+
+	// gauges are the values the job's metrics were last set to.
+	gauges    gauges
+	gaugesSet bool
+}
+
+// gauges are a job's metric values.
+type gauges struct {
+	health      alert.Health
+	failures    int
+	lastSuccess time.Time
+}
+
+func (g gauges) equal(o gauges) bool {
+	return g.health == o.health && g.failures == o.failures && g.lastSuccess.Equal(o.lastSuccess)
 }
 
 func newTracker(name string) *tracker {

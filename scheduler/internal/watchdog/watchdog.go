@@ -91,7 +91,8 @@ type Watchdog struct {
 	trackers map[string]*tracker
 	from     time.Time // the look-back's start: no older slot is checked
 	rounds   chan chan struct{}
-	lagged   time.Time // when a skipped round was last logged
+	lagged   time.Time    // when a skipped round was last logged
+	compiled job.Compiled // cron schedules shared by the rounds' ledgers
 
 	// pending is how many events the follower has not received yet, as the
 	// stream last said (written by the follower, read by the loop).

@@ -1,0 +1,83 @@
+package watchdog
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/pkg/streamio"
+)
+
+// storeBatch is how many states a round gathers before it writes them.
+const storeBatch = 4 * streamio.MaxAtomicBatch
+
+// stateWrite is a job's health state that a round decided to store.
+type stateWrite struct {
+	t    *tracker
+	next health.State
+	data []byte
+}
+
+// store writes the states a round decided, in atomic batches with many
+// in flight (one commit and one fsync per batch, where a write each was a
+// round trip and an fsync: a round after a hundred thousand jobs were
+// created took minutes). Each keeps its revision check: it is written over
+// the revision the tracker holds, or only if the job has none. A state the
+// batches could not store (another replica wrote it meanwhile, a refused
+// batch) is written again on its own, which reads back a conflicting one.
+func (w *Watchdog) store(ctx context.Context, writes []stateWrite) {
+	if len(writes) == 0 || ctx.Err() != nil {
+		return // a stopped round's states are decided again next time
+	}
+	pre := "$KV." + w.health.Bucket() + "."
+	msgs := make([]*nats.Msg, len(writes))
+	for i, sw := range writes {
+		m := nats.NewMsg(pre + sw.t.name)
+		m.Data = sw.data
+		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(sw.t.storedRev, 10))
+		msgs[i] = m
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	acks := streamio.Pipelined(wctx, w.nc, w.js, msgs)
+	cancel()
+	for i, a := range acks {
+		sw := writes[i]
+		if a.Err == nil {
+			sw.t.stored, sw.t.storedRev, sw.t.hasStored = sw.next, a.Seq, true
+			continue
+		}
+		w.write(ctx, sw)
+	}
+}
+
+// write writes one state with the bucket's own revision-checked calls.
+func (w *Watchdog) write(ctx context.Context, sw stateWrite) {
+	t := sw.t
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	var rev uint64
+	var err error
+	if t.hasStored {
+		rev, err = w.health.Update(wctx, t.name, sw.data, t.storedRev)
+	} else {
+		rev, err = w.health.Create(wctx, t.name, sw.data)
+	}
+	switch {
+	case err == nil:
+		t.stored, t.storedRev, t.hasStored = sw.next, rev, true
+	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		// Another replica wrote it: read it back; the next round decides
+		// again against it.
+		if ent, gerr := w.health.Get(wctx, t.name); gerr == nil {
+			if s, derr := health.Decode(ent.Key(), ent.Value()); derr == nil {
+				t.stored, t.storedRev, t.hasStored = s, ent.Revision(), true
+			}
+		}
+	default:
+		w.log.WarnContext(ctx, "watchdog could not write a job's health; trying again next round", "job", t.name, "error", err)
+	}
+}

@@ -1,0 +1,83 @@
+package watchdog
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/clock"
+	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// A round's states go out in batches; each keeps its revision check. Of
+// 2,500 new jobs one already has a state another replica wrote: its
+// batch is refused, the others of that batch are stored one by one, and
+// the conflicting state is read back instead of overwritten.
+func TestStoreWritesInBatchesAndKeepsTheRevisionCheck(t *testing.T) {
+	t.Parallel()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	kv, err := js.KeyValue(t.Context(), topo.Names().HealthBucket())
+	require.NoError(t, err)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Clock: clock.NewFake(now)})
+	w.health = kv
+
+	theirs := health.State{Job: "j-0007", Health: alert.Failing, Since: now, ConsecutiveFailures: 3, Seq: 99, Detector: "b", Updated: now}
+	data, err := health.Encode(theirs)
+	require.NoError(t, err)
+	theirRev, err := kv.Create(t.Context(), "j-0007", data)
+	require.NoError(t, err)
+
+	var writes []stateWrite
+	for i := range 2500 {
+		tr := newTracker(fmt.Sprintf("j-%04d", i))
+		next := health.State{Job: tr.name, Health: alert.OK, Since: now, Detector: "a", Updated: now}
+		data, err := health.Encode(next)
+		require.NoError(t, err)
+		writes = append(writes, stateWrite{t: tr, next: next, data: data})
+	}
+	w.store(t.Context(), writes)
+
+	for _, sw := range writes {
+		tr := sw.t
+		require.True(t, tr.hasStored, tr.name)
+		ent, err := kv.Get(t.Context(), tr.name)
+		require.NoError(t, err)
+		require.Equal(t, ent.Revision(), tr.storedRev, tr.name)
+		stored, err := health.Decode(ent.Key(), ent.Value())
+		require.NoError(t, err)
+		if tr.name == "j-0007" {
+			require.Equal(t, theirRev, tr.storedRev)
+			require.Equal(t, "b", stored.Detector)
+			require.Equal(t, alert.Failing, tr.stored.Health, "read back, not overwritten")
+			continue
+		}
+		require.Equal(t, "a", stored.Detector, tr.name)
+		require.Equal(t, alert.OK, stored.Health, tr.name)
+	}
+
+	// A second round writes over the revisions the trackers hold.
+	for i := range writes {
+		writes[i].next.ConsecutiveFailures = 1
+		writes[i].data, err = health.Encode(writes[i].next)
+		require.NoError(t, err)
+	}
+	w.store(t.Context(), writes)
+	for _, sw := range writes {
+		st, ok, err := health.Get(t.Context(), kv, sw.t.name)
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, 1, st.ConsecutiveFailures, sw.t.name) // j-0007's over the revision read back
+	}
+}
