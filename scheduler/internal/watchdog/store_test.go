@@ -5,13 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/health"
-	"github.com/jetcron/jetcron/pkg/natstest"
 )
 
 // A round's states go out in batches; each keeps its revision check. Of
@@ -20,12 +18,7 @@ import (
 // the conflicting state is read back instead of overwritten.
 func TestStoreWritesInBatchesAndKeepsTheRevisionCheck(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	nc, js, topo := setup(t)
 	kv, err := js.KeyValue(t.Context(), topo.Names().HealthBucket())
 	require.NoError(t, err)
 

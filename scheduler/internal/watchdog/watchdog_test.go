@@ -16,6 +16,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/topology"
 )
 
 // Two replicas' watchdogs, on a clock the test moves, watch a job that no
@@ -24,12 +25,7 @@ import (
 // started later announces nothing again.
 func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 	t.Parallel()
-	srv := natstest.RunJetStream(t)
-	nc := natstest.Connect(t, srv)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	topo := natstest.Topology(t)
-	natstest.Ensure(t, js, topo)
+	nc, js, topo := setup(t)
 	names := topo.Names()
 
 	now := time.Now().UTC().Truncate(time.Second)
@@ -78,6 +74,18 @@ func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 	c := start("c")
 	require.NoError(t, c.Check(ctx))
 	require.Len(t, alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick")), 1, "a restarted replica repeats nothing")
+}
+
+// setup starts a server with the topology in place.
+func setup(t *testing.T) (*nats.Conn, jetstream.JetStream, topology.Config) {
+	t.Helper()
+	srv := natstest.RunJetStream(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	topo := natstest.Topology(t)
+	natstest.Ensure(t, js, topo)
+	return nc, js, topo
 }
 
 func alertsOf(t *testing.T, conn *nats.Conn, stream, subject string) []alert.Alert {
