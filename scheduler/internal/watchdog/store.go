@@ -3,17 +3,14 @@ package watchdog
 import (
 	"context"
 	"errors"
-	"strconv"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/health"
-	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // storeBatch is how many states a round gathers before it writes them.
-const storeBatch = 4 * streamio.MaxAtomicBatch
+const storeBatch = 1000
 
 // stateWrite is a job's health state that a round decided to store.
 type stateWrite struct {
@@ -22,33 +19,17 @@ type stateWrite struct {
 	data []byte
 }
 
-// store writes the states a round decided, in atomic batches with many
-// in flight (one commit and one fsync per batch, where a write each was a
-// round trip and an fsync: a round after a hundred thousand jobs were
-// created took minutes). Each keeps its revision check: it is written over
-// the revision the tracker holds, or only if the job has none. A state the
-// batches could not store (another replica wrote it meanwhile, a refused
-// batch) is written again on its own, which reads back a conflicting one.
+// store writes the states a round decided, one at a time, each with its
+// revision check. Written as atomic batches instead, the first round after
+// a million jobs were loaded stored every job's first state within
+// seconds, and the scheduler's live heap reached 2.4 GB under a 900 MiB
+// GOMEMLIMIT (docs/benchmarks.md; the health watch's echo of a million
+// states is the likely cause, not proven): batching waits for a bound on
+// what a round writes.
 func (w *Watchdog) store(ctx context.Context, writes []stateWrite) {
-	if len(writes) == 0 || ctx.Err() != nil {
-		return // a stopped round's states are decided again next time
-	}
-	pre := "$KV." + w.health.Bucket() + "."
-	msgs := make([]*nats.Msg, len(writes))
-	for i, sw := range writes {
-		m := nats.NewMsg(pre + sw.t.name)
-		m.Data = sw.data
-		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(sw.t.storedRev, 10))
-		msgs[i] = m
-	}
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	acks := streamio.Pipelined(wctx, w.nc, w.js, msgs)
-	cancel()
-	for i, a := range acks {
-		sw := writes[i]
-		if a.Err == nil {
-			sw.t.stored, sw.t.storedRev, sw.t.hasStored = sw.next, a.Seq, true
-			continue
+	for _, sw := range writes {
+		if ctx.Err() != nil {
+			return // a stopped round's states are decided again next time
 		}
 		w.write(ctx, sw)
 	}

@@ -12,11 +12,10 @@ import (
 	"github.com/jetcron/jetcron/pkg/health"
 )
 
-// A round's states go out in batches; each keeps its revision check. Of
-// 2,500 new jobs one already has a state another replica wrote: its
-// batch is refused, the others of that batch are stored one by one, and
-// the conflicting state is read back instead of overwritten.
-func TestStoreWritesInBatchesAndKeepsTheRevisionCheck(t *testing.T) {
+// Each state a round stores keeps its revision check. Of 2,500 new jobs
+// one already has a state another replica wrote: it is read back instead
+// of overwritten.
+func TestStoreKeepsTheRevisionCheck(t *testing.T) {
 	t.Parallel()
 	nc, js, topo := setup(t)
 	kv, err := js.KeyValue(t.Context(), topo.Names().HealthBucket())
