@@ -10,6 +10,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -19,7 +20,7 @@ import (
 // it) — so that no slot is left without a record. At a takeover the
 // previous definition is not known: a disabled job accounts for its slots
 // up to its disabling with the definition it has.
-func (r *leaderRun) accountChange(prev *jobInfo, spec job.Spec) {
+func (r *leaderRun) accountChange(prev *jobdef.Def, spec job.Spec) {
 	until := minTime(spec.UpdatedAt, r.now())
 	if !spec.DisabledAt.IsZero() {
 		until = minTime(spec.DisabledAt, r.now())
@@ -34,13 +35,13 @@ func (r *leaderRun) accountChange(prev *jobInfo, spec job.Spec) {
 		owed := spec
 		owed.EnabledAt = time.Time{}
 		r.accountUnfired(spec.Name, owed, until, "no leader fired it before the job was disabled")
-	case prev == nil || prev.spec().Disabled:
+	case prev == nil || prev.Spec().Disabled:
 		// Enabled again: the slots it owed before it was disabled were
 		// accounted for then.
 	case spec.Disabled:
-		r.accountUnfired(spec.Name, prev.spec(), until, "no leader fired it before the job was disabled")
-	case spec.EnabledAt.After(prev.spec().EnabledAt):
-		r.accountUnfired(spec.Name, prev.spec(), minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
+		r.accountUnfired(spec.Name, prev.Spec(), until, "no leader fired it before the job was disabled")
+	case spec.EnabledAt.After(prev.Spec().EnabledAt):
+		r.accountUnfired(spec.Name, prev.Spec(), minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
 	}
 }
 
@@ -63,7 +64,7 @@ func (r *leaderRun) accountUnfired(name string, owed job.Spec, until time.Time, 
 	if len(d.Missed) == 0 && d.MissedRange == nil {
 		return
 	}
-	r.recordMissed(d, newJobInfo(owed, 0), why)
+	r.recordMissed(d, jobdef.Own(owed, 0), why)
 	if d.Cursor.After(st.rt.LastSlot) {
 		st.rt.LastSlot = d.Cursor
 		r.state.markDirty(name)
@@ -81,14 +82,14 @@ func minTime(a, b time.Time) time.Time {
 // leader fired before its definition changed while no leader ran (the
 // previous definition is read from the jobs bucket's history). It reports
 // whether the job's cursor moved.
-func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobInfo) bool {
-	spec := ji.spec()
+func (r *leaderRun) accountTakeover(ctx context.Context, ji *jobdef.Def) bool {
+	spec := ji.Spec()
 	before := r.cursorOf(spec.Name)
 	if spec.Disabled || !spec.DisabledAt.IsZero() {
 		r.accountChange(nil, spec)
 	}
 	if cursor := r.cursorOf(spec.Name); !spec.Disabled && !cursor.IsZero() && spec.EnabledAt.After(cursor) {
-		if old, ok := r.previousDefinition(ctx, spec.Name, ji.revision, spec.EnabledAt); ok && !old.Disabled {
+		if old, ok := r.previousDefinition(ctx, spec.Name, ji.Revision(), spec.EnabledAt); ok && !old.Disabled {
 			r.accountUnfired(spec.Name, old, minTime(spec.EnabledAt, r.now()), "no leader fired it before the job's schedule changed")
 		}
 	}
@@ -148,14 +149,14 @@ func (r *leaderRun) accountDeleted(ctx context.Context, name string) {
 }
 
 // recordMissed emits the missed events of a decision.
-func (r *leaderRun) recordMissed(d plan.Decision, ji *jobInfo, why string) {
+func (r *leaderRun) recordMissed(d plan.Decision, ji *jobdef.Def, why string) {
 	if len(d.Missed) == 0 && d.MissedRange == nil {
 		return
 	}
 	loc := time.UTC
 	tz := ""
 	if ji != nil {
-		loc, tz = ji.own.Schedule.Location(), ji.own.Schedule.TZ
+		loc, tz = ji.Schedule().Location(), ji.Schedule().TZ
 	}
 	now := r.now()
 	for _, slot := range d.Missed {

@@ -15,6 +15,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -185,13 +186,13 @@ func (r *leaderRun) calendarSkip(spec job.Spec) func(time.Time) (string, bool) {
 // recordSkipped emits a skipped event for every slot of the decision that a
 // calendar skips. When nothing of the decision fires, no publish result
 // moves the job's cursor (apply), so it moves here.
-func (r *leaderRun) recordSkipped(d plan.Decision, ji *jobInfo) {
+func (r *leaderRun) recordSkipped(d plan.Decision, ji *jobdef.Def) {
 	if len(d.Skipped) == 0 {
 		return
 	}
 	loc, tz := time.UTC, ""
 	if ji != nil {
-		sc := ji.spec().Schedule
+		sc := ji.Spec().Schedule
 		loc, tz = sc.Location(), sc.TZ
 	}
 	now := r.now()

@@ -247,7 +247,7 @@ func (r *leaderRun) executionEnded(name, id string) {
 		if ji == nil || waiting == name {
 			continue
 		}
-		spec := ji.spec()
+		spec := ji.Spec()
 		for _, g := range gatesOf(&spec, caps) {
 			if slices.Contains(freed, g.name) {
 				r.delayed.offer = append(r.delayed.offer, waiting)
@@ -316,7 +316,7 @@ func (r *leaderRun) rebuildHolders(ctx context.Context) error {
 	caps := r.conc.capsNow()
 	used := len(caps) > 0
 	for _, ji := range r.jobs.byName {
-		if ji.spec().ConcurrencyKey != "" {
+		if ji.Spec().ConcurrencyKey != "" {
 			used = true
 			break
 		}

@@ -119,10 +119,10 @@ func (r *leaderRun) offerDelayed(b *batch, now time.Time, decisions []plan.Decis
 			r.skipDelayed(name, "its job's definition is gone")
 			continue
 		}
-		if t := st.rt.Buffered.Trigger; ji.spec().Completions > 0 && st.rt.Fired >= int64(ji.spec().Completions) && (t == job.TriggerSchedule || t == job.TriggerCatchUp) {
+		if t := st.rt.Buffered.Trigger; ji.Spec().Completions > 0 && st.rt.Fired >= int64(ji.Spec().Completions) && (t == job.TriggerSchedule || t == job.TriggerCatchUp) {
 			// A slot delayed before the job reached its completions (a
 			// delayed slot counts when it runs) is one fire too many.
-			r.skipDelayed(name, fmt.Sprintf("the job reached its %d completions while it waited", ji.spec().Completions))
+			r.skipDelayed(name, fmt.Sprintf("the job reached its %d completions while it waited", ji.Spec().Completions))
 			continue
 		}
 		b.add(r.item(ji, st.rt.Buffered.ID, st.rt.Buffered.Slot, st.rt.Buffered.Trigger, st.rt.Buffered.Params, st.rt.Buffered.ParentID, false), origin{kind: fromBuffered, job: name})

@@ -8,6 +8,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -98,21 +99,21 @@ func (b *batch) add(it dispatch.Item, o origin) {
 }
 
 // item builds the work item of one execution of a job.
-func (r *leaderRun) item(ji *jobInfo, id string, slot time.Time, trig job.Trigger, params map[string]string, parent string, force bool) dispatch.Item {
+func (r *leaderRun) item(ji *jobdef.Def, id string, slot time.Time, trig job.Trigger, params map[string]string, parent string, force bool) dispatch.Item {
 	return dispatch.Item{
 		Work: job.Work{
 			V:           job.WorkVersion,
 			ID:          id,
-			Job:         ji.own.Name,
+			Job:         ji.Name(),
 			ScheduledAt: slot.UTC(),
 			Trigger:     trig,
 			ParentID:    parent,
 			Params:      params,
-			Spec:        ji.spec(),
-			Revision:    ji.revision,
+			Spec:        ji.Spec(),
+			Revision:    ji.Revision(),
 			Term:        r.lease.Term(),
 		},
-		Exclusive: exclusive(ji.spec(), force),
+		Exclusive: exclusive(ji.Spec(), force),
 	}
 }
 
@@ -197,7 +198,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 		if p.cursor.After(st.rt.LastSlot) {
 			st.rt.LastSlot = p.cursor
 			if ji := r.jobs.byName[d.Job]; ji != nil {
-				st.rt.SpecRevision = ji.revision
+				st.rt.SpecRevision = ji.Revision()
 			}
 			r.state.markDirty(d.Job)
 		}

@@ -11,15 +11,17 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
 // knownJobs are the job definitions the leader knows, from the watch of
 // the jobs bucket; replan turns each into its entry in the plan.
 type knownJobs struct {
-	byName map[string]*jobInfo
-	// shapes are the definitions' shared parts (jobdef.go).
-	shapes *specShapes
+	byName map[string]*jobdef.Def
+	// defs is the process's store of definitions, shared with its
+	// watchdog (scheduler/internal/jobdef).
+	defs *jobdef.Store
 	// compiled shares compiled cron schedules among jobs.
 	compiled job.Compiled
 	// invalid are the jobs whose definition is invalid: job -> the
@@ -40,10 +42,9 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 			return
 		}
 		if prev := r.jobs.byName[name]; prev != nil {
-			r.accountUnfired(name, prev.spec(), r.now(), "no leader fired it before the job was deleted")
+			r.accountUnfired(name, prev.Spec(), r.now(), "no leader fired it before the job was deleted")
 		}
 		r.skipDelayed(name, "its job was deleted while it waited")
-		r.jobs.shapes.release(r.jobs.byName[name])
 		delete(r.jobs.byName, name)
 		delete(r.jobs.invalid, name)
 		delete(r.delayed.jobs, name)
@@ -55,7 +56,6 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 	if c.Err != nil {
 		r.plan.Remove(name)
 		r.retained.remove(name)
-		r.jobs.shapes.release(r.jobs.byName[name])
 		delete(r.jobs.byName, name)
 		if r.jobs.invalid[name] != c.Revision {
 			r.jobs.invalid[name] = c.Revision
@@ -77,10 +77,9 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	r.jobs.byName[name] = r.jobs.shapes.info(spec, c.Revision)
-	r.jobs.shapes.release(prev)
+	r.jobs.byName[name] = r.jobs.defs.Def(spec, c.Revision, c.At)
 	r.retained.set(spec)
-	if prev != nil && scheduleChanged(prev.spec(), spec) && r.state.peek(name).Completed {
+	if prev != nil && scheduleChanged(prev.Spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)
 		st.rt.Completed = false
 		r.state.markDirty(name)
@@ -100,7 +99,7 @@ func (r *leaderRun) replan(name string) {
 		r.plan.Remove(name)
 		return
 	}
-	spec := ji.spec()
+	spec := ji.Spec()
 	rt := r.state.peek(name)
 	if spec.Disabled || rt.Completed {
 		r.plan.Remove(name)

@@ -166,7 +166,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 	}
 	r.awaitEvents(ctx) // the scheduled events recorded above count too
 	for name, ji := range r.jobs.byName {
-		if n := ji.spec().Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
+		if n := ji.Spec().Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
 			if err := r.recountFires(ctx, name); err != nil {
 				return err
 			}
@@ -251,7 +251,7 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 			continue
 		}
 		ji := r.jobs.byName[name]
-		w := job.Work{V: job.WorkVersion, ID: id, Job: name, ScheduledAt: e.ScheduledAt.UTC(), Trigger: e.Trigger, Spec: ji.spec(), Revision: e.Revision}
+		w := job.Work{V: job.WorkVersion, ID: id, Job: name, ScheduledAt: e.ScheduledAt.UTC(), Trigger: e.Trigger, Spec: ji.Spec(), Revision: e.Revision}
 		r.scheduled(&w, now)
 		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {
 			st.rt.Fired++

@@ -22,6 +22,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/pkg/tracing"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/notifier"
 	"github.com/jetcron/jetcron/scheduler/internal/watchdog"
 )
@@ -90,6 +91,9 @@ type Scheduler struct {
 	bgStop  context.CancelFunc
 	bg      sync.WaitGroup // the background loop (ready.go)
 	waiting atomic.Pointer[error]
+	// defs holds the job definitions once for the leader and the
+	// watchdog (scheduler/internal/jobdef).
+	defs *jobdef.Store
 
 	mu      sync.Mutex // guards api, elector and wd
 	api     *apiservice.Service
@@ -135,7 +139,8 @@ func New(nc *nats.Conn, cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)
 	}
-	return &Scheduler{cfg: cfg, nc: nc, js: js, names: cfg.Topology.Names(), log: log.With("component", "scheduler", "scheduler_id", cfg.ID)}, nil
+	return &Scheduler{cfg: cfg, nc: nc, js: js, names: cfg.Topology.Names(), defs: jobdef.NewStore(),
+		log: log.With("component", "scheduler", "scheduler_id", cfg.ID)}, nil
 }
 
 // ID returns the replica's ID.

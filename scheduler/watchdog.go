@@ -22,7 +22,7 @@ func (s *Scheduler) runWatchdog(ctx context.Context) {
 		wd := watchdog.New(s.nc, s.js, watchdog.Config{
 			Topology: s.cfg.Topology, Detector: s.cfg.ID, Interval: s.cfg.WatchdogInterval,
 			Lookback: s.cfg.WatchdogLookback, Window: s.cfg.WatchdogWindow,
-			Clock: s.cfg.Clock, Logger: s.log, Metrics: s.cfg.Metrics.watchdogMetrics(),
+			Clock: s.cfg.Clock, Logger: s.log, Metrics: s.cfg.Metrics.watchdogMetrics(), Definitions: s.defs,
 		})
 		// The look-back's events are read before it runs: give it time.
 		sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -15,7 +15,7 @@ import (
 // the slot fired; the newest generation is attached to its row.
 func TestBackfillRuns(t *testing.T) {
 	t.Parallel()
-	revs := []ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Minute, c0)}}
+	revs := []ledger.Revision{{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))}}
 	x, err := ledger.Expect(revs, ledger.Query{Job: "j", Since: t0, Until: at(3, 0), Now: at(10, 0)})
 	require.NoError(t, err)
 	bf := func(m, gen int, k event.Kind) []event.Event {

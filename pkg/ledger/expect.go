@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
@@ -61,9 +60,10 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 	var ring []slot
 	head := 0 // with a full ring, the index of its oldest slot
 	for i, r := range revs {
-		if r.Spec == nil {
+		if r.Def == nil {
 			continue
 		}
+		f := r.Def.LedgerFields()
 		end := q.Until
 		if i+1 < len(revs) && !revs[i+1].At.After(end) {
 			end = revs[i+1].At.Add(-time.Nanosecond)
@@ -71,16 +71,16 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 		if !q.CompletedAfter.IsZero() && q.CompletedAfter.Before(end) {
 			end = q.CompletedAfter
 		}
-		from := latest(q.Since, r.At, owedFrom(*r.Spec))
+		from := latest(q.Since, r.At, owedFrom(f))
 		if from.After(end) {
 			continue
 		}
 		var sched schedule.Schedule
 		var err error
 		if q.Compiled != nil {
-			sched, err = q.Compiled.Compile(r.Spec.Schedule)
+			sched, err = q.Compiled.Compile(*f.Schedule)
 		} else {
-			sched, err = r.Spec.Schedule.Compile()
+			sched, err = f.Schedule.Compile()
 		}
 		if err != nil {
 			x.notes = append(x.notes, fmt.Sprintf("revision %d has a schedule that does not compile (%v): its slots are not listed", r.Revision, err))
@@ -91,7 +91,7 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 			if x.total > q.MaxScan {
 				return Expected{}, fmt.Errorf("more than %d slots from %s: %w", q.MaxScan, q.Since.UTC().Format(time.RFC3339), ErrTooManySlots)
 			}
-			s := slot{at: t.UTC(), revision: r.Revision, paused: r.Spec.Disabled, why: r.Spec.DisabledReason, jitter: r.Spec.Jitter.D()}
+			s := slot{at: t.UTC(), revision: r.Revision, paused: f.Disabled, why: f.DisabledReason, jitter: f.Jitter}
 			if len(ring) < q.MaxRows {
 				ring = append(ring, s)
 				continue
@@ -110,7 +110,7 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 
 // owedFrom is the first instant a definition owes slots from, as the
 // scheduler reckons it.
-func owedFrom(s job.Spec) time.Time {
+func owedFrom(s Fields) time.Time {
 	if s.EnabledAt.IsZero() {
 		return s.CreatedAt
 	}
@@ -127,11 +127,15 @@ func owedFrom(s job.Spec) time.Time {
 func stampedStarts(revs []Revision) {
 	for i := range revs {
 		r := &revs[i]
-		if r.Spec == nil || r.Spec.UpdatedAt.IsZero() {
+		if r.Def == nil {
 			continue
 		}
-		on := r.Spec.EnabledAt
-		if on.IsZero() || (r.Spec.UpdatedAt.Sub(on)).Abs() >= time.Second || !on.Before(r.At) || r.At.Sub(on) > time.Minute {
+		f := r.Def.LedgerFields()
+		if f.UpdatedAt.IsZero() {
+			continue
+		}
+		on := f.EnabledAt
+		if on.IsZero() || (f.UpdatedAt.Sub(on)).Abs() >= time.Second || !on.Before(r.At) || r.At.Sub(on) > time.Minute {
 			continue // not stamped by this write, or implausibly long before it was stored
 		}
 		if i > 0 && !on.After(revs[i-1].At) {
@@ -144,7 +148,11 @@ func stampedStarts(revs []Revision) {
 // truncatedHistory reports whether the oldest revision kept is not the
 // job's creation: older revisions were dropped by the bucket.
 func truncatedHistory(r Revision) bool {
-	return r.Spec == nil || r.Spec.CreatedAt.IsZero() || r.Spec.CreatedAt.Before(r.At.Add(-time.Second))
+	if r.Def == nil {
+		return true
+	}
+	created := r.Def.LedgerFields().CreatedAt
+	return created.IsZero() || created.Before(r.At.Add(-time.Second))
 }
 
 func latest(ts ...time.Time) time.Time {

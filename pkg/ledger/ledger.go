@@ -68,8 +68,46 @@ type Revision struct {
 	Revision uint64
 	// At is when the bucket stored it: when it took effect.
 	At time.Time
-	// Spec is the definition; nil when the revision deleted the job.
-	Spec *job.Spec
+	// Def is the definition; nil when the revision deleted the job.
+	Def Definition
+}
+
+// A Definition is a job's definition as a ledger reads it. Spec adapts a
+// job.Spec; a process that holds a million definitions in a compact form
+// of its own (the scheduler's) hands them as they are, without making a
+// job.Spec of each for every ledger.
+type Definition interface {
+	// LedgerFields returns the fields a ledger reads.
+	LedgerFields() Fields
+}
+
+// Fields are what a ledger reads of a definition.
+type Fields struct {
+	// Schedule is the job's schedule (read, never changed).
+	Schedule *job.Schedule
+	// Disabled and DisabledReason say whether the job is paused, and why.
+	Disabled       bool
+	DisabledReason string
+	// Jitter is the job's jitter.
+	Jitter time.Duration
+	// CreatedAt, UpdatedAt and EnabledAt are the definition's stamps.
+	CreatedAt, UpdatedAt, EnabledAt time.Time
+}
+
+// Spec returns s as a Definition; nil for nil (a deleted job).
+func Spec(s *job.Spec) Definition {
+	if s == nil {
+		return nil
+	}
+	return specDefinition{s}
+}
+
+type specDefinition struct{ s *job.Spec }
+
+func (d specDefinition) LedgerFields() Fields {
+	s := d.s
+	return Fields{Schedule: &s.Schedule, Disabled: s.Disabled, DisabledReason: s.DisabledReason, Jitter: s.Jitter.D(),
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EnabledAt: s.EnabledAt}
 }
 
 // Query is the window and the rules of a ledger.

@@ -94,7 +94,7 @@ func orDash(s string) string {
 func TestAccount(t *testing.T) {
 	t.Parallel()
 
-	oneMin := []ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Minute, c0)}}
+	oneMin := []ledger.Revision{{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))}}
 	for _, tc := range []struct {
 		name    string
 		revs    []ledger.Revision
@@ -146,9 +146,9 @@ func TestAccount(t *testing.T) {
 		{
 			name: "PauseThenEnable",
 			revs: []ledger.Revision{
-				{Revision: 1, At: c0, Spec: every(time.Minute, c0)},
-				{Revision: 2, At: at(3, 30), Spec: disabled(every(time.Minute, c0))},
-				{Revision: 3, At: at(6, 30), Spec: every(time.Minute, at(6, 30))},
+				{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))},
+				{Revision: 2, At: at(3, 30), Def: ledger.Spec(disabled(every(time.Minute, c0)))},
+				{Revision: 3, At: at(6, 30), Def: ledger.Spec(every(time.Minute, at(6, 30)))},
 			},
 			events: concat(ran(1, 1, event.Succeeded), ran(2, 1, event.Succeeded), ran(3, 1, event.Succeeded),
 				[]event.Event{sched(7, at(7, 0), job.TriggerSchedule, 3), started(7, at(7, 1), 1), ended(7, event.Succeeded, at(7, 2), "")}),
@@ -167,9 +167,9 @@ func TestAccount(t *testing.T) {
 		{
 			name: "EnableWithCatchUp",
 			revs: []ledger.Revision{
-				{Revision: 1, At: c0, Spec: every(time.Minute, c0)},
-				{Revision: 2, At: at(1, 30), Spec: disabled(every(time.Minute, c0))},
-				{Revision: 3, At: at(8, 30), Spec: every(time.Minute, c0)}, // EnabledAt kept: catch-up
+				{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))},
+				{Revision: 2, At: at(1, 30), Def: ledger.Spec(disabled(every(time.Minute, c0)))},
+				{Revision: 3, At: at(8, 30), Def: ledger.Spec(every(time.Minute, c0))}, // EnabledAt kept: catch-up
 			},
 			events: concat(ran(1, 1, event.Succeeded), []event.Event{
 				missedRange(2, 3, 2, "2 more slots up to 00:03: older than the catch-up window when a leader could fire it"),
@@ -214,8 +214,8 @@ func TestAccount(t *testing.T) {
 		{
 			name: "ScheduleChangedMidWindow",
 			revs: []ledger.Revision{
-				{Revision: 1, At: c0, Spec: every(time.Minute, c0)},
-				{Revision: 2, At: at(3, 30), Spec: every(2*time.Minute, at(3, 30))},
+				{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))},
+				{Revision: 2, At: at(3, 30), Def: ledger.Spec(every(2*time.Minute, at(3, 30)))},
 			},
 			events: concat(ran(1, 1, event.Succeeded), ran(2, 1, event.Succeeded), ran(3, 1, event.Succeeded),
 				ran(4, 1, event.Succeeded), ran(8, 1, event.Succeeded)),
@@ -244,7 +244,7 @@ func TestAccount(t *testing.T) {
 		{
 			name: "DeletedAndCompleted",
 			revs: []ledger.Revision{
-				{Revision: 1, At: c0, Spec: every(time.Minute, c0)},
+				{Revision: 1, At: c0, Def: ledger.Spec(every(time.Minute, c0))},
 				{Revision: 2, At: at(2, 30)},
 			},
 			events: concat(ran(1, 1, event.Succeeded), ran(2, 1, event.Succeeded)),
@@ -281,7 +281,7 @@ func TestAccount(t *testing.T) {
 				stamped := at(0, 59).Add(800 * time.Millisecond)
 				s := every(time.Minute, stamped)
 				s.CreatedAt, s.UpdatedAt = stamped, stamped
-				return []ledger.Revision{{Revision: 1, At: at(1, 0).Add(300 * time.Millisecond), Spec: s}}
+				return []ledger.Revision{{Revision: 1, At: at(1, 0).Add(300 * time.Millisecond), Def: ledger.Spec(s)}}
 			}(),
 			events: []event.Event{
 				sched(1, at(1, 0), job.TriggerSchedule, 1),
@@ -342,7 +342,7 @@ func TestAccount(t *testing.T) {
 func TestExpectBounds(t *testing.T) {
 	t.Parallel()
 
-	perSecond := []ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Second, c0)}} // slots from 00:00:30
+	perSecond := []ledger.Revision{{Revision: 1, At: c0, Def: ledger.Spec(every(time.Second, c0))}} // slots from 00:00:30
 
 	t.Run("KeepsTheNewestRows", func(t *testing.T) {
 		t.Parallel()
@@ -388,7 +388,7 @@ func TestExpectBounds(t *testing.T) {
 			slot := at(1, i)
 			evs = append(evs, event.Event{Kind: event.Scheduled, Job: "j", Execution: job.ExecutionID("j", slot), Time: slot, ScheduledAt: event.Slot(slot)})
 		}
-		x, err := ledger.Expect([]ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Hour, c0)}}, ledger.Query{Job: "j", Now: at(9, 0), MaxRows: 100})
+		x, err := ledger.Expect([]ledger.Revision{{Revision: 1, At: c0, Def: ledger.Spec(every(time.Hour, c0))}}, ledger.Query{Job: "j", Now: at(9, 0), MaxRows: 100})
 		require.NoError(t, err)
 		l := ledger.Account(x, evs)
 		require.Len(t, l.Rows, 100)
@@ -400,7 +400,7 @@ func TestExpectBounds(t *testing.T) {
 	t.Run("HistoryNotKept", func(t *testing.T) {
 		t.Parallel()
 		spec := every(time.Minute, c0)
-		revs := []ledger.Revision{{Revision: 12, At: at(30, 0), Spec: spec}} // created at t0, revisions before 12 dropped
+		revs := []ledger.Revision{{Revision: 12, At: at(30, 0), Def: ledger.Spec(spec)}} // created at t0, revisions before 12 dropped
 		x, err := ledger.Expect(revs, ledger.Query{Job: "j", Now: at(32, 0)})
 		require.NoError(t, err)
 		l := ledger.Account(x, nil)
@@ -415,7 +415,7 @@ func TestExpectBounds(t *testing.T) {
 func TestExpectAllocatesForTheSlots(t *testing.T) {
 	// The watchdog asks every job each round with MaxRows 1,000; a job
 	// with two slots in the window must not pay for a thousand.
-	hourly := []ledger.Revision{{Revision: 1, At: c0, Spec: every(time.Hour, c0)}}
+	hourly := []ledger.Revision{{Revision: 1, At: c0, Def: ledger.Spec(every(time.Hour, c0))}}
 	q := ledger.Query{Job: "j", Since: at(50, 0), Now: at(130, 0), MaxRows: 1000}
 	x, err := ledger.Expect(hourly, q)
 	require.NoError(t, err)

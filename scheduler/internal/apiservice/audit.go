@@ -40,13 +40,13 @@ func (s *Service) jobAudit(ctx context.Context, data []byte) (any, error) {
 	case !req.Until.IsZero() && req.Since.After(req.Until):
 		return nil, job.Fieldf("since", "%s is after until %s", req.Since.UTC().Format(time.RFC3339), req.Until.UTC().Format(time.RFC3339))
 	}
-	revs, err := s.history(ctx, req.Name)
+	revs, grace, err := s.history(ctx, req.Name)
 	if err != nil {
 		return nil, err
 	}
 	q := ledger.Query{Job: req.Name, Since: req.Since, Until: req.Until, Now: now, Grace: req.Grace.D()}
 	if q.Grace == 0 {
-		q.Grace = expectedGrace(revs)
+		q.Grace = grace
 	}
 	if rt := s.runtime(ctx, req.Name); rt != nil && rt.Completed {
 		q.CompletedAfter = rt.LastSlot
@@ -68,33 +68,24 @@ func (s *Service) jobAudit(ctx context.Context, data []byte) (any, error) {
 // history returns the revisions of a job's definition, oldest first: those
 // the jobs bucket keeps and, before them, those only the history stream
 // keeps (pkg/history), so a window older than the bucket's history still
-// knows its definition. job.ErrNotFound when no revision defines the job.
-func (s *Service) history(ctx context.Context, name string) ([]ledger.Revision, error) {
+// knows its definition, and the grace of the newest definition's
+// expectations (job.Expect.Grace: --expect-start-within, default 1m).
+// job.ErrNotFound when no revision defines the job.
+func (s *Service) history(ctx context.Context, name string) ([]ledger.Revision, time.Duration, error) {
 	all, err := s.revisions(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var revs []ledger.Revision
-	defined := false
+	var newest *job.Spec
 	for _, r := range all {
 		if r.Spec != nil {
-			defined = true
+			newest = r.Spec
 		}
-		revs = append(revs, ledger.Revision{Revision: r.Revision, At: r.Time, Spec: r.Spec})
+		revs = append(revs, ledger.Revision{Revision: r.Revision, At: r.Time, Def: ledger.Spec(r.Spec)})
 	}
-	if !defined {
-		return nil, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
+	if newest == nil {
+		return nil, 0, fmt.Errorf("job %q: %w", name, job.ErrNotFound)
 	}
-	return revs, nil
-}
-
-// expectedGrace is the grace of the newest definition's expectations
-// (job.Expect.Grace: --expect-start-within, default 1m).
-func expectedGrace(revs []ledger.Revision) time.Duration {
-	for i := len(revs) - 1; i >= 0; i-- {
-		if revs[i].Spec != nil {
-			return revs[i].Spec.Expect.Grace()
-		}
-	}
-	return job.DefaultStartWithin
+	return revs, newest.Expect.Grace(), nil
 }

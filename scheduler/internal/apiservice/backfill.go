@@ -69,7 +69,7 @@ func checkBackfill(req *api.BackfillRequest, now time.Time) error {
 
 // slotLedger is the ledger of a job's window, as job_audit computes it.
 func (s *Service) slotLedger(ctx context.Context, name string, since, until time.Time) (ledger.Ledger, error) {
-	revs, err := s.history(ctx, name)
+	revs, _, err := s.history(ctx, name)
 	if err != nil {
 		return ledger.Ledger{}, err
 	}

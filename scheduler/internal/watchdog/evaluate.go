@@ -33,49 +33,51 @@ type window struct {
 	// compiled shares compiled cron schedules across the round's jobs
 	// (nil: each compiled anew).
 	compiled *job.Compiled
+	// keepFrom is the first keepFrom of an activity the round makes.
+	keepFrom time.Time
 }
 
 // evaluate derives the job's health at w.now from its expectations, its
 // counters, its running runs and the ledger of its slots in the window.
 func (t *tracker) evaluate(w window) verdict {
-	s := t.spec
-	if s == nil {
+	if t.def == nil {
 		return verdict{health: alert.OK}
 	}
-	if s.Disabled {
+	if disabled, why := t.def.Disabled(); disabled {
 		reason := "the job is disabled"
-		if s.DisabledReason != "" {
-			reason += ": " + s.DisabledReason
+		if why != "" {
+			reason += ": " + why
 		}
-		return verdict{health: alert.Paused, reason: reason, revision: t.rev}
+		return verdict{health: alert.Paused, reason: reason, revision: t.rev()}
 	}
 	found := map[alert.Health]verdict{}
 	t.checkSlots(w, found)
-	x := s.Expect
-	if n := x.FailureThreshold(); t.failures >= n {
-		reason := fmt.Sprintf("%d consecutive failed executions, the last %s (alert after %d)", t.failures, t.lastFailure, n)
-		if t.failures == 1 {
-			reason = fmt.Sprintf("execution %s failed (alert after 1)", t.lastFailure)
+	a := t.view()
+	x := t.def.Expect()
+	if n := x.FailureThreshold(); a.failures >= n {
+		reason := fmt.Sprintf("%d consecutive failed executions, the last %s (alert after %d)", a.failures, a.lastFailure, n)
+		if a.failures == 1 {
+			reason = fmt.Sprintf("execution %s failed (alert after 1)", a.lastFailure)
 		}
-		found[alert.Failing] = verdict{health: alert.Failing, execution: t.lastFailure, reason: reason}
+		found[alert.Failing] = verdict{health: alert.Failing, execution: a.lastFailure, reason: reason}
 	}
 	if x.MaxRuntime > 0 {
-		ids := make([]string, 0, len(t.running))
-		for id := range t.running {
+		ids := make([]string, 0, len(a.running))
+		for id := range a.running {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			if d := w.now.Sub(t.running[id].started); d > x.MaxRuntime.D() {
+			if d := w.now.Sub(a.running[id].started); d > x.MaxRuntime.D() {
 				found[alert.Overrunning] = verdict{health: alert.Overrunning, execution: id,
 					reason: fmt.Sprintf("execution %s has run for %s, longer than max runtime %s", id, job.FormatDuration(d.Round(time.Second)), x.MaxRuntime)}
 				break
 			}
 		}
 	}
-	if t.tooShort != "" && x.MinRuntime > 0 {
-		found[alert.TooShort] = verdict{health: alert.TooShort, execution: t.tooShort,
-			reason: fmt.Sprintf("execution %s succeeded sooner than min runtime %s", t.tooShort, x.MinRuntime)}
+	if a.tooShort != "" && x.MinRuntime > 0 {
+		found[alert.TooShort] = verdict{health: alert.TooShort, execution: a.tooShort,
+			reason: fmt.Sprintf("execution %s succeeded sooner than min runtime %s", a.tooShort, x.MinRuntime)}
 	}
 	for _, h := range priority {
 		if v, ok := found[h]; ok {
@@ -88,16 +90,19 @@ func (t *tracker) evaluate(w window) verdict {
 // checkSlots adds the unaccounted and late conditions of the job's slots:
 // the ledger of the window, from the events the replica holds.
 func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
-	if !t.completedAfter.IsZero() || len(t.revs) == 0 || !w.since.Before(w.now) {
-		t.unaccounted = time.Time{}
+	a := t.view()
+	if !a.completedAfter.IsZero() || len(t.revs) == 0 || !w.since.Before(w.now) {
+		if t.act != nil {
+			t.act.unaccounted = time.Time{}
+		}
 		return
 	}
-	grace := t.spec.Expect.Grace()
+	grace := t.def.Expect().Grace()
 	x, err := ledger.Expect(t.revs, ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
 	if err != nil {
 		return
 	}
-	l := ledger.Account(x, t.events)
+	l := ledger.Account(x, a.events)
 	var unaccounted []time.Time
 	var late *ledger.Row
 	for i, r := range l.Rows {
@@ -110,20 +115,21 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 	}
 	switch {
 	case len(unaccounted) > 0:
-		if t.unaccounted.IsZero() || unaccounted[0].Before(t.unaccounted) {
-			t.unaccounted = unaccounted[0]
+		if a.unaccounted.IsZero() || unaccounted[0].Before(a.unaccounted) {
+			a = t.activity(w.keepFrom)
+			a.unaccounted = unaccounted[0]
 		}
-	case !t.unaccounted.IsZero() && (!t.unaccounted.Before(w.since) || t.recordedSince(t.unaccounted)):
+	case !a.unaccounted.IsZero() && (!a.unaccounted.Before(w.since) || a.recordedSince(a.unaccounted)):
 		// The episode's slot is in the window and accounted for now, or
 		// it left the window and a slot at or after it was recorded since.
-		t.unaccounted = time.Time{}
+		a.unaccounted = time.Time{}
 	}
-	if !t.unaccounted.IsZero() {
-		reason := fmt.Sprintf("slot %s was neither fired nor recorded within %s", t.unaccounted.Format(time.RFC3339), job.FormatDuration(grace))
+	if !a.unaccounted.IsZero() {
+		reason := fmt.Sprintf("slot %s was neither fired nor recorded within %s", a.unaccounted.Format(time.RFC3339), job.FormatDuration(grace))
 		if n := len(unaccounted); n > 1 {
 			reason += fmt.Sprintf(" (%d slots unaccounted in the last %s)", n, job.FormatDuration(w.now.Sub(w.since).Round(time.Second)))
 		}
-		found[alert.Unaccounted] = verdict{health: alert.Unaccounted, slot: t.unaccounted, reason: reason}
+		found[alert.Unaccounted] = verdict{health: alert.Unaccounted, slot: a.unaccounted, reason: reason}
 	}
 	if late != nil {
 		found[alert.Late] = verdict{health: alert.Late, slot: late.Slot,
@@ -132,8 +138,8 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 }
 
 // recordedSince reports whether an event names a slot at or after at.
-func (t *tracker) recordedSince(at time.Time) bool {
-	for _, s := range t.eventSlot {
+func (a *activity) recordedSince(at time.Time) bool {
+	for _, s := range a.eventSlot {
 		if !s.Before(at) {
 			return true
 		}
@@ -148,24 +154,25 @@ const maxRows = 1000
 // health.
 func (t *tracker) recovery(prev alert.Health) verdict {
 	v := verdict{health: alert.OK}
+	a := t.view()
 	switch prev {
 	case alert.Paused:
-		v.revision, v.reason = t.rev, "the job is enabled"
+		v.revision, v.reason = t.rev(), "the job is enabled"
 	case alert.Failing, alert.TooShort:
-		if t.lastSuccessExec != "" {
-			v.execution, v.reason = t.lastSuccessExec, "execution "+t.lastSuccessExec+" succeeded"
+		if a.lastSuccessExec != "" {
+			v.execution, v.reason = a.lastSuccessExec, "execution "+a.lastSuccessExec+" succeeded"
 		}
 	case alert.Late:
-		v.slot, v.reason = t.stored.Slot, "slot "+t.stored.Slot.Format(time.RFC3339)+" started"
+		v.slot, v.reason = a.stored.Slot, "slot "+a.stored.Slot.Format(time.RFC3339)+" started"
 	case alert.Unaccounted:
-		v.slot, v.reason = t.stored.Slot, "slot "+t.stored.Slot.Format(time.RFC3339)+" is accounted for"
+		v.slot, v.reason = a.stored.Slot, "slot "+a.stored.Slot.Format(time.RFC3339)+" is accounted for"
 	case alert.Overrunning:
-		v.execution, v.reason = t.stored.Execution, "execution "+t.stored.Execution+" ended"
+		v.execution, v.reason = a.stored.Execution, "execution "+a.stored.Execution+" ended"
 	}
 	if v.execution == "" && v.slot.IsZero() && v.revision == 0 {
 		// Nothing of the job ended the condition: its definition changed
 		// (a threshold raised, an expectation removed).
-		v.revision, v.reason = t.rev, "the job's expectations changed"
+		v.revision, v.reason = t.rev(), "the job's expectations changed"
 	}
 	return v
 }

@@ -26,7 +26,7 @@ func (w *Watchdog) round(ctx context.Context) {
 			return
 		}
 		t := w.trackers[name]
-		if t.spec == nil {
+		if t.def == nil {
 			// Events of a job without a definition (deleted, or not
 			// delivered yet): kept a while, then forgotten.
 			t.trim(now.Add(-w.cfg.Window), now)
@@ -35,14 +35,16 @@ func (w *Watchdog) round(ctx context.Context) {
 			}
 			continue
 		}
-		if t.spec.Completions > 0 && t.completedAfter.IsZero() {
-			t.completedAfter = w.completedAfter(ctx, name)
+		if t.def.Completions() > 0 && t.view().completedAfter.IsZero() {
+			if at := w.completedAfter(ctx, name); !at.IsZero() {
+				t.activity(w.keepFrom(t, now)).completedAfter = at
+			}
 		}
-		since := now.Add(-t.spec.Expect.Grace() - t.spec.Jitter.D() - w.cfg.Window)
+		since := now.Add(-t.def.Expect().Grace() - t.def.Jitter() - w.cfg.Window)
 		if from := w.from.Add(skew); since.Before(from) {
 			since = from
 		}
-		v := t.evaluate(window{since: since, now: now, compiled: &w.compiled})
+		v := t.evaluate(window{since: since, now: now, compiled: &w.compiled, keepFrom: since.Add(-time.Minute)})
 		if sw, ok := w.settle(ctx, t, v, now); ok {
 			writes = append(writes, sw)
 			if len(writes) == storeBatch {
@@ -50,15 +52,16 @@ func (w *Watchdog) round(ctx context.Context) {
 				writes = writes[:0]
 			}
 		}
+		a := t.view()
 		shown := v.health
-		if t.hasStored && t.stored.Seq > t.seq {
-			shown = t.stored.Health // another replica is ahead: show what it decided
+		if a.hasStored && a.stored.Seq > a.seq {
+			shown = a.stored.Health // another replica is ahead: show what it decided
 		}
 		// Set only when they change: a million jobs' gauges each round
 		// cost the registry's lookups for nothing.
-		if g := (gauges{shown, t.failures, t.lastSuccess}); !t.gaugesSet || !g.equal(t.gauges) {
-			w.cfg.Metrics.set(name, g.health, g.failures, g.lastSuccess)
-			t.gauges, t.gaugesSet = g, true
+		if g := gaugesOf(shown, a.failures, a.lastSuccess); g != t.gauges {
+			w.cfg.Metrics.set(name, shown, a.failures, a.lastSuccess)
+			t.gauges = g
 		}
 		t.trim(since.Add(-time.Minute), now)
 	}
@@ -73,14 +76,15 @@ func (w *Watchdog) round(ctx context.Context) {
 // twice (a retry, or another replica that saw the same change) is stored
 // once.
 func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) (stateWrite, bool) {
+	a := t.view()
 	prev := alert.Health("")
-	if t.hasStored {
-		prev = t.stored.Health
-		if t.seq < t.stored.Seq {
+	if a.hasStored {
+		prev = a.stored.Health
+		if a.seq < a.stored.Seq {
 			return stateWrite{}, false
 		}
 	}
-	next := t.stored
+	next := a.stored
 	next.Job = t.name
 	changed := prev != v.health
 	if changed {
@@ -89,7 +93,7 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 		}
 		if prev != "" || v.health != alert.OK {
 			a := alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
-				Revision: v.revision, Reason: v.reason, Time: now, Labels: t.spec.Labels, Detector: w.cfg.Detector}
+				Revision: v.revision, Reason: v.reason, Time: now, Labels: t.def.Labels(), Detector: w.cfg.Detector}
 			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
 			_, err := alert.Publish(pctx, w.js, w.names, a)
 			cancel()
@@ -101,11 +105,11 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 		}
 		next.Health, next.Since, next.Reason, next.Slot, next.Execution = v.health, now, v.reason, v.slot, v.execution
 	}
-	counters := next.ConsecutiveFailures != t.failures || !next.LastSuccess.Equal(t.lastSuccess)
+	counters := next.ConsecutiveFailures != a.failures || !next.LastSuccess.Equal(a.lastSuccess)
 	if !changed && !counters {
 		return stateWrite{}, false
 	}
-	next.ConsecutiveFailures, next.LastSuccess, next.Seq = t.failures, t.lastSuccess, t.seq
+	next.ConsecutiveFailures, next.LastSuccess, next.Seq = a.failures, a.lastSuccess, a.seq
 	next.Detector, next.Updated = w.cfg.Detector, now
 	data, err := health.Encode(next)
 	if err != nil {

@@ -35,24 +35,25 @@ func (w *Watchdog) store(ctx context.Context, writes []stateWrite) {
 // write writes one state with the bucket's own revision-checked calls.
 func (w *Watchdog) write(ctx context.Context, sw stateWrite) {
 	t := sw.t
+	a := t.activity(w.keepFrom(t, w.cfg.Clock.Now()))
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	var rev uint64
 	var err error
-	if t.hasStored {
-		rev, err = w.health.Update(wctx, t.name, sw.data, t.storedRev)
+	if a.hasStored {
+		rev, err = w.health.Update(wctx, t.name, sw.data, a.storedRev)
 	} else {
 		rev, err = w.health.Create(wctx, t.name, sw.data)
 	}
 	switch {
 	case err == nil:
-		t.stored, t.storedRev, t.hasStored = sw.next, rev, true
+		a.stored, a.storedRev, a.hasStored = sw.next, rev, true
 	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 		// Another replica wrote it: read it back; the next round decides
 		// again against it.
 		if ent, gerr := w.health.Get(wctx, t.name); gerr == nil {
 			if s, derr := health.Decode(ent.Key(), ent.Value()); derr == nil {
-				t.stored, t.storedRev, t.hasStored = s, ent.Revision(), true
+				a.stored, a.storedRev, a.hasStored = s, ent.Revision(), true
 			}
 		}
 	default:

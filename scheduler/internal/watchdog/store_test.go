@@ -43,16 +43,16 @@ func TestStoreKeepsTheRevisionCheck(t *testing.T) {
 
 	for _, sw := range writes {
 		tr := sw.t
-		require.True(t, tr.hasStored, tr.name)
+		require.True(t, tr.act.hasStored, tr.name)
 		ent, err := kv.Get(t.Context(), tr.name)
 		require.NoError(t, err)
-		require.Equal(t, ent.Revision(), tr.storedRev, tr.name)
+		require.Equal(t, ent.Revision(), tr.act.storedRev, tr.name)
 		stored, err := health.Decode(ent.Key(), ent.Value())
 		require.NoError(t, err)
 		if tr.name == "j-0007" {
-			require.Equal(t, theirRev, tr.storedRev)
+			require.Equal(t, theirRev, tr.act.storedRev)
 			require.Equal(t, "b", stored.Detector)
-			require.Equal(t, alert.Failing, tr.stored.Health, "read back, not overwritten")
+			require.Equal(t, alert.Failing, tr.act.stored.Health, "read back, not overwritten")
 			continue
 		}
 		require.Equal(t, "a", stored.Detector, tr.name)

@@ -1,6 +1,7 @@
 package watchdog
 
 import (
+	"math"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
@@ -8,6 +9,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/ledger"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 )
 
 // maxRunAge bounds how long a started execution without a final event is
@@ -21,17 +23,30 @@ type run struct {
 	attempt int
 }
 
-// tracker is what a replica knows of one job: its definitions, the recent
-// events of its slots, its running executions and its counters. It is
-// owned by the watchdog's loop goroutine.
+// tracker is what a replica knows of one job: its definitions, and what
+// the job did (activity). It is owned by the watchdog's loop goroutine.
+//
+// A replica tracks every job, a million in one scheduler
+// (docs/scaling.md): a job that has done nothing the watchdog keeps holds
+// its name, its definitions (shared with the leader, package jobdef) and
+// its gauges, and no activity.
 type tracker struct {
 	name string
-	// spec is the current definition, rev its revision in the jobs bucket.
-	spec *job.Spec
-	rev  uint64
+	// def is the current definition; nil when the job was deleted or its
+	// definition has not come yet.
+	def *jobdef.Def
 	// revs are the definitions kept for the ledger, oldest first.
 	revs []ledger.Revision
+	// gauges are the values the job's metrics were last set to.
+	gauges gauges
+	// act is what the job did; nil until it did something the watchdog
+	// keeps (view reads it either way).
+	act *activity
+}
 
+// activity is what a job did: the recent events of its slots, its running
+// executions, its counters and its stored health state.
+type activity struct {
 	// events are the events of the job's slots within the window, and
 	// eventSlot the slot (the last one of a range) each is about.
 	events    []event.Event
@@ -60,53 +75,89 @@ type tracker struct {
 	stored    health.State
 	storedRev uint64
 	hasStored bool
-
-	// gauges are the values the job's metrics were last set to.
-	gauges    gauges
-	gaugesSet bool
 }
 
-// gauges are a job's metric values.
+// noActivity is what view returns for a job without activity. Only read.
+var noActivity activity
+
+// view returns the job's activity to read.
+func (t *tracker) view() *activity {
+	if t.act != nil {
+		return t.act
+	}
+	return &noActivity
+}
+
+// activity returns the job's activity to change, made if it had none;
+// keepFrom is its first keepFrom.
+func (t *tracker) activity(keepFrom time.Time) *activity {
+	if t.act == nil {
+		t.act = &activity{keepFrom: keepFrom}
+	}
+	return t.act
+}
+
+// gauges are a job's metric values, as last set.
 type gauges struct {
 	health      alert.Health
-	failures    int
-	lastSuccess time.Time
+	failures    int32
+	set         bool
+	lastSuccess int64 // Unix nanoseconds; 0 for none
 }
 
-func (g gauges) equal(o gauges) bool {
-	return g.health == o.health && g.failures == o.failures && g.lastSuccess.Equal(o.lastSuccess)
+func gaugesOf(h alert.Health, failures int, lastSuccess time.Time) gauges {
+	g := gauges{health: h, failures: int32(min(failures, math.MaxInt32)), set: true}
+	if !lastSuccess.IsZero() {
+		g.lastSuccess = lastSuccess.UnixNano()
+	}
+	return g
 }
 
 func newTracker(name string) *tracker {
-	return &tracker{name: name, running: map[string]run{}}
+	return &tracker{name: name}
 }
 
 // adopt takes a stored state as the base of the counters: events up to
 // its Seq are already counted in it.
-func (t *tracker) adopt(s health.State, rev uint64) {
-	t.stored, t.storedRev, t.hasStored = s, rev, true
-	t.seq = s.Seq
-	t.failures, t.lastSuccess = s.ConsecutiveFailures, s.LastSuccess
+func (t *tracker) adopt(s health.State, rev uint64, keepFrom time.Time) {
+	a := t.activity(keepFrom)
+	a.stored, a.storedRev, a.hasStored = s, rev, true
+	a.seq = s.Seq
+	a.failures, a.lastSuccess = s.ConsecutiveFailures, s.LastSuccess
 	if s.Health == alert.Failing {
-		t.lastFailure = s.Execution
+		a.lastFailure = s.Execution
 	}
 	if s.Health == alert.TooShort {
-		t.tooShort = s.Execution
+		a.tooShort = s.Execution
 	}
 	if s.Health == alert.Unaccounted {
-		t.unaccounted = s.Slot
+		a.unaccounted = s.Slot
 	}
 }
 
 // define records a definition (nil: deleted) stored at `at`.
-func (t *tracker) define(spec *job.Spec, rev uint64, at time.Time) {
-	t.spec, t.rev = spec, rev
-	t.completedAfter = time.Time{} // read again: a new definition may fire again
-	if n := len(t.revs); n > 0 && t.revs[n-1].Revision == rev {
-		t.revs[n-1] = ledger.Revision{Revision: rev, At: at, Spec: spec} // a watch started again
+func (t *tracker) define(d *jobdef.Def, at time.Time) {
+	t.def = d
+	if t.act != nil {
+		t.act.completedAfter = time.Time{} // read again: a new definition may fire again
+	}
+	r := ledger.Revision{At: at}
+	if d != nil {
+		r.Revision, r.Def = d.Revision(), d
+	}
+	if n := len(t.revs); n > 0 && t.revs[n-1].Revision == r.Revision {
+		t.revs[n-1] = r // a watch started again
 		return
 	}
-	t.revs = append(t.revs, ledger.Revision{Revision: rev, At: at, Spec: spec})
+	t.revs = append(t.revs, r)
+}
+
+// rev is the current definition's revision (0 without one).
+func (t *tracker) rev() uint64 {
+	if t.def == nil {
+		return 0
+	}
+	return t.def.Revision()
 }
 
 // sample is what applying an event measured.
@@ -117,48 +168,54 @@ type sample struct {
 
 // apply folds one event of the job into the tracker. Events at or before
 // the stored Seq are kept for the ledger and the running runs, but not
-// counted again.
+// counted again. (A job's first activity keeps every event: the watchdog
+// makes it first, with the keepFrom of its window.)
 func (t *tracker) apply(e event.Event) sample {
-	counted := e.Seq > t.seq
+	a := t.activity(time.Time{})
+	counted := e.Seq > a.seq
 	if counted {
-		t.seq = e.Seq
+		a.seq = e.Seq
 	}
 	var out sample
 	if e.Kind == event.JobCompleted {
-		t.completedAfter = e.Time
+		a.completedAfter = e.Time
 		return out
 	}
 	if e.Execution == "" {
 		return out
 	}
 	if job.IsSlotID(e.Execution) {
-		out = t.keepSlotEvent(e, counted)
+		out = a.keepSlotEvent(e, counted)
 	}
 	switch e.Kind {
 	case event.Started:
-		t.running[e.Execution] = run{started: e.Time, attempt: e.Attempt}
+		if a.running == nil {
+			a.running = map[string]run{}
+		}
+		a.running[e.Execution] = run{started: e.Time, attempt: e.Attempt}
 	case event.Retrying, event.Abandoned:
-		delete(t.running, e.Execution)
+		delete(a.running, e.Execution)
 	}
 	if !e.Kind.Final() {
 		return out
 	}
-	delete(t.running, e.Execution)
+	delete(a.running, e.Execution)
 	if !counted {
 		return out
 	}
 	switch e.Kind {
 	case event.Succeeded:
-		t.failures, t.lastFailure = 0, ""
-		t.lastSuccess, t.lastSuccessExec = e.Time, e.Execution
-		t.tooShort = ""
-		if t.spec != nil && t.spec.Expect.MinRuntime > 0 && e.DurationMS != nil &&
-			time.Duration(*e.DurationMS)*time.Millisecond < t.spec.Expect.MinRuntime.D() {
-			t.tooShort = e.Execution
+		a.failures, a.lastFailure = 0, ""
+		a.lastSuccess, a.lastSuccessExec = e.Time, e.Execution
+		a.tooShort = ""
+		if t.def != nil {
+			if least := t.def.Expect().MinRuntime; least > 0 && e.DurationMS != nil && time.Duration(*e.DurationMS)*time.Millisecond < least.D() {
+				a.tooShort = e.Execution
+			}
 		}
 	case event.Failed, event.TimedOut:
-		t.failures++
-		t.lastFailure = e.Execution
+		a.failures++
+		a.lastFailure = e.Execution
 	}
 	return out
 }
@@ -166,12 +223,13 @@ func (t *tracker) apply(e event.Event) sample {
 // idle reports whether the tracker holds nothing worth keeping for a job
 // without a definition.
 func (t *tracker) idle() bool {
-	return t.spec == nil && len(t.events) == 0 && len(t.running) == 0
+	a := t.view()
+	return t.def == nil && len(a.events) == 0 && len(a.running) == 0
 }
 
 // keepSlotEvent keeps an event of a slot for the ledger, unless its slot
 // is older than keepFrom, and measures a first start's lateness.
-func (t *tracker) keepSlotEvent(e event.Event, counted bool) sample {
+func (a *activity) keepSlotEvent(e event.Event, counted bool) sample {
 	_, at, err := job.ParseExecutionID(e.Execution)
 	if err != nil {
 		return sample{}
@@ -180,11 +238,11 @@ func (t *tracker) keepSlotEvent(e event.Event, counted bool) sample {
 	if e.Last != nil && e.Last.After(last) {
 		last = *e.Last
 	}
-	if !last.Before(t.keepFrom) {
+	if !last.Before(a.keepFrom) {
 		ev := e
 		ev.Params, ev.FollowUps, ev.LogURL, ev.Error = nil, nil, "", "" // memory: the ledger needs none
-		t.events = append(t.events, ev)
-		t.eventSlot = append(t.eventSlot, last)
+		a.events = append(a.events, ev)
+		a.eventSlot = append(a.eventSlot, last)
 	}
 	if e.Kind == event.Started && e.Attempt <= 1 && counted {
 		return sample{lateness: e.Time.Sub(at), ok: true}
@@ -195,17 +253,6 @@ func (t *tracker) keepSlotEvent(e event.Event, counted bool) sample {
 // trim forgets the events of slots before cutoff, the old revisions and
 // runs older than maxRunAge.
 func (t *tracker) trim(cutoff, now time.Time) {
-	t.keepFrom = cutoff
-	keep := 0
-	for i, at := range t.eventSlot {
-		if at.Before(cutoff) {
-			continue
-		}
-		t.events[keep], t.eventSlot[keep] = t.events[i], at
-		keep++
-	}
-	clear(t.events[keep:])
-	t.events, t.eventSlot = t.events[:keep], t.eventSlot[:keep]
 	// Keep the revision in force at cutoff and every later one.
 	first := 0
 	for i := 1; i < len(t.revs); i++ {
@@ -214,9 +261,24 @@ func (t *tracker) trim(cutoff, now time.Time) {
 		}
 	}
 	t.revs = t.revs[first:]
-	for id, r := range t.running {
+	a := t.act
+	if a == nil {
+		return
+	}
+	a.keepFrom = cutoff
+	keep := 0
+	for i, at := range a.eventSlot {
+		if at.Before(cutoff) {
+			continue
+		}
+		a.events[keep], a.eventSlot[keep] = a.events[i], at
+		keep++
+	}
+	clear(a.events[keep:])
+	a.events, a.eventSlot = a.events[:keep], a.eventSlot[:keep]
+	for id, r := range a.running {
 		if now.Sub(r.started) > maxRunAge {
-			delete(t.running, id)
+			delete(a.running, id)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package watchdog
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 )
 
 var t0 = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
@@ -19,7 +21,7 @@ var t0 = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 func every1s(x job.Expect) *tracker {
 	spec := &job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)}, CreatedAt: t0, EnabledAt: t0, Expect: x}
 	t := newTracker("tick")
-	t.define(spec, 1, t0)
+	t.define(jobdef.Own(*spec, 1), t0)
 	return t
 }
 
@@ -92,9 +94,9 @@ func TestSlotsOnTimeLateAndUnaccounted(t *testing.T) {
 func TestDisabledJobIsPausedAndCompletedOwesNothing(t *testing.T) {
 	t.Parallel()
 	tr := every1s(job.Expect{})
-	spec := *tr.spec
+	spec := tr.def.Spec()
 	spec.Disabled, spec.DisabledReason = true, "maintenance"
-	tr.define(&spec, 2, t0.Add(time.Second))
+	tr.define(jobdef.Own(spec, 2), t0.Add(time.Second))
 	v := tr.evaluate(window{since: t0, now: t0.Add(5 * time.Minute)})
 	require.Equal(t, alert.Paused, v.health)
 	require.Equal(t, uint64(2), v.revision)
@@ -133,22 +135,22 @@ func TestFailingOverrunningTooShort(t *testing.T) {
 	v = tr.evaluate(w(t0))
 	require.Equal(t, alert.TooShort, v.health)
 	require.Equal(t, "tick-20261204T120000Z_f", v.execution)
-	require.Equal(t, 0, tr.failures)
+	require.Equal(t, 0, tr.act.failures)
 	require.Equal(t, "tick-20261204T120000Z_f", tr.recovery(alert.TooShort).execution)
 }
 
 func TestAdoptedStateCountsReplayedEventsOnce(t *testing.T) {
 	t.Parallel()
 	tr := every1s(job.Expect{AlertAfterFailures: 3})
-	tr.adopt(health.State{Job: "tick", Health: alert.OK, ConsecutiveFailures: 2, Seq: 20}, 7)
+	tr.adopt(health.State{Job: "tick", Health: alert.OK, ConsecutiveFailures: 2, Seq: 20}, 7, time.Time{})
 	// Replayed from the look-back: already in the stored count.
 	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_a", t0, 19, time.Second))
 	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_b", t0, 20, time.Second))
-	require.Equal(t, 2, tr.failures)
+	require.Equal(t, 2, tr.act.failures)
 	tr.apply(adhoc(event.Failed, "tick-20261204T120000Z_c", t0, 21, time.Second))
-	require.Equal(t, 3, tr.failures)
+	require.Equal(t, 3, tr.act.failures)
 	require.Equal(t, alert.Failing, tr.evaluate(window{since: t0, now: t0}).health)
-	require.Equal(t, uint64(21), tr.seq)
+	require.Equal(t, uint64(21), tr.act.seq)
 }
 
 func TestTrimKeepsTheWindow(t *testing.T) {
@@ -158,15 +160,35 @@ func TestTrimKeepsTheWindow(t *testing.T) {
 		s := t0.Add(time.Duration(i) * time.Second)
 		tr.apply(ev(event.Scheduled, s, s, uint64(i+1)))
 	}
-	tr.define(tr.spec, 2, t0.Add(10*time.Second))
-	tr.define(tr.spec, 3, t0.Add(20*time.Second))
+	tr.define(jobdef.Own(tr.def.Spec(), 2), t0.Add(10*time.Second))
+	tr.define(jobdef.Own(tr.def.Spec(), 3), t0.Add(20*time.Second))
 	tr.trim(t0.Add(90*time.Second), t0.Add(100*time.Second))
-	require.Len(t, tr.events, 10)
+	require.Len(t, tr.act.events, 10)
 	require.Len(t, tr.revs, 1, "only the revision in force at the cutoff and later ones")
 	require.Equal(t, uint64(3), tr.revs[0].Revision)
 	// A late event of a slot before the cutoff is counted, not kept.
 	tr.apply(ev(event.Started, t0.Add(5*time.Second), t0.Add(100*time.Second), 200))
 	tr.apply(adhoc(event.Failed, job.ExecutionID("tick", t0.Add(5*time.Second)), t0.Add(101*time.Second), 201, time.Second))
-	require.Len(t, tr.events, 10)
-	require.Equal(t, 1, tr.failures)
+	require.Len(t, tr.act.events, 10)
+	require.Equal(t, 1, tr.act.failures)
+}
+
+// TestAJobThatDidNothingHoldsNoActivity: a replica tracks every job; one
+// with no event, no stored state and nothing found keeps no activity, and
+// reading one never writes the shared empty one.
+func TestAJobThatDidNothingHoldsNoActivity(t *testing.T) {
+	t.Parallel()
+	tr := every1s(job.Expect{StartWithin: job.Duration(time.Minute), MaxRuntime: job.Duration(time.Second), MinRuntime: job.Duration(time.Second)})
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(30 * time.Second)}).health, "every slot within its grace")
+	require.Nil(t, tr.act)
+	require.Equal(t, "the job's expectations changed", tr.recovery(alert.Late).reason)
+	tr.trim(t0, t0.Add(time.Hour))
+	require.Nil(t, tr.act)
+
+	v := tr.evaluate(window{since: t0, now: t0.Add(5 * time.Minute), keepFrom: t0.Add(-time.Minute)})
+	require.Equal(t, alert.Unaccounted, v.health)
+	require.NotNil(t, tr.act, "an unaccounted episode is remembered")
+	require.Equal(t, t0, tr.act.unaccounted)
+	require.Equal(t, t0.Add(-time.Minute), tr.act.keepFrom)
+	require.True(t, reflect.DeepEqual(noActivity, activity{}), "the shared empty activity was written")
 }

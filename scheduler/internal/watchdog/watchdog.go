@@ -20,6 +20,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/topology"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
+	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 )
 
 // Defaults of a Config.
@@ -55,6 +56,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives the per-job measurements; nil records nothing.
 	Metrics *Metrics
+	// Definitions is the process's store of job definitions, shared with
+	// its leader so that each is held once (package jobdef). Defaults to
+	// a store of the watchdog's own.
+	Definitions *jobdef.Store
 }
 
 func (c Config) withDefaults() Config {
@@ -67,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Definitions == nil {
+		c.Definitions = jobdef.NewStore()
 	}
 	return c
 }
@@ -139,9 +147,10 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		stop()
 		return err
 	}
+	now := w.cfg.Clock.Now()
 	for name, s := range stored {
 		if t := w.trackers[name]; t != nil {
-			t.adopt(s.state, s.rev)
+			t.adopt(s.state, s.rev, w.keepFrom(t, now))
 		}
 	}
 	next, err := w.replay(ctx)
@@ -254,7 +263,9 @@ func (w *Watchdog) replay(ctx context.Context) (uint64, error) {
 	now := w.cfg.Clock.Now()
 	w.from = now.Add(-w.cfg.Lookback)
 	for _, t := range w.trackers {
-		t.keepFrom = w.keepFrom(t, now)
+		if t.act != nil {
+			t.act.keepFrom = w.keepFrom(t, now)
+		}
 	}
 	n := 0
 	last, err := w.reader.EachSince(ctx, w.from, func(e event.Event) bool {
@@ -299,8 +310,9 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[job.Spec
 				continue
 			}
 			if c.Key != "" && c.Value != nil {
-				if t := w.trackers[c.Key]; t != nil && c.Revision > t.storedRev {
-					t.stored, t.storedRev, t.hasStored = *c.Value, c.Revision, true
+				if t := w.trackers[c.Key]; t != nil && c.Revision > t.view().storedRev {
+					a := t.activity(w.keepFrom(t, w.cfg.Clock.Now()))
+					a.stored, a.storedRev, a.hasStored = *c.Value, c.Revision, true
 				}
 			}
 		case e := <-events:
@@ -384,7 +396,7 @@ func (w *Watchdog) define(ctx context.Context, c catalog.Change[job.Spec]) {
 		t = newTracker(c.Key)
 		w.trackers[c.Key] = t
 	}
-	t.define(c.Value, c.Revision, c.At)
+	t.define(w.cfg.Definitions.Def(*c.Value, c.Revision, c.At), c.At)
 }
 
 // apply hands an event to its job's tracker. An event of a job not
@@ -397,8 +409,10 @@ func (w *Watchdog) apply(e event.Event) {
 			return
 		}
 		t = newTracker(e.Job)
-		t.keepFrom = w.keepFrom(t, w.cfg.Clock.Now())
 		w.trackers[e.Job] = t
+	}
+	if t.act == nil {
+		t.activity(w.keepFrom(t, w.cfg.Clock.Now()))
 	}
 	if s := t.apply(e); s.ok {
 		w.cfg.Metrics.late(e.Job, s.lateness)
@@ -409,8 +423,8 @@ func (w *Watchdog) apply(e event.Event) {
 // its window, and a minute more (trim keeps the same).
 func (w *Watchdog) keepFrom(t *tracker, now time.Time) time.Time {
 	span := job.DefaultStartWithin
-	if t.spec != nil {
-		span = t.spec.Expect.Grace() + t.spec.Jitter.D()
+	if t.def != nil {
+		span = t.def.Expect().Grace() + t.def.Jitter()
 	}
 	return now.Add(-span - w.cfg.Window - time.Minute)
 }

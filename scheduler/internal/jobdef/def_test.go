@@ -1,8 +1,9 @@
-package scheduler
+package jobdef
 
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -59,21 +60,23 @@ func filledSpec(seed int) job.Spec {
 	return s
 }
 
-// TestJobInfoKeepsEveryField: a definition put together from its own
-// fields and its shared shape is the definition, every field of it.
-func TestJobInfoKeepsEveryField(t *testing.T) {
+var t0 = time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+
+// TestDefKeepsEveryField: a definition put together from its own fields
+// and its shared shape is the definition, every field of it.
+func TestDefKeepsEveryField(t *testing.T) {
 	t.Parallel()
-	ss := newSpecShapes()
+	st := NewStore()
 	for seed := range 3 {
 		s := filledSpec(seed)
-		require.Equal(t, s, ss.info(s, 7).spec())
-		require.Equal(t, s, newJobInfo(s, 7).spec())
+		require.Equal(t, s, st.Def(s, 7, t0).Spec())
+		require.Equal(t, s, Own(s, 7).Spec())
 	}
 	// Timestamps as they come from JSON: in UTC, in another zone, zero,
 	// far ahead; each comes back as it was.
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
-	for _, ts := range [][4]time.Time{
+	for i, ts := range [][4]time.Time{
 		{mustParse(t, "2026-12-04T11:53:37.994003013Z"), mustParse(t, "2026-12-04T11:53:38Z"), {}, mustParse(t, "1970-01-01T00:00:00Z")},
 		{mustParse(t, "2026-12-04T12:53:37.5+01:00"), {}, {}, {}},
 		{time.Date(2026, 3, 29, 2, 30, 0, 0, berlin), {}, {}, {}},
@@ -81,10 +84,10 @@ func TestJobInfoKeepsEveryField(t *testing.T) {
 	} {
 		s := filledSpec(4)
 		s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = ts[0], ts[1], ts[2], ts[3]
-		got := ss.info(s, 8).spec()
+		got := st.Def(s, uint64(8+i), t0).Spec()
 		require.Equal(t, s, got)
-		for i, g := range []time.Time{got.CreatedAt, got.UpdatedAt, got.EnabledAt, got.DisabledAt} {
-			require.Equal(t, ts[i].String(), g.String(), "the same instant in the same zone")
+		for j, g := range []time.Time{got.CreatedAt, got.UpdatedAt, got.EnabledAt, got.DisabledAt} {
+			require.Equal(t, ts[j].String(), g.String(), "the same instant in the same zone")
 		}
 	}
 }
@@ -96,42 +99,83 @@ func mustParse(t *testing.T, s string) time.Time {
 	return v
 }
 
-// TestJobInfoSharesShapes: jobs that differ only in their own fields share
+// TestDefsShareShapes: jobs that differ only in their own fields share
 // one shape; a difference in any other field of job.Spec (one added later
-// too) makes another shape; the last job of a shape to go forgets it.
-func TestJobInfoSharesShapes(t *testing.T) {
+// too) makes another shape.
+func TestDefsShareShapes(t *testing.T) {
 	t.Parallel()
-	ss := newSpecShapes()
+	st := NewStore()
 	a := filledSpec(1)
 	b := a
 	b.Name, b.Params, b.Schedule.Cron, b.CreatedAt = "other", map[string]string{"k": "v"}, "0 * * * *", time.Now()
-	ia, ib := ss.info(a, 1), ss.info(b, 2)
-	require.Same(t, ia.shape, ib.shape)
-	require.Equal(t, b, ib.spec())
-	require.Len(t, ss.byKey, 1)
+	da, db := st.Def(a, 1, t0), st.Def(b, 2, t0)
+	require.Same(t, da.shape, db.shape)
+	require.Equal(t, b, db.Spec())
 
 	own := map[string]bool{"CreatedAt": true, "UpdatedAt": true, "EnabledAt": true, "DisabledAt": true} // ownFields.Stamps
 	for f := range reflect.TypeFor[ownFields]().Fields() {
 		own[f.Name] = true
 	}
 	other := filledSpec(2)
-	var infos []*jobInfo
 	for i, f := range reflect.VisibleFields(reflect.TypeFor[job.Spec]()) {
 		if own[f.Name] || len(f.Index) > 1 {
 			continue
 		}
 		c := a
+		c.Name = fmt.Sprintf("c%d", i)
 		reflect.ValueOf(&c).Elem().FieldByIndex(f.Index).Set(reflect.ValueOf(other).FieldByIndex(f.Index))
-		ic := ss.info(c, uint64(10+i))
-		require.NotSame(t, ia.shape, ic.shape, "job.Spec.%s differs: another shape", f.Name)
-		require.Equal(t, c, ic.spec(), f.Name)
-		infos = append(infos, ic)
+		dc := st.Def(c, uint64(10+i), t0)
+		require.NotSame(t, da.shape, dc.shape, "job.Spec.%s differs: another shape", f.Name)
+		require.Equal(t, c, dc.Spec(), f.Name)
 	}
-	for _, ji := range append(infos, ia) {
-		ss.release(ji)
+	runtime.KeepAlive(da)
+}
+
+// TestStoreHandsOutOneDefPerRevision: the leader and the watchdog each
+// decode a revision and ask the Store; the second gets the first's Def.
+// Another revision, or the same number stored at another instant (a bucket
+// made again), is another Def.
+func TestStoreHandsOutOneDefPerRevision(t *testing.T) {
+	t.Parallel()
+	st := NewStore()
+	s := filledSpec(3)
+	leader := st.Def(s, 5, t0)
+	require.Same(t, leader, st.Def(filledSpec(3), 5, t0), "the same revision: the same Def")
+	newer := st.Def(s, 6, t0.Add(time.Second))
+	require.NotSame(t, leader, newer)
+	require.Equal(t, uint64(6), newer.Revision())
+	again := st.Def(s, 6, t0.Add(time.Hour))
+	require.NotSame(t, newer, again, "a revision number stored at another instant is another definition")
+	require.Same(t, newer.shape, again.shape)
+	runtime.KeepAlive(leader)
+}
+
+// TestStoreForgetsWhatNoRoleHolds: a Def and a shape nobody holds are
+// collected and the Store drops their entries; what a role still holds is
+// kept and handed out again.
+func TestStoreForgetsWhatNoRoleHolds(t *testing.T) {
+	st := NewStore()
+	kept := make([]*Def, 0, minSweep)
+	for i := range 4 * minSweep {
+		s := filledSpec(i % 7)
+		s.Name = fmt.Sprintf("job-%d", i)
+		s.Timeout = job.Duration(time.Duration(i) * time.Second) // a shape of its own
+		d := st.Def(s, 1, t0)
+		if i%4 == 0 {
+			kept = append(kept, d)
+		}
 	}
-	require.Len(t, ss.byKey, 1, "b's shape is still held")
-	ss.release(ib)
-	require.Empty(t, ss.byKey)
-	require.NotSame(t, ib.shape, ss.info(b, 3).shape, "a shape forgotten is not found among the recent ones")
+	runtime.GC()
+	// A new job makes the Store sweep once its map is full enough.
+	for i := range 2 * minSweep {
+		s := filledSpec(1)
+		s.Name = fmt.Sprintf("new-%d", i)
+		st.Def(s, 1, t0)
+	}
+	defs, shapes := st.sizes()
+	require.Less(t, defs, 4*minSweep, "the Defs nobody held were dropped")
+	require.Less(t, shapes, 4*minSweep, "the shapes nobody held were dropped")
+	for _, d := range kept {
+		require.Same(t, d, st.Def(d.Spec(), 1, t0), "a Def held is still handed out")
+	}
 }

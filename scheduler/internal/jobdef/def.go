@@ -1,0 +1,139 @@
+package jobdef
+
+import (
+	"math"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/ledger"
+)
+
+// Def is one revision of a job's definition.
+type Def struct {
+	own      ownFields
+	shape    *shape
+	revision uint64
+}
+
+// ownFields are the fields of a definition kept per job.
+type ownFields struct {
+	Name, Description   string
+	Labels, Params, Env map[string]string
+	Schedule            job.Schedule
+	Disabled            bool
+	DisabledReason      string
+	// Stamps are CreatedAt, UpdatedAt, EnabledAt and DisabledAt.
+	Stamps stamps
+}
+
+// shape is the rest of a definition, shared by the jobs that have it.
+type shape struct {
+	// key is the shape's JSON encoding (its key in the Store); empty for
+	// a shape of one Def (Own).
+	key  string
+	spec job.Spec
+}
+
+// split returns a definition's own fields and the rest (the own fields
+// zeroed).
+func split(s job.Spec) (ownFields, job.Spec) {
+	own := ownFields{Name: s.Name, Description: s.Description, Labels: s.Labels, Params: s.Params, Env: s.Env,
+		Schedule: s.Schedule, Disabled: s.Disabled, DisabledReason: s.DisabledReason,
+		Stamps: stampsOf([4]time.Time{s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt})}
+	s.Name, s.Description, s.Labels, s.Params, s.Env = "", "", nil, nil, nil
+	s.Schedule, s.Disabled, s.DisabledReason = job.Schedule{}, false, ""
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return own, s
+}
+
+// Own returns a Def of its own (its shape shared with none, the Store not
+// asked), for a definition that is not kept.
+func Own(s job.Spec, revision uint64) *Def {
+	own, rest := split(s)
+	return &Def{own: own, shape: &shape{spec: rest}, revision: revision}
+}
+
+// Spec returns the definition.
+func (d *Def) Spec() job.Spec {
+	s := d.shape.spec
+	o := &d.own
+	s.Name, s.Description, s.Labels, s.Params, s.Env = o.Name, o.Description, o.Labels, o.Params, o.Env
+	s.Schedule, s.Disabled, s.DisabledReason = o.Schedule, o.Disabled, o.DisabledReason
+	ts := o.Stamps.times()
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = ts[0], ts[1], ts[2], ts[3]
+	return s
+}
+
+// Name is the job's name.
+func (d *Def) Name() string { return d.own.Name }
+
+// Revision is the definition's revision in the jobs bucket.
+func (d *Def) Revision() uint64 { return d.revision }
+
+// Schedule is the job's schedule, shared: read it, never change it.
+func (d *Def) Schedule() *job.Schedule { return &d.own.Schedule }
+
+// Disabled reports whether the job is disabled, and why.
+func (d *Def) Disabled() (bool, string) { return d.own.Disabled, d.own.DisabledReason }
+
+// Labels are the job's labels, shared: read them, never change them.
+func (d *Def) Labels() map[string]string { return d.own.Labels }
+
+// Expect is what the job is expected to do.
+func (d *Def) Expect() job.Expect { return d.shape.spec.Expect }
+
+// Jitter is the job's jitter.
+func (d *Def) Jitter() time.Duration { return d.shape.spec.Jitter.D() }
+
+// Completions is how many runs complete the job (0: no limit).
+func (d *Def) Completions() int { return d.shape.spec.Completions }
+
+// ConcurrencyKey is the job's concurrency key, if any.
+func (d *Def) ConcurrencyKey() string { return d.shape.spec.ConcurrencyKey }
+
+// LedgerFields returns what a ledger reads of the definition
+// (ledger.Definition).
+func (d *Def) LedgerFields() ledger.Fields {
+	ts := d.own.Stamps.times()
+	return ledger.Fields{Schedule: &d.own.Schedule, Disabled: d.own.Disabled, DisabledReason: d.own.DisabledReason,
+		Jitter: d.Jitter(), CreatedAt: ts[0], UpdatedAt: ts[1], EnabledAt: ts[2]}
+}
+
+// stamps are a definition's four timestamps. The API writes them in UTC,
+// and then they are kept as Unix nanoseconds, 32 bytes instead of 96;
+// others (another zone, a year outside 1678-2261) are kept as they are.
+type stamps struct {
+	unix  [4]int64
+	other *[4]time.Time
+}
+
+// noStamp is the zero time among Unix nanoseconds.
+const noStamp = math.MinInt64
+
+func stampsOf(ts [4]time.Time) stamps {
+	var s stamps
+	for i, t := range ts {
+		switch {
+		case t.IsZero():
+			s.unix[i] = noStamp
+		case t.Location() == time.UTC && t.Year() >= 1678 && t.Year() <= 2261 && t.Equal(time.Unix(0, t.UnixNano()).UTC()):
+			s.unix[i] = t.UnixNano()
+		default:
+			return stamps{other: &ts}
+		}
+	}
+	return s
+}
+
+func (s stamps) times() [4]time.Time {
+	if s.other != nil {
+		return *s.other
+	}
+	var ts [4]time.Time
+	for i, n := range s.unix {
+		if n != noStamp {
+			ts[i] = time.Unix(0, n).UTC()
+		}
+	}
+	return ts
+}
