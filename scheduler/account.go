@@ -64,7 +64,7 @@ func (r *leaderRun) accountUnfired(name string, owed job.Spec, until time.Time, 
 	if len(d.Missed) == 0 && d.MissedRange == nil {
 		return
 	}
-	r.recordMissed(d, jobdef.Own(owed, 0), why)
+	r.recordMissed(d, jobdef.Own(owed, 0, time.Time{}), why)
 	if d.Cursor.After(st.rt.LastSlot) {
 		st.rt.LastSlot = d.Cursor
 		r.state.markDirty(name)

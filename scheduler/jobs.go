@@ -32,7 +32,7 @@ type knownJobs struct {
 }
 
 // jobChanged applies a change of a job definition to the plan.
-func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) {
+func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[jobdef.Def]) {
 	name := c.Key
 	if c.Value == nil && c.Err == nil { // deleted
 		if !r.recovered && r.jobs.byName[name] == nil {
@@ -69,15 +69,17 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[job.Spec]) 
 		return
 	}
 	delete(r.jobs.invalid, name)
-	spec := *c.Value
-	// The name's one copy: the keys of the maps and the plan share it.
-	name = spec.Name
+	def := c.Value
+	spec := def.Spec()
+	// The name's one copy: the keys of the maps and the plan share it
+	// (with the watchdog's, package jobdef).
+	name = def.Name()
 	prev := r.jobs.byName[name]
 	if r.recovered {
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	r.jobs.byName[name] = r.jobs.defs.Def(spec, c.Revision, c.At)
+	r.jobs.byName[name] = def
 	r.retained.set(spec)
 	if prev != nil && scheduleChanged(prev.Spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)

@@ -108,7 +108,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 	watchCtx, cancel := context.WithCancel(ctx)
 	defer r.bg.Wait()
 	defer cancel()
-	jobsCh, err := catalog.Watch(watchCtx, r.jobs.kv, catalog.DecodeSpec)
+	jobsCh, err := catalog.WatchEntries(watchCtx, r.jobs.kv, r.jobs.defs.Decode)
 	if err != nil {
 		return err
 	}

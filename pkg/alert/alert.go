@@ -43,8 +43,9 @@ type Alert struct {
 	V int `json:"v"`
 	// Job is the job's name.
 	Job string `json:"job"`
-	// Health is the new health; Previous the one it replaces ("" for the
-	// first alert of a job).
+	// Health is the new health; Previous the one it replaces (the
+	// watchdog takes a job without a stored health as ok; "" is accepted
+	// from older writers).
 	Health   Health `json:"health"`
 	Previous Health `json:"previous,omitempty"`
 	// Slot is the slot the change is about (late, unaccounted), if any.

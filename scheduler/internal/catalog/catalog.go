@@ -35,11 +35,19 @@ type Change[T any] struct {
 // Decoder turns a KV value into T or explains why it is not acceptable.
 type Decoder[T any] func(key string, data []byte) (*T, error)
 
+// EntryDecoder is a Decoder that also reads the entry's revision and time.
+type EntryDecoder[T any] func(ent jetstream.KeyValueEntry) (*T, error)
+
 // Watch follows every key of kv and sends its changes on the returned
 // channel, first the current values, then Synced, then updates. The
 // channel closes when ctx ends or the watch fails (the error is sent first
 // as a Change with Err and an empty Key).
 func Watch[T any](ctx context.Context, kv jetstream.KeyValue, decode Decoder[T]) (<-chan Change[T], error) {
+	return WatchEntries(ctx, kv, func(ent jetstream.KeyValueEntry) (*T, error) { return decode(ent.Key(), ent.Value()) })
+}
+
+// WatchEntries is Watch with a decoder of whole entries.
+func WatchEntries[T any](ctx context.Context, kv jetstream.KeyValue, decode EntryDecoder[T]) (<-chan Change[T], error) {
 	w, err := kv.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", kv.Bucket(), err)
@@ -69,7 +77,7 @@ func Watch[T any](ctx context.Context, kv jetstream.KeyValue, decode Decoder[T])
 			}
 			c := Change[T]{Key: ent.Key(), Revision: ent.Revision(), At: ent.Created()}
 			if ent.Operation() == jetstream.KeyValuePut {
-				c.Value, c.Err = decode(ent.Key(), ent.Value())
+				c.Value, c.Err = decode(ent)
 			}
 			if !send(c) {
 				return

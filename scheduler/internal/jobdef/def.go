@@ -13,6 +13,8 @@ type Def struct {
 	own      ownFields
 	shape    *shape
 	revision uint64
+	// at is when the bucket stored the revision (Unix nanoseconds).
+	at int64
 }
 
 // ownFields are the fields of a definition kept per job.
@@ -47,10 +49,10 @@ func split(s job.Spec) (ownFields, job.Spec) {
 }
 
 // Own returns a Def of its own (its shape shared with none, the Store not
-// asked), for a definition that is not kept.
-func Own(s job.Spec, revision uint64) *Def {
+// asked), for a definition that is not kept, stored at `at`.
+func Own(s job.Spec, revision uint64, at time.Time) *Def {
 	own, rest := split(s)
-	return &Def{own: own, shape: &shape{spec: rest}, revision: revision}
+	return &Def{own: own, shape: &shape{spec: rest}, revision: revision, at: at.UnixNano()}
 }
 
 // Spec returns the definition.
@@ -69,6 +71,15 @@ func (d *Def) Name() string { return d.own.Name }
 
 // Revision is the definition's revision in the jobs bucket.
 func (d *Def) Revision() uint64 { return d.revision }
+
+// At is when the jobs bucket stored the revision: when it took effect.
+func (d *Def) At() time.Time { return time.Unix(0, d.at).UTC() }
+
+// is reports whether d is revision of key stored at `at` (Unix
+// nanoseconds).
+func (d *Def) is(key string, revision uint64, at int64) bool {
+	return d.revision == revision && d.at == at && d.own.Name == key
+}
 
 // Schedule is the job's schedule, shared: read it, never change it.
 func (d *Def) Schedule() *job.Schedule { return &d.own.Schedule }

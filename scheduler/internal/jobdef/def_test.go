@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -70,7 +71,7 @@ func TestDefKeepsEveryField(t *testing.T) {
 	for seed := range 3 {
 		s := filledSpec(seed)
 		require.Equal(t, s, st.Def(s, 7, t0).Spec())
-		require.Equal(t, s, Own(s, 7).Spec())
+		require.Equal(t, s, Own(s, 7, t0).Spec())
 	}
 	// Timestamps as they come from JSON: in UTC, in another zone, zero,
 	// far ahead; each comes back as it was.
@@ -178,4 +179,41 @@ func TestStoreForgetsWhatNoRoleHolds(t *testing.T) {
 	for _, d := range kept {
 		require.Same(t, d, st.Def(d.Spec(), 1, t0), "a Def held is still handed out")
 	}
+}
+
+// entry is a jobs bucket entry.
+type entry struct {
+	jetstream.KeyValueEntry
+	key   string
+	value []byte
+	rev   uint64
+	at    time.Time
+}
+
+func (e entry) Key() string        { return e.key }
+func (e entry) Value() []byte      { return e.value }
+func (e entry) Revision() uint64   { return e.rev }
+func (e entry) Created() time.Time { return e.at }
+
+// TestDecodeOnceForBothRoles: the second role to read a revision gets the
+// first one's Def without decoding it (a value that would not decode shows
+// it); another revision is decoded and checked.
+func TestDecodeOnceForBothRoles(t *testing.T) {
+	t.Parallel()
+	st := NewStore()
+	valid := []byte(`{"name":"a","schedule":{"every":"1m"},"task":{"kind":"command","command":["true"]}}`)
+	first, err := st.Decode(entry{key: "a", value: valid, rev: 3, at: t0})
+	require.NoError(t, err)
+	require.Equal(t, "a", first.Name())
+	require.Equal(t, t0, first.At())
+
+	second, err := st.Decode(entry{key: "a", value: []byte("not read"), rev: 3, at: t0})
+	require.NoError(t, err)
+	require.Same(t, first, second)
+
+	_, err = st.Decode(entry{key: "a", value: []byte("not json"), rev: 4, at: t0.Add(time.Second)})
+	require.ErrorContains(t, err, "not a job definition")
+	_, err = st.Decode(entry{key: "b", value: valid, rev: 3, at: t0})
+	require.ErrorContains(t, err, "does not match its key", "another key's revision is decoded and checked")
+	runtime.KeepAlive(first)
 }

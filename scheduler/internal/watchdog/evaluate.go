@@ -91,14 +91,15 @@ func (t *tracker) evaluate(w window) verdict {
 // the ledger of the window, from the events the replica holds.
 func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 	a := t.view()
-	if !a.completedAfter.IsZero() || len(t.revs) == 0 || !w.since.Before(w.now) {
+	if !a.completedAfter.IsZero() || t.def == nil || !w.since.Before(w.now) {
 		if t.act != nil {
 			t.act.unaccounted = time.Time{}
 		}
 		return
 	}
 	grace := t.def.Expect().Grace()
-	x, err := ledger.Expect(t.revs, ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
+	var one [1]ledger.Revision
+	x, err := ledger.Expect(t.revisions(&one), ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
 	if err != nil {
 		return
 	}

@@ -14,7 +14,7 @@ import (
 func BenchmarkEvaluateHourlyJob(b *testing.B) {
 	spec := &job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, CreatedAt: t0, EnabledAt: t0}
 	t := newTracker("tick")
-	t.define(jobdef.Own(*spec, 1), t0)
+	t.define(jobdef.Own(*spec, 1, t0))
 	now := t0.Add(90 * time.Minute)
 	w := window{since: now.Add(-DefaultWindow), now: now, compiled: &job.Compiled{}}
 	b.ReportAllocs()

@@ -75,34 +75,36 @@ func (w *Watchdog) round(ctx context.Context) {
 // is ahead. A failed write is tried again next round; an alert appended
 // twice (a retry, or another replica that saw the same change) is stored
 // once.
+//
+// A job without a stored state is ok with nothing counted: one that stays
+// so gets none (a million new jobs would be a million writes, and as many
+// states held in memory), and its first change is from ok.
 func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) (stateWrite, bool) {
 	a := t.view()
-	prev := alert.Health("")
+	next := health.State{Health: alert.OK, Since: now}
 	if a.hasStored {
-		prev = a.stored.Health
 		if a.seq < a.stored.Seq {
 			return stateWrite{}, false
 		}
+		next = a.stored
 	}
-	next := a.stored
 	next.Job = t.name
+	prev := next.Health
 	changed := prev != v.health
 	if changed {
-		if v.health == alert.OK && prev != "" {
+		if v.health == alert.OK {
 			v = t.recovery(prev)
 		}
-		if prev != "" || v.health != alert.OK {
-			a := alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
-				Revision: v.revision, Reason: v.reason, Time: now, Labels: t.def.Labels(), Detector: w.cfg.Detector}
-			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			_, err := alert.Publish(pctx, w.js, w.names, a)
-			cancel()
-			if err != nil {
-				w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", t.name, "health", v.health, "error", err)
-				return stateWrite{}, false
-			}
-			w.log.InfoContext(ctx, "job health changed", "job", t.name, "health", v.health, "previous", prev, "reason", v.reason)
+		al := alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
+			Revision: v.revision, Reason: v.reason, Time: now, Labels: t.def.Labels(), Detector: w.cfg.Detector}
+		pctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		_, err := alert.Publish(pctx, w.js, w.names, al)
+		cancel()
+		if err != nil {
+			w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", t.name, "health", v.health, "error", err)
+			return stateWrite{}, false
 		}
+		w.log.InfoContext(ctx, "job health changed", "job", t.name, "health", v.health, "previous", prev, "reason", v.reason)
 		next.Health, next.Since, next.Reason, next.Slot, next.Execution = v.health, now, v.reason, v.slot, v.execution
 	}
 	counters := next.ConsecutiveFailures != a.failures || !next.LastSuccess.Equal(a.lastSuccess)

@@ -2,6 +2,7 @@ package watchdog
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
@@ -35,8 +36,9 @@ type tracker struct {
 	// def is the current definition; nil when the job was deleted or its
 	// definition has not come yet.
 	def *jobdef.Def
-	// revs are the definitions kept for the ledger, oldest first.
-	revs []ledger.Revision
+	// older are the definitions before def that the ledger still needs
+	// (in force in the window), oldest first; usually none.
+	older []ledger.Revision
 	// gauges are the values the job's metrics were last set to.
 	gauges gauges
 	// act is what the job did; nil until it did something the watchdog
@@ -97,16 +99,17 @@ func (t *tracker) activity(keepFrom time.Time) *activity {
 	return t.act
 }
 
-// gauges are a job's metric values, as last set.
+// gauges are a job's metric values, as last set (16 bytes: a replica
+// keeps them for every job).
 type gauges struct {
-	health      alert.Health
+	// health is the health's place in priority, plus one; 0: not set.
+	health      uint8
 	failures    int32
-	set         bool
 	lastSuccess int64 // Unix nanoseconds; 0 for none
 }
 
 func gaugesOf(h alert.Health, failures int, lastSuccess time.Time) gauges {
-	g := gauges{health: h, failures: int32(min(failures, math.MaxInt32)), set: true}
+	g := gauges{health: uint8(slices.Index(priority, h) + 1), failures: int32(min(failures, math.MaxInt32))}
 	if !lastSuccess.IsZero() {
 		g.lastSuccess = lastSuccess.UnixNano()
 	}
@@ -135,21 +138,32 @@ func (t *tracker) adopt(s health.State, rev uint64, keepFrom time.Time) {
 	}
 }
 
-// define records a definition (nil: deleted) stored at `at`.
-func (t *tracker) define(d *jobdef.Def, at time.Time) {
-	t.def = d
+// define records a new definition of the job.
+func (t *tracker) define(d *jobdef.Def) {
 	if t.act != nil {
 		t.act.completedAfter = time.Time{} // read again: a new definition may fire again
 	}
-	r := ledger.Revision{At: at}
-	if d != nil {
-		r.Revision, r.Def = d.Revision(), d
+	if t.def != nil && t.def.Revision() != d.Revision() { // (the same: a watch started again)
+		t.older = append(t.older, revisionOf(t.def))
 	}
-	if n := len(t.revs); n > 0 && t.revs[n-1].Revision == r.Revision {
-		t.revs[n-1] = r // a watch started again
-		return
+	t.def = d
+}
+
+func revisionOf(d *jobdef.Def) ledger.Revision {
+	return ledger.Revision{Revision: d.Revision(), At: d.At(), Def: d}
+}
+
+// revisions returns the definitions for the ledger, oldest first; one
+// holds the current one when there is no older (no allocation).
+func (t *tracker) revisions(one *[1]ledger.Revision) []ledger.Revision {
+	if t.def == nil {
+		return nil
 	}
-	t.revs = append(t.revs, r)
+	if len(t.older) == 0 {
+		one[0] = revisionOf(t.def)
+		return one[:]
+	}
+	return append(t.older[:len(t.older):len(t.older)], revisionOf(t.def))
 }
 
 // rev is the current definition's revision (0 without one).
@@ -254,13 +268,22 @@ func (a *activity) keepSlotEvent(e event.Event, counted bool) sample {
 // runs older than maxRunAge.
 func (t *tracker) trim(cutoff, now time.Time) {
 	// Keep the revision in force at cutoff and every later one.
-	first := 0
-	for i := 1; i < len(t.revs); i++ {
-		if !t.revs[i].At.After(cutoff) {
-			first = i
+	if n := len(t.older); n > 0 && t.def != nil {
+		first := 0
+		for i := 1; i <= n; i++ {
+			at := t.def.At()
+			if i < n {
+				at = t.older[i].At
+			}
+			if !at.After(cutoff) {
+				first = i
+			}
+		}
+		t.older = slices.Clip(t.older[first:])
+		if len(t.older) == 0 {
+			t.older = nil
 		}
 	}
-	t.revs = t.revs[first:]
 	a := t.act
 	if a == nil {
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/ledger"
 	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 )
 
@@ -21,7 +22,7 @@ var t0 = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 func every1s(x job.Expect) *tracker {
 	spec := &job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Second)}, CreatedAt: t0, EnabledAt: t0, Expect: x}
 	t := newTracker("tick")
-	t.define(jobdef.Own(*spec, 1), t0)
+	t.define(jobdef.Own(*spec, 1, t0))
 	return t
 }
 
@@ -96,7 +97,7 @@ func TestDisabledJobIsPausedAndCompletedOwesNothing(t *testing.T) {
 	tr := every1s(job.Expect{})
 	spec := tr.def.Spec()
 	spec.Disabled, spec.DisabledReason = true, "maintenance"
-	tr.define(jobdef.Own(spec, 2), t0.Add(time.Second))
+	tr.define(jobdef.Own(spec, 2, t0.Add(time.Second)))
 	v := tr.evaluate(window{since: t0, now: t0.Add(5 * time.Minute)})
 	require.Equal(t, alert.Paused, v.health)
 	require.Equal(t, uint64(2), v.revision)
@@ -160,12 +161,14 @@ func TestTrimKeepsTheWindow(t *testing.T) {
 		s := t0.Add(time.Duration(i) * time.Second)
 		tr.apply(ev(event.Scheduled, s, s, uint64(i+1)))
 	}
-	tr.define(jobdef.Own(tr.def.Spec(), 2), t0.Add(10*time.Second))
-	tr.define(jobdef.Own(tr.def.Spec(), 3), t0.Add(20*time.Second))
+	tr.define(jobdef.Own(tr.def.Spec(), 2, t0.Add(10*time.Second)))
+	tr.define(jobdef.Own(tr.def.Spec(), 3, t0.Add(20*time.Second)))
+	var one [1]ledger.Revision
+	require.Len(t, tr.revisions(&one), 3)
 	tr.trim(t0.Add(90*time.Second), t0.Add(100*time.Second))
 	require.Len(t, tr.act.events, 10)
-	require.Len(t, tr.revs, 1, "only the revision in force at the cutoff and later ones")
-	require.Equal(t, uint64(3), tr.revs[0].Revision)
+	require.Empty(t, tr.older, "only the revision in force at the cutoff and later ones")
+	require.Equal(t, uint64(3), tr.rev())
 	// A late event of a slot before the cutoff is counted, not kept.
 	tr.apply(ev(event.Started, t0.Add(5*time.Second), t0.Add(100*time.Second), 200))
 	tr.apply(adhoc(event.Failed, job.ExecutionID("tick", t0.Add(5*time.Second)), t0.Add(101*time.Second), 201, time.Second))

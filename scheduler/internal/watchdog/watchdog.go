@@ -138,7 +138,7 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		stop()
 		return err
 	}
-	jobs, err := catalog.Watch(runCtx, w.jobs, catalog.DecodeSpec)
+	jobs, err := catalog.WatchEntries(runCtx, w.jobs, w.cfg.Definitions.Decode)
 	if err != nil {
 		stop()
 		return fmt.Errorf("watchdog: %w", err)
@@ -232,7 +232,7 @@ func (w *Watchdog) loadHealth(ctx context.Context) (map[string]storedState, erro
 }
 
 // syncJobs applies the jobs bucket's current definitions.
-func (w *Watchdog) syncJobs(ctx context.Context, jobs <-chan catalog.Change[job.Spec]) error {
+func (w *Watchdog) syncJobs(ctx context.Context, jobs <-chan catalog.Change[jobdef.Def]) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -289,7 +289,7 @@ func (w *Watchdog) replay(ctx context.Context) (uint64, error) {
 
 // loop owns the trackers: it applies definitions, stored states and events
 // as they come, and checks every job each Interval.
-func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[job.Spec], healthCh <-chan catalog.Change[health.State], events <-chan event.Event) {
+func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.Def], healthCh <-chan catalog.Change[health.State], events <-chan event.Event) {
 	timer := w.cfg.Clock.NewTimer(0)
 	defer func() { timer.Stop() }()
 	for {
@@ -337,9 +337,9 @@ func (w *Watchdog) drain(events <-chan event.Event) {
 	}
 }
 
-func (w *Watchdog) rewatchJobs(ctx context.Context) <-chan catalog.Change[job.Spec] {
+func (w *Watchdog) rewatchJobs(ctx context.Context) <-chan catalog.Change[jobdef.Def] {
 	for ctx.Err() == nil {
-		ch, err := catalog.Watch(ctx, w.jobs, catalog.DecodeSpec)
+		ch, err := catalog.WatchEntries(ctx, w.jobs, w.cfg.Definitions.Decode)
 		if err == nil {
 			return ch
 		}
@@ -379,7 +379,7 @@ func decodeHealth(key string, data []byte) (*health.State, error) {
 }
 
 // define applies a change of the jobs bucket.
-func (w *Watchdog) define(ctx context.Context, c catalog.Change[job.Spec]) {
+func (w *Watchdog) define(ctx context.Context, c catalog.Change[jobdef.Def]) {
 	if c.Value == nil {
 		if _, ok := w.trackers[c.Key]; ok && c.Err == nil {
 			// Deleted: a job created again under the name starts afresh.
@@ -393,10 +393,11 @@ func (w *Watchdog) define(ctx context.Context, c catalog.Change[job.Spec]) {
 	}
 	t := w.trackers[c.Key]
 	if t == nil {
-		t = newTracker(c.Key)
-		w.trackers[c.Key] = t
+		// The name's one copy: the Def's, shared with the leader.
+		t = newTracker(c.Value.Name())
+		w.trackers[t.name] = t
 	}
-	t.define(w.cfg.Definitions.Def(*c.Value, c.Revision, c.At), c.At)
+	t.define(c.Value)
 }
 
 // apply hands an event to its job's tracker. An event of a job not

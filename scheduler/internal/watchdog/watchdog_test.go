@@ -53,6 +53,11 @@ func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 	require.NoError(t, a.Check(ctx))
 	require.NoError(t, b.Check(ctx))
 	require.Empty(t, alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick")), "a new job's first ok is no alert")
+	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
+	require.NoError(t, err)
+	_, ok, err := health.Get(t.Context(), kv, "tick")
+	require.NoError(t, err)
+	require.False(t, ok, "a job ok with nothing counted stores no state")
 
 	fake.Advance(5 * time.Second)
 	require.NoError(t, a.Check(ctx))
@@ -64,8 +69,6 @@ func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 	require.Equal(t, alert.OK, as[0].Previous)
 	require.True(t, as[0].Slot.Equal(now.Add(time.Second)), "the first slot after the creation: %s", as[0].Slot)
 
-	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
-	require.NoError(t, err)
 	st, ok, err := health.Get(t.Context(), kv, "tick")
 	require.NoError(t, err)
 	require.True(t, ok)
