@@ -108,6 +108,9 @@ type gauges struct {
 	lastSuccess int64 // Unix nanoseconds; 0 for none
 }
 
+// quietGauges are those of a job ok with nothing counted.
+var quietGauges = gaugesOf(alert.OK, 0, time.Time{})
+
 func gaugesOf(h alert.Health, failures int, lastSuccess time.Time) gauges {
 	g := gauges{health: uint8(slices.Index(priority, h) + 1), failures: int32(min(failures, math.MaxInt32))}
 	if !lastSuccess.IsZero() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/alert"
@@ -119,4 +120,51 @@ func TestBehindTheEventsSkipsTheRound(t *testing.T) {
 	require.Nil(t, tr.act, "nothing decided, nothing stored")
 	w.pending.Store(maxLag)
 	require.False(t, w.behind(t.Context(), time.Now()))
+}
+
+// A job that has been ok with nothing counted all along exports no series
+// (a million such jobs' gauges took 380 bytes each); one with something to
+// say has its gauges.
+func TestQuietJobsExportNoSeries(t *testing.T) {
+	t.Parallel()
+	nc, js, topo := setup(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	fake := clock.NewFake(now)
+	jobs, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
+	require.NoError(t, err)
+	for name, every := range map[string]time.Duration{"quiet": time.Hour, "tick": time.Second} {
+		spec, err := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(every)},
+			Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
+			CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
+		require.NoError(t, err)
+		data, err := json.Marshal(spec)
+		require.NoError(t, err)
+		_, err = jobs.Create(t.Context(), name, data)
+		require.NoError(t, err)
+	}
+	reg := prometheus.NewRegistry()
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg)})
+	require.NoError(t, w.Start(t.Context()))
+	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	series := func() map[string]float64 {
+		out := map[string]float64{}
+		mfs, err := reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range mfs {
+			if mf.GetName() == "jetcron_job_health" {
+				for _, m := range mf.GetMetric() {
+					out[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+		return out
+	}
+	require.NoError(t, w.Check(ctx))
+	require.Empty(t, series(), "both ok with nothing counted")
+	fake.Advance(5 * time.Second) // tick's slots: no leader fires them
+	require.NoError(t, w.Check(ctx))
+	require.Equal(t, map[string]float64{"tick": HealthValue[alert.Unaccounted]}, series())
 }
