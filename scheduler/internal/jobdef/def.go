@@ -17,15 +17,26 @@ type Def struct {
 	at int64
 }
 
-// ownFields are the fields of a definition kept per job.
+// ownFields are the fields of a definition kept per job (a Def is 192
+// bytes: a million of them are most of a leader's memory).
 type ownFields struct {
-	Name, Description   string
-	Labels, Params, Env map[string]string
-	Schedule            job.Schedule
-	Disabled            bool
-	DisabledReason      string
+	Name           string
+	Labels, Params map[string]string
+	Schedule       job.Schedule
+	Disabled       bool
 	// Stamps are CreatedAt, UpdatedAt, EnabledAt and DisabledAt.
 	Stamps stamps
+	// Rare are the own fields most jobs leave empty; nil when all are.
+	Rare *rareFields
+}
+
+// rareFields are the own fields of a definition that most jobs leave
+// empty, and its stamps when Unix nanoseconds cannot keep them as they are.
+type rareFields struct {
+	Description    string
+	Env            map[string]string
+	DisabledReason string
+	Stamps         *[4]time.Time
 }
 
 // shape is the rest of a definition, shared by the jobs that have it.
@@ -39,9 +50,16 @@ type shape struct {
 // split returns a definition's own fields and the rest (the own fields
 // zeroed).
 func split(s job.Spec) (ownFields, job.Spec) {
-	own := ownFields{Name: s.Name, Description: s.Description, Labels: s.Labels, Params: s.Params, Env: s.Env,
-		Schedule: s.Schedule, Disabled: s.Disabled, DisabledReason: s.DisabledReason,
-		Stamps: stampsOf([4]time.Time{s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt})}
+	own := ownFields{Name: s.Name, Labels: s.Labels, Params: s.Params, Schedule: s.Schedule, Disabled: s.Disabled}
+	ts := [4]time.Time{s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt}
+	var exact bool
+	own.Stamps, exact = stampsOf(ts)
+	if s.Description != "" || s.Env != nil || s.DisabledReason != "" || !exact {
+		own.Rare = &rareFields{Description: s.Description, Env: s.Env, DisabledReason: s.DisabledReason}
+		if !exact {
+			own.Rare.Stamps = &ts
+		}
+	}
 	s.Name, s.Description, s.Labels, s.Params, s.Env = "", "", nil, nil, nil
 	s.Schedule, s.Disabled, s.DisabledReason = job.Schedule{}, false, ""
 	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
@@ -59,9 +77,11 @@ func Own(s job.Spec, revision uint64, at time.Time) *Def {
 func (d *Def) Spec() job.Spec {
 	s := d.shape.spec
 	o := &d.own
-	s.Name, s.Description, s.Labels, s.Params, s.Env = o.Name, o.Description, o.Labels, o.Params, o.Env
-	s.Schedule, s.Disabled, s.DisabledReason = o.Schedule, o.Disabled, o.DisabledReason
-	ts := o.Stamps.times()
+	s.Name, s.Labels, s.Params, s.Schedule, s.Disabled = o.Name, o.Labels, o.Params, o.Schedule, o.Disabled
+	if r := o.Rare; r != nil {
+		s.Description, s.Env, s.DisabledReason = r.Description, r.Env, r.DisabledReason
+	}
+	ts := d.stamps()
 	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = ts[0], ts[1], ts[2], ts[3]
 	return s
 }
@@ -85,7 +105,22 @@ func (d *Def) is(key string, revision uint64, at int64) bool {
 func (d *Def) Schedule() *job.Schedule { return &d.own.Schedule }
 
 // Disabled reports whether the job is disabled, and why.
-func (d *Def) Disabled() (bool, string) { return d.own.Disabled, d.own.DisabledReason }
+func (d *Def) Disabled() (bool, string) { return d.own.Disabled, d.disabledReason() }
+
+func (d *Def) disabledReason() string {
+	if d.own.Rare == nil {
+		return ""
+	}
+	return d.own.Rare.DisabledReason
+}
+
+// stamps returns the definition's four timestamps.
+func (d *Def) stamps() [4]time.Time {
+	if r := d.own.Rare; r != nil && r.Stamps != nil {
+		return *r.Stamps
+	}
+	return d.own.Stamps.times()
+}
 
 // Labels are the job's labels, shared: read them, never change them.
 func (d *Def) Labels() map[string]string { return d.own.Labels }
@@ -105,43 +140,40 @@ func (d *Def) ConcurrencyKey() string { return d.shape.spec.ConcurrencyKey }
 // LedgerFields returns what a ledger reads of the definition
 // (ledger.Definition).
 func (d *Def) LedgerFields() ledger.Fields {
-	ts := d.own.Stamps.times()
-	return ledger.Fields{Schedule: &d.own.Schedule, Disabled: d.own.Disabled, DisabledReason: d.own.DisabledReason,
+	ts := d.stamps()
+	return ledger.Fields{Schedule: &d.own.Schedule, Disabled: d.own.Disabled, DisabledReason: d.disabledReason(),
 		Jitter: d.Jitter(), CreatedAt: ts[0], UpdatedAt: ts[1], EnabledAt: ts[2]}
 }
 
 // stamps are a definition's four timestamps. The API writes them in UTC,
 // and then they are kept as Unix nanoseconds, 32 bytes instead of 96;
-// others (another zone, a year outside 1678-2261) are kept as they are.
-type stamps struct {
-	unix  [4]int64
-	other *[4]time.Time
-}
+// others (another zone, a year outside 1678-2261) are kept as they are,
+// in rareFields.
+type stamps [4]int64
 
 // noStamp is the zero time among Unix nanoseconds.
 const noStamp = math.MinInt64
 
-func stampsOf(ts [4]time.Time) stamps {
+// stampsOf returns ts as Unix nanoseconds, and whether they keep ts
+// exactly.
+func stampsOf(ts [4]time.Time) (stamps, bool) {
 	var s stamps
 	for i, t := range ts {
 		switch {
 		case t.IsZero():
-			s.unix[i] = noStamp
+			s[i] = noStamp
 		case t.Location() == time.UTC && t.Year() >= 1678 && t.Year() <= 2261 && t.Equal(time.Unix(0, t.UnixNano()).UTC()):
-			s.unix[i] = t.UnixNano()
+			s[i] = t.UnixNano()
 		default:
-			return stamps{other: &ts}
+			return stamps{}, false
 		}
 	}
-	return s
+	return s, true
 }
 
 func (s stamps) times() [4]time.Time {
-	if s.other != nil {
-		return *s.other
-	}
 	var ts [4]time.Time
-	for i, n := range s.unix {
+	for i, n := range s {
 		if n != noStamp {
 			ts[i] = time.Unix(0, n).UTC()
 		}

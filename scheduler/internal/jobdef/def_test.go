@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
@@ -73,6 +74,13 @@ func TestDefKeepsEveryField(t *testing.T) {
 		require.Equal(t, s, st.Def(s, 7, t0).Spec())
 		require.Equal(t, s, Own(s, 7, t0).Spec())
 	}
+	// Most jobs: no description, environment or reason, stamps in UTC.
+	s := filledSpec(5)
+	s.Description, s.Env, s.DisabledReason = "", nil, ""
+	s.CreatedAt, s.UpdatedAt, s.EnabledAt, s.DisabledAt = t0, t0.Add(time.Second), t0, time.Time{}
+	d := st.Def(s, 7, t0)
+	require.Nil(t, d.own.Rare, "nothing rare to keep")
+	require.Equal(t, s, d.Spec())
 	// Timestamps as they come from JSON: in UTC, in another zone, zero,
 	// far ahead; each comes back as it was.
 	berlin, err := time.LoadLocation("Europe/Berlin")
@@ -115,6 +123,9 @@ func TestDefsShareShapes(t *testing.T) {
 
 	own := map[string]bool{"CreatedAt": true, "UpdatedAt": true, "EnabledAt": true, "DisabledAt": true} // ownFields.Stamps
 	for f := range reflect.TypeFor[ownFields]().Fields() {
+		own[f.Name] = true
+	}
+	for f := range reflect.TypeFor[rareFields]().Fields() {
 		own[f.Name] = true
 	}
 	other := filledSpec(2)
@@ -216,4 +227,10 @@ func TestDecodeOnceForBothRoles(t *testing.T) {
 	_, err = st.Decode(entry{key: "b", value: valid, rev: 3, at: t0})
 	require.ErrorContains(t, err, "does not match its key", "another key's revision is decoded and checked")
 	runtime.KeepAlive(first)
+}
+
+// TestDefSize: a leader holds a Def per job, a million at scale.
+func TestDefSize(t *testing.T) {
+	t.Parallel()
+	require.LessOrEqual(t, unsafe.Sizeof(Def{}), uintptr(192))
 }
