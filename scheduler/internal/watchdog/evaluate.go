@@ -97,6 +97,11 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 		}
 		return
 	}
+	quiet := t.act == nil && len(t.older) == 0
+	if quiet && w.now.UnixNano() < t.quietUntil {
+		return // nothing to find before then (below)
+	}
+	t.quietUntil = 0
 	grace := t.def.Expect().Grace()
 	var one [1]ledger.Revision
 	x, err := ledger.Expect(t.revisions(&one), ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
@@ -106,13 +111,25 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 	l := ledger.Account(x, a.events)
 	var unaccounted []time.Time
 	var late *ledger.Row
+	firstDue := w.now
 	for i, r := range l.Rows {
 		switch {
 		case r.Fired == ledger.FiredUnaccounted:
 			unaccounted = append(unaccounted, r.Slot)
 		case r.Fired == ledger.FiredLate && r.Result == ledger.ResultPending && late == nil:
 			late = &l.Rows[i]
+		case r.Fired == ledger.FiredDue && r.Slot.Before(firstDue):
+			firstDue = r.Slot
 		}
+	}
+	if quiet && len(unaccounted) == 0 {
+		// A job that did nothing (no event, no state, one definition)
+		// can only become unaccounted: once a silent slot is older than
+		// the grace (and its jitter). The first is a due slot of this
+		// ledger, or one after now. Until then its ledger says the same,
+		// and a round spares computing it: a million quiet jobs cost a
+		// comparison each.
+		t.quietUntil = firstDue.Add(grace).UnixNano()
 	}
 	switch {
 	case len(unaccounted) > 0:

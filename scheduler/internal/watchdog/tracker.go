@@ -41,6 +41,9 @@ type tracker struct {
 	older []ledger.Revision
 	// gauges are the values the job's metrics were last set to.
 	gauges gauges
+	// quietUntil is when a job without activity may first have an
+	// unaccounted slot (Unix nanoseconds; see checkSlots); 0: unknown.
+	quietUntil int64
 	// act is what the job did; nil until it did something the watchdog
 	// keeps (view reads it either way).
 	act *activity
@@ -143,6 +146,7 @@ func (t *tracker) adopt(s health.State, rev uint64, keepFrom time.Time) {
 
 // define records a new definition of the job.
 func (t *tracker) define(d *jobdef.Def) {
+	t.quietUntil = 0
 	if t.act != nil {
 		t.act.completedAfter = time.Time{} // read again: a new definition may fire again
 	}

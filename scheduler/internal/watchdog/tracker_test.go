@@ -195,3 +195,26 @@ func TestAJobThatDidNothingHoldsNoActivity(t *testing.T) {
 	require.Equal(t, t0.Add(-time.Minute), tr.act.keepFrom)
 	require.True(t, reflect.DeepEqual(noActivity, activity{}), "the shared empty activity was written")
 }
+
+// TestQuietJobSparesItsLedger: a job that did nothing is checked without
+// its ledger until its first slot may be past the grace, and still found
+// unaccounted once one is. (Not parallel: it counts allocations.)
+func TestQuietJobSparesItsLedger(t *testing.T) {
+	tr := every1s(job.Expect{StartWithin: job.Duration(2 * time.Second)})
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(500 * time.Millisecond)}).health)
+	require.Equal(t, t0.Add(2*time.Second).UnixNano(), tr.quietUntil, "slot t0 may be unaccounted past its grace")
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(1500 * time.Millisecond)}).health)
+	v := tr.evaluate(window{since: t0, now: t0.Add(5 * time.Second)})
+	require.Equal(t, alert.Unaccounted, v.health)
+	require.Equal(t, t0, v.slot)
+
+	hourly := &job.Spec{Name: "tick", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, CreatedAt: t0, EnabledAt: t0}
+	tr = newTracker("tick")
+	tr.define(jobdef.Own(*hourly, 1, t0))
+	now := t0.Add(90 * time.Minute)
+	w := window{since: now.Add(-DefaultWindow), now: now, compiled: &job.Compiled{}}
+	require.Equal(t, alert.OK, tr.evaluate(w).health)
+	require.Zero(t, testing.AllocsPerRun(100, func() { tr.evaluate(w) }), "a quiet job's check allocates nothing")
+	tr.define(jobdef.Own(*hourly, 2, t0.Add(time.Minute)))
+	require.Zero(t, tr.quietUntil, "a new definition is checked anew")
+}
