@@ -268,11 +268,12 @@ func Ensure(ctx context.Context, js jetstream.JetStream, c Config) error {
 		return fmt.Errorf("topology: %w", err)
 	}
 	for _, kv := range c.KeyValueConfigs() {
-		if kv.Bucket == c.Names().StateBucket() || kv.Bucket == c.Names().ClaimsBucket() {
-			// The leader writes cursors, and workers group-commit their
-			// claims, as atomic batches of revision-checked writes, which
-			// a bucket's configuration cannot allow: its stream is made
-			// here (an existing bucket is updated to allow them).
+		if n := c.Names(); kv.Bucket == n.StateBucket() || kv.Bucket == n.ClaimsBucket() || kv.Bucket == n.HealthBucket() {
+			// The leader writes cursors, workers group-commit their
+			// claims, and every replica's watchdog writes job health, as
+			// atomic batches of revision-checked writes, which a bucket's
+			// configuration cannot allow: its stream is made here (an
+			// existing bucket is updated to allow them).
 			sc := KeyValueStreamConfig(kv)
 			sc.AllowAtomicPublish = true
 			if err := ensureStream(ctx, js, sc); err != nil {

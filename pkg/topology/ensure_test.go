@@ -37,14 +37,12 @@ func TestKeyValueStreamConfigMatchesClient(t *testing.T) {
 // bucket an older version made, and a second Ensure changes nothing.
 func TestEnsureBucketsTakeAtomicBatches(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"state", "claims"} {
+	for _, name := range []string{"state", "claims", "health"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			topo := natstest.Topology(t)
-			bucket := topo.Names().StateBucket()
-			if name == "claims" {
-				bucket = topo.Names().ClaimsBucket()
-			}
+			bucket := map[string]string{"state": topo.Names().StateBucket(), "claims": topo.Names().ClaimsBucket(),
+				"health": topo.Names().HealthBucket()}[name]
 			testBucketTakesAtomicBatches(t, topo, bucket)
 		})
 	}

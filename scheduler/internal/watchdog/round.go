@@ -77,10 +77,17 @@ func (w *Watchdog) round(ctx context.Context) {
 // twice (a retry, or another replica that saw the same change) is stored
 // once.
 //
-// A job without a stored state is ok with nothing counted: one that stays
-// so gets none (a million new jobs would be a million writes, and as many
-// states held in memory), and its first change is from ok.
+// A job without a stored state is ok with nothing counted: its first
+// state says so, and its first change is from ok. While a job did nothing
+// its stored state is kept in the tracker (keepStored), not in an
+// activity: a million new jobs are a million states.
 func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.Time) (stateWrite, bool) {
+	if t.act == nil && t.quietRev != 0 {
+		if v.health == alert.OK {
+			return stateWrite{}, false // still ok, nothing counted
+		}
+		t.activity(w.keepFrom(t, now)) // the stored quiet state moves into it
+	}
 	a := t.view()
 	next := health.State{Health: alert.OK, Since: now}
 	if a.hasStored {
@@ -109,7 +116,7 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 		next.Health, next.Since, next.Reason, next.Slot, next.Execution = v.health, now, v.reason, v.slot, v.execution
 	}
 	counters := next.ConsecutiveFailures != a.failures || !next.LastSuccess.Equal(a.lastSuccess)
-	if !changed && !counters {
+	if !changed && !counters && a.hasStored {
 		return stateWrite{}, false
 	}
 	next.ConsecutiveFailures, next.LastSuccess, next.Seq = a.failures, a.lastSuccess, a.seq

@@ -44,6 +44,11 @@ type tracker struct {
 	// quietUntil is when a job without activity may first have an
 	// unaccounted slot (Unix nanoseconds; see checkSlots); 0: unknown.
 	quietUntil int64
+	// quietRev is the revision in the health bucket of the job's stored
+	// state while it says only "ok, nothing counted" (quiet), and
+	// quietSince its Since (Unix nanoseconds): a job that did nothing
+	// keeps its stored state in these 16 bytes, not in an activity.
+	quietRev, quietSince int64
 	// act is what the job did; nil until it did something the watchdog
 	// keeps (view reads it either way).
 	act *activity
@@ -94,12 +99,46 @@ func (t *tracker) view() *activity {
 }
 
 // activity returns the job's activity to change, made if it had none;
-// keepFrom is its first keepFrom.
+// keepFrom is its first keepFrom. A quiet stored state moves into it.
 func (t *tracker) activity(keepFrom time.Time) *activity {
 	if t.act == nil {
 		t.act = &activity{keepFrom: keepFrom}
+		if t.quietRev != 0 {
+			t.act.stored, t.act.storedRev, t.act.hasStored = t.quietState(), uint64(t.quietRev), true
+			t.quietRev, t.quietSince = 0, 0
+		}
 	}
 	return t.act
+}
+
+// quietState is the stored state quietRev stands for.
+func (t *tracker) quietState() health.State {
+	return health.State{Job: t.name, Health: alert.OK, Since: time.Unix(0, t.quietSince).UTC()}
+}
+
+// quiet reports whether a stored state says only "ok, nothing counted".
+func quiet(s health.State) bool {
+	return s.Health == alert.OK && s.Reason == "" && s.Slot.IsZero() && s.Execution == "" &&
+		s.ConsecutiveFailures == 0 && s.LastSuccess.IsZero() && s.Seq == 0
+}
+
+// keepStored records the job's stored state s at revision rev: in the
+// tracker alone while the job has no activity and s is quiet.
+func (t *tracker) keepStored(s health.State, rev uint64, keepFrom time.Time) {
+	if t.act == nil && quiet(s) && rev <= math.MaxInt64 {
+		t.quietRev, t.quietSince = int64(rev), s.Since.UnixNano()
+		return
+	}
+	a := t.activity(keepFrom)
+	a.stored, a.storedRev, a.hasStored = s, rev, true
+}
+
+// storedRev is the revision of the job's stored state (0: none).
+func (t *tracker) storedRev() uint64 {
+	if t.act == nil {
+		return uint64(t.quietRev)
+	}
+	return t.act.storedRev
 }
 
 // gauges are a job's metric values, as last set (16 bytes: a replica
@@ -129,8 +168,11 @@ func newTracker(name string) *tracker {
 // adopt takes a stored state as the base of the counters: events up to
 // its Seq are already counted in it.
 func (t *tracker) adopt(s health.State, rev uint64, keepFrom time.Time) {
-	a := t.activity(keepFrom)
-	a.stored, a.storedRev, a.hasStored = s, rev, true
+	t.keepStored(s, rev, keepFrom)
+	if t.act == nil {
+		return // quiet: nothing counted
+	}
+	a := t.act
 	a.seq = s.Seq
 	a.failures, a.lastSuccess = s.ConsecutiveFailures, s.LastSuccess
 	if s.Health == alert.Failing {

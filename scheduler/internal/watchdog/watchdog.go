@@ -310,9 +310,8 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.D
 				continue
 			}
 			if c.Key != "" && c.Value != nil {
-				if t := w.trackers[c.Key]; t != nil && c.Revision > t.view().storedRev {
-					a := t.activity(w.keepFrom(t, w.cfg.Clock.Now()))
-					a.stored, a.storedRev, a.hasStored = *c.Value, c.Revision, true
+				if t := w.trackers[c.Key]; t != nil && c.Revision > t.storedRev() {
+					t.keepStored(*c.Value, c.Revision, w.keepFrom(t, w.cfg.Clock.Now()))
 				}
 			}
 		case e := <-events:

@@ -56,9 +56,10 @@ func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 	require.Empty(t, alertsOf(t, nc, topo.Names().AlertsStream(), names.AlertSubject("tick")), "a new job's first ok is no alert")
 	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
 	require.NoError(t, err)
-	_, ok, err := health.Get(t.Context(), kv, "tick")
+	first, ok, err := health.Get(t.Context(), kv, "tick")
 	require.NoError(t, err)
-	require.False(t, ok, "a job ok with nothing counted stores no state")
+	require.True(t, ok, "a new job's first state says ok")
+	require.Equal(t, alert.OK, first.Health)
 
 	fake.Advance(5 * time.Second)
 	require.NoError(t, a.Check(ctx))
