@@ -100,30 +100,3 @@ func Get(ctx context.Context, kv jetstream.KeyValue, name string) (State, bool, 
 	}
 	return s, true, nil
 }
-
-// All reads every job's health from the bucket; damaged values are
-// skipped.
-func All(ctx context.Context, kv jetstream.KeyValue) (map[string]State, error) {
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("read health: %w", err)
-	}
-	defer func() { _ = w.Stop() }()
-	out := map[string]State{}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("read health: %w", ctx.Err())
-		case ent, ok := <-w.Updates():
-			if !ok {
-				return nil, errors.New("read health: watch closed")
-			}
-			if ent == nil {
-				return out, nil
-			}
-			if s, err := Decode(ent.Key(), ent.Value()); err == nil {
-				out[s.Job] = s
-			}
-		}
-	}
-}

@@ -28,16 +28,3 @@ func (s *Service) jobHealth(ctx context.Context, name string) *health.State {
 	}
 	return &st
 }
-
-// healths returns every stored health; none when they cannot be read.
-func (s *Service) healths(ctx context.Context) map[string]health.State {
-	if s.health == nil {
-		return nil
-	}
-	all, err := health.All(ctx, s.health)
-	if err != nil {
-		s.log.WarnContext(ctx, "job list without health", "error", err)
-		return nil
-	}
-	return all
-}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -217,4 +218,11 @@ func TestQuietJobSparesItsLedger(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(100, func() { tr.evaluate(w) }), "a quiet job's check allocates nothing")
 	tr.define(jobdef.Own(*hourly, 2, t0.Add(time.Minute)))
 	require.Zero(t, tr.quietUntil, "a new definition is checked anew")
+}
+
+// TestTrackerSize: every replica keeps a tracker per job, a million at
+// scale; one that did nothing holds nothing else.
+func TestTrackerSize(t *testing.T) {
+	t.Parallel()
+	require.LessOrEqual(t, unsafe.Sizeof(tracker{}), uintptr(96))
 }

@@ -133,11 +133,6 @@ func (w *Watchdog) Start(ctx context.Context) error {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	w.stop = stop
-	stored, err := w.loadHealth(ctx)
-	if err != nil {
-		stop()
-		return err
-	}
 	jobs, err := catalog.WatchEntries(runCtx, w.jobs, w.cfg.Definitions.Decode)
 	if err != nil {
 		stop()
@@ -147,21 +142,19 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		stop()
 		return err
 	}
-	now := w.cfg.Clock.Now()
-	for name, s := range stored {
-		if t := w.trackers[name]; t != nil {
-			t.adopt(s.state, s.rev, w.keepFrom(t, now))
-		}
+	healthCh, err := catalog.Watch(runCtx, w.health, decodeHealth)
+	if err != nil {
+		stop()
+		return fmt.Errorf("watchdog: %w", err)
+	}
+	if err := w.syncHealth(ctx, healthCh); err != nil {
+		stop()
+		return err
 	}
 	next, err := w.replay(ctx)
 	if err != nil {
 		stop()
 		return err
-	}
-	healthCh, err := catalog.Watch(runCtx, w.health, decodeHealth)
-	if err != nil {
-		stop()
-		return fmt.Errorf("watchdog: %w", err)
 	}
 	events := make(chan event.Event, 1024)
 	w.log.InfoContext(ctx, "watchdog started", "jobs", len(w.trackers), "interval", w.cfg.Interval, "since", w.from)
@@ -203,29 +196,27 @@ func (w *Watchdog) Check(ctx context.Context) error {
 	}
 }
 
-type storedState struct {
-	state health.State
-	rev   uint64
-}
-
-// loadHealth reads every stored state with its revision.
-func (w *Watchdog) loadHealth(ctx context.Context) (map[string]storedState, error) {
-	wt, err := w.health.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("watchdog: read health: %w", err)
-	}
-	defer func() { _ = wt.Stop() }()
-	out := map[string]storedState{}
+// syncHealth adopts the stored states of the jobs defined, as the health
+// watch delivers them (a million states, one at a time: none is held
+// beyond its job's tracker, where a quiet one takes 16 bytes).
+func (w *Watchdog) syncHealth(ctx context.Context, states <-chan catalog.Change[health.State]) error {
+	now := w.cfg.Clock.Now()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("watchdog: read health: %w", ctx.Err())
-		case ent := <-wt.Updates():
-			if ent == nil {
-				return out, nil
+			return fmt.Errorf("watchdog: read health: %w", ctx.Err())
+		case c, ok := <-states:
+			if !ok {
+				return errors.New("watchdog: read health: watch ended")
 			}
-			if s, err := health.Decode(ent.Key(), ent.Value()); err == nil {
-				out[ent.Key()] = storedState{state: s, rev: ent.Revision()}
+			if c.Synced {
+				return nil
+			}
+			if c.Key == "" && c.Err != nil {
+				return fmt.Errorf("watchdog: read health: %w", c.Err)
+			}
+			if t := w.trackers[c.Key]; t != nil && c.Value != nil {
+				t.adopt(*c.Value, c.Revision, w.keepFrom(t, now))
 			}
 		}
 	}
