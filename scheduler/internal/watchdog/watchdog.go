@@ -201,44 +201,35 @@ func (w *Watchdog) Check(ctx context.Context) error {
 // beyond its job's tracker, where a quiet one takes 16 bytes).
 func (w *Watchdog) syncHealth(ctx context.Context, states <-chan catalog.Change[health.State]) error {
 	now := w.cfg.Clock.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("watchdog: read health: %w", ctx.Err())
-		case c, ok := <-states:
-			if !ok {
-				return errors.New("watchdog: read health: watch ended")
-			}
-			if c.Synced {
-				return nil
-			}
-			if c.Key == "" && c.Err != nil {
-				return fmt.Errorf("watchdog: read health: %w", c.Err)
-			}
-			if t := w.trackers[c.Key]; t != nil && c.Value != nil {
-				t.adopt(*c.Value, c.Revision, w.keepFrom(t, now))
-			}
+	return syncWatch(ctx, states, "health", func(c catalog.Change[health.State]) {
+		if t := w.trackers[c.Key]; t != nil && c.Value != nil {
+			t.adopt(*c.Value, c.Revision, w.keepFrom(t, now))
 		}
-	}
+	})
 }
 
 // syncJobs applies the jobs bucket's current definitions.
 func (w *Watchdog) syncJobs(ctx context.Context, jobs <-chan catalog.Change[jobdef.Def]) error {
+	return syncWatch(ctx, jobs, "jobs", func(c catalog.Change[jobdef.Def]) { w.define(ctx, c) })
+}
+
+// syncWatch hands a watch's current values to apply, until it says Synced.
+func syncWatch[T any](ctx context.Context, ch <-chan catalog.Change[T], what string, apply func(catalog.Change[T])) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("watchdog: read jobs: %w", ctx.Err())
-		case c, ok := <-jobs:
+			return fmt.Errorf("watchdog: read %s: %w", what, ctx.Err())
+		case c, ok := <-ch:
 			if !ok {
-				return errors.New("watchdog: read jobs: watch ended")
+				return fmt.Errorf("watchdog: read %s: watch ended", what)
 			}
 			if c.Synced {
 				return nil
 			}
 			if c.Key == "" && c.Err != nil {
-				return fmt.Errorf("watchdog: %w", c.Err)
+				return fmt.Errorf("watchdog: read %s: %w", what, c.Err)
 			}
-			w.define(ctx, c)
+			apply(c)
 		}
 	}
 }
