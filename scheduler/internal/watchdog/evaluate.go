@@ -123,12 +123,12 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 		}
 	}
 	if quiet && len(unaccounted) == 0 {
-		// A job that did nothing (no event, no state, one definition)
-		// can only become unaccounted: once a silent slot is older than
-		// the grace (and its jitter). The first is a due slot of this
-		// ledger, or one after now. Until then its ledger says the same,
-		// and a round spares computing it: a million quiet jobs cost a
-		// comparison each.
+		// A job that did nothing (no event, no state but a quiet one, one
+		// definition) can only become unaccounted: once a silent slot is
+		// older than the grace (and its jitter). The first is a due slot
+		// of this ledger, or one after now. Until then its ledger says the
+		// same, and a round spares computing it: a million quiet jobs cost
+		// a comparison each.
 		t.quietUntil = firstDue.Add(grace).UnixNano()
 	}
 	switch {

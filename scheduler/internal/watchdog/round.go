@@ -58,8 +58,8 @@ func (w *Watchdog) round(ctx context.Context) {
 		}
 		// Set only when they change: a million jobs' gauges each round
 		// cost the registry's lookups for nothing. A job that has been ok
-		// with nothing counted all along has none, as it has no stored
-		// health: a million such jobs' series took 380 bytes each.
+		// with nothing counted all along has none: a million such jobs'
+		// series took 380 bytes each.
 		if g := gaugesOf(shown, a.failures, a.lastSuccess); g != t.gauges && (t.gauges != gauges{} || g != quietGauges) {
 			w.cfg.Metrics.set(name, shown, a.failures, a.lastSuccess)
 			t.gauges = g
