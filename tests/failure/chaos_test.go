@@ -346,7 +346,9 @@ func (c *chaosRun) do(a action) {
 		c.update(lj, a)
 	case actDelete:
 		at := time.Now()
-		if c.retry("delete", func(ctx context.Context) error { return cl.DeleteJob(ctx, a.Job) }) == nil {
+		// Not found: an earlier try took effect, its answer lost (tries
+		// buffered while NATS was away arrive together; one deletes).
+		if err := c.retry("delete", func(ctx context.Context) error { return cl.DeleteJob(ctx, a.Job) }); err == nil || errors.Is(err, job.ErrNotFound) {
 			c.mu.Lock()
 			// The delete took effect between the first try and the
 			// answer (a try during an outage is retried until NATS is

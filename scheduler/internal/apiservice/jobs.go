@@ -337,6 +337,12 @@ func (s *Service) delete(ctx context.Context, data []byte) (any, error) {
 	}
 	if err := s.jobs.Delete(ctx, name, jetstream.LastRevision(rev)); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			if _, _, lerr := s.load(ctx, name); errors.Is(lerr, job.ErrNotFound) {
+				// Another delete won: a client's retries of one delete
+				// (buffered while NATS was away, delivered together) race
+				// so. The job is gone, as asked.
+				return nil, fmt.Errorf("job %q was deleted meanwhile: %w", name, job.ErrNotFound)
+			}
 			return nil, fmt.Errorf("job %q changed concurrently: %w", name, job.ErrConflict)
 		}
 		return nil, fmt.Errorf("delete job %q: %w: %w", name, api.ErrUnavailable, err)
