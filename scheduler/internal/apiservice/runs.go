@@ -157,6 +157,12 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 			if json.Unmarshal(m.Data, &w) != nil || w.ID != req.ID {
 				continue
 			}
+			// Its result may be recorded already, the worker's ack of the
+			// item still on its way: an execution that has ended says so,
+			// and keeps its one final event.
+			if x, gerr := s.reader.Get(ctx, req.ID); gerr == nil && x.State.Final() {
+				return nil, alreadyEnded(x)
+			}
 			stream, err := s.js.Stream(ctx, s.names.WorkStream())
 			if err == nil {
 				err = stream.DeleteMsg(ctx, m.Seq)

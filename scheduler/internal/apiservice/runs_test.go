@@ -2,6 +2,7 @@ package apiservice_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 	"github.com/jetcron/jetcron/scheduler/internal/apiservice"
@@ -55,4 +57,38 @@ func TestEnqueueRefusesASlotID(t *testing.T) {
 	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobEnqueue, api.EnqueueRequest{Name: "victim", At: at, ID: slotID + "_mine1"}, &out))
 	require.Equal(t, slotID+"_mine1", out.ExecutionID)
 	require.False(t, job.IsSlotID(out.ExecutionID))
+}
+
+// TestCancelAnEndedExecutionWhoseAckIsOnItsWay: a worker records an
+// execution's result, then acks its work item; between the two, a cancel
+// found the item, deleted it and recorded a second, cancelled, end (the web
+// API's CancelRunningThenConflict saw it in a fresh-clone CI run). It is
+// refused now, naming the state, and the item is left to the ack.
+func TestCancelAnEndedExecutionWhoseAckIsOnItsWay(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	names := env.Topo.Names()
+	ctx := t.Context()
+	spec := job.Spec{Name: "quick", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+
+	id := job.AdHocExecutionID("quick", time.Now().UTC())
+	w, err := json.Marshal(job.Work{V: job.WorkVersion, ID: id, Job: "quick", ScheduledAt: time.Now().UTC(), Trigger: job.TriggerManual, Spec: spec})
+	require.NoError(t, err)
+	_, err = env.JS.Publish(ctx, names.WorkSubject("default", "quick", id, false), w)
+	require.NoError(t, err)
+	pub := event.NewPublisher(env.JS, names)
+	for _, k := range []event.Kind{event.Scheduled, event.Started, event.Succeeded} {
+		_, err := pub.Publish(ctx, event.Event{Kind: k, Job: "quick", Execution: id, Time: time.Now().UTC(), Attempt: 1, Trigger: job.TriggerManual})
+		require.NoError(t, err)
+	}
+
+	err = api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id}, nil)
+	require.ErrorIs(t, err, job.ErrConflict)
+	require.ErrorContains(t, err, "already ended (succeeded)")
+	st, err := env.JS.Stream(ctx, names.WorkStream())
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), info.State.Msgs, "the work item is the ack's to remove")
 }
