@@ -244,6 +244,16 @@ func (t *tracker) apply(e event.Event) sample {
 		a.completedAfter = e.Time
 		return out
 	}
+	if e.Kind == event.JobPruned && e.ScheduledAt != nil && e.Last != nil {
+		// The job's retention deleted these slots' events: the ledger
+		// shows them pruned, not unaccounted (a replica that reads the
+		// look-back again after a restart finds them gone).
+		if !e.Last.Before(a.keepFrom) {
+			a.events = append(a.events, e)
+			a.eventSlot = append(a.eventSlot, *e.Last)
+		}
+		return out
+	}
 	if e.Execution == "" {
 		return out
 	}

@@ -226,3 +226,18 @@ func TestTrackerSize(t *testing.T) {
 	t.Parallel()
 	require.LessOrEqual(t, unsafe.Sizeof(tracker{}), uintptr(96))
 }
+
+// TestPrunedSlotsAreNotUnaccounted: a replica that reads the look-back
+// again after a restart finds the events of the slots the job's retention
+// deleted gone; the job_pruned event that covers them makes them pruned,
+// not unaccounted (chaos run 23's dev log raised one so).
+func TestPrunedSlotsAreNotUnaccounted(t *testing.T) {
+	t.Parallel()
+	tr := every1s(job.Expect{StartWithin: job.Duration(2 * time.Second)})
+	last := t0.Add(7 * time.Second)
+	tr.apply(event.Event{Kind: event.JobPruned, Job: "tick", Time: t0.Add(9 * time.Second), Seq: 1, ScheduledAt: event.Slot(t0), Last: &last, Count: 8})
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(9 * time.Second)}).health, "slots to +7s pruned, +8s and +9s within the grace")
+	v := tr.evaluate(window{since: t0, now: t0.Add(11 * time.Second)})
+	require.Equal(t, alert.Unaccounted, v.health, "a slot after the pruned ones is still checked")
+	require.Equal(t, t0.Add(8*time.Second), v.slot)
+}
