@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,8 +24,7 @@ func TestConcurrentDeletesOfOneJob(t *testing.T) {
 	ctx := t.Context()
 	const jobs, tries = 10, 8
 	for i := range jobs {
-		spec := job.Spec{Name: fmt.Sprintf("d-%d", i), Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
-		require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+		createJob(t, env, fmt.Sprintf("d-%d", i))
 	}
 	for i := range jobs {
 		name := fmt.Sprintf("d-%d", i)

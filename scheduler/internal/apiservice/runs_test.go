@@ -27,6 +27,14 @@ func serve(t *testing.T) natstest.Env {
 	return env
 }
 
+// createJob creates an hourly job that runs true, and returns it.
+func createJob(t *testing.T, env natstest.Env, name string) job.Spec {
+	t.Helper()
+	spec := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
+	require.NoError(t, api.Call(t.Context(), env.NC, env.Topo.Names(), api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+	return spec
+}
+
 // TestEnqueueRefusesASlotID: a client-chosen id never takes a scheduled
 // slot's place (an enqueue under a future slot's id ran at once with the
 // request's params, and the real slot was deduplicated away).
@@ -35,8 +43,7 @@ func TestEnqueueRefusesASlotID(t *testing.T) {
 	env := serve(t)
 	names := env.Topo.Names()
 	ctx := t.Context()
-	spec := job.Spec{Name: "victim", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
-	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+	createJob(t, env, "victim")
 
 	at := time.Now().UTC().Add(time.Hour).Truncate(time.Hour)
 	slotID := job.ExecutionID("victim", at)
@@ -69,8 +76,7 @@ func TestCancelAnEndedExecutionWhoseAckIsOnItsWay(t *testing.T) {
 	env := serve(t)
 	names := env.Topo.Names()
 	ctx := t.Context()
-	spec := job.Spec{Name: "quick", Schedule: job.Schedule{Every: job.Duration(time.Hour)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
-	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+	spec := createJob(t, env, "quick")
 
 	id := job.AdHocExecutionID("quick", time.Now().UTC())
 	w, err := json.Marshal(job.Work{V: job.WorkVersion, ID: id, Job: "quick", ScheduledAt: time.Now().UTC(), Trigger: job.TriggerManual, Spec: spec})

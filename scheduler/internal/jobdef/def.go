@@ -134,9 +134,6 @@ func (d *Def) Jitter() time.Duration { return d.shape.spec.Jitter.D() }
 // Completions is how many runs complete the job (0: no limit).
 func (d *Def) Completions() int { return d.shape.spec.Completions }
 
-// ConcurrencyKey is the job's concurrency key, if any.
-func (d *Def) ConcurrencyKey() string { return d.shape.spec.ConcurrencyKey }
-
 // LedgerFields returns what a ledger reads of the definition
 // (ledger.Definition).
 func (d *Def) LedgerFields() ledger.Fields {
