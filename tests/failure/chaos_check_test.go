@@ -92,23 +92,13 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 		if ov := lj.cj.spec.Overlap; ov == job.OverlapDelay || ov == job.OverlapSkip {
 			checkExclusive(r, name, runsByJob[name], ov == job.OverlapDelay)
 		}
-		for _, id := range lj.adhoc {
-			if len(byExec[id]) == 0 {
-				r.Lost++
-				r.problem("%s: the run the API accepted has no event", id)
-			}
-		}
 	}
 	for id, es := range byExec {
 		checkExecution(r, id, es, runsByExec[id])
-		for _, e := range es {
-			for _, f := range e.FollowUps {
-				if e.Kind == event.FollowUp && len(byExec[f]) == 0 {
-					r.Lost++
-					r.problem("%s: follow-up %s was accepted and has no event", id, f)
-				}
-			}
-		}
+	}
+	for _, s := range c.silent(byExec) {
+		r.Lost++
+		r.problem("%s", s)
 	}
 	pruned := c.checkRetention(r, evs, final)
 	r.figure("outages", "%d, %s", len(c.outages), c.outageText())
@@ -116,6 +106,47 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 	r.figure("slowest slot accounted after the system was back", "%s", lateness.Round(time.Millisecond))
 	r.figure("events", "%s", kindCounts(evs))
 	return r
+}
+
+// silent describes the runs the system accepted for later, a follow-up
+// or a manual or enqueued run, that have no event in byExec. c.mu is held.
+func (c *chaosRun) silent(byExec map[string][]event.Event) []string {
+	var out []string
+	for _, lj := range c.ledger {
+		for _, id := range lj.adhoc {
+			if len(byExec[id]) == 0 {
+				out = append(out, fmt.Sprintf("%s: the run the API accepted has no event", id))
+			}
+		}
+	}
+	for id, es := range byExec {
+		for _, e := range es {
+			if e.Kind != event.FollowUp {
+				continue
+			}
+			for _, f := range e.FollowUps {
+				if len(byExec[f]) == 0 {
+					out = append(out, fmt.Sprintf("%s: follow-up %s was accepted and has no event", id, f))
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// awaited lists the runs accepted for later that have no event yet, from
+// the events recorded so far.
+func (c *chaosRun) awaited() []string {
+	byExec := map[string][]event.Event{}
+	for _, e := range c.rec.all() {
+		if e.Execution != "" {
+			byExec[e.Execution] = append(byExec[e.Execution], e)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.silent(byExec)
 }
 
 // checkSlots checks that every expected slot of a job is accounted for,

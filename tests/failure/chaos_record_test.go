@@ -94,6 +94,13 @@ func (r *eventRecorder) seq() uint64 {
 	return r.next
 }
 
+// all returns every event recorded so far.
+func (r *eventRecorder) all() []event.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.evs)
+}
+
 // through returns every event recorded, once the recorder has read the
 // stream up to sequence last.
 func (r *eventRecorder) through(t *testing.T, last uint64) []event.Event {

@@ -182,8 +182,9 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 	natstest.Eventually(t, 2*time.Minute, c.leaderAlive, "a living scheduler leads after the last fault")
 	pace(3 * time.Second)
 	// Nothing stays scheduled, running or delayed: the never-ending runs
-	// end by their timeouts, delayed runs of disabled jobs still run.
-	c.s.quiesce(pw, 2*time.Minute)
+	// end by their timeouts, delayed runs of disabled jobs still run, and
+	// so do the runs accepted for later.
+	c.s.quiesceAwaiting(pw, 2*time.Minute, c.awaited)
 	r := c.check(pw, end)
 	t.Log(r.String())
 	writeReport(r)

@@ -108,17 +108,30 @@ func (s *system) workPending() (uint64, error) {
 // quiesce waits until nothing is in flight: the work stream is empty,
 // every scheduled execution has ended, and no probe runs.
 func (s *system) quiesce(w *pidWatch, d time.Duration) {
+	s.quiesceAwaiting(w, d, nil)
+}
+
+// quiesceAwaiting is quiesce that also waits until awaited, if not nil,
+// returns nothing: runs the system accepted for later (a follow-up, an
+// enqueued run) fire after the rest is quiet.
+func (s *system) quiesceAwaiting(w *pidWatch, d time.Duration, awaited func() []string) {
 	s.t.Helper()
 	deadline := time.Now().Add(d)
+	waiting := func() []string {
+		if awaited == nil {
+			return nil
+		}
+		return awaited()
+	}
 	for time.Now().Before(deadline) {
 		n, err := s.workPending()
-		if err == nil && n == 0 && len(w.living()) == 0 && len(s.unfinished(s.events())) == 0 {
+		if err == nil && n == 0 && len(w.living()) == 0 && len(s.unfinished(s.events())) == 0 && len(waiting()) == 0 {
 			return
 		}
 		time.Sleep(500 * time.Millisecond) // polling the whole system's state
 	}
 	n, err := s.workPending()
-	s.t.Logf("still in flight after %s: %d work items (%v), %d probes, unfinished %v", d, n, err, len(w.living()), s.unfinished(s.events()))
+	s.t.Logf("still in flight after %s: %d work items (%v), %d probes, unfinished %v, awaited %v", d, n, err, len(w.living()), s.unfinished(s.events()), waiting())
 }
 
 // unfinished returns executions that were scheduled (or are delayed,
