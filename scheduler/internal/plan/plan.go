@@ -2,6 +2,7 @@ package plan
 
 import (
 	"container/heap"
+	"math"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -75,12 +76,110 @@ type Plan struct {
 	index map[string]*item
 }
 
-// item is a job's place in the plan: its entry and when it is due. (A
-// leader holds one per job, a million of them at scale: keep it small.)
+// item is a job's place in the plan: its entry, kept compact, and when it
+// is due. A leader holds one per job, a million of them at scale: it is 96
+// bytes (TestItemSize), where an Entry and a time.Time made 160.
 type item struct {
-	e     Entry
-	due   time.Time // the next slot after the cursor + jitter, or a retry time
-	index int
+	job       string
+	schedule  schedule.Schedule
+	jitter    time.Duration
+	window    time.Duration
+	remaining int64
+	// cursor and notBefore are Unix nanoseconds (noTime: the zero Time),
+	// unless rare holds them.
+	cursor, notBefore int64
+	// due is the next slot after the cursor + jitter, or a retry time, in
+	// Unix nanoseconds (beyond what they hold: the nearest they do).
+	due    int64
+	rare   *rareFields
+	index  int32
+	latest bool
+}
+
+// rareFields are what few entries have: calendars, and instants that Unix
+// nanoseconds cannot hold (outside the years 1678–2261).
+type rareFields struct {
+	skip              func(time.Time) (string, bool)
+	cursor, notBefore time.Time
+	exact             bool // cursor and notBefore are here
+}
+
+// noTime stands for the zero Time in an item's instants.
+const noTime = math.MinInt64
+
+// nanos returns t in Unix nanoseconds, and whether they hold its instant.
+// (Its location is not kept: an entry's instants come back in UTC, and a
+// schedule answers in its own zone whatever the zone it is asked in.)
+func nanos(t time.Time) (int64, bool) {
+	if t.IsZero() {
+		return noTime, true
+	}
+	if y := t.UTC().Year(); y < 1678 || y > 2261 {
+		return 0, false
+	}
+	return t.UnixNano(), true
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n int64) time.Time {
+	if n == noTime {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// dueNanos is a due time in Unix nanoseconds, saturated: only its order and
+// the wait until it matter.
+func dueNanos(t time.Time) int64 {
+	switch y := t.UTC().Year(); {
+	case y < 1678:
+		return math.MinInt64 + 1
+	case y > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func newItem(e Entry) *item {
+	it := &item{job: e.Job, schedule: e.Schedule, jitter: e.Jitter, window: e.Window, remaining: e.Remaining, latest: e.Latest}
+	if e.Skip != nil {
+		it.rare = &rareFields{skip: e.Skip}
+	}
+	it.setTimes(e.Cursor, e.NotBefore)
+	return it
+}
+
+// setTimes sets the item's cursor and notBefore.
+func (it *item) setTimes(cursor, notBefore time.Time) {
+	c, okC := nanos(cursor)
+	n, okN := nanos(notBefore)
+	if okC && okN {
+		it.cursor, it.notBefore = c, n
+		if it.rare != nil {
+			it.rare.cursor, it.rare.notBefore, it.rare.exact = time.Time{}, time.Time{}, false
+			if it.rare.skip == nil {
+				it.rare = nil
+			}
+		}
+		return
+	}
+	if it.rare == nil {
+		it.rare = &rareFields{}
+	}
+	it.rare.cursor, it.rare.notBefore, it.rare.exact = cursor, notBefore, true
+}
+
+// entry returns the item's entry.
+func (it *item) entry() Entry {
+	e := Entry{Job: it.job, Schedule: it.schedule, Jitter: it.jitter, Window: it.window, Latest: it.latest, Remaining: it.remaining,
+		Cursor: fromNanos(it.cursor), NotBefore: fromNanos(it.notBefore)}
+	if it.rare != nil {
+		e.Skip = it.rare.skip
+		if it.rare.exact {
+			e.Cursor, e.NotBefore = it.rare.cursor, it.rare.notBefore
+		}
+	}
+	return e
 }
 
 // New returns an empty plan.
@@ -99,12 +198,12 @@ func (p *Plan) Len() int { return len(p.h) }
 // slot left to plan (false means complete: the entry is not kept).
 func (p *Plan) Upsert(e Entry) bool {
 	p.Remove(e.Job)
-	it := &item{e: e}
 	next := firstAfter(e)
 	if next.IsZero() || e.Remaining == 0 {
 		return false
 	}
-	it.due = next.Add(e.Jitter)
+	it := newItem(e)
+	it.due = dueNanos(next.Add(e.Jitter))
 	p.index[e.Job] = it
 	heap.Push(&p.h, it)
 	return true
@@ -113,7 +212,7 @@ func (p *Plan) Upsert(e Entry) bool {
 // Remove drops a job's entry, if any.
 func (p *Plan) Remove(name string) {
 	if it, ok := p.index[name]; ok {
-		heap.Remove(&p.h, it.index)
+		heap.Remove(&p.h, int(it.index))
 		delete(p.index, name)
 	}
 }
@@ -124,7 +223,7 @@ func (p *Plan) Get(name string) (Entry, bool) {
 	if !ok {
 		return Entry{}, false
 	}
-	return it.e, true
+	return it.entry(), true
 }
 
 // NextDue returns when the earliest entry is due.
@@ -132,7 +231,7 @@ func (p *Plan) NextDue() (time.Time, bool) {
 	if len(p.h) == 0 {
 		return time.Time{}, false
 	}
-	return p.h[0].due, true
+	return fromNanos(p.h[0].due), true
 }
 
 // Retry makes a job due again at t without moving its cursor (used when
@@ -142,9 +241,10 @@ func (p *Plan) Retry(name string, cursor time.Time, t time.Time) {
 	if !ok {
 		return
 	}
-	it.e.Cursor = cursor
-	it.due = t
-	heap.Fix(&p.h, it.index)
+	e := it.entry()
+	it.setTimes(cursor, e.NotBefore)
+	it.due = dueNanos(t)
+	heap.Fix(&p.h, int(it.index))
 }
 
 // Due pops every entry due at or before now and returns its decision,
@@ -152,21 +252,25 @@ func (p *Plan) Retry(name string, cursor time.Time, t time.Time) {
 // decisions are returned (max <= 0 means no limit); the rest stay due.
 func (p *Plan) Due(now time.Time, max int) []Decision {
 	var out []Decision
-	for len(p.h) > 0 && !p.h[0].due.After(now) && (max <= 0 || len(out) < max) {
+	limit := dueNanos(now)
+	for len(p.h) > 0 && p.h[0].due <= limit && (max <= 0 || len(out) < max) {
 		it := p.h[0]
-		d := decide(it.e, now)
+		e := it.entry()
+		d := decide(e, now)
 		fired := int64(len(d.Fire))
-		it.e.Cursor = d.Cursor
-		if it.e.Remaining > 0 {
-			it.e.Remaining -= fired
+		e.Cursor = d.Cursor
+		if e.Remaining > 0 {
+			e.Remaining -= fired
 		}
-		next := firstAfter(it.e)
-		if d.Done || next.IsZero() || it.e.Remaining == 0 {
+		next := firstAfter(e)
+		if d.Done || next.IsZero() || e.Remaining == 0 {
 			d.Done = true
 			heap.Pop(&p.h)
-			delete(p.index, it.e.Job)
+			delete(p.index, it.job)
 		} else {
-			it.due = next.Add(it.e.Jitter)
+			it.remaining = e.Remaining
+			it.setTimes(e.Cursor, e.NotBefore)
+			it.due = dueNanos(next.Add(e.Jitter))
 			heap.Fix(&p.h, 0)
 		}
 		out = append(out, d)
@@ -266,19 +370,19 @@ type entryHeap []*item
 
 func (h entryHeap) Len() int { return len(h) }
 func (h entryHeap) Less(i, j int) bool {
-	if h[i].due.Equal(h[j].due) {
-		return h[i].e.Job < h[j].e.Job
+	if h[i].due == h[j].due {
+		return h[i].job < h[j].job
 	}
-	return h[i].due.Before(h[j].due)
+	return h[i].due < h[j].due
 }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
+	h[i].index = int32(i)
+	h[j].index = int32(j)
 }
 func (h *entryHeap) Push(x any) {
 	it := x.(*item)
-	it.index = len(*h)
+	it.index = int32(len(*h))
 	*h = append(*h, it)
 }
 func (h *entryHeap) Pop() any {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -230,4 +231,75 @@ func BenchmarkPlanMillionJobs(b *testing.B) {
 		fired += len(p.Due(now, 0))
 	}
 	b.ReportMetric(float64(fired)/float64(b.N), "fires/op")
+}
+
+// A leader holds an item per job: a million of them at scale.
+func TestItemSize(t *testing.T) {
+	if got := unsafe.Sizeof(item{}); got > 96 {
+		t.Fatalf("an item is %d bytes, want at most 96", got)
+	}
+}
+
+// An entry comes back from the plan with the instants it went in with,
+// whether Unix nanoseconds hold them or not, and with its calendars.
+func TestEntryKeepsItsInstants(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	skip := func(time.Time) (string, bool) { return "", false }
+	cases := map[string]struct {
+		cursor, notBefore time.Time
+		skip              func(time.Time) (string, bool)
+	}{
+		"zero cursor":           {notBefore: t0},
+		"utc":                   {cursor: t0, notBefore: t0.Add(-time.Hour)},
+		"zoned":                 {cursor: t0.In(berlin), notBefore: t0.Add(-time.Hour).In(berlin)},
+		"before 1678":           {cursor: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), notBefore: time.Date(1400, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"zero notBefore":        {cursor: t0},
+		"calendar":              {cursor: t0, notBefore: t0, skip: skip},
+		"calendar, before 1678": {cursor: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), skip: skip},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := New()
+			require.True(t, p.Upsert(Entry{Job: "a", Schedule: every(time.Minute), Cursor: c.cursor, NotBefore: c.notBefore, Remaining: -1, Window: time.Hour, Jitter: 3 * time.Millisecond, Latest: true, Skip: c.skip}))
+			check := func(want time.Time) {
+				t.Helper()
+				e, ok := p.Get("a")
+				require.True(t, ok)
+				require.True(t, e.Cursor.Equal(want), "cursor %v, want %v", e.Cursor, want)
+				require.True(t, e.NotBefore.Equal(c.notBefore), "notBefore %v, want %v", e.NotBefore, c.notBefore)
+				require.Equal(t, c.skip != nil, e.Skip != nil)
+				require.Equal(t, 3*time.Millisecond, e.Jitter)
+				require.Equal(t, time.Hour, e.Window)
+				require.True(t, e.Latest)
+			}
+			check(c.cursor)
+			// A retry moves the cursor, to an instant nanoseconds hold or not.
+			for _, cur := range []time.Time{t0.Add(time.Minute), time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), {}} {
+				p.Retry("a", cur, t0)
+				check(cur)
+			}
+			due, ok := p.NextDue()
+			require.True(t, ok)
+			require.True(t, due.Equal(t0), "due %v", due)
+		})
+	}
+}
+
+// Due times beyond what Unix nanoseconds hold keep their order.
+func TestDueBeyondNanoseconds(t *testing.T) {
+	p := New()
+	far := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.True(t, p.Upsert(Entry{Job: "far", Schedule: schedule.Once{At: far}, Remaining: -1}))
+	require.True(t, p.Upsert(Entry{Job: "near", Schedule: schedule.Once{At: t0}, Remaining: -1}))
+	due, ok := p.NextDue()
+	require.True(t, ok)
+	require.True(t, due.Equal(t0))
+	d := p.Due(t0, 0)
+	require.Len(t, d, 1)
+	require.Equal(t, "near", d[0].Job)
+	require.Empty(t, p.Due(t0.Add(24*time.Hour), 0))
+	e, ok := p.Get("far")
+	require.True(t, ok)
+	require.True(t, e.Schedule.Next(e.Cursor).Equal(far))
 }
