@@ -243,7 +243,7 @@ func (r *leaderRun) executionEnded(name, id string) {
 	}
 	caps := r.conc.capsNow()
 	for waiting := range r.delayed.jobs {
-		ji := r.jobs.byName[waiting]
+		ji := r.jobs.def(waiting)
 		if ji == nil || waiting == name {
 			continue
 		}
@@ -315,8 +315,8 @@ func (r *leaderRun) checkHolders(ctx context.Context, now time.Time) {
 func (r *leaderRun) rebuildHolders(ctx context.Context) error {
 	caps := r.conc.capsNow()
 	used := len(caps) > 0
-	for _, ji := range r.jobs.byName {
-		if ji.Spec().ConcurrencyKey != "" {
+	for _, k := range r.jobs.byName {
+		if k.def.Spec().ConcurrencyKey != "" {
 			used = true
 			break
 		}

@@ -110,7 +110,7 @@ func (r *leaderRun) offerDelayed(b *batch, now time.Time, decisions []plan.Decis
 	seen := map[string]bool{}
 	for _, name := range offer {
 		st := r.state.entries[name]
-		ji := r.jobs.byName[name]
+		ji := r.jobs.def(name)
 		if seen[name] || st == nil || st.rt.Buffered == nil {
 			continue
 		}

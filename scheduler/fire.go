@@ -54,7 +54,7 @@ func (r *leaderRun) tick(ctx context.Context) error {
 
 	// Due slots.
 	for i, d := range decisions {
-		ji := r.jobs.byName[d.Job]
+		ji := r.jobs.def(d.Job)
 		r.recordMissed(d, ji, "older than the catch-up window when a leader could fire it")
 		r.recordSkipped(d, ji)
 		for _, slot := range d.Fire {
@@ -197,7 +197,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 		st := r.state.get(d.Job)
 		if p.cursor.After(st.rt.LastSlot) {
 			st.rt.LastSlot = p.cursor
-			if ji := r.jobs.byName[d.Job]; ji != nil {
+			if ji := r.jobs.def(d.Job); ji != nil {
 				st.rt.SpecRevision = ji.Revision()
 			}
 			r.state.markDirty(d.Job)
@@ -209,7 +209,7 @@ func (r *leaderRun) apply(ctx context.Context, now time.Time, decisions []plan.D
 		}
 		if p.failed {
 			r.replan(d.Job)
-			r.plan.Retry(d.Job, st.rt.LastSlot, now.Add(time.Second))
+			r.jobs.retry(r.plan, d.Job, st.rt.LastSlot, now.Add(time.Second))
 			continue
 		}
 		if d.Done || p.fired != int64(len(d.Fire)) {

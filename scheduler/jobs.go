@@ -18,7 +18,9 @@ import (
 // knownJobs are the job definitions the leader knows, from the watch of
 // the jobs bucket; replan turns each into its entry in the plan.
 type knownJobs struct {
-	byName map[string]*jobdef.Def
+	// byName is the leader's one table of its jobs: the plan keeps no
+	// index of its own (a million jobs, one map).
+	byName map[string]*known
 	// defs is the process's store of definitions, shared with its
 	// watchdog (scheduler/internal/jobdef).
 	defs *jobdef.Store
@@ -31,30 +33,66 @@ type knownJobs struct {
 	kv jetstream.KeyValue
 }
 
+// known is a job the leader knows: its definition and its place in the
+// plan (the zero Item while it is out of it).
+type known struct {
+	def  *jobdef.Def
+	item plan.Item
+}
+
+// def returns a job's definition, or nil if the leader does not know it.
+func (k *knownJobs) def(name string) *jobdef.Def {
+	if j := k.byName[name]; j != nil {
+		return j.def
+	}
+	return nil
+}
+
+// unplan takes a job out of the plan, if it is in it.
+func (k *knownJobs) unplan(p *plan.Plan, name string) {
+	if j := k.byName[name]; j != nil {
+		p.Remove(&j.item)
+	}
+}
+
+// retry makes a planned job due again at t (plan.Retry).
+func (k *knownJobs) retry(p *plan.Plan, name string, cursor, t time.Time) {
+	if j := k.byName[name]; j != nil {
+		p.Retry(&j.item, cursor, t)
+	}
+}
+
+// planned returns a planned job's entry.
+func (k *knownJobs) planned(p *plan.Plan, name string) (plan.Entry, bool) {
+	if j := k.byName[name]; j != nil {
+		return p.Get(&j.item)
+	}
+	return plan.Entry{}, false
+}
+
 // jobChanged applies a change of a job definition to the plan.
 func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[jobdef.Def]) {
 	name := c.Key
 	if c.Value == nil && c.Err == nil { // deleted
-		if !r.recovered && r.jobs.byName[name] == nil {
+		if !r.recovered && r.jobs.def(name) == nil {
 			// Deleted before this takeover: its state stays until the tail
 			// is read (accountDeleted).
-			r.plan.Remove(name)
 			return
 		}
-		if prev := r.jobs.byName[name]; prev != nil {
+		if prev := r.jobs.def(name); prev != nil {
 			r.accountUnfired(name, prev.Spec(), r.now(), "no leader fired it before the job was deleted")
 		}
 		r.skipDelayed(name, "its job was deleted while it waited")
+		r.jobs.unplan(r.plan, name)
 		delete(r.jobs.byName, name)
 		delete(r.jobs.invalid, name)
 		delete(r.delayed.jobs, name)
 		r.retained.remove(name)
-		r.plan.Remove(name)
 		r.state.remove(name)
 		return
 	}
 	if c.Err != nil {
-		r.plan.Remove(name)
+		r.jobs.unplan(r.plan, name)
 		r.retained.remove(name)
 		delete(r.jobs.byName, name)
 		if r.jobs.invalid[name] != c.Revision {
@@ -74,12 +112,19 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[jobdef.Def]
 	// The name's one copy: the keys of the maps and the plan share it
 	// (with the watchdog's, package jobdef).
 	name = def.Name()
-	prev := r.jobs.byName[name]
+	k := r.jobs.byName[name]
+	var prev *jobdef.Def
+	if k != nil {
+		prev = k.def
+	} else {
+		k = &known{}
+		r.jobs.byName[name] = k
+	}
 	if r.recovered {
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	r.jobs.byName[name] = def
+	k.def = def
 	r.retained.set(spec)
 	if prev != nil && scheduleChanged(prev.Spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)
@@ -96,20 +141,19 @@ func scheduleChanged(a, b job.Spec) bool {
 
 // replan (re)inserts a job into the plan from its definition and state.
 func (r *leaderRun) replan(name string) {
-	ji := r.jobs.byName[name]
-	if ji == nil {
-		r.plan.Remove(name)
+	k := r.jobs.byName[name]
+	if k == nil {
 		return
 	}
-	spec := ji.Spec()
+	spec := k.def.Spec()
 	rt := r.state.peek(name)
 	if spec.Disabled || rt.Completed {
-		r.plan.Remove(name)
+		r.plan.Remove(&k.item)
 		return
 	}
 	sched, err := r.jobs.compiled.Compile(spec.Schedule)
 	if err != nil {
-		r.plan.Remove(name)
+		r.plan.Remove(&k.item)
 		return
 	}
 	remaining := int64(-1)
@@ -117,7 +161,7 @@ func (r *leaderRun) replan(name string) {
 		remaining = max(int64(spec.Completions)-rt.Fired, 0)
 	}
 	cursor, notBefore := r.cursorOf(name), owedFrom(spec)
-	ok := r.plan.Upsert(plan.Entry{
+	ok := r.plan.Upsert(&k.item, plan.Entry{
 		Job:       name,
 		Schedule:  sched,
 		Jitter:    jitterOf(name, spec.Jitter.D()),
@@ -138,7 +182,7 @@ func (r *leaderRun) replan(name string) {
 // or in the plan, whichever is newer.
 func (r *leaderRun) cursorOf(name string) time.Time {
 	cursor := r.state.peek(name).LastSlot
-	if cur, ok := r.plan.Get(name); ok && cur.Cursor.After(cursor) {
+	if cur, ok := r.jobs.planned(r.plan, name); ok && cur.Cursor.After(cursor) {
 		cursor = cur.Cursor
 	}
 	return cursor

@@ -14,7 +14,6 @@ import (
 	"github.com/jetcron/jetcron/pkg/leader"
 	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 	"github.com/jetcron/jetcron/scheduler/internal/dispatch"
-	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -61,7 +60,7 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		lease: l,
 		log:   s.log.With("term", l.Term()),
 
-		jobs:    knownJobs{byName: map[string]*jobdef.Def{}, invalid: map[string]uint64{}, defs: s.defs},
+		jobs:    knownJobs{byName: map[string]*known{}, invalid: map[string]uint64{}, defs: s.defs},
 		plan:    plan.New(),
 		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
 		flush:   cursorFlush{done: make(chan *flushBatch, 1)},

@@ -151,7 +151,7 @@ func (r *leaderRun) duePending(ctx context.Context, b *batch, now time.Time) {
 		if !ok {
 			break
 		}
-		ji := r.jobs.byName[it.p.Job]
+		ji := r.jobs.def(it.p.Job)
 		if ji == nil && now.Sub(it.p.CreatedAt) < unknownJobGrace {
 			// The API checked the job before it wrote the run, but the
 			// leader's watch of the jobs bucket may not have delivered a job

@@ -6,7 +6,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/jetcron/jetcron/scheduler/internal/jobdef"
 	"github.com/jetcron/jetcron/scheduler/internal/plan"
 )
 
@@ -28,7 +27,7 @@ func (r *leaderRun) presize(ctx context.Context) {
 		return
 	}
 	n := int(min(bs.StreamInfo().State.NumSubjects, maxPresize))
-	r.jobs.byName = make(map[string]*jobdef.Def, n)
+	r.jobs.byName = make(map[string]*known, n)
 	r.jobs.defs.Grow(n)
 	r.plan = plan.NewSized(n)
 }

@@ -60,13 +60,13 @@ func (r *leaderRun) takeOver(ctx context.Context) error {
 	if err := r.rebuildHolders(ctx); err != nil {
 		return fmt.Errorf("read the executions holding concurrency keys: %w", err)
 	}
-	for name, ji := range r.jobs.byName {
-		if r.accountTakeover(ctx, ji) {
+	for name, k := range r.jobs.byName {
+		if r.accountTakeover(ctx, k.def) {
 			r.replan(name)
 		}
 	}
 	for name := range r.state.entries {
-		if r.jobs.byName[name] == nil {
+		if r.jobs.def(name) == nil {
 			r.accountDeleted(ctx, name)
 		}
 	}
@@ -153,7 +153,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 		return err
 	}
 	for name, f := range facts {
-		if r.jobs.byName[name] != nil {
+		if r.jobs.def(name) != nil {
 			r.applyTail(name, f)
 		}
 	}
@@ -165,8 +165,8 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 		}
 	}
 	r.awaitEvents(ctx) // the scheduled events recorded above count too
-	for name, ji := range r.jobs.byName {
-		if n := ji.Spec().Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
+	for name, k := range r.jobs.byName {
+		if n := k.def.Spec().Completions; n > 0 && n <= maxRecount && !r.state.get(name).rt.Completed {
 			if err := r.recountFires(ctx, name); err != nil {
 				return err
 			}
@@ -250,7 +250,7 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 		if scheduled || onStream || e.ScheduledAt == nil || !e.ScheduledAt.After(cursor) {
 			continue
 		}
-		ji := r.jobs.byName[name]
+		ji := r.jobs.def(name)
 		w := job.Work{V: job.WorkVersion, ID: id, Job: name, ScheduledAt: e.ScheduledAt.UTC(), Trigger: e.Trigger, Spec: ji.Spec(), Revision: e.Revision}
 		r.scheduled(&w, now)
 		if w.Trigger == job.TriggerSchedule || w.Trigger == job.TriggerCatchUp {

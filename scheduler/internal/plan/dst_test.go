@@ -19,7 +19,7 @@ func fires(t *testing.T, spec, zone string, from, to time.Time) []time.Time {
 	require.NoError(t, err)
 	c, err := schedule.ParseCron(spec, loc)
 	require.NoError(t, err)
-	p := New()
+	p := newTable()
 	require.True(t, p.Upsert(Entry{Job: "j", Schedule: c, Window: 5 * time.Minute, NotBefore: from, Remaining: -1}))
 	var out []time.Time
 	for now := from; now.Before(to); now = now.Add(time.Minute) {
@@ -100,7 +100,7 @@ func TestPlanStartEnd(t *testing.T) {
 	start := t0.Add(10 * time.Second)
 	end := t0.Add(20 * time.Second)
 	bounded := boundedSchedule{schedule.Every{Interval: 5 * time.Second, Anchor: start}, start, end}
-	p := New()
+	p := newTable()
 	require.True(t, p.Upsert(Entry{Job: "b", Schedule: bounded, Window: time.Minute, Remaining: -1}))
 	var got []time.Time
 	done := false

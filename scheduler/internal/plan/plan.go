@@ -69,17 +69,19 @@ type Decision struct {
 	Done bool
 }
 
-// Plan holds every job's entry ordered by its next fire time. It is not safe
-// for concurrent use: one goroutine owns it.
+// Plan holds the entries of the jobs ordered by their next fire time. It
+// keeps no index of its own: the caller holds each job's Item, in the table
+// where it keeps the job (a leader's of a million jobs is one map, not two).
+// It is not safe for concurrent use: one goroutine owns it.
 type Plan struct {
-	h     entryHeap
-	index map[string]*item
+	h entryHeap
 }
 
-// item is a job's place in the plan: its entry, kept compact, and when it
-// is due. A leader holds one per job, a million of them at scale: it is 96
-// bytes (TestItemSize), where an Entry and a time.Time made 160.
-type item struct {
+// Item is a job's place in the plan: its entry, kept compact, and when it
+// is due. Its zero value is a job out of the plan. A leader holds one per
+// job, a million of them at scale: it is 96 bytes (TestItemSize), where an
+// Entry and a time.Time made 160.
+type Item struct {
 	job       string
 	schedule  schedule.Schedule
 	jitter    time.Duration
@@ -90,9 +92,10 @@ type item struct {
 	cursor, notBefore int64
 	// due is the next slot after the cursor + jitter, or a retry time, in
 	// Unix nanoseconds (beyond what they hold: the nearest they do).
-	due    int64
-	rare   *rareFields
-	index  int32
+	due  int64
+	rare *rareFields
+	// pos is 1 + the item's index in the heap; 0 when out of the plan.
+	pos    int32
 	latest bool
 }
 
@@ -140,17 +143,17 @@ func dueNanos(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-func newItem(e Entry) *item {
-	it := &item{job: e.Job, schedule: e.Schedule, jitter: e.Jitter, window: e.Window, remaining: e.Remaining, latest: e.Latest}
+// set makes the item hold e (out of the plan).
+func (it *Item) set(e Entry) {
+	*it = Item{job: e.Job, schedule: e.Schedule, jitter: e.Jitter, window: e.Window, remaining: e.Remaining, latest: e.Latest}
 	if e.Skip != nil {
 		it.rare = &rareFields{skip: e.Skip}
 	}
 	it.setTimes(e.Cursor, e.NotBefore)
-	return it
 }
 
 // setTimes sets the item's cursor and notBefore.
-func (it *item) setTimes(cursor, notBefore time.Time) {
+func (it *Item) setTimes(cursor, notBefore time.Time) {
 	c, okC := nanos(cursor)
 	n, okN := nanos(notBefore)
 	if okC && okN {
@@ -170,7 +173,7 @@ func (it *item) setTimes(cursor, notBefore time.Time) {
 }
 
 // entry returns the item's entry.
-func (it *item) entry() Entry {
+func (it *Item) entry() Entry {
 	e := Entry{Job: it.job, Schedule: it.schedule, Jitter: it.jitter, Window: it.window, Latest: it.latest, Remaining: it.remaining,
 		Cursor: fromNanos(it.cursor), NotBefore: fromNanos(it.notBefore)}
 	if it.rare != nil {
@@ -183,44 +186,41 @@ func (it *item) entry() Entry {
 }
 
 // New returns an empty plan.
-func New() *Plan { return &Plan{index: map[string]*item{}} }
+func New() *Plan { return &Plan{} }
 
 // NewSized returns an empty plan with room for n jobs: a plan loaded with
-// a million jobs does not grow its index twenty times on the way.
-func NewSized(n int) *Plan {
-	return &Plan{h: make(entryHeap, 0, n), index: make(map[string]*item, n)}
-}
+// a million jobs does not grow its heap twenty times on the way.
+func NewSized(n int) *Plan { return &Plan{h: make(entryHeap, 0, n)} }
 
 // Len returns the number of jobs in the plan.
 func (p *Plan) Len() int { return len(p.h) }
 
-// Upsert adds or replaces a job's entry. It reports whether the job has any
-// slot left to plan (false means complete: the entry is not kept).
-func (p *Plan) Upsert(e Entry) bool {
-	p.Remove(e.Job)
+// Upsert puts a job's entry in the plan, in its item it, replacing what it
+// held. It reports whether the job has any slot left to plan (false means
+// complete: it is left out of the plan).
+func (p *Plan) Upsert(it *Item, e Entry) bool {
+	p.Remove(it)
 	next := firstAfter(e)
 	if next.IsZero() || e.Remaining == 0 {
 		return false
 	}
-	it := newItem(e)
+	it.set(e)
 	it.due = dueNanos(next.Add(e.Jitter))
-	p.index[e.Job] = it
 	heap.Push(&p.h, it)
 	return true
 }
 
-// Remove drops a job's entry, if any.
-func (p *Plan) Remove(name string) {
-	if it, ok := p.index[name]; ok {
-		heap.Remove(&p.h, int(it.index))
-		delete(p.index, name)
+// Remove takes a job's item out of the plan, if it is in it.
+func (p *Plan) Remove(it *Item) {
+	if it.pos > 0 {
+		heap.Remove(&p.h, int(it.pos-1))
+		*it = Item{}
 	}
 }
 
-// Get returns a job's entry.
-func (p *Plan) Get(name string) (Entry, bool) {
-	it, ok := p.index[name]
-	if !ok {
+// Get returns the entry of a job's item, if it is in the plan.
+func (p *Plan) Get(it *Item) (Entry, bool) {
+	if it.pos == 0 {
 		return Entry{}, false
 	}
 	return it.entry(), true
@@ -235,16 +235,15 @@ func (p *Plan) NextDue() (time.Time, bool) {
 }
 
 // Retry makes a job due again at t without moving its cursor (used when
-// carrying out a decision failed).
-func (p *Plan) Retry(name string, cursor time.Time, t time.Time) {
-	it, ok := p.index[name]
-	if !ok {
+// carrying out a decision failed), if its item is in the plan.
+func (p *Plan) Retry(it *Item, cursor time.Time, t time.Time) {
+	if it.pos == 0 {
 		return
 	}
 	e := it.entry()
 	it.setTimes(cursor, e.NotBefore)
 	it.due = dueNanos(t)
-	heap.Fix(&p.h, int(it.index))
+	heap.Fix(&p.h, int(it.pos-1))
 }
 
 // Due pops every entry due at or before now and returns its decision,
@@ -266,7 +265,7 @@ func (p *Plan) Due(now time.Time, max int) []Decision {
 		if d.Done || next.IsZero() || e.Remaining == 0 {
 			d.Done = true
 			heap.Pop(&p.h)
-			delete(p.index, it.job)
+			*it = Item{}
 		} else {
 			it.remaining = e.Remaining
 			it.setTimes(e.Cursor, e.NotBefore)
@@ -366,7 +365,7 @@ func decide(e Entry, now time.Time) Decision {
 	return d
 }
 
-type entryHeap []*item
+type entryHeap []*Item
 
 func (h entryHeap) Len() int { return len(h) }
 func (h entryHeap) Less(i, j int) bool {
@@ -377,12 +376,12 @@ func (h entryHeap) Less(i, j int) bool {
 }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].index = int32(i)
-	h[j].index = int32(j)
+	h[i].pos = int32(i + 1)
+	h[j].pos = int32(j + 1)
 }
 func (h *entryHeap) Push(x any) {
-	it := x.(*item)
-	it.index = int32(len(*h))
+	it := x.(*Item)
+	it.pos = int32(len(*h) + 1)
 	*h = append(*h, it)
 }
 func (h *entryHeap) Pop() any {
@@ -391,6 +390,6 @@ func (h *entryHeap) Pop() any {
 	it := old[n-1]
 	old[n-1] = nil
 	*h = old[:n-1]
-	it.index = -1
+	it.pos = 0
 	return it
 }

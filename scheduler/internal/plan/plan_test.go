@@ -142,7 +142,7 @@ func TestDecide(t *testing.T) {
 
 func TestPlanDueInOrderWithJitter(t *testing.T) {
 	t.Parallel()
-	p := New()
+	p := newTable()
 	require.True(t, p.Upsert(Entry{Job: "late", Schedule: every(time.Minute), Window: time.Minute, Cursor: t0, Jitter: 7 * time.Second, Remaining: -1}))
 	require.True(t, p.Upsert(Entry{Job: "early", Schedule: every(time.Minute), Window: time.Minute, Cursor: t0, Remaining: -1}))
 	due, ok := p.NextDue()
@@ -165,7 +165,7 @@ func TestPlanDueInOrderWithJitter(t *testing.T) {
 
 func TestPlanCompletedJobsLeave(t *testing.T) {
 	t.Parallel()
-	p := New()
+	p := newTable()
 	require.True(t, p.Upsert(Entry{Job: "twice", Schedule: every(time.Second), Window: time.Minute, Cursor: t0, Remaining: 2}))
 	ds := p.Due(t0.Add(time.Second), 0)
 	require.False(t, ds[0].Done)
@@ -178,7 +178,7 @@ func TestPlanCompletedJobsLeave(t *testing.T) {
 
 func TestPlanRetryKeepsCursor(t *testing.T) {
 	t.Parallel()
-	p := New()
+	p := newTable()
 	p.Upsert(Entry{Job: "a", Schedule: every(time.Minute), Window: 5 * time.Minute, Cursor: t0, Remaining: -1})
 	ds := p.Due(t0.Add(time.Minute), 0)
 	require.Len(t, ds[0].Fire, 1)
@@ -190,7 +190,7 @@ func TestPlanRetryKeepsCursor(t *testing.T) {
 
 func TestPlanDueMax(t *testing.T) {
 	t.Parallel()
-	p := New()
+	p := newTable()
 	for i := range 10 {
 		p.Upsert(Entry{Job: fmt.Sprintf("j%d", i), Schedule: every(time.Minute), Window: time.Minute, Cursor: t0, Remaining: -1})
 	}
@@ -200,7 +200,7 @@ func TestPlanDueMax(t *testing.T) {
 
 func TestPlanManyJobsOrdered(t *testing.T) {
 	t.Parallel()
-	p := New()
+	p := newTable()
 	const n = 10_000
 	for i := range n {
 		p.Upsert(Entry{Job: fmt.Sprintf("j%05d", i), Schedule: schedule.Every{Interval: time.Hour, Anchor: t0.Add(time.Duration(i) * time.Second)}, Window: time.Minute, Cursor: t0, Remaining: -1})
@@ -219,7 +219,7 @@ func TestPlanManyJobsOrdered(t *testing.T) {
 }
 
 func BenchmarkPlanMillionJobs(b *testing.B) {
-	p := New()
+	p := newTable()
 	for i := range 1_000_000 {
 		p.Upsert(Entry{Job: fmt.Sprintf("j%07d", i), Schedule: schedule.Every{Interval: time.Hour, Anchor: t0.Add(time.Duration(i%3600) * time.Second)}, Window: time.Minute, Cursor: t0, Remaining: -1})
 	}
@@ -235,8 +235,8 @@ func BenchmarkPlanMillionJobs(b *testing.B) {
 
 // A leader holds an item per job: a million of them at scale.
 func TestItemSize(t *testing.T) {
-	if got := unsafe.Sizeof(item{}); got > 96 {
-		t.Fatalf("an item is %d bytes, want at most 96", got)
+	if got := unsafe.Sizeof(Item{}); got > 96 {
+		t.Fatalf("an Item is %d bytes, want at most 96", got)
 	}
 }
 
@@ -260,7 +260,7 @@ func TestEntryKeepsItsInstants(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := New()
+			p := newTable()
 			require.True(t, p.Upsert(Entry{Job: "a", Schedule: every(time.Minute), Cursor: c.cursor, NotBefore: c.notBefore, Remaining: -1, Window: time.Hour, Jitter: 3 * time.Millisecond, Latest: true, Skip: c.skip}))
 			check := func(want time.Time) {
 				t.Helper()
@@ -288,7 +288,7 @@ func TestEntryKeepsItsInstants(t *testing.T) {
 
 // Due times beyond what Unix nanoseconds hold keep their order.
 func TestDueBeyondNanoseconds(t *testing.T) {
-	p := New()
+	p := newTable()
 	far := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
 	require.True(t, p.Upsert(Entry{Job: "far", Schedule: schedule.Once{At: far}, Remaining: -1}))
 	require.True(t, p.Upsert(Entry{Job: "near", Schedule: schedule.Once{At: t0}, Remaining: -1}))
@@ -302,4 +302,51 @@ func TestDueBeyondNanoseconds(t *testing.T) {
 	e, ok := p.Get("far")
 	require.True(t, ok)
 	require.True(t, e.Schedule.Next(e.Cursor).Equal(far))
+}
+
+// table is the caller's side of a plan in these tests: each job's item, by
+// name, as the leader keeps them with its jobs.
+type table struct {
+	*Plan
+	items map[string]*Item
+}
+
+func newTable() *table { return &table{Plan: New(), items: map[string]*Item{}} }
+
+func (t *table) item(name string) *Item {
+	it, ok := t.items[name]
+	if !ok {
+		it = &Item{}
+		t.items[name] = it
+	}
+	return it
+}
+
+func (t *table) Upsert(e Entry) bool                     { return t.Plan.Upsert(t.item(e.Job), e) }
+func (t *table) Get(name string) (Entry, bool)           { return t.Plan.Get(t.item(name)) }
+func (t *table) Retry(name string, cursor, at time.Time) { t.Plan.Retry(t.item(name), cursor, at) }
+func (t *table) Remove(name string)                      { t.Plan.Remove(t.item(name)) }
+
+// An item taken out of the plan, removed or completed, holds nothing, and
+// may go back in.
+func TestItemOutOfThePlan(t *testing.T) {
+	p := newTable()
+	require.True(t, p.Upsert(Entry{Job: "a", Schedule: every(time.Minute), Cursor: t0, Remaining: -1}))
+	require.True(t, p.Upsert(Entry{Job: "b", Schedule: every(time.Minute), Window: time.Minute, Cursor: t0, Remaining: 1}))
+	require.Equal(t, 2, p.Len())
+	p.Remove("a")
+	require.Equal(t, Item{}, *p.items["a"])
+	_, ok := p.Get("a")
+	require.False(t, ok)
+	p.Retry("a", t0, t0) // out of the plan: nothing happens
+	require.Equal(t, 1, p.Len())
+	d := p.Due(t0.Add(time.Minute), 0)
+	require.Len(t, d, 1)
+	require.True(t, d[0].Done)
+	require.Equal(t, Item{}, *p.items["b"])
+	require.Zero(t, p.Len())
+	require.True(t, p.Upsert(Entry{Job: "a", Schedule: every(time.Minute), Cursor: t0, Remaining: -1}))
+	e, ok := p.Get("a")
+	require.True(t, ok)
+	require.True(t, e.Cursor.Equal(t0))
 }

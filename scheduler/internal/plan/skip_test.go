@@ -21,7 +21,7 @@ func skipBetween(from, to time.Time) func(time.Time) (string, bool) {
 // Slots a calendar skips are listed as skipped, not fired, and the cursor
 // passes them; they do not count as fires towards completions.
 func TestDueSkipsCalendarSlots(t *testing.T) {
-	p := New()
+	p := newTable()
 	require.True(t, p.Upsert(Entry{Job: "j", Schedule: schedule.Every{Interval: time.Second}, Window: time.Minute,
 		Cursor: t0, Remaining: 4, Skip: skipBetween(t0.Add(2*time.Second), t0.Add(5*time.Second))}))
 	ds := p.Due(t0.Add(3*time.Second), 0)
@@ -51,7 +51,7 @@ func TestDueSkipsCalendarSlots(t *testing.T) {
 
 // Without a Skip, nothing changes.
 func TestDueNoSkip(t *testing.T) {
-	p := New()
+	p := newTable()
 	p.Upsert(Entry{Job: "j", Schedule: schedule.Every{Interval: time.Second}, Window: time.Minute, Cursor: t0, Remaining: -1})
 	ds := p.Due(t0.Add(3*time.Second), 0)
 	require.Len(t, ds[0].Fire, 3)
