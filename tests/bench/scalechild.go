@@ -62,7 +62,7 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	url := fs.String("url", "", "NATS URL")
 	id := fs.String("id", "scale", "replica ID")
 	n := fs.Int("n", 0, "jobs to wait for")
-	memprofile := fs.String("memprofile", "", "heap profile once every job is planned")
+	memprofile := fs.String("memprofile", "", "heap profile once every job is planned (FILE), and at the resident set's highest after that (FILE.peak)")
 	cpuprofile := fs.String("cpuprofile", "", "CPU profile from the start until every job is planned")
 	wait := fs.Duration("timeout", 10*time.Minute, "longest wait for the plan")
 	if err := fs.Parse(args); err != nil {
@@ -123,8 +123,13 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 	}
 	_ = enc.Encode(planned)
+	stopPeaks := func() {}
+	if *memprofile != "" {
+		stopPeaks = profilePeaks(*memprofile+".peak", planned.PeakRSS)
+	}
 	// The parent measures the API meanwhile; it closes stdin to stop us.
 	_, _ = io.Copy(io.Discard, bufio.NewReader(stdin))
+	stopPeaks()
 	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err = s.Stop(sctx)
@@ -135,6 +140,33 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	memFigures(&stopped)
 	say(stopped)
 	return nil
+}
+
+// profilePeaks writes a heap profile to path each time the resident set
+// passes its highest so far (from floor) by 16 MiB or more, checking every
+// 100 ms, until the returned func is called: what a transient peak holds
+// (say, a million new jobs' first health states) is in the last one.
+func profilePeaks(path string, floor int64) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		high := floor
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if rss := procStatus("VmRSS:"); rss >= high+16<<20 {
+				high = rss
+				_ = writeHeapProfile(path)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // memFigures fills the memory figures of r (after a garbage collection).

@@ -49,6 +49,7 @@ func (w *Watchdog) round(ctx context.Context) {
 			if len(writes) == storeBatch {
 				w.store(ctx, writes)
 				writes = writes[:0]
+				w.drainHealth()
 			}
 		}
 		a := t.view()

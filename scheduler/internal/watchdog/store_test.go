@@ -10,6 +10,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/health"
+	"github.com/jetcron/jetcron/scheduler/internal/catalog"
 )
 
 // A round's states go out in batches; each keeps its revision check. Of
@@ -75,4 +76,43 @@ func TestStoreWritesInBatchesAndKeepsTheRevisionCheck(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, 1, st.ConsecutiveFailures, sw.t.name) // j-0007's over the revision read back
 	}
+}
+
+// drainHealth adopts what the health watch has ready and returns without
+// waiting for more: states newer than a tracker's are kept, older ones,
+// unknown jobs' and values that do not decode are not, and a closed watch
+// is left for the loop to see.
+func TestDrainHealthAdoptsWhatIsReady(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	w := New(nil, nil, Config{Detector: "a", Clock: clock.NewFake(now)})
+	a, b := newTracker("a"), newTracker("b")
+	w.trackers["a"], w.trackers["b"] = a, b
+	b.keepStored(health.State{Job: "b", Health: alert.OK, Since: now}, 9, now)
+
+	ch := make(chan catalog.Change[storedHealth], 5)
+	w.healthCh = ch
+	stored := func(s health.State) *storedHealth {
+		data, err := health.Encode(s)
+		require.NoError(t, err)
+		return (*storedHealth)(&data)
+	}
+	ch <- catalog.Change[storedHealth]{Key: "a", Revision: 5, Value: stored(health.State{Job: "a", Health: alert.Failing, Since: now, ConsecutiveFailures: 2, Detector: "b"})}
+	ch <- catalog.Change[storedHealth]{Key: "b", Revision: 7, Value: stored(health.State{Job: "b", Health: alert.Failing, Since: now})}
+	ch <- catalog.Change[storedHealth]{Key: "gone", Revision: 8, Value: stored(health.State{Job: "gone", Health: alert.Failing, Since: now})}
+	bad := storedHealth("{not json")
+	ch <- catalog.Change[storedHealth]{Key: "b", Revision: 10, Value: &bad}
+	w.drainHealth() // returns with the channel empty, not blocked on it
+	require.Zero(t, len(ch))
+	require.Equal(t, uint64(5), a.storedRev())
+	require.Equal(t, alert.Failing, a.view().stored.Health)
+	require.Equal(t, uint64(9), b.storedRev(), "an older state is not adopted, nor one that does not decode")
+	require.NotContains(t, w.trackers, "gone")
+
+	close(ch)
+	w.drainHealth()
+	_, ok := <-w.healthCh
+	require.False(t, ok, "the loop sees the closed watch and opens it again")
+
+	w.healthCh = nil // before Start: nothing to drain
+	w.drainHealth()
 }

@@ -97,6 +97,9 @@ type Watchdog struct {
 	state    jetstream.KeyValue
 	health   jetstream.KeyValue
 	trackers map[string]*tracker
+	// healthCh is the watch of the health bucket: stored states, this
+	// replica's echoed back among them.
+	healthCh <-chan catalog.Change[storedHealth]
 	from     time.Time // the look-back's start: no older slot is checked
 	rounds   chan chan struct{}
 	lagged   time.Time    // when a skipped round was last logged
@@ -142,7 +145,7 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		stop()
 		return err
 	}
-	healthCh, err := catalog.Watch(runCtx, w.health, decodeHealth)
+	healthCh, err := catalog.Watch(runCtx, w.health, rawHealth)
 	if err != nil {
 		stop()
 		return fmt.Errorf("watchdog: %w", err)
@@ -163,9 +166,10 @@ func (w *Watchdog) Start(ctx context.Context) error {
 		defer w.done.Done()
 		w.follow(runCtx, next, events)
 	}()
+	w.healthCh = healthCh
 	go func() {
 		defer w.done.Done()
-		w.loop(runCtx, jobs, healthCh, events)
+		w.loop(runCtx, jobs, events)
 	}()
 	return nil
 }
@@ -199,11 +203,13 @@ func (w *Watchdog) Check(ctx context.Context) error {
 // syncHealth adopts the stored states of the jobs defined, as the health
 // watch delivers them (a million states, one at a time: none is held
 // beyond its job's tracker, where a quiet one takes 16 bytes).
-func (w *Watchdog) syncHealth(ctx context.Context, states <-chan catalog.Change[health.State]) error {
+func (w *Watchdog) syncHealth(ctx context.Context, states <-chan catalog.Change[storedHealth]) error {
 	now := w.cfg.Clock.Now()
-	return syncWatch(ctx, states, "health", func(c catalog.Change[health.State]) {
+	return syncWatch(ctx, states, "health", func(c catalog.Change[storedHealth]) {
 		if t := w.trackers[c.Key]; t != nil && c.Value != nil {
-			t.adopt(*c.Value, c.Revision, w.keepFrom(t, now))
+			if s, err := health.Decode(c.Key, *c.Value); err == nil {
+				t.adopt(s, c.Revision, w.keepFrom(t, now))
+			}
 		}
 	})
 }
@@ -271,7 +277,7 @@ func (w *Watchdog) replay(ctx context.Context) (uint64, error) {
 
 // loop owns the trackers: it applies definitions, stored states and events
 // as they come, and checks every job each Interval.
-func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.Def], healthCh <-chan catalog.Change[health.State], events <-chan event.Event) {
+func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.Def], events <-chan event.Event) {
 	timer := w.cfg.Clock.NewTimer(0)
 	defer func() { timer.Stop() }()
 	for {
@@ -286,16 +292,12 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.D
 			if c.Key != "" {
 				w.define(ctx, c)
 			}
-		case c, ok := <-healthCh:
+		case c, ok := <-w.healthCh:
 			if !ok {
-				healthCh = w.rewatchHealth(ctx)
+				w.healthCh = w.rewatchHealth(ctx)
 				continue
 			}
-			if c.Key != "" && c.Value != nil {
-				if t := w.trackers[c.Key]; t != nil && c.Revision > t.storedRev() {
-					t.keepStored(*c.Value, c.Revision, w.keepFrom(t, w.cfg.Clock.Now()))
-				}
-			}
+			w.adoptHealth(c)
 		case e := <-events:
 			w.apply(e)
 		case <-timer.C():
@@ -306,6 +308,41 @@ func (w *Watchdog) loop(ctx context.Context, jobs <-chan catalog.Change[jobdef.D
 			w.drain(events)
 			w.round(ctx)
 			close(done)
+		}
+	}
+}
+
+// adoptHealth keeps a stored state the health watch delivered, if it is
+// newer than the tracker's. It is decoded only then: most are the echoes
+// of this replica's own writes, which its tracker holds already.
+func (w *Watchdog) adoptHealth(c catalog.Change[storedHealth]) {
+	if c.Key == "" || c.Value == nil {
+		return
+	}
+	t := w.trackers[c.Key]
+	if t == nil || c.Revision <= t.storedRev() {
+		return
+	}
+	if s, err := health.Decode(c.Key, *c.Value); err == nil {
+		t.keepStored(s, c.Revision, w.keepFrom(t, w.cfg.Clock.Now()))
+	}
+}
+
+// drainHealth adopts the stored states the health watch has ready, without
+// waiting for more. A round that writes many states calls it between its
+// batches: their echoes would otherwise wait in the NATS client's buffer
+// until the round ends (a million new jobs' first states took 230 MB
+// there). A closed watch is left for the loop to open again.
+func (w *Watchdog) drainHealth() {
+	for {
+		select {
+		case c, ok := <-w.healthCh:
+			if !ok {
+				return // closed: the loop's next receive sees it too
+			}
+			w.adoptHealth(c)
+		default:
+			return
 		}
 	}
 }
@@ -330,9 +367,9 @@ func (w *Watchdog) rewatchJobs(ctx context.Context) <-chan catalog.Change[jobdef
 	return nil
 }
 
-func (w *Watchdog) rewatchHealth(ctx context.Context) <-chan catalog.Change[health.State] {
+func (w *Watchdog) rewatchHealth(ctx context.Context) <-chan catalog.Change[storedHealth] {
 	for ctx.Err() == nil {
-		ch, err := catalog.Watch(ctx, w.health, decodeHealth)
+		ch, err := catalog.Watch(ctx, w.health, rawHealth)
 		if err == nil {
 			return ch
 		}
@@ -351,11 +388,15 @@ func (w *Watchdog) sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-func decodeHealth(key string, data []byte) (*health.State, error) {
-	s, err := health.Decode(key, data)
-	if err != nil {
-		return nil, err
-	}
+// storedHealth is a state as the health bucket stores it, not decoded yet.
+type storedHealth []byte
+
+// rawHealth hands the health watch's values on as they are: the watch's
+// goroutine decoding a million echoes of the round's own writes fell
+// behind them, and the NATS client buffered them (230 MB at a million new
+// jobs' first states).
+func rawHealth(_ string, data []byte) (*storedHealth, error) {
+	s := storedHealth(data)
 	return &s, nil
 }
 
