@@ -112,19 +112,16 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[jobdef.Def]
 	// The name's one copy: the keys of the maps and the plan share it
 	// (with the watchdog's, package jobdef).
 	name = def.Name()
-	k := r.jobs.byName[name]
-	var prev *jobdef.Def
-	if k != nil {
-		prev = k.def
-	} else {
-		k = &known{}
-		r.jobs.byName[name] = k
-	}
+	prev := r.jobs.def(name)
 	if r.recovered {
 		// (At a takeover, once the tail is read, accountTakeover.)
 		r.accountChange(prev, spec)
 	}
-	k.def = def
+	if k := r.jobs.byName[name]; k != nil {
+		k.def = def
+	} else {
+		r.jobs.byName[name] = &known{def: def}
+	}
 	r.retained.set(spec)
 	if prev != nil && scheduleChanged(prev.Spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)

@@ -124,8 +124,11 @@ func (s *system) quiesceAwaiting(w *pidWatch, d time.Duration, awaited func() []
 		return awaited()
 	}
 	for time.Now().Before(deadline) {
+		// Awaited first: a run accepted for later that fires meanwhile is
+		// then scheduled, or in flight, for the checks after it.
+		quiet := len(waiting()) == 0
 		n, err := s.workPending()
-		if err == nil && n == 0 && len(w.living()) == 0 && len(s.unfinished(s.events())) == 0 && len(waiting()) == 0 {
+		if quiet && err == nil && n == 0 && len(w.living()) == 0 && len(s.unfinished(s.events())) == 0 {
 			return
 		}
 		time.Sleep(500 * time.Millisecond) // polling the whole system's state
