@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -320,6 +321,12 @@ func (d *Dispatcher) settle(ctx context.Context, r *Result, valid func() bool) {
 				return
 			}
 			r.Outcome = Failed
+			if r.Item.Exclusive && perSubjectRefusal(r.Err) {
+				// The job's previous run held the subject and has ended
+				// since: the leader tries the slot again.
+				d.log.InfoContext(ctx, "work stream refused an execution while its job's previous run held the subject, freed since; trying again", "execution_id", r.Item.Work.ID)
+				return
+			}
 			d.log.ErrorContext(ctx, "work stream refused an execution; is it full?", "execution_id", r.Item.Work.ID, "error", r.Err)
 			return
 		}
@@ -362,6 +369,14 @@ func (d *Dispatcher) settle(ctx context.Context, r *Result, valid func() bool) {
 func isStoreRefusal(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077
+}
+
+// perSubjectRefusal reports whether a store refusal came from the
+// subject's own limit (an exclusive job's one message on the work stream),
+// not the stream's.
+func perSubjectRefusal(err error) bool {
+	var apiErr *jetstream.APIError
+	return isStoreRefusal(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Description, "per subject")
 }
 
 // subjectHolds reports whether the item's subject already holds a message

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -109,4 +110,34 @@ func TestPublishKeepsAnExclusiveJobsSlotsInOrder(t *testing.T) {
 	rs := d.Publish(t.Context(), []Item{item("solo", slot.Add(time.Second), true), item("solo", slot.Add(2*time.Second), true)}, always)
 	require.Equal(t, []Outcome{Busy, Busy}, []Outcome{rs[0].Outcome, rs[1].Outcome}, "the later slot does not go first")
 	require.Equal(t, uint64(0), natstest.MsgCount(t, js, topo.Names().WorkStream()))
+}
+
+// The server's two refusals to store, told apart: an exclusive subject
+// that holds its one message (the job's previous run, maybe freed by the
+// time the leader looks: it tries again) and a full stream (an error).
+func TestRefusalsToldApart(t *testing.T) {
+	t.Parallel()
+	env := natstest.Ensured(t)
+	ctx := t.Context()
+	d := New(env.NC, env.JS, env.Topo.Names(), nil)
+	slot := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	publish := func(it Item) error {
+		m, err := d.msg(it)
+		require.NoError(t, err)
+		_, err = env.JS.PublishMsg(ctx, m)
+		return err
+	}
+	require.NoError(t, publish(item("solo", slot, true)))
+	err := publish(item("solo", slot.Add(time.Second), true))
+	require.True(t, isStoreRefusal(err), "%v", err)
+	require.True(t, perSubjectRefusal(err), "%v", err)
+
+	_, err = env.JS.CreateStream(ctx, jetstream.StreamConfig{Name: "full", Subjects: []string{"full.>"}, MaxMsgs: 1, Discard: jetstream.DiscardNew})
+	require.NoError(t, err)
+	_, err = env.JS.Publish(ctx, "full.a", []byte("1"))
+	require.NoError(t, err)
+	_, err = env.JS.Publish(ctx, "full.b", []byte("2"))
+	require.True(t, isStoreRefusal(err), "%v", err)
+	require.False(t, perSubjectRefusal(err), "%v", err)
+	require.False(t, perSubjectRefusal(nil))
 }
