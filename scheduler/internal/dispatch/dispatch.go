@@ -322,9 +322,10 @@ func (d *Dispatcher) settle(ctx context.Context, r *Result, valid func() bool) {
 			}
 			r.Outcome = Failed
 			if r.Item.Exclusive && perSubjectRefusal(r.Err) {
-				// The job's previous run held the subject and has ended
-				// since: the leader tries the slot again.
-				d.log.InfoContext(ctx, "work stream refused an execution while its job's previous run held the subject, freed since; trying again", "execution_id", r.Item.Work.ID)
+				// The job's previous run held the subject when it was
+				// published, and not (or not that the read could tell)
+				// when the leader looked: the slot is tried again.
+				d.log.InfoContext(ctx, "work stream refused an execution: its job's previous run held the subject; trying again", "execution_id", r.Item.Work.ID)
 				return
 			}
 			d.log.ErrorContext(ctx, "work stream refused an execution; is it full?", "execution_id", r.Item.Work.ID, "error", r.Err)
@@ -368,15 +369,19 @@ func (d *Dispatcher) settle(ctx context.Context, r *Result, valid func() bool) {
 // given both for a full stream and for a full subject.
 func isStoreRefusal(err error) bool {
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == storeFailedCode
 }
+
+// storeFailedCode is the JetStream error code of a message the stream
+// refused to store (a limit with DiscardNew).
+const storeFailedCode = 10077
 
 // perSubjectRefusal reports whether a store refusal came from the
 // subject's own limit (an exclusive job's one message on the work stream),
 // not the stream's.
 func perSubjectRefusal(err error) bool {
 	var apiErr *jetstream.APIError
-	return isStoreRefusal(err) && errors.As(err, &apiErr) && strings.Contains(apiErr.Description, "per subject")
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == storeFailedCode && strings.Contains(apiErr.Description, "per subject")
 }
 
 // subjectHolds reports whether the item's subject already holds a message
