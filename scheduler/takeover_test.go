@@ -255,7 +255,12 @@ func TestCompletionsCountDelayedSlots(t *testing.T) {
 	delayed := func() int { return len(b.eventsOf(t, "two", event.Delayed)) }
 	natstest.Eventually(t, 10*time.Second, func() bool { return delayed() >= 1 }, "a slot waits")
 	end()
-	natstest.Eventually(t, 10*time.Second, func() bool { return delayed() >= 2 }, "the next slot waits behind the second fire")
+	// The next slot waits behind the second fire, or, when the second fire
+	// was published before it came due (the delayed run is retried every
+	// second), it is recorded skipped: the job has its completions.
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		return delayed() >= 2 || len(b.eventsOf(t, "two", event.Skipped)) > 0
+	}, "the next slot waits behind the second fire, or is skipped")
 	end()
 	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "two", event.JobCompleted)) > 0 }, "two completes")
 	time.Sleep(2 * time.Second) // the fault would be a third fire now
