@@ -24,8 +24,6 @@ type knownJobs struct {
 	// defs is the process's store of definitions, shared with its
 	// watchdog (scheduler/internal/jobdef).
 	defs *jobdef.Store
-	// compiled shares compiled cron schedules among jobs.
-	compiled job.Compiled
 	// invalid are the jobs whose definition is invalid: job -> the
 	// revision reported invalid.
 	invalid map[string]uint64
@@ -148,7 +146,7 @@ func (r *leaderRun) replan(name string) {
 		r.plan.Remove(&k.item)
 		return
 	}
-	sched, err := r.jobs.compiled.Compile(spec.Schedule)
+	sched, err := spec.Schedule.Compile()
 	if err != nil {
 		r.plan.Remove(&k.item)
 		return

@@ -31,7 +31,15 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 
 // UnmarshalJSON reads a duration string, or a number of seconds.
 func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
+	s, ok := plainString(b)
+	if ok {
+		v, err := ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		var secs float64
 		if err2 := json.Unmarshal(b, &secs); err2 != nil {
@@ -49,6 +57,23 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// plainString returns the JSON string literal b without its quotes when it
+// has no escapes, as nearly every duration is: a definition holds several,
+// and json.Unmarshal of each was a tenth of a leader's takeover. Anything
+// else (escapes, control characters, not a string) is left to json.Unmarshal.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	b = b[1 : len(b)-1]
+	for _, c := range b {
+		if c == '"' || c == '\\' || c < ' ' || c >= 0x80 {
+			return "", false
+		}
+	}
+	return string(b), true
 }
 
 // MarshalText writes the duration as text (used by YAML encoders).

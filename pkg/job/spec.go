@@ -158,8 +158,14 @@ const (
 // default filled in; the API stores definitions this way so that what
 // `job get` shows is what runs.
 func (s Spec) WithDefaults() Spec {
+	s.setDefaults()
+	return s
+}
+
+// setDefaults fills in s's defaults (WithDefaults).
+func (s *Spec) setDefaults() {
 	if k, ok := rulesOf(s.Task.Kind); ok && k.defaults != nil {
-		k.defaults(&s)
+		k.defaults(s)
 	}
 	if s.Queue == "" {
 		s.Queue = DefaultQueue
@@ -184,5 +190,4 @@ func (s Spec) WithDefaults() Spec {
 			s.Retry.BackoffMax = Duration(max(DefaultBackoffMax, s.Retry.Backoff.D()))
 		}
 	}
-	return s
 }

@@ -123,10 +123,19 @@ func (s *Spec) Validate() error {
 // stores or schedules it. Only Normalize applies the defaults; the package
 // documentation says which edges call it and why.
 func (s Spec) Normalize() (Spec, error) {
+	err := s.NormalizeInPlace()
+	return s, err
+}
+
+// NormalizeInPlace is Normalize for a definition held by pointer: s is
+// validated and, if valid, given its defaults; if not, it is left as it
+// was. (A decoder of a million definitions spares a copy of each.)
+func (s *Spec) NormalizeInPlace() error {
 	if err := s.Validate(); err != nil {
-		return s, err
+		return err
 	}
-	return s.WithDefaults(), nil
+	s.setDefaults()
+	return nil
 }
 
 // CheckFuture reports an error if a one-shot schedule's instant is not after

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/jetcron/jetcron/pkg/schedule"
 )
 
 // slot is one expected slot and the definition in force for it.
@@ -75,13 +73,7 @@ func Expect(revs []Revision, q Query) (Expected, error) {
 		if from.After(end) {
 			continue
 		}
-		var sched schedule.Schedule
-		var err error
-		if q.Compiled != nil {
-			sched, err = q.Compiled.Compile(*f.Schedule)
-		} else {
-			sched, err = f.Schedule.Compile()
-		}
+		sched, err := f.Schedule.Compile()
 		if err != nil {
 			x.notes = append(x.notes, fmt.Sprintf("revision %d has a schedule that does not compile (%v): its slots are not listed", r.Revision, err))
 			continue

@@ -130,10 +130,6 @@ type Query struct {
 	// CompletedAfter, when set, is the last slot of a job that reached its
 	// completions: no later slot is expected.
 	CompletedAfter time.Time
-	// Compiled, when set, compiles the revisions' schedules, sharing a
-	// cron schedule with earlier queries (the watchdog asks about every
-	// job each round); nil compiles each anew.
-	Compiled *job.Compiled
 }
 
 // WithDefaults fills the zero fields of q.

@@ -36,7 +36,8 @@ type Cron struct {
 // descriptors @yearly, @annually, @monthly, @weekly, @daily, @midnight and
 // @hourly, to be evaluated in loc. A nil loc means UTC; time.Local is
 // rejected because it differs between machines. Errors are *ParseError
-// values naming the faulty field.
+// values naming the faulty field. The same spec and zone return the same
+// Cron, parsed once for the process.
 func ParseCron(spec string, loc *time.Location) (*Cron, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -48,11 +49,15 @@ func ParseCron(spec string, loc *time.Location) (*Cron, error) {
 			Spec:  spec,
 		}
 	}
+	if c := sharedCron(spec, loc); c != nil {
+		return c, nil
+	}
 	p, err := parseSpec(spec)
 	if err != nil {
 		return nil, err
 	}
 	p.loc = loc
+	shareCron(spec, p)
 	return p, nil
 }
 

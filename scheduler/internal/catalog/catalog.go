@@ -5,7 +5,6 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -94,20 +93,17 @@ func WatchEntries[T any](ctx context.Context, kv jetstream.KeyValue, decode Entr
 // API did before storing it (job.Spec.Normalize): the jobs bucket is written
 // by other roles too, so what it holds is re-checked, never trusted.
 func DecodeSpec(key string, data []byte) (*job.Spec, error) {
-	var s job.Spec
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	s := new(job.Spec)
+	if err := decodeStrict(data, s); err != nil {
 		return nil, fmt.Errorf("not a job definition: %w", err)
 	}
 	if s.Name != key {
 		return nil, fmt.Errorf("name %q does not match its key %q", s.Name, key)
 	}
-	s, err := s.Normalize()
-	if err != nil {
+	if err := s.NormalizeInPlace(); err != nil {
 		return nil, err
 	}
-	return &s, nil
+	return s, nil
 }
 
 // DecodePending decodes a pending run stored under key.

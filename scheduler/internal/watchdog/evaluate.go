@@ -30,9 +30,6 @@ type window struct {
 	// unaccounted.
 	since time.Time
 	now   time.Time
-	// compiled shares compiled cron schedules across the round's jobs
-	// (nil: each compiled anew).
-	compiled *job.Compiled
 	// keepFrom is the first keepFrom of an activity the round makes.
 	keepFrom time.Time
 }
@@ -104,7 +101,7 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 	t.quietUntil = 0
 	grace := t.def.Expect().Grace()
 	var one [1]ledger.Revision
-	x, err := ledger.Expect(t.revisions(&one), ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows, Compiled: w.compiled})
+	x, err := ledger.Expect(t.revisions(&one), ledger.Query{Job: t.name, Since: w.since, Until: w.now, Now: w.now, Grace: grace, MaxRows: maxRows})
 	if err != nil {
 		return
 	}

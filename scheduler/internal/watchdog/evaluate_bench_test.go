@@ -16,7 +16,7 @@ func BenchmarkEvaluateHourlyJob(b *testing.B) {
 	t := newTracker("tick")
 	t.define(jobdef.Own(*spec, 1, t0))
 	now := t0.Add(90 * time.Minute)
-	w := window{since: now.Add(-DefaultWindow), now: now, compiled: &job.Compiled{}}
+	w := window{since: now.Add(-DefaultWindow), now: now}
 	b.ReportAllocs()
 	for b.Loop() {
 		t.evaluate(w)

@@ -43,7 +43,7 @@ func (w *Watchdog) round(ctx context.Context) {
 		if from := w.from.Add(skew); since.Before(from) {
 			since = from
 		}
-		v := t.evaluate(window{since: since, now: now, compiled: &w.compiled, keepFrom: since.Add(-time.Minute)})
+		v := t.evaluate(window{since: since, now: now, keepFrom: since.Add(-time.Minute)})
 		if sw, ok := w.settle(ctx, t, v, now); ok {
 			writes = append(writes, sw)
 			if len(writes) == storeBatch {

@@ -213,7 +213,7 @@ func TestQuietJobSparesItsLedger(t *testing.T) {
 	tr = newTracker("tick")
 	tr.define(jobdef.Own(*hourly, 1, t0))
 	now := t0.Add(90 * time.Minute)
-	w := window{since: now.Add(-DefaultWindow), now: now, compiled: &job.Compiled{}}
+	w := window{since: now.Add(-DefaultWindow), now: now}
 	require.Equal(t, alert.OK, tr.evaluate(w).health)
 	require.Zero(t, testing.AllocsPerRun(100, func() { tr.evaluate(w) }), "a quiet job's check allocates nothing")
 	tr.define(jobdef.Own(*hourly, 2, t0.Add(time.Minute)))

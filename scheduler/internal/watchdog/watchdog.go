@@ -102,8 +102,7 @@ type Watchdog struct {
 	healthCh <-chan catalog.Change[storedHealth]
 	from     time.Time // the look-back's start: no older slot is checked
 	rounds   chan chan struct{}
-	lagged   time.Time    // when a skipped round was last logged
-	compiled job.Compiled // cron schedules shared by the rounds' ledgers
+	lagged   time.Time // when a skipped round was last logged
 
 	// pending is how many events the follower has not received yet, as the
 	// stream last said (written by the follower, read by the loop).
