@@ -26,8 +26,6 @@ func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 // schedule.FormatDuration, the one formatter that "every" phrases use too.
 func FormatDuration(d time.Duration) string { return schedule.FormatDuration(d) }
 
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
 // UnmarshalJSON reads a duration string, or a number of seconds.
 func (d *Duration) UnmarshalJSON(b []byte) error {
@@ -76,7 +74,10 @@ func plainString(b []byte) (string, bool) {
 	return string(b), true
 }
 
-// MarshalText writes the duration as text (used by YAML encoders).
+// MarshalText writes the duration as text: a string in JSON (encoding/json
+// quotes it itself; a MarshalJSON of its own cost a nested json.Marshal and
+// a compaction of its output for every duration of every work item) and in
+// YAML.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText reads a duration string (used by YAML decoders).

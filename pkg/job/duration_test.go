@@ -2,7 +2,9 @@ package job
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -49,4 +51,21 @@ func FuzzDurationFastPathAgrees(f *testing.F) {
 			t.Fatalf("%s: got %v, %v; want %v, %v", lit, got, gotErr, want, wantErr)
 		}
 	})
+}
+
+func TestDurationEncodesAsItsString(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, time.Nanosecond, 1500 * time.Microsecond, 90 * time.Second, 5 * time.Minute, 26*time.Hour + time.Second, -3 * time.Second, math.MaxInt64} {
+		got, err := json.Marshal(struct {
+			D Duration `json:"d"`
+			P *Duration
+		}{D: Duration(d), P: (*Duration)(&d)})
+		require.NoError(t, err)
+		s, err := json.Marshal(Duration(d).String())
+		require.NoError(t, err)
+		require.Equal(t, `{"d":`+string(s)+`,"P":`+string(s)+`}`, string(got))
+		var back struct{ D Duration }
+		require.NoError(t, json.Unmarshal([]byte(`{"D":`+string(s)+`}`), &back))
+		require.Equal(t, Duration(d), back.D)
+	}
 }
