@@ -32,6 +32,9 @@ type DirectRequest struct {
 	// StartTime, when set instead of Seq, starts at the first message
 	// stored at or after it.
 	StartTime time.Time
+	// lastFor, when set instead of Filter, Seq and StartTime, asks for the
+	// last message of each of these subjects (DirectLastFor).
+	lastFor []string
 	// API is the JetStream API prefix (APIPrefix); empty means
 	// DefaultAPIPrefix.
 	API string
@@ -47,19 +50,54 @@ var ErrDirectTimeout = errors.New("direct get: no answer")
 // a direct get instead of answering it, and the request, sent to a queue
 // group, reaches no other replica.
 func DirectBatch(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
-	return AskAgain(ctx, func(err error) bool { return errors.Is(err, ErrDirectTimeout) }, func(ctx context.Context) ([]Msg, error) {
+	a, err := directAsk(ctx, nc, req)
+	return a.msgs, err
+}
+
+// MaxLastFor is the most subjects DirectLastFor asks about at once (the
+// server's bound on the answers of one request).
+const MaxLastFor = 1024
+
+// DirectLastFor returns the last message of each of subjects (at most
+// MaxLastFor) in req.Stream, in sequence order, in one request; a subject
+// without a message is left out. Of req, only Stream, MaxBytes and API
+// apply. complete is false when the answer stopped short of every
+// subject's message (the server sends at most MaxBytes, by default its max
+// pending bytes, at once): ask again for the rest.
+func DirectLastFor(ctx context.Context, nc *nats.Conn, req DirectRequest, subjects []string) (msgs []Msg, complete bool, err error) {
+	if len(subjects) > MaxLastFor {
+		return nil, false, fmt.Errorf("direct get %s: %d subjects, more than %d", req.Stream, len(subjects), MaxLastFor)
+	}
+	if len(subjects) == 0 {
+		return nil, true, nil
+	}
+	a, err := directAsk(ctx, nc, DirectRequest{Stream: req.Stream, MaxBytes: req.MaxBytes, API: req.API, lastFor: subjects})
+	return a.msgs, err == nil && a.pending == 0, err
+}
+
+// directAnswer is a batched direct get's messages, and how many more
+// matched than it carries.
+type directAnswer struct {
+	msgs    []Msg
+	pending uint64
+}
+
+func directAsk(ctx context.Context, nc *nats.Conn, req DirectRequest) (directAnswer, error) {
+	return AskAgain(ctx, func(err error) bool { return errors.Is(err, ErrDirectTimeout) }, func(ctx context.Context) (directAnswer, error) {
 		return directBatchOnce(ctx, nc, req)
 	})
 }
 
-func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]Msg, error) {
+func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) (directAnswer, error) {
 	body := map[string]any{"batch": max(req.Batch, 1)}
-	if !req.StartTime.IsZero() && req.Seq == 0 {
+	if len(req.lastFor) > 0 {
+		body["multi_last"], body["batch"] = req.lastFor, len(req.lastFor)
+	} else if !req.StartTime.IsZero() && req.Seq == 0 {
 		body["start_time"] = req.StartTime.UTC()
 	} else {
 		body["seq"] = max(req.Seq, 1)
 	}
-	if req.Filter != "" {
+	if req.Filter != "" && len(req.lastFor) == 0 {
 		body["next_by_subj"] = req.Filter
 	}
 	if req.MaxBytes > 0 {
@@ -69,38 +107,39 @@ func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) ([]M
 	inbox := nc.NewRespInbox()
 	sub, err := nc.SubscribeSync(inbox)
 	if err != nil {
-		return nil, fmt.Errorf("direct get: %w", err)
+		return directAnswer{}, fmt.Errorf("direct get: %w", err)
 	}
 	defer sub.Unsubscribe()
 	if err := sub.SetPendingLimits(-1, -1); err != nil {
-		return nil, fmt.Errorf("direct get: %w", err)
+		return directAnswer{}, fmt.Errorf("direct get: %w", err)
 	}
 	if err := nc.PublishRequest(apiOrDefault(req.API)+".DIRECT.GET."+req.Stream, inbox, data); err != nil {
-		return nil, fmt.Errorf("direct get: %w", err)
+		return directAnswer{}, fmt.Errorf("direct get: %w", err)
 	}
-	var out []Msg
+	var out directAnswer
 	for {
 		m, err := sub.NextMsgWithContext(ctx)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
-				return nil, fmt.Errorf("%w: %s", ErrDirectTimeout, req.Stream)
+				return directAnswer{}, fmt.Errorf("%w: %s", ErrDirectTimeout, req.Stream)
 			}
-			return nil, fmt.Errorf("direct get %s: %w", req.Stream, err)
+			return directAnswer{}, fmt.Errorf("direct get %s: %w", req.Stream, err)
 		}
 		if len(m.Data) == 0 && m.Header != nil {
 			switch m.Header.Get("Status") {
 			case "204": // end of batch
+				out.pending, _ = strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
 				return out, nil
 			case "404": // nothing matched
 				return out, nil
 			case "503":
-				return nil, fmt.Errorf("direct get %s: %w", req.Stream, nats.ErrNoResponders)
+				return directAnswer{}, fmt.Errorf("direct get %s: %w", req.Stream, nats.ErrNoResponders)
 			case "":
 			default:
-				return nil, fmt.Errorf("direct get %s: status %s %s", req.Stream, m.Header.Get("Status"), m.Header.Get("Description"))
+				return directAnswer{}, fmt.Errorf("direct get %s: status %s %s", req.Stream, m.Header.Get("Status"), m.Header.Get("Description"))
 			}
 		}
-		out = append(out, directMsg(m))
+		out.msgs = append(out.msgs, directMsg(m))
 	}
 }
 

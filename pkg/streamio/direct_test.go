@@ -1,6 +1,7 @@
 package streamio_test
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -100,6 +101,53 @@ func TestDirectBatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDirectLastFor: the last message of each subject asked about, in
+// sequence order, in one answer; and an answer cut short by its byte limit
+// says so, and asking again for the rest completes it.
+func TestDirectLastFor(t *testing.T) {
+	t.Parallel()
+	f := setupRead(t)
+	ctx := t.Context()
+	req := streamio.DirectRequest{Stream: f.stream}
+	msgs, complete, err := streamio.DirectLastFor(ctx, f.nc, req, []string{f.stream + ".b.2", f.stream + ".a.1", f.stream + ".none", f.stream + ".a.2"})
+	require.NoError(t, err)
+	require.True(t, complete)
+	require.Len(t, msgs, 3)
+	for i, seq := range []uint64{3, 4, 5} {
+		f.check(t, seq, msgs[i])
+	}
+	msgs, complete, err = streamio.DirectLastFor(ctx, f.nc, req, []string{f.stream + ".none"})
+	require.NoError(t, err)
+	require.True(t, complete)
+	require.Empty(t, msgs)
+	_, _, err = streamio.DirectLastFor(ctx, f.nc, req, make([]string, streamio.MaxLastFor+1))
+	require.Error(t, err)
+
+	// Five values of 400 KiB, at most 1 MiB an answer: three, then two.
+	var subjects []string
+	for i := range 5 {
+		subj := f.stream + ".big." + strconv.Itoa(i)
+		_, err := f.js.Publish(ctx, subj, make([]byte, 400<<10))
+		require.NoError(t, err)
+		subjects = append(subjects, subj)
+	}
+	req.MaxBytes = 1 << 20
+	var sizes []int
+	got := map[string]bool{}
+	for len(subjects) > 0 {
+		require.Less(t, len(sizes), 5, "each answer carries at least one")
+		msgs, complete, err := streamio.DirectLastFor(ctx, f.nc, req, subjects)
+		require.NoError(t, err)
+		for _, m := range msgs {
+			got[m.Subject] = true
+		}
+		sizes = append(sizes, len(msgs))
+		subjects = slices.DeleteFunc(subjects, func(s string) bool { return got[s] })
+		require.Equal(t, len(subjects) == 0, complete)
+	}
+	require.Equal(t, []int{3, 2}, sizes)
 }
 
 // DirectLast and LastFromLeader answer the same question, from any replica

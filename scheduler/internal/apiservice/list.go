@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
 )
 
 // listChunk is how many definitions job_list reads at once (each with its
@@ -70,28 +74,42 @@ func (s *Service) list(ctx context.Context, data []byte) (any, error) {
 }
 
 // readViews reads the definitions and states of names, in their order; a
-// job deleted meanwhile, or stored damaged, is nil.
+// job deleted meanwhile, or stored damaged, is nil. Each bucket is read
+// with a batched direct get for the whole chunk (lastValues), not a read
+// per key: a page of 100 jobs took 300 requests.
 func (s *Service) readViews(ctx context.Context, names []string) ([]*api.JobView, error) {
-	views := make([]*api.JobView, len(names))
+	var defs, states, healths map[string]streamio.Msg
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { defs, err = s.lastValues(gctx, s.names.JobsBucket(), names); return err })
+	g.Go(func() (err error) { states, err = s.lastValues(gctx, s.names.StateBucket(), names); return err })
+	if s.health != nil {
+		g.Go(func() (err error) { healths, err = s.lastValues(gctx, s.names.HealthBucket(), names); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
+	}
+	views := make([]*api.JobView, len(names))
+	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(listReads)
 	for i, name := range names {
 		g.Go(func() error {
-			ent, err := s.jobs.Get(gctx, name)
-			if err != nil {
-				if isNotFound(err) {
-					return nil
-				}
-				return fmt.Errorf("list jobs: read %s: %w: %w", name, api.ErrUnavailable, err)
-			}
-			var spec job.Spec
-			if json.Unmarshal(ent.Value(), &spec) != nil || spec.Name == "" {
+			data, rev, ok := liveValue(defs, name)
+			if !ok {
 				return nil
 			}
-			v := s.viewN(spec, ent.Revision(), 1)
-			v.Health = s.jobHealth(gctx, name)
-			if rt := s.runtime(gctx, name); rt != nil {
-				v.State = rt
+			var spec job.Spec
+			if json.Unmarshal(data, &spec) != nil || spec.Name == "" {
+				return nil
+			}
+			v := s.viewN(spec, rev, 1)
+			if data, _, ok := liveValue(healths, name); ok {
+				if st, err := health.Decode(name, data); err == nil {
+					v.Health = &st
+				}
+			}
+			var rt job.Runtime
+			if data, _, ok := liveValue(states, name); ok && json.Unmarshal(data, &rt) == nil {
+				v.State = &rt
 				if rt.Completed {
 					v.Status, v.Next = api.StatusCompleted, nil
 				}
@@ -104,6 +122,47 @@ func (s *Service) readViews(ctx context.Context, names []string) ([]*api.JobView
 		return nil, err
 	}
 	return views, nil
+}
+
+// lastValues reads the last message of each of keys in a KV bucket, by
+// key: batched direct gets (DirectLastFor), asked again for the keys an
+// answer stopped short of. A key without a message is left out.
+func (s *Service) lastValues(ctx context.Context, bucket string, keys []string) (map[string]streamio.Msg, error) {
+	pre := "$KV." + bucket + "."
+	out := make(map[string]streamio.Msg, len(keys))
+	subjects := make([]string, len(keys))
+	for i, k := range keys {
+		subjects[i] = pre + k
+	}
+	for len(subjects) > 0 {
+		msgs, complete, err := streamio.DirectLastFor(ctx, s.nc, streamio.DirectRequest{Stream: "KV_" + bucket}, subjects)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", bucket, err)
+		}
+		for _, m := range msgs {
+			if k, ok := strings.CutPrefix(m.Subject, pre); ok {
+				out[k] = m
+			}
+		}
+		if complete || len(msgs) == 0 {
+			break
+		}
+		subjects = slices.DeleteFunc(subjects, func(sub string) bool { _, ok := out[strings.TrimPrefix(sub, pre)]; return ok })
+	}
+	return out, nil
+}
+
+// liveValue returns the value of key among values and its revision, unless
+// it is missing or a deletion's marker.
+func liveValue(values map[string]streamio.Msg, key string) ([]byte, uint64, bool) {
+	m, ok := values[key]
+	if !ok {
+		return nil, 0, false
+	}
+	if op := m.Header.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+		return nil, 0, false
+	}
+	return m.Data, m.Seq, true
 }
 
 func isNotFound(err error) bool {

@@ -2,6 +2,7 @@ package apiservice_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
@@ -97,4 +100,65 @@ func TestListTooLargeForOneReply(t *testing.T) {
 	var page []api.JobView
 	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobList, api.ListRequest{Page: api.Page{Limit: 2}}, &page))
 	require.Len(t, page, 2)
+}
+
+// TestListReadsEachJobsStateAndHealth: a page's views carry the state and
+// health each job has, as job_get shows them (the page reads each bucket in
+// one batched request, job_get key by key); a damaged state is left out,
+// and a job deleted after the index listed it is not shown.
+func TestListReadsEachJobsStateAndHealth(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	names := env.Topo.Names()
+	ctx := t.Context()
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		createJob(t, env, n)
+	}
+	state, err := env.JS.KeyValue(ctx, names.StateBucket())
+	require.NoError(t, err)
+	healthKV, err := env.JS.KeyValue(ctx, names.HealthBucket())
+	require.NoError(t, err)
+	slot := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	for name, rt := range map[string]job.Runtime{"a": {LastSlot: slot, Fired: 3, Completed: true, CompletedAt: slot}, "b": {LastSlot: slot, Fired: 1}} {
+		data, err := json.Marshal(rt)
+		require.NoError(t, err)
+		_, err = state.Put(ctx, name, data)
+		require.NoError(t, err)
+	}
+	_, err = state.Put(ctx, "c", []byte("damaged"))
+	require.NoError(t, err)
+	data, err := health.Encode(health.State{Job: "b", Health: alert.Failing, Since: slot, ConsecutiveFailures: 2, Updated: slot})
+	require.NoError(t, err)
+	_, err = healthKV.Put(ctx, "b", data)
+	require.NoError(t, err)
+	var before []api.JobView
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobList, api.ListRequest{}, &before))
+	require.Len(t, before, 5)
+
+	// Deleted in the bucket itself: the index may still list it.
+	jobs, err := env.JS.KeyValue(ctx, names.JobsBucket())
+	require.NoError(t, err)
+	require.NoError(t, jobs.Delete(ctx, "e"))
+	var views []api.JobView
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobList, api.ListRequest{}, &views))
+	got := map[string]api.JobView{}
+	for _, v := range views {
+		got[v.Name] = v
+	}
+	require.Len(t, got, 4, "the deleted job is not shown")
+	for _, n := range []string{"a", "b", "c", "d"} {
+		var one api.JobView
+		require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobGet, api.NameRequest{Name: n}, &one))
+		require.Equal(t, one.State, got[n].State, n)
+		require.Equal(t, one.Health, got[n].Health, n)
+		require.Equal(t, one.Status, got[n].Status, n)
+		require.Equal(t, one.Revision, got[n].Revision, n)
+	}
+	require.True(t, got["a"].State.Completed)
+	require.Equal(t, api.StatusCompleted, got["a"].Status)
+	require.Equal(t, int64(1), got["b"].State.Fired)
+	require.Equal(t, alert.Failing, got["b"].Health.Health)
+	require.Nil(t, got["c"].State, "a damaged state is left out")
+	require.Nil(t, got["d"].State)
+	require.Nil(t, got["d"].Health)
 }
