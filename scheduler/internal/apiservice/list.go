@@ -18,13 +18,12 @@ import (
 )
 
 // listChunk is how many definitions job_list reads at once (each with its
-// state), listReads how many reads it keeps in flight. minViewSize is less
+// state and health, in a batched read of each bucket). minViewSize is less
 // than any job's view takes in a reply: a list without a limit of more
 // jobs than the max payload holds at that size is refused at once, before
 // reading them all.
 const (
 	listChunk   = 256
-	listReads   = 32
 	minViewSize = 200
 )
 
@@ -89,37 +88,29 @@ func (s *Service) readViews(ctx context.Context, names []string) ([]*api.JobView
 		return nil, fmt.Errorf("list jobs: %w: %w", api.ErrUnavailable, err)
 	}
 	views := make([]*api.JobView, len(names))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(listReads)
 	for i, name := range names {
-		g.Go(func() error {
-			data, rev, ok := liveValue(defs, name)
-			if !ok {
-				return nil
+		data, rev, ok := liveValue(defs, name)
+		if !ok {
+			continue
+		}
+		var spec job.Spec
+		if json.Unmarshal(data, &spec) != nil || spec.Name == "" {
+			continue
+		}
+		v := s.viewN(spec, rev, 1)
+		if data, _, ok := liveValue(healths, name); ok {
+			if st, err := health.Decode(name, data); err == nil {
+				v.Health = &st
 			}
-			var spec job.Spec
-			if json.Unmarshal(data, &spec) != nil || spec.Name == "" {
-				return nil
+		}
+		var rt job.Runtime
+		if data, _, ok := liveValue(states, name); ok && json.Unmarshal(data, &rt) == nil {
+			v.State = &rt
+			if rt.Completed {
+				v.Status, v.Next = api.StatusCompleted, nil
 			}
-			v := s.viewN(spec, rev, 1)
-			if data, _, ok := liveValue(healths, name); ok {
-				if st, err := health.Decode(name, data); err == nil {
-					v.Health = &st
-				}
-			}
-			var rt job.Runtime
-			if data, _, ok := liveValue(states, name); ok && json.Unmarshal(data, &rt) == nil {
-				v.State = &rt
-				if rt.Completed {
-					v.Status, v.Next = api.StatusCompleted, nil
-				}
-			}
-			views[i] = &v
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+		}
+		views[i] = &v
 	}
 	return views, nil
 }
