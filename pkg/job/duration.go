@@ -26,7 +26,6 @@ func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 // schedule.FormatDuration, the one formatter that "every" phrases use too.
 func FormatDuration(d time.Duration) string { return schedule.FormatDuration(d) }
 
-
 // UnmarshalJSON reads a duration string, or a number of seconds.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	s, ok := plainString(b)
