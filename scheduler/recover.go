@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // A leader writes its cursors about once a second, so the state a new
@@ -138,7 +138,7 @@ func (r *leaderRun) recoverTail(ctx context.Context) error {
 	}
 	err = r.readTail(ctx, r.s.names.WorkStream(), r.s.names.WorkSubjects(), since, func(m streamio.Msg) {
 		var w job.Work
-		if json.Unmarshal(m.Data, &w) != nil {
+		if wirejson.Unmarshal(m.Data, &w) != nil {
 			return
 		}
 		name, slot, ok := slotOf(w.ID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // errStale means another leader wrote a job's state after us: we must stop.
@@ -66,7 +67,7 @@ func (st *stateStore) load(ctx context.Context) error {
 				continue
 			}
 			var rt job.Runtime
-			if err := json.Unmarshal(ent.Value(), &rt); err != nil {
+			if err := wirejson.Unmarshal(ent.Value(), &rt); err != nil {
 				// A damaged state entry: start the job from now rather than
 				// stop the scheduler; the claims layer stops duplicates.
 				rt = job.Runtime{}
@@ -284,7 +285,7 @@ func (st *stateStore) write(ctx context.Context, name string, data []byte, rev u
 			return 0, fmt.Errorf("re-read state of %s: %w", name, gerr)
 		}
 		var other job.Runtime
-		_ = json.Unmarshal(cur.Value(), &other)
+		_ = wirejson.Unmarshal(cur.Value(), &other)
 		if other.Term > st.term {
 			return 0, fmt.Errorf("state of %s written in term %d (ours %d): %w", name, other.Term, st.term, errStale)
 		}

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 	"github.com/jetcron/jetcron/worker/internal/claim"
 	"github.com/jetcron/jetcron/worker/internal/logcap"
 )
@@ -307,7 +307,7 @@ func decodeWork(msg jetstream.Msg) (job.Work, error) {
 	if size > MaxWorkBytes {
 		return w, fmt.Errorf("work message of %d bytes (headers included) exceeds the limit of %d", size, MaxWorkBytes)
 	}
-	if err := json.Unmarshal(msg.Data(), &w); err != nil {
+	if err := wirejson.Unmarshal(msg.Data(), &w); err != nil {
 		return w, fmt.Errorf("work message is not valid JSON: %w", err)
 	}
 	if w.V != job.WorkVersion {

@@ -1,12 +1,12 @@
 package event
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // Version is the schema version of Event.
@@ -142,7 +142,7 @@ func (e *Event) MsgID() string {
 // Decode parses an event payload. It returns ok=false for a payload of an
 // unknown schema version or kind-less JSON, which readers skip.
 func Decode(data []byte) (e Event, ok bool, err error) {
-	if err := json.Unmarshal(data, &e); err != nil {
+	if err := wirejson.Unmarshal(data, &e); err != nil {
 		return Event{}, false, fmt.Errorf("decode event: %w", err)
 	}
 	if e.V != Version || e.Kind == "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // Version is the schema version of State.
@@ -63,7 +64,7 @@ func (s State) Validate() error {
 // under, which must name the same job.
 func Decode(key string, data []byte) (State, error) {
 	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := wirejson.Unmarshal(data, &s); err != nil {
 		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if err := s.Validate(); err != nil {

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // Record is the value of a claim.
@@ -131,7 +133,7 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 			return nil, 0, fmt.Errorf("claim %s: %w", id, err)
 		}
 		var cur Record
-		if err := json.Unmarshal(ent.Value(), &cur); err != nil {
+		if err := wirejson.Unmarshal(ent.Value(), &cur); err != nil {
 			return nil, 0, fmt.Errorf("claim %s: damaged record: %w", id, err)
 		}
 		switch {
@@ -186,7 +188,7 @@ func (c *Claim) update(ctx context.Context, rec Record) error {
 			return fmt.Errorf("claim %s: %w", c.key, err)
 		}
 		var cur Record
-		if json.Unmarshal(ent.Value(), &cur) != nil || !cur.sameHolder(c.rec) {
+		if wirejson.Unmarshal(ent.Value(), &cur) != nil || !cur.sameHolder(c.rec) {
 			return fmt.Errorf("claim %s: %w", c.key, ErrSuperseded)
 		}
 		if cur.equal(rec) { // our write was applied; its answer was lost

@@ -1,0 +1,134 @@
+package wirejson_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/wirejson"
+)
+
+func sampleEvent() event.Event {
+	at := time.Date(2026, 12, 5, 17, 40, 0, 0, time.UTC)
+	now := at.Add(1234567 * time.Microsecond)
+	code, ms := 2, int64(12)
+	return event.Event{V: event.Version, Kind: event.Failed, Job: "nightly", Execution: job.ExecutionID("nightly", at), Time: now,
+		ScheduledAt: &at, WallTime: "2026-12-05T18:40:00", TZ: "Europe/Paris", Trigger: job.TriggerSchedule, Queue: "default",
+		Revision: 42, Term: 7, Attempt: 1, Worker: "w-abc123", ExitCode: &code, DurationMS: &ms, Error: "exit status 2: \"quoted\" <b>&\u2028",
+		Params: map[string]string{"page": "3"}, FollowUps: []string{"x"}}
+}
+
+func sampleWork() job.Work {
+	at := time.Date(2026, 12, 5, 17, 40, 0, 0, time.UTC)
+	spec := job.Spec{Name: "nightly", Schedule: job.Schedule{Cron: "0 3 * * *", TZ: "Europe/Paris"},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"echo", "hi"}}, Queue: "default", Timeout: job.Duration(time.Minute),
+		Env: map[string]string{"A": "b"}, Labels: map[string]string{"team": "data"}}
+	return job.Work{V: job.WorkVersion, ID: job.ExecutionID("nightly", at), Job: "nightly", ScheduledAt: at, Trigger: job.TriggerSchedule,
+		Params: map[string]string{"k": "v"}, Spec: spec, Revision: 9, Term: 3}
+}
+
+// seeds are valid messages and the kinds of damage a hostile or old role
+// could send.
+func seeds(t testing.TB) [][]byte {
+	ev, err := json.Marshal(sampleEvent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(sampleWork())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return [][]byte{
+		ev, w,
+		[]byte(`{"V":1,"KIND":"started","job":"a","job":"b","time":"2026-12-05T17:40:00Z"}`), // case, duplicates
+		[]byte(`{"v":1,"kind":"started","job":"a\xff\xfe","time":"2026-12-05T17:40:00+01:00","extra":[1,{"x":null}]}`),
+		[]byte(`{"v":1,"attempt":1e3,"exit_code":null,"duration_ms":-1}`),
+		[]byte(`{"v":1,"attempt":99999999999999999999}`),
+		[]byte(`{"v":"1"}`), []byte(`{"time":"yesterday"}`), []byte(`{"params":{"a":1}}`), []byte(`[]`), []byte(`null`),
+		[]byte(`{"v":1}  {"v":2}`), []byte(`{"v":1,`), []byte(" \t\n{}\n"), []byte(`{"spec":{"timeout":"90s","retry":{"max_attempts":3}}}`),
+		[]byte(`{"spec":{"timeout":"1.5h","schedule":{"every":"5m"}},"scheduled_at":"2026-12-05T17:40:00.123456789Z"}`),
+		[]byte(`{"spec":{"timeout":90000000000}}`), []byte(`{"spec":{"timeout":"\u0039\u0030s"}}`), []byte(`{"job":"\ud800"}`),
+	}
+}
+
+// agree decodes data into two values of T, with encoding/json and with
+// wirejson, and fails unless both refuse it or both give the same value.
+func agree[T any](t *testing.T, data []byte) {
+	t.Helper()
+	var std, got T
+	errStd := json.Unmarshal(data, &std)
+	errGot := wirejson.Unmarshal(data, &got)
+	if (errStd == nil) != (errGot == nil) {
+		t.Fatalf("%T from %q: encoding/json says %v, wirejson says %v", std, data, errStd, errGot)
+	}
+	if errStd != nil {
+		return
+	}
+	a, errA := json.Marshal(std)
+	b, errB := json.Marshal(got)
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Fatalf("%T from %q:\n encoding/json %s (%v)\n wirejson      %s (%v)", std, data, a, errA, b, errB)
+	}
+}
+
+func TestAgreesWithStdlib(t *testing.T) {
+	for _, s := range seeds(t) {
+		agree[event.Event](t, s)
+		agree[job.Work](t, s)
+	}
+}
+
+func FuzzAgreesWithStdlib(f *testing.F) {
+	for _, s := range seeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		agree[event.Event](t, data)
+		agree[job.Work](t, data)
+	})
+}
+
+func BenchmarkDecodeEvent(b *testing.B) {
+	data, err := json.Marshal(sampleEvent())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var e event.Event
+			_ = json.Unmarshal(data, &e)
+		}
+	})
+	b.Run("wirejson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var e event.Event
+			_ = wirejson.Unmarshal(data, &e)
+		}
+	})
+}
+
+func BenchmarkDecodeWork(b *testing.B) {
+	data, err := json.Marshal(sampleWork())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var w job.Work
+			_ = json.Unmarshal(data, &w)
+		}
+	})
+	b.Run("wirejson", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var w job.Work
+			_ = wirejson.Unmarshal(data, &w)
+		}
+	})
+}
