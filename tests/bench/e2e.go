@@ -168,6 +168,11 @@ func measureE2E(ctx context.Context, o options, dir, phase string, log *slog.Log
 	if err != nil {
 		return res, err
 	}
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile + "." + phase + ".base"); err != nil {
+			return res, err
+		}
+	}
 	cpu0 := cpuTime()
 	if res.Steady {
 		err = drainSteady(ctx, p.e, finals, end)
@@ -177,6 +182,9 @@ func measureE2E(ctx context.Context, o options, dir, phase string, log *slog.Log
 	res.CPU, res.Execs = cpuTime()-cpu0, int(finals.n.Load())
 	if perr := stop(); perr != nil && err == nil {
 		err = perr
+	}
+	if o.MemProfile != "" && err == nil {
+		err = writeHeapProfile(o.MemProfile + "." + phase)
 	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", phase, err)

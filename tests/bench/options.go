@@ -154,7 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
 	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
 	fs.DurationVar(&o.ScaleIdle, "scale-idle", 30*time.Second, "scale: how long the first scheduler is watched idle, for its CPU and resident set (0: not at all)")
-	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover; e2e phases: the heap profile at the window's start and end, to FILE.<phase>.base and FILE.<phase> (what the window allocated: go tool pprof -sample_index=alloc_space -diff_base FILE.<phase>.base FILE.<phase>)")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
