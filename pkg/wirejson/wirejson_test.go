@@ -3,6 +3,8 @@ package wirejson_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -51,6 +53,7 @@ func seeds(t testing.TB) [][]byte {
 		[]byte(`{"v":1}  {"v":2}`), []byte(`{"v":1,`), []byte(" \t\n{}\n"), []byte(`{"spec":{"timeout":"90s","retry":{"max_attempts":3}}}`),
 		[]byte(`{"spec":{"timeout":"1.5h","schedule":{"every":"5m"}},"scheduled_at":"2026-12-05T17:40:00.123456789Z"}`),
 		[]byte(`{"spec":{"timeout":90000000000}}`), []byte(`{"spec":{"timeout":"\u0039\u0030s"}}`), []byte(`{"job":"\ud800"}`),
+		[]byte(`{"name":"a","nope":1}`), []byte(`{"name":"a","task":{"kind":"go","x":1}}`), []byte(`{"name":"a"} x`), []byte(`{"name":"a"}{}`),
 	}
 }
 
@@ -74,10 +77,65 @@ func agree[T any](t *testing.T, data []byte) {
 	}
 }
 
+// stdStrict is UnmarshalStrict's contract in encoding/json: a Decoder
+// refusing unknown fields, and nothing but white space after the value.
+func stdStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("data after the value")
+	}
+	return nil
+}
+
+// agreeStrict is agree for UnmarshalStrict.
+func agreeStrict[T any](t *testing.T, data []byte) {
+	t.Helper()
+	var std, got T
+	errStd := stdStrict(data, &std)
+	errGot := wirejson.UnmarshalStrict(data, &got)
+	if (errStd == nil) != (errGot == nil) {
+		t.Fatalf("strict %T from %q: encoding/json says %v, wirejson says %v", std, data, errStd, errGot)
+	}
+	if errStd != nil {
+		return
+	}
+	a, errA := json.Marshal(std)
+	b, errB := json.Marshal(got)
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Fatalf("strict %T from %q:\n encoding/json %s (%v)\n wirejson      %s (%v)", std, data, a, errA, b, errB)
+	}
+}
+
 func TestAgreesWithStdlib(t *testing.T) {
 	for _, s := range seeds(t) {
 		agree[event.Event](t, s)
 		agree[job.Work](t, s)
+		agreeStrict[job.Spec](t, s)
+		agreeStrict[job.Work](t, s)
+	}
+}
+
+func TestUnmarshalStrictRefuses(t *testing.T) {
+	for _, in := range []string{
+		`{"name":"a","nope":1}`,                   // an unknown field
+		`{"name":"a","task":{"kind":"go","x":1}}`, // an unknown field, nested
+		`{"name":"a"}{"name":"b"}`,                // a second value
+		`{"name":"a"} garbage`,                    // trailing garbage
+		`{"name":"a"`,                             // truncated
+		``,
+	} {
+		var s job.Spec
+		if err := wirejson.UnmarshalStrict([]byte(in), &s); err == nil {
+			t.Errorf("UnmarshalStrict(%q) took it", in)
+		}
+	}
+	var s job.Spec
+	if err := wirejson.UnmarshalStrict([]byte(" {\"NAME\":\"a\"}\n"), &s); err != nil || s.Name != "a" {
+		t.Errorf("UnmarshalStrict of a plain definition: %v, %+v", err, s)
 	}
 }
 
@@ -88,6 +146,8 @@ func FuzzAgreesWithStdlib(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		agree[event.Event](t, data)
 		agree[job.Work](t, data)
+		agreeStrict[job.Spec](t, data)
+		agreeStrict[job.Work](t, data)
 	})
 }
 

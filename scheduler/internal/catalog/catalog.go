@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/wirejson"
 )
 
 // Change is one change of a key.
@@ -94,7 +95,7 @@ func WatchEntries[T any](ctx context.Context, kv jetstream.KeyValue, decode Entr
 // by other roles too, so what it holds is re-checked, never trusted.
 func DecodeSpec(key string, data []byte) (*job.Spec, error) {
 	s := new(job.Spec)
-	if err := decodeStrict(data, s); err != nil {
+	if err := wirejson.UnmarshalStrict(data, s); err != nil {
 		return nil, fmt.Errorf("not a job definition: %w", err)
 	}
 	if s.Name != key {

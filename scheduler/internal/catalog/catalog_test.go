@@ -49,6 +49,9 @@ func TestDecodeSpec(t *testing.T) {
 	}{
 		{"NotJSON", "a", `not json`, "", "not a job definition"},
 		{"UnknownField", "a", `{"name":"a","colour":"blue"}`, "", "not a job definition"},
+		{"UnknownNestedField", "a", `{"name":"a","schedule":{"every":"1m","often":true},"task":{"kind":"command","command":["true"]}}`, "", "not a job definition"},
+		{"SecondValue", "a", valid + `{"name":"a"}`, "", "not a job definition"},
+		{"TrailingGarbage", "a", valid + ` x`, "", "not a job definition"},
 		{"KeyMismatch", "b", valid, "", "does not match its key"},
 		{"EveryTooShort", "a", `{"name":"a","schedule":{"every":"10ms"},"task":{"kind":"command","command":["true"]}}`, "schedule.every", ""},
 		{"NoProgram", "a", `{"name":"a","schedule":{"every":"1m"},"task":{"kind":"command"}}`, "task.command", ""},
