@@ -38,7 +38,9 @@ cp -r "$PEERS_DIR" "$TMP/peers"
 rm -rf "$TMP/peers/results" "$TMP/peers/bin"
 
 echo "building tests/bench..." >&2
-go build -o "$TMP/jcbench" ./tests/bench
+# Linked as production's binary (deploy/Dockerfile): without cgo, each
+# command's supervisor starts without the dynamic loader.
+CGO_ENABLED=0 go build -o "$TMP/jcbench" ./tests/bench
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -32,6 +33,9 @@ type machine struct {
 	Go         string
 	Platform   string
 	NATS       string
+	// Linked is how the binary was linked: a command's supervisor is this
+	// binary started again, and a dynamically linked one starts slower.
+	Linked string
 }
 
 func currentMachine() machine {
@@ -42,7 +46,24 @@ func currentMachine() machine {
 		Go:         runtime.Version(),
 		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
 		NATS:       server.VERSION,
+		Linked:     linkage(),
 	}
+}
+
+// linkage says whether the binary was built with cgo, which links it
+// dynamically: each command's supervisor then starts through the dynamic
+// loader (docs/benchmarks.md, "What a command costs").
+func linkage() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "CGO_ENABLED" && s.Value == "0" {
+			return "static (CGO_ENABLED=0, as deploy/Dockerfile builds)"
+		}
+	}
+	return "dynamic (cgo): each command's supervisor starts through the dynamic loader; build with CGO_ENABLED=0 for production's figures"
 }
 
 // cpuModel reads the CPU's model name on Linux; "" elsewhere.
@@ -73,6 +94,7 @@ func (r report) print(out io.Writer) {
 		{"command", r.Command},
 		{"machine", fmt.Sprintf("%d CPUs%s, GOMAXPROCS %d, %s", m.CPUs, model, m.GOMAXPROCS, m.Platform)},
 		{"go", m.Go},
+		{"binary", m.Linked},
 		{"nats-server", m.NATS + " embedded in the same process, file storage, " + syncName(r.NoSync)},
 	}, false)
 
