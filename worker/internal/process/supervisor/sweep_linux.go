@@ -44,25 +44,30 @@ func prctl(option, arg uintptr) error {
 // which the subreaper adopts and kills in the next round; a killed process
 // cannot fork any more, so the rounds end. Children are unreaped while they
 // are signalled, so their pids cannot have been reused.
+//
+// It asks the kernel first: a run whose program left nothing behind (the
+// common end) has no child left, and wait4 says so (ECHILD) without a
+// look at /proc, which costs a read of every process's stat file.
 func sweep() {
 	self := os.Getpid()
 	for {
-		for _, pid := range childrenOf(self) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		switch {
 		case errors.Is(err, syscall.ECHILD):
 			return
-		case errors.Is(err, syscall.EINTR):
+		case errors.Is(err, syscall.EINTR), err == nil && pid > 0:
+			continue // reaped one: ask again
 		case err != nil:
 			return
-		case pid == 0:
-			// Children left, none dead yet (SIGKILL is asynchronous, or
-			// one was adopted after the scan): look again shortly.
-			time.Sleep(time.Millisecond)
 		}
+		// Children left, none dead yet: kill those alive, then look again
+		// shortly (SIGKILL is asynchronous, and one may be adopted after
+		// the scan).
+		for _, pid := range childrenOf(self) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
