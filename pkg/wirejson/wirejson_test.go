@@ -61,20 +61,13 @@ func seeds(t testing.TB) [][]byte {
 // wirejson, and fails unless both refuse it or both give the same value.
 func agree[T any](t *testing.T, data []byte) {
 	t.Helper()
-	var std, got T
-	errStd := json.Unmarshal(data, &std)
-	errGot := wirejson.Unmarshal(data, &got)
-	if (errStd == nil) != (errGot == nil) {
-		t.Fatalf("%T from %q: encoding/json says %v, wirejson says %v", std, data, errStd, errGot)
-	}
-	if errStd != nil {
-		return
-	}
-	a, errA := json.Marshal(std)
-	b, errB := json.Marshal(got)
-	if errA != nil || errB != nil || !bytes.Equal(a, b) {
-		t.Fatalf("%T from %q:\n encoding/json %s (%v)\n wirejson      %s (%v)", std, data, a, errA, b, errB)
-	}
+	compare[T](t, "Unmarshal", data, json.Unmarshal, wirejson.Unmarshal)
+}
+
+// agreeStrict is agree for UnmarshalStrict.
+func agreeStrict[T any](t *testing.T, data []byte) {
+	t.Helper()
+	compare[T](t, "UnmarshalStrict", data, stdStrict, wirejson.UnmarshalStrict)
 }
 
 // stdStrict is UnmarshalStrict's contract in encoding/json: a Decoder
@@ -91,22 +84,22 @@ func stdStrict(data []byte, v any) error {
 	return nil
 }
 
-// agreeStrict is agree for UnmarshalStrict.
-func agreeStrict[T any](t *testing.T, data []byte) {
+// compare decodes data into a T with want and with got; both must refuse
+// it, or give values that encode alike.
+func compare[T any](t *testing.T, name string, data []byte, want, got func([]byte, any) error) {
 	t.Helper()
-	var std, got T
-	errStd := stdStrict(data, &std)
-	errGot := wirejson.UnmarshalStrict(data, &got)
-	if (errStd == nil) != (errGot == nil) {
-		t.Fatalf("strict %T from %q: encoding/json says %v, wirejson says %v", std, data, errStd, errGot)
+	var a, b T
+	errA, errB := want(data, &a), got(data, &b)
+	if (errA == nil) != (errB == nil) {
+		t.Fatalf("%s %T from %q: encoding/json says %v, wirejson says %v", name, a, data, errA, errB)
 	}
-	if errStd != nil {
+	if errA != nil {
 		return
 	}
-	a, errA := json.Marshal(std)
-	b, errB := json.Marshal(got)
-	if errA != nil || errB != nil || !bytes.Equal(a, b) {
-		t.Fatalf("strict %T from %q:\n encoding/json %s (%v)\n wirejson      %s (%v)", std, data, a, errA, b, errB)
+	encA, errA := json.Marshal(a)
+	encB, errB := json.Marshal(b)
+	if errA != nil || errB != nil || !bytes.Equal(encA, encB) {
+		t.Fatalf("%s %T from %q:\n encoding/json %s (%v)\n wirejson      %s (%v)", name, a, data, encA, errA, encB, errB)
 	}
 }
 
@@ -151,44 +144,26 @@ func FuzzAgreesWithStdlib(f *testing.F) {
 	})
 }
 
-func BenchmarkDecodeEvent(b *testing.B) {
-	data, err := json.Marshal(sampleEvent())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("encoding/json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var e event.Event
-			_ = json.Unmarshal(data, &e)
-		}
-	})
-	b.Run("wirejson", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var e event.Event
-			_ = wirejson.Unmarshal(data, &e)
-		}
-	})
-}
+func BenchmarkDecodeEvent(b *testing.B) { benchDecode[event.Event](b, sampleEvent()) }
 
-func BenchmarkDecodeWork(b *testing.B) {
-	data, err := json.Marshal(sampleWork())
+func BenchmarkDecodeWork(b *testing.B) { benchDecode[job.Work](b, sampleWork()) }
+
+// benchDecode decodes v's encoding into a T with each package.
+func benchDecode[T any](b *testing.B, v T) {
+	data, err := json.Marshal(v)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("encoding/json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var w job.Work
-			_ = json.Unmarshal(data, &w)
-		}
-	})
-	b.Run("wirejson", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var w job.Work
-			_ = wirejson.Unmarshal(data, &w)
-		}
-	})
+	for _, dec := range []struct {
+		name      string
+		unmarshal func([]byte, any) error
+	}{{"encoding/json", json.Unmarshal}, {"wirejson", wirejson.Unmarshal}} {
+		b.Run(dec.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var out T
+				_ = dec.unmarshal(data, &out)
+			}
+		})
+	}
 }
