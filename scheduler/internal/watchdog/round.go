@@ -11,6 +11,10 @@ import (
 // writeTimeout bounds one alert publish or state write.
 const writeTimeout = 10 * time.Second
 
+// echoWait bounds how long a round waits for the echoes of a batch of
+// its writes (awaitEchoes).
+const echoWait = 2 * time.Second
+
 // round checks every job once.
 func (w *Watchdog) round(ctx context.Context) {
 	now := w.cfg.Clock.Now()
@@ -19,6 +23,7 @@ func (w *Watchdog) round(ctx context.Context) {
 	}
 	var writes []stateWrite
 	defer func() { w.store(ctx, writes) }()
+	echoes := true // waiting for the echoes of the round's writes
 	// In the map's order: sorting a million names each round took a
 	// slice of them and their comparisons, and no reader needs an order.
 	for name, t := range w.trackers {
@@ -47,8 +52,13 @@ func (w *Watchdog) round(ctx context.Context) {
 		if sw, ok := w.settle(ctx, t, v, now); ok {
 			writes = append(writes, sw)
 			if len(writes) == storeBatch {
-				w.store(ctx, writes)
+				last := w.store(ctx, writes)
 				writes = writes[:0]
+				if echoes {
+					// Once a wait runs out (the watch is behind, or
+					// opening again), the round stops waiting.
+					echoes = w.awaitEchoes(last, echoWait)
+				}
 				w.drainHealth()
 			}
 		}

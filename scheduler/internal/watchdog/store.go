@@ -30,10 +30,11 @@ type stateWrite struct {
 // or only if the job has none. A state the batches could not store
 // (another replica wrote it meanwhile, a refused batch, a bucket made by an
 // older `admin ensure` that does not allow batches) is written again on
-// its own, which reads back a conflicting one.
-func (w *Watchdog) store(ctx context.Context, writes []stateWrite) {
+// its own, which reads back a conflicting one. It returns the highest
+// revision it wrote (0 for none).
+func (w *Watchdog) store(ctx context.Context, writes []stateWrite) (last uint64) {
 	if len(writes) == 0 || ctx.Err() != nil {
-		return // a stopped round's states are decided again next time
+		return 0 // a stopped round's states are decided again next time
 	}
 	pre := "$KV." + w.health.Bucket() + "."
 	msgs := make([]*nats.Msg, len(writes))
@@ -51,17 +52,20 @@ func (w *Watchdog) store(ctx context.Context, writes []stateWrite) {
 		sw := writes[i]
 		if a.Err == nil {
 			sw.t.keepStored(sw.next, a.Seq, w.keepFrom(sw.t, now))
+			last = max(last, a.Seq)
 			continue
 		}
 		if ctx.Err() != nil {
-			return
+			return last
 		}
-		w.write(ctx, sw)
+		last = max(last, w.write(ctx, sw))
 	}
+	return last
 }
 
-// write writes one state with the bucket's own revision-checked calls.
-func (w *Watchdog) write(ctx context.Context, sw stateWrite) {
+// write writes one state with the bucket's own revision-checked calls,
+// and returns its revision (0 when it was not written).
+func (w *Watchdog) write(ctx context.Context, sw stateWrite) uint64 {
 	t := sw.t
 	keepFrom := w.keepFrom(t, w.cfg.Clock.Now())
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
@@ -76,6 +80,7 @@ func (w *Watchdog) write(ctx context.Context, sw stateWrite) {
 	switch {
 	case err == nil:
 		t.keepStored(sw.next, rev, keepFrom)
+		return rev
 	case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 		// Another replica wrote it: read it back; the next round decides
 		// again against it.
@@ -87,4 +92,5 @@ func (w *Watchdog) write(ctx context.Context, sw stateWrite) {
 	default:
 		w.log.WarnContext(ctx, "watchdog could not write a job's health; trying again next round", "job", t.name, "error", err)
 	}
+	return 0
 }

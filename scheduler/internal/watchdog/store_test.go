@@ -116,3 +116,43 @@ func TestDrainHealthAdoptsWhatIsReady(t *testing.T) {
 	w.healthCh = nil // before Start: nothing to drain
 	w.drainHealth()
 }
+
+// awaitEchoes adopts what the health watch delivers until it has
+// delivered the round's last write, and no further; a watch that does not
+// get there gives up after the wait, and a closed one at once.
+func TestAwaitEchoes(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	clk := clock.NewFake(now)
+	w := New(nil, nil, Config{Detector: "a", Clock: clk})
+	a := newTracker("a")
+	w.trackers["a"] = a
+	stored := func(rev uint64) catalog.Change[storedHealth] {
+		data, err := health.Encode(health.State{Job: "a", Health: alert.OK, Since: now, Seq: rev})
+		require.NoError(t, err)
+		return catalog.Change[storedHealth]{Key: "a", Revision: rev, Value: (*storedHealth)(&data)}
+	}
+	ch := make(chan catalog.Change[storedHealth], 5)
+	w.healthCh = ch
+	ch <- stored(3)
+	ch <- catalog.Change[storedHealth]{Key: "other", Revision: 4} // a deletion counts too
+	ch <- stored(5)
+	ch <- stored(6)
+	require.True(t, w.awaitEchoes(4, time.Second))
+	require.Equal(t, uint64(4), w.healthRev)
+	require.Equal(t, uint64(3), a.storedRev())
+	require.Equal(t, 2, len(ch), "what comes after the round's writes is the loop's")
+
+	require.True(t, w.awaitEchoes(6, time.Second))
+	require.Equal(t, uint64(6), a.storedRev())
+
+	done := make(chan bool)
+	go func() { done <- w.awaitEchoes(9, echoWait) }()
+	clk.BlockUntil(1)
+	clk.Advance(echoWait)
+	require.False(t, <-done, "the watch did not get there within the wait")
+
+	ch <- stored(7)
+	close(ch)
+	require.False(t, w.awaitEchoes(9, time.Hour), "a closed watch ends the wait")
+	require.Equal(t, uint64(7), w.healthRev)
+}
