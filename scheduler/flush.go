@@ -42,6 +42,7 @@ func (r *leaderRun) flushIfDue(ctx context.Context, now time.Time) error {
 // one writes.
 func (r *leaderRun) startFlush(ctx context.Context) {
 	b := r.state.take()
+	b.purges, r.pending.afterFlush = r.pending.afterFlush, nil
 	r.flush.inFlight = b
 	r.bg.Add(1)
 	go func() {
@@ -54,7 +55,7 @@ func (r *leaderRun) startFlush(ctx context.Context) {
 // settleFlush settles the flush handed back. Only errStale ends the loop.
 func (r *leaderRun) settleFlush(ctx context.Context, b *flushBatch) error {
 	r.flush.inFlight = nil
-	if err := r.state.settle(b); err != nil {
+	if err := r.settle(ctx, b); err != nil {
 		if errors.Is(err, errStale) {
 			return err
 		}
@@ -73,14 +74,31 @@ func (r *leaderRun) settleFlush(ctx context.Context, b *flushBatch) error {
 // it. Not past events that are not stored yet.
 func (r *leaderRun) finalFlush(ctx context.Context) {
 	if r.flush.inFlight != nil {
-		_ = r.state.settle(<-r.flush.done)
+		_ = r.settle(ctx, <-r.flush.done)
 		r.flush.inFlight = nil
 	}
-	if r.state.pending() && r.lease.Valid() && len(r.events.queued) == 0 {
+	if (r.state.pending() || len(r.pending.afterFlush) > 0) && r.lease.Valid() && len(r.events.queued) == 0 {
 		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), max(r.lease.Remaining(), time.Second))
-		if err := r.state.flush(fctx, r.s.nc, r.s.js); err != nil {
+		b := r.state.take()
+		b.purges, r.pending.afterFlush = r.pending.afterFlush, nil
+		r.state.send(fctx, r.s.nc, r.s.js, b)
+		if err := r.settle(fctx, b); err != nil {
 			r.log.WarnContext(ctx, "final cursor flush failed", "error", err)
 		}
 		fcancel()
 	}
+}
+
+// settle settles a flush sent, then removes the pending keys that waited
+// for it; when it failed they wait for the next one (a next leader finds
+// them and drops the run again).
+func (r *leaderRun) settle(ctx context.Context, b *flushBatch) error {
+	if err := r.state.settle(b); err != nil {
+		r.pending.afterFlush = append(r.pending.afterFlush, b.purges...)
+		return err
+	}
+	for _, id := range b.purges {
+		r.purgeKey(ctx, id)
+	}
+	return nil
 }

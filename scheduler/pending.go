@@ -21,6 +21,12 @@ type pendingRuns struct {
 	byID map[string]*pendingItem
 	// purges are pending keys to remove once the round's events are stored.
 	purges []string
+	// afterFlush are the keys of cancel requests whose delayed run was
+	// dropped: they go once a cursor flush has stored the state without
+	// the run (flushBatch.purges). Removed sooner, a term that ended
+	// before its flush left the run in the state, and the next leader,
+	// finding no request, published it.
+	afterFlush []string
 }
 
 func (q *pendingRuns) push(it *pendingItem) {
@@ -110,10 +116,11 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 		if r.dropDelayed(c.Key, nil) {
 			p := c.Value
 			r.emit(event.Event{Kind: event.Cancelled, Job: p.Job, Execution: p.ID, Time: r.now(), Reason: reason, Error: reason})
-		} else {
-			r.log.InfoContext(ctx, "cancel request for a run that is no longer delayed", "execution_id", c.Key)
+			r.pending.afterFlush = append(r.pending.afterFlush, c.Key) // once the state without the run is stored
+			return
 		}
-		r.pending.purges = append(r.pending.purges, c.Key) // once the event is stored
+		r.log.InfoContext(ctx, "cancel request for a run that is no longer delayed", "execution_id", c.Key)
+		r.pending.purges = append(r.pending.purges, c.Key) // once the round's events are stored
 		return
 	}
 	r.pending.push(&pendingItem{p: *c.Value, rev: c.Revision})

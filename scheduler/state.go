@@ -128,6 +128,9 @@ func (st *stateStore) pending() bool { return len(st.dirty) > 0 || len(st.delete
 type flushBatch struct {
 	writes  []stateWrite
 	deletes []stateDelete
+	// purges are pending keys to remove once the batch is stored
+	// (pendingRuns.afterFlush).
+	purges []string
 }
 
 // stateWrite is one entry of a flush: the value taken and the revision it

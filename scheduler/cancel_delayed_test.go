@@ -1,0 +1,84 @@
+package scheduler_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// TestCancelledDelayedRunStaysCancelled: a cancel request for a delayed
+// run (a key in the pending bucket) is what tells a next leader that the
+// run must not run. The leader that drops the run used to remove the key
+// as soon as its cancelled event was stored, while the stored state held
+// the run until the next cursor flush: a leader whose term ended between
+// the two (chaos seed 3731640499: a SIGSTOP of 12 s) left state that the
+// next term loaded and published, a cancelled run run. The key now goes
+// only with the flush that stores the state without the run
+// (TestCancelRequestOutlivesTheStateThatHoldsTheRun checks the order).
+// Here a leader drops the run; once its term has ended, the state and
+// the pending bucket agree, and the run never reached the work stream.
+func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s0 := b.start(t, "setup", nil)
+	natstest.Eventually(t, 10*time.Second, s0.Leading)
+	b.create(t, everyJob("slow", time.Hour, job.OverlapDelay))
+	b.create(t, everyJob("tick", time.Second, job.OverlapAllow))
+	require.NoError(t, s0.Stop(t.Context()))
+
+	// slow is running (its work subject holds an item) and its next slot
+	// waits as its delayed run; the API has written a cancel request.
+	names := b.topo.Names()
+	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
+	require.NoError(t, err)
+	slot := time.Now().UTC().Truncate(time.Second)
+	id := job.ExecutionID("slow", slot)
+	state, err := b.js.KeyValue(t.Context(), names.StateBucket())
+	require.NoError(t, err)
+	var held job.Runtime
+	held.Buffered = &job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule}
+	data, err := json.Marshal(held)
+	require.NoError(t, err)
+	_, err = state.Put(t.Context(), "slow", data)
+	require.NoError(t, err)
+	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
+	require.NoError(t, err)
+	req, err := json.Marshal(job.Pending{ID: id, Job: "slow", At: slot, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: slot})
+	require.NoError(t, err)
+	_, err = pend.Create(t.Context(), id, req)
+	require.NoError(t, err)
+
+	s := b.start(t, "leader", nil)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		for _, e := range b.events(t, event.Cancelled) {
+			if e.Execution == id {
+				return true
+			}
+		}
+		return false
+	}, "the delayed run is cancelled")
+	// Rounds after the one that dropped the run: tick fires twice more.
+	ticks := countJob(b.works(t), "tick")
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "tick") >= ticks+2 }, "the leader goes on")
+
+	// The term ends: its last flush stores what it knows.
+	require.NoError(t, s.Stop(t.Context()))
+	ent, err := state.Get(t.Context(), "slow")
+	require.NoError(t, err)
+	var rt job.Runtime
+	require.NoError(t, json.Unmarshal(ent.Value(), &rt))
+	require.Nil(t, rt.Buffered, "the state holds no delayed run")
+	_, err = pend.Get(t.Context(), id)
+	require.True(t, errors.Is(err, jetstream.ErrKeyNotFound), "the request is removed once the state is stored: %v", err)
+	for _, w := range b.works(t) {
+		require.NotEqual(t, id, w.ID, "the cancelled run is never published")
+	}
+}
