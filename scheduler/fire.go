@@ -31,12 +31,39 @@ const (
 	fromBuffered
 )
 
-// tick fires everything due now: delayed runs whose job ended, due slots,
-// due pending runs; then flushes cursors when it is time.
+// tick fires everything due now, if the leader's copy of the job
+// definitions is known to be current (jobsview.go), else checks it; then
+// flushes cursors when it is time.
 func (r *leaderRun) tick(ctx context.Context) error {
 	now := r.now()
-	var b batch
 	r.checkHolders(ctx, now)
+	if err := r.view.behind(now); err != nil {
+		return err
+	}
+	if !r.fireWake(now).After(now) && r.view.aging(now) {
+		// Checked again before it is too old: a steady flow of fires
+		// does not wait for the check.
+		r.checkView(ctx, now)
+	}
+	if r.view.current(now) {
+		if err := r.fire(ctx, now); err != nil {
+			return err
+		}
+	}
+	r.awaitEvents(ctx)
+	r.flushPurges(ctx)
+	if len(r.events.queued) > 0 {
+		// Events not stored yet: no cursor moves past them (see awaitEvents).
+		r.events.nextRetry = now.Add(eventRetry)
+		return nil
+	}
+	return r.flushIfDue(ctx, now)
+}
+
+// fire publishes what is due: delayed runs whose job ended, due slots, due
+// pending runs.
+func (r *leaderRun) fire(ctx context.Context, now time.Time) error {
+	var b batch
 
 	decisions := r.plan.Due(now, r.s.cfg.MaxBatch)
 	if len(decisions) > 1 {
@@ -77,14 +104,7 @@ func (r *leaderRun) tick(ctx context.Context) error {
 			return errLeaseExpired
 		}
 	}
-	r.awaitEvents(ctx)
-	r.flushPurges(ctx)
-	if len(r.events.queued) > 0 {
-		// Events not stored yet: no cursor moves past them (see awaitEvents).
-		r.events.nextRetry = now.Add(eventRetry)
-		return nil
-	}
-	return r.flushIfDue(ctx, now)
+	return nil
 }
 
 // batch is the work items of one round, and where each came from.

@@ -28,6 +28,8 @@ type leaderRun struct {
 
 	// jobs are the definitions the leader knows (jobs.go).
 	jobs knownJobs
+	// view says whether they are known to be current (jobsview.go).
+	view jobsView
 	// plan holds every job's next fire time (jobs.go replans, fire.go
 	// fires what is due).
 	plan *plan.Plan
@@ -61,6 +63,7 @@ func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {
 		log:   s.log.With("term", l.Term()),
 
 		jobs:    knownJobs{byName: map[string]*known{}, invalid: map[string]uint64{}, defs: s.defs},
+		view:    jobsView{results: make(chan viewCheck, 1)},
 		plan:    plan.New(),
 		disp:    dispatch.New(s.nc, s.js, s.names, s.log),
 		flush:   cursorFlush{done: make(chan *flushBatch, 1)},
@@ -157,6 +160,9 @@ func (r *leaderRun) run(ctx context.Context) error {
 				return c.Err
 			}
 			r.jobChanged(ctx, c)
+			r.view.delivered(c.Revision)
+		case c := <-r.view.results:
+			r.viewChecked(ctx, c)
 		case c, ok := <-pendCh:
 			if !ok {
 				return errors.New("pending watch ended")

@@ -154,7 +154,7 @@ func directMsg(m *nats.Msg) Msg {
 // DirectLast returns the last message matching subject (wildcards allowed),
 // or ok=false if there is none.
 func DirectLast(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
-	m, err := requestLast(ctx, nc, "$JS.API.DIRECT.GET."+stream, subject)
+	m, err := requestGet(ctx, nc, "$JS.API.DIRECT.GET."+stream, getRequest{LastBySubject: subject})
 	if err != nil {
 		return Msg{}, false, fmt.Errorf("direct last %s %s: %w", stream, subject, err)
 	}
@@ -167,11 +167,18 @@ func DirectLast(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg
 	return directMsg(m), true, nil
 }
 
-// requestLast asks the JetStream API at apiSubject (a direct get or a
-// message get of the leader) for the last message on subject, within 10s
-// when ctx has no deadline.
-func requestLast(ctx context.Context, nc *nats.Conn, apiSubject, subject string) (*nats.Msg, error) {
-	data, _ := json.Marshal(map[string]string{"last_by_subj": subject})
+// getRequest is the body of a direct get or a leader's message get.
+type getRequest struct {
+	Seq           uint64 `json:"seq,omitempty"`
+	LastBySubject string `json:"last_by_subj,omitempty"`
+	NextBySubject string `json:"next_by_subj,omitempty"`
+}
+
+// requestGet asks the JetStream API at apiSubject (a direct get or a
+// message get of the leader) for one message, within 10s when ctx has no
+// deadline.
+func requestGet(ctx context.Context, nc *nats.Conn, apiSubject string, req getRequest) (*nats.Msg, error) {
+	data, _ := json.Marshal(req)
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)

@@ -213,3 +213,43 @@ func TestLastBySubject(t *testing.T) {
 		require.Equal(t, "x", string(m.Data))
 	})
 }
+
+// NextFromLeader finds the first message at a sequence or after, on any
+// subject of a filter, or says there is none.
+func TestNextFromLeader(t *testing.T) {
+	t.Parallel()
+	f := setupRead(t)
+	tests := []struct {
+		name    string
+		subject string // appended to "<stream>."
+		seq     uint64
+		want    uint64 // 0: none
+	}{
+		{name: "FromStart", subject: ">", seq: 1, want: 1},
+		{name: "AtSeq", subject: ">", seq: 3, want: 3},
+		{name: "Subject", subject: "a.1", seq: 2, want: 4},
+		{name: "Wildcard", subject: "b.*", seq: 3, want: 5},
+		{name: "Last", subject: ">", seq: 5, want: 5},
+		{name: "PastTheEnd", subject: ">", seq: 6},
+		{name: "NoMessage", subject: "none", seq: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, ok, err := streamio.NextFromLeader(t.Context(), f.nc, f.stream, f.stream+"."+tt.subject, tt.seq)
+			require.NoError(t, err)
+			if tt.want == 0 {
+				require.False(t, ok)
+				return
+			}
+			require.True(t, ok)
+			f.check(t, tt.want, m)
+		})
+	}
+	t.Run("NoSuchStream", func(t *testing.T) {
+		t.Parallel()
+		_, ok, err := streamio.NextFromLeader(t.Context(), f.nc, "nosuchstream", ">", 1)
+		require.Error(t, err)
+		require.False(t, ok)
+	})
+}

@@ -14,7 +14,8 @@
 //   - DirectBatch reads many messages of a subject filter in one request
 //     (batched direct get, nats-server 2.11+); DirectLast reads the last
 //     message of a subject from any replica.
-//   - LastFromLeader reads the last message of a subject from the stream's
+//   - LastFromLeader and NextFromLeader read the last message of a
+//     subject, or the first from a sequence on, from the stream's
 //     leader: a read that sees every acknowledged write (a replica answering
 //     a direct get may be a moment behind).
 package streamio

@@ -19,9 +19,29 @@ import (
 // (create a job, then run it) use this instead. It is one request to the
 // leader and costs more than a direct get.
 func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) (Msg, bool, error) {
-	resp, err := requestLast(ctx, nc, "$JS.API.STREAM.MSG.GET."+stream, subject)
+	m, ok, err := getFromLeader(ctx, nc, stream, getRequest{LastBySubject: subject})
 	if err != nil {
 		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %w", subject, stream, err)
+	}
+	return m, ok, nil
+}
+
+// NextFromLeader returns the first message on subject (wildcards allowed)
+// at sequence seq or after, as the stream's leader has it, or ok=false if
+// there is none.
+func NextFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string, seq uint64) (Msg, bool, error) {
+	m, ok, err := getFromLeader(ctx, nc, stream, getRequest{Seq: seq, NextBySubject: subject})
+	if err != nil {
+		return Msg{}, false, fmt.Errorf("get %s from %d from the leader of %s: %w", subject, seq, stream, err)
+	}
+	return m, ok, nil
+}
+
+// getFromLeader sends req to the message get of stream's leader.
+func getFromLeader(ctx context.Context, nc *nats.Conn, stream string, req getRequest) (Msg, bool, error) {
+	resp, err := requestGet(ctx, nc, "$JS.API.STREAM.MSG.GET."+stream, req)
+	if err != nil {
+		return Msg{}, false, err
 	}
 	var body struct {
 		Message *struct {
@@ -38,13 +58,13 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(resp.Data, &body); err != nil {
-		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: bad answer: %w", subject, stream, err)
+		return Msg{}, false, fmt.Errorf("bad answer: %w", err)
 	}
 	if body.Error != nil {
 		if body.Error.ErrCode == errCodeNoMessage { // not a missing stream (10059)
 			return Msg{}, false, nil
 		}
-		return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %s (code %d, err_code %d)", subject, stream, body.Error.Description, body.Error.Code, body.Error.ErrCode)
+		return Msg{}, false, fmt.Errorf("%s (code %d, err_code %d)", body.Error.Description, body.Error.Code, body.Error.ErrCode)
 	}
 	if body.Message == nil {
 		return Msg{}, false, nil
@@ -52,7 +72,7 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 	m := Msg{Subject: body.Message.Subject, Seq: body.Message.Seq, Time: body.Message.Time, Data: body.Message.Data}
 	if len(body.Message.Header) > 0 {
 		if m.Header, err = nats.DecodeHeadersMsg(body.Message.Header); err != nil {
-			return Msg{}, false, fmt.Errorf("get %s from the leader of %s: %w", subject, stream, err)
+			return Msg{}, false, err
 		}
 	}
 	return m, true, nil
