@@ -82,3 +82,46 @@ func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 		require.NotEqual(t, id, w.ID, "the cancelled run is never published")
 	}
 }
+
+// TestRemovedStoredDelayedRunIsNotRun: a delayed manual or enqueued run
+// keeps its key in the pending bucket; the API cancels it by removing the
+// key, and a leader that published it removes the key too. A term that
+// ended before its flush stored the state without the run left the run
+// in the state with its key gone. The next term must not run it: here
+// the job is idle, and the run, offered to the broker in the first round,
+// would be published at once.
+func TestRemovedStoredDelayedRunIsNotRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s0 := b.start(t, "setup", nil)
+	natstest.Eventually(t, 10*time.Second, s0.Leading)
+	b.create(t, everyJob("slow", time.Hour, job.OverlapDelay))
+	b.create(t, everyJob("tick", time.Second, job.OverlapAllow))
+	require.NoError(t, s0.Stop(t.Context()))
+
+	names := b.topo.Names()
+	now := time.Now().UTC()
+	id := job.AdHocExecutionID("slow", now)
+	state, err := b.js.KeyValue(t.Context(), names.StateBucket())
+	require.NoError(t, err)
+	var held job.Runtime
+	held.Buffered = &job.Pending{ID: id, Job: "slow", At: now, Slot: now, Trigger: job.TriggerManual, CreatedAt: now, Stored: true}
+	data, err := json.Marshal(held)
+	require.NoError(t, err)
+	_, err = state.Put(t.Context(), "slow", data)
+	require.NoError(t, err)
+
+	s := b.start(t, "leader", nil)
+	natstest.Eventually(t, 10*time.Second, s.Leading)
+	ticks := countJob(b.works(t), "tick")
+	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "tick") >= ticks+2 }, "the leader goes on")
+	require.NoError(t, s.Stop(t.Context()))
+	for _, w := range b.works(t) {
+		require.NotEqual(t, id, w.ID, "the run whose key is gone is never published")
+	}
+	ent, err := state.Get(t.Context(), "slow")
+	require.NoError(t, err)
+	var rt job.Runtime
+	require.NoError(t, json.Unmarshal(ent.Value(), &rt))
+	require.Nil(t, rt.Buffered, "the state holds no delayed run")
+}

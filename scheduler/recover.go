@@ -57,6 +57,7 @@ func (r *leaderRun) takeOver(ctx context.Context) error {
 		return fmt.Errorf("read what the previous leader did last: %w", err)
 	}
 	r.recovered = true
+	r.dropUnstoredDelayed(ctx)
 	if err := r.rebuildHolders(ctx); err != nil {
 		return fmt.Errorf("read the executions holding concurrency keys: %w", err)
 	}
@@ -71,6 +72,28 @@ func (r *leaderRun) takeOver(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dropUnstoredDelayed drops the delayed manual and enqueued runs of the
+// loaded state whose key is gone from the pending bucket (the pending
+// watch, synced, has delivered every key there is). A key goes when the
+// API cancels the run (and records it cancelled), or when a leader
+// published it (once its scheduled event was stored); either may come
+// before a cursor flush stores the state without the run, and a term that
+// ended between the two left it there: run again, a cancelled run would
+// run. Nothing is recorded: what removed the key did.
+func (r *leaderRun) dropUnstoredDelayed(ctx context.Context) {
+	for name := range r.delayed.jobs {
+		b := r.state.get(name).rt.Buffered
+		if b == nil || !b.Stored {
+			continue
+		}
+		if _, ok := r.pending.byID[b.ID]; ok {
+			continue
+		}
+		r.log.InfoContext(ctx, "dropping a delayed run whose pending key is gone (cancelled, or published by the previous term)", "execution_id", b.ID)
+		r.setBuffered(name, nil)
+	}
 }
 
 // recoverTail brings the loaded state up to the tail of the streams (see
