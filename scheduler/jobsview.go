@@ -30,10 +30,14 @@ const (
 	// viewRetry is how soon a check is sent again after one failed, or
 	// while the watch has not reached the revision the last one found.
 	viewRetry = 250 * time.Millisecond
-	// viewBehindLimit ends the term when the watch has not reached a
-	// checked revision for this long: a watch that stopped delivering
-	// without failing would otherwise hold every fire.
+	// viewBehindLimit ends the term when the watch, behind a checked
+	// revision, has delivered nothing for this long: a watch that stopped
+	// without failing would otherwise hold every fire. A watch that is
+	// slow but moves holds fires only while it is more than viewFresh
+	// behind, and never ends the term.
 	viewBehindLimit = 30 * time.Second
+	// viewTargets bounds the checks the watch has not caught up with.
+	viewTargets = 8
 )
 
 // jobsView says whether the leader's copy of the job definitions is known
@@ -42,11 +46,16 @@ const (
 type jobsView struct {
 	// rev is the highest revision the jobs watch has delivered.
 	rev uint64
+	// movedAt is when rev last grew.
+	movedAt time.Time
 	// freshAt is when the newest check that the watch has caught up with
 	// was sent.
 	freshAt time.Time
-	// target is a check's answer the watch has not caught up with yet.
-	target *viewCheck
+	// targets are the checks' answers the watch has not caught up with
+	// yet, oldest first (their revisions grow): a watch that lags but
+	// moves passes them one by one, each making the copy fresh as of its
+	// check.
+	targets []viewCheck
 	// checking is set while a check is out.
 	checking bool
 	// retryAt is when a check is sent again after a failed one.
@@ -66,22 +75,32 @@ type viewCheck struct {
 	err  error
 }
 
-// delivered records that the watch delivered revision rev.
-func (v *jobsView) delivered(rev uint64) {
+// delivered records that the watch delivered revision rev at now.
+func (v *jobsView) delivered(rev uint64, now time.Time) {
 	if rev <= v.rev {
 		return
 	}
-	v.rev = rev
-	if v.target != nil && v.rev >= v.target.last {
-		v.caughtUp(v.target.at)
+	v.rev, v.movedAt = rev, now
+	n := 0
+	for n < len(v.targets) && v.targets[n].last <= rev {
+		v.caughtUp(v.targets[n].at)
+		n++
 	}
+	v.targets = v.targets[n:]
 }
 
 func (v *jobsView) caughtUp(at time.Time) {
 	if at.After(v.freshAt) {
 		v.freshAt = at
 	}
-	v.target = nil
+}
+
+// waitFor adds a check's answer the watch has not caught up with.
+func (v *jobsView) waitFor(c viewCheck) {
+	if len(v.targets) == viewTargets {
+		v.targets = v.targets[1:]
+	}
+	v.targets = append(v.targets, c)
 }
 
 // current reports whether a round at now may publish.
@@ -102,19 +121,27 @@ func (v *jobsView) nextCheck(now time.Time) time.Time {
 	switch {
 	case v.checking:
 		return now.Add(idleWake)
-	case v.target != nil:
-		return v.target.at.Add(viewRetry)
+	case len(v.targets) > 0:
+		// Asked again: the last message may be gone (askJobsRevision).
+		return v.targets[len(v.targets)-1].at.Add(viewRetry)
 	}
 	return v.retryAt
 }
 
-// behind fails when the watch has not reached a checked revision for
-// viewBehindLimit.
+// behind fails when the watch, behind a checked revision, has delivered
+// nothing for viewBehindLimit.
 func (v *jobsView) behind(now time.Time) error {
-	if v.target == nil || now.Sub(v.target.at) < viewBehindLimit {
+	if len(v.targets) == 0 {
 		return nil
 	}
-	return fmt.Errorf("jobs watch at revision %d has not reached the bucket's revision %d in %s", v.rev, v.target.last, now.Sub(v.target.at).Round(time.Second))
+	since := v.targets[0].at
+	if v.movedAt.After(since) {
+		since = v.movedAt
+	}
+	if now.Sub(since) < viewBehindLimit {
+		return nil
+	}
+	return fmt.Errorf("jobs watch at revision %d has delivered nothing in %s, behind the bucket's revision %d", v.rev, now.Sub(since).Round(time.Second), v.targets[len(v.targets)-1].last)
 }
 
 // checkView sends a check, unless one is out or it is not time yet.
@@ -166,22 +193,29 @@ func (r *leaderRun) askJobsRevision(ctx context.Context, at time.Time, rev uint6
 // viewChecked takes a check's answer.
 func (r *leaderRun) viewChecked(ctx context.Context, c viewCheck) {
 	v := &r.view
+	failing := v.failing
+	v.answered(c)
+	switch {
+	case c.err != nil && (v.failing == 1 || v.failing%20 == 0):
+		r.log.WarnContext(ctx, "not firing: cannot check that the job definitions are current", "failed", v.failing, "error", c.err)
+	case c.err == nil && failing > 0:
+		r.log.InfoContext(ctx, "job definitions checked current again", "after", failing)
+	}
+}
+
+// answered takes a check's answer.
+func (v *jobsView) answered(c viewCheck) {
 	v.checking = false
 	if c.err != nil {
 		v.retryAt = c.at.Add(viewRetry)
 		v.failing++
-		if v.failing == 1 || v.failing%20 == 0 {
-			r.log.WarnContext(ctx, "not firing: cannot check that the job definitions are current", "failed", v.failing, "error", c.err)
-		}
 		return
 	}
-	if v.failing > 0 {
-		r.log.InfoContext(ctx, "job definitions checked current again", "after", v.failing)
-		v.failing = 0
-	}
+	v.failing = 0
 	if v.rev >= c.last {
 		v.caughtUp(c.at)
+		v.targets = v.targets[:0] // older, and lower
 		return
 	}
-	v.target = &c
+	v.waitFor(c)
 }

@@ -83,7 +83,7 @@ func (f *viewFixture) deliver(name string, rev uint64) {
 		require.NoError(f.t, c.Err)
 	}
 	f.r.jobChanged(f.t.Context(), c)
-	f.r.view.delivered(rev)
+	f.r.view.delivered(rev, f.clk.Now())
 }
 
 // round runs a round at the fake clock's time, and then another once a
@@ -140,7 +140,7 @@ func TestNoFireFromADefinitionTheBucketReplaced(t *testing.T) {
 	f.round()
 	require.Len(t, f.fired("gone"), gone, "no slot fired from the definition the deletion replaced")
 	require.Len(t, f.fired("kept"), kept, "nothing fires while the copy is behind the bucket")
-	require.NotNil(t, f.r.view.target, "the check found a revision the watch has not delivered")
+	require.NotEmpty(t, f.r.view.targets, "the check found a revision the watch has not delivered")
 
 	ent, err := f.jobsKV.Get(ctx, "kept")
 	require.NoError(t, err)
@@ -189,5 +189,41 @@ func TestViewBehindForTooLongEndsTheTerm(t *testing.T) {
 	f.round()
 	require.Empty(t, f.fired("kept"))
 	f.clk.Advance(viewBehindLimit)
-	require.ErrorContains(t, f.r.tick(t.Context()), "has not reached the bucket's revision")
+	require.ErrorContains(t, f.r.tick(t.Context()), "has delivered nothing in 30s")
+}
+
+// TestViewOfAWatchThatLagsButMoves: while definitions are written faster
+// than a busy leader's watch delivers them, each check finds a newer
+// revision. The watch passing an older check's revision makes the copy
+// fresh as of that check — were each check to replace the last, a watch
+// that stays a little behind would never catch up with any, and nothing
+// would fire — and a watch that moves never ends the term.
+func TestViewOfAWatchThatLagsButMoves(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 5, 21, 0, 0, 0, time.UTC)
+	v := jobsView{}
+	v.delivered(5, t0)
+	for i, last := range []uint64{10, 20, 30} {
+		v.answered(viewCheck{at: t0.Add(time.Duration(i) * viewRetry), last: last})
+	}
+	now := t0.Add(3 * viewRetry)
+	require.False(t, v.current(now), "no check vouches yet")
+
+	v.delivered(12, now)
+	require.True(t, v.current(now), "past the first check's revision")
+	require.Equal(t, t0, v.freshAt)
+	v.delivered(25, now)
+	require.Equal(t, t0.Add(viewRetry), v.freshAt, "past the second")
+	require.Len(t, v.targets, 1)
+
+	// Slow, but moving: the term goes on.
+	for i := range 4 {
+		now = now.Add(viewBehindLimit / 2)
+		v.delivered(uint64(26+i), now)
+		require.NoError(t, v.behind(now))
+	}
+	require.ErrorContains(t, v.behind(now.Add(viewBehindLimit)), "has delivered nothing in 30s")
+	v.delivered(30, now)
+	require.Empty(t, v.targets)
+	require.NoError(t, v.behind(now.Add(viewBehindLimit)))
 }

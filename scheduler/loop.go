@@ -160,7 +160,7 @@ func (r *leaderRun) run(ctx context.Context) error {
 				return c.Err
 			}
 			r.jobChanged(ctx, c)
-			r.view.delivered(c.Revision)
+			r.view.delivered(c.Revision, r.now())
 		case c := <-r.view.results:
 			r.viewChecked(ctx, c)
 		case c, ok := <-pendCh:
