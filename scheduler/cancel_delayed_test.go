@@ -12,6 +12,7 @@ import (
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
+	"github.com/jetcron/jetcron/scheduler"
 )
 
 // TestCancelledDelayedRunStaysCancelled: a cancel request for a delayed
@@ -28,26 +29,13 @@ import (
 func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	s0 := b.start(t, "setup", nil)
-	natstest.Eventually(t, 10*time.Second, s0.Leading)
-	b.create(t, everyJob("slow", time.Hour, job.OverlapDelay))
-	b.create(t, everyJob("tick", time.Second, job.OverlapAllow))
-	require.NoError(t, s0.Stop(t.Context()))
-
 	// slow is running (its work subject holds an item) and its next slot
 	// waits as its delayed run; the API has written a cancel request.
 	names := b.topo.Names()
-	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
-	require.NoError(t, err)
 	slot := time.Now().UTC().Truncate(time.Second)
 	id := job.ExecutionID("slow", slot)
-	state, err := b.js.KeyValue(t.Context(), names.StateBucket())
-	require.NoError(t, err)
-	var held job.Runtime
-	held.Buffered = &job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule}
-	data, err := json.Marshal(held)
-	require.NoError(t, err)
-	_, err = state.Put(t.Context(), "slow", data)
+	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule})
+	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
 	require.NoError(t, err)
 	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
 	require.NoError(t, err)
@@ -70,17 +58,9 @@ func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "tick") >= ticks+2 }, "the leader goes on")
 
 	// The term ends: its last flush stores what it knows.
-	require.NoError(t, s.Stop(t.Context()))
-	ent, err := state.Get(t.Context(), "slow")
-	require.NoError(t, err)
-	var rt job.Runtime
-	require.NoError(t, json.Unmarshal(ent.Value(), &rt))
-	require.Nil(t, rt.Buffered, "the state holds no delayed run")
+	requireDropped(t, b, s, state, id)
 	_, err = pend.Get(t.Context(), id)
 	require.True(t, errors.Is(err, jetstream.ErrKeyNotFound), "the request is removed once the state is stored: %v", err)
-	for _, w := range b.works(t) {
-		require.NotEqual(t, id, w.ID, "the cancelled run is never published")
-	}
 }
 
 // TestRemovedStoredDelayedRunIsNotRun: a delayed manual or enqueued run
@@ -93,31 +73,45 @@ func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 func TestRemovedStoredDelayedRunIsNotRun(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	s0 := b.start(t, "setup", nil)
-	natstest.Eventually(t, 10*time.Second, s0.Leading)
-	b.create(t, everyJob("slow", time.Hour, job.OverlapDelay))
-	b.create(t, everyJob("tick", time.Second, job.OverlapAllow))
-	require.NoError(t, s0.Stop(t.Context()))
-
-	names := b.topo.Names()
 	now := time.Now().UTC()
 	id := job.AdHocExecutionID("slow", now)
-	state, err := b.js.KeyValue(t.Context(), names.StateBucket())
-	require.NoError(t, err)
-	var held job.Runtime
-	held.Buffered = &job.Pending{ID: id, Job: "slow", At: now, Slot: now, Trigger: job.TriggerManual, CreatedAt: now, Stored: true}
-	data, err := json.Marshal(held)
-	require.NoError(t, err)
-	_, err = state.Put(t.Context(), "slow", data)
-	require.NoError(t, err)
+	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: now, Slot: now, Trigger: job.TriggerManual, CreatedAt: now, Stored: true})
 
 	s := b.start(t, "leader", nil)
 	natstest.Eventually(t, 10*time.Second, s.Leading)
 	ticks := countJob(b.works(t), "tick")
 	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "tick") >= ticks+2 }, "the leader goes on")
+	requireDropped(t, b, s, state, id)
+}
+
+// withDelayedRun makes the jobs slow (every hour, overlap delay) and tick
+// (every second), stops their leader, and stores slow's state holding p as
+// its delayed run, as a term that ended before its flush left it. It
+// returns the state bucket.
+func withDelayedRun(t *testing.T, b *bundle, p job.Pending) jetstream.KeyValue {
+	t.Helper()
+	s0 := b.start(t, "setup", nil)
+	natstest.Eventually(t, 10*time.Second, s0.Leading)
+	b.create(t, everyJob("slow", time.Hour, job.OverlapDelay))
+	b.create(t, everyJob("tick", time.Second, job.OverlapAllow))
+	require.NoError(t, s0.Stop(t.Context()))
+	state, err := b.js.KeyValue(t.Context(), b.topo.Names().StateBucket())
+	require.NoError(t, err)
+	data, err := json.Marshal(job.Runtime{Buffered: &p})
+	require.NoError(t, err)
+	_, err = state.Put(t.Context(), "slow", data)
+	require.NoError(t, err)
+	return state
+}
+
+// requireDropped ends the term of s, which must have dropped slow's
+// delayed run id: the run never reached the work stream, and the state
+// stored at the end of the term holds no delayed run.
+func requireDropped(t *testing.T, b *bundle, s *scheduler.Scheduler, state jetstream.KeyValue, id string) {
+	t.Helper()
 	require.NoError(t, s.Stop(t.Context()))
 	for _, w := range b.works(t) {
-		require.NotEqual(t, id, w.ID, "the run whose key is gone is never published")
+		require.NotEqual(t, id, w.ID, "the dropped run is never published")
 	}
 	ent, err := state.Get(t.Context(), "slow")
 	require.NoError(t, err)

@@ -61,6 +61,19 @@ func (f *readFixture) check(t *testing.T, seq uint64, m streamio.Msg) {
 	}
 }
 
+// checkFound verifies a read's answer: the fixture's message seq, or none
+// when seq is 0.
+func (f *readFixture) checkFound(t *testing.T, seq uint64, m streamio.Msg, ok bool, err error) {
+	t.Helper()
+	require.NoError(t, err)
+	if seq == 0 {
+		require.False(t, ok)
+		return
+	}
+	require.True(t, ok)
+	f.check(t, seq, m)
+}
+
 func TestDirectBatch(t *testing.T) {
 	t.Parallel()
 	f := setupRead(t)
@@ -180,13 +193,7 @@ func TestLastBySubject(t *testing.T) {
 			t.Run(fn+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
 				m, ok, err := last(t, f.stream, f.stream+"."+tt.subject)
-				require.NoError(t, err)
-				if tt.want == 0 {
-					require.False(t, ok)
-					return
-				}
-				require.True(t, ok)
-				f.check(t, tt.want, m)
+				f.checkFound(t, tt.want, m, ok, err)
 			})
 		}
 	}
@@ -237,13 +244,7 @@ func TestNextFromLeader(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m, ok, err := streamio.NextFromLeader(t.Context(), f.nc, f.stream, f.stream+"."+tt.subject, tt.seq)
-			require.NoError(t, err)
-			if tt.want == 0 {
-				require.False(t, ok)
-				return
-			}
-			require.True(t, ok)
-			f.check(t, tt.want, m)
+			f.checkFound(t, tt.want, m, ok, err)
 		})
 	}
 	t.Run("NoSuchStream", func(t *testing.T) {
