@@ -257,10 +257,13 @@ func TestCompletionsCountDelayedSlots(t *testing.T) {
 	end()
 	// The next slot waits behind the second fire, or, when the second fire
 	// was published before it came due (the delayed run is retried every
-	// second), it is recorded skipped: the job has its completions.
+	// second), it is recorded skipped: the job has its completions. Or the
+	// delayed run went alone in a round of its own, between two slots (a
+	// round waits for the check of the leader's copy of the definitions,
+	// jobsview.go, and its timing moves), and the job completed with it.
 	natstest.Eventually(t, 10*time.Second, func() bool {
-		return delayed() >= 2 || len(b.eventsOf(t, "two", event.Skipped)) > 0
-	}, "the next slot waits behind the second fire, or is skipped")
+		return delayed() >= 2 || len(b.eventsOf(t, "two", event.Skipped)) > 0 || len(b.eventsOf(t, "two", event.JobCompleted)) > 0
+	}, "the next slot waits behind the second fire, or is skipped, or two completes")
 	end()
 	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "two", event.JobCompleted)) > 0 }, "two completes")
 	time.Sleep(2 * time.Second) // the fault would be a third fire now
