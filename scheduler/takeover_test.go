@@ -253,14 +253,22 @@ func TestCompletionsCountDelayedSlots(t *testing.T) {
 		}
 	}
 	delayed := func() int { return len(b.eventsOf(t, "two", event.Delayed)) }
+	defer func() {
+		if t.Failed() { // what the leader did, for a run that cannot be repeated
+			for _, kind := range []event.Kind{event.Scheduled, event.Delayed, event.Skipped, event.JobCompleted} {
+				for _, e := range b.eventsOf(t, "two", kind) {
+					t.Logf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Kind, e.Execution, e.Reason)
+				}
+			}
+		}
+	}()
 	natstest.Eventually(t, 10*time.Second, func() bool { return delayed() >= 1 }, "a slot waits")
 	end()
 	// The next slot waits behind the second fire, or, when the second fire
 	// was published before it came due (the delayed run is retried every
 	// second), it is recorded skipped: the job has its completions. Or the
-	// delayed run went alone in a round of its own, between two slots (a
-	// round waits for the check of the leader's copy of the definitions,
-	// jobsview.go, and its timing moves), and the job completed with it.
+	// delayed run went alone in a round of its own, between two slots, and
+	// the job completed with it.
 	natstest.Eventually(t, 10*time.Second, func() bool {
 		return delayed() >= 2 || len(b.eventsOf(t, "two", event.Skipped)) > 0 || len(b.eventsOf(t, "two", event.JobCompleted)) > 0
 	}, "the next slot waits behind the second fire, or is skipped, or two completes")
