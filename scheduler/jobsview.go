@@ -19,6 +19,10 @@ import (
 // A round publishes only while the newest such check is younger than
 // viewFresh: no slot due more than viewFresh after a job's deletion,
 // disabling or schedule change is fired from the definition it replaced.
+// A check that takes longer than half of that to answer (a loaded
+// server) stretches the bound to twice its round trip: a check vouches
+// from when it was sent, and with a fixed bound every answer would come
+// too late to vouch for anything, and nothing would ever fire.
 //
 // The cost: a request to the jobs stream's leader per viewFresh while
 // slots fire (one before each fire of a job that fires less often), and no
@@ -51,6 +55,8 @@ type jobsView struct {
 	// freshAt is when the newest check that the watch has caught up with
 	// was sent.
 	freshAt time.Time
+	// rtt is how long the last check took to answer.
+	rtt time.Duration
 	// targets are the checks' answers the watch has not caught up with
 	// yet, oldest first (their revisions grow): a watch that lags but
 	// moves passes them one by one, each making the copy fresh as of its
@@ -67,8 +73,8 @@ type jobsView struct {
 
 // viewCheck is a check's answer.
 type viewCheck struct {
-	// at is when the check was sent.
-	at time.Time
+	// at is when the check was sent, done when its answer came.
+	at, done time.Time
 	// last is the jobs stream's last revision then (that the watch can
 	// still deliver).
 	last uint64
@@ -103,15 +109,21 @@ func (v *jobsView) waitFor(c viewCheck) {
 	v.targets = append(v.targets, c)
 }
 
+// life is how long a check vouches for the copy: viewFresh, or twice the
+// last check's round trip when that is longer.
+func (v *jobsView) life() time.Duration {
+	return max(viewFresh, 2*v.rtt)
+}
+
 // current reports whether a round at now may publish.
 func (v *jobsView) current(now time.Time) bool {
-	return !v.freshAt.IsZero() && now.Sub(v.freshAt) < viewFresh
+	return !v.freshAt.IsZero() && now.Sub(v.freshAt) < v.life()
 }
 
 // aging reports whether the newest check is half its life old, or none
 // vouches for the copy.
 func (v *jobsView) aging(now time.Time) bool {
-	return v.freshAt.IsZero() || now.Sub(v.freshAt) >= viewFresh/2
+	return v.freshAt.IsZero() || now.Sub(v.freshAt) >= v.life()/2
 }
 
 // nextCheck is when a check is to be sent for a round that waits; the
@@ -187,7 +199,7 @@ func (r *leaderRun) askJobsRevision(ctx context.Context, at time.Time, rev uint6
 			last = rev
 		}
 	}
-	return viewCheck{at: at, last: last}
+	return viewCheck{at: at, done: r.now(), last: last}
 }
 
 // viewChecked takes a check's answer.
@@ -212,6 +224,7 @@ func (v *jobsView) answered(c viewCheck) {
 		return
 	}
 	v.failing = 0
+	v.rtt = max(c.done.Sub(c.at), 0)
 	if v.rev >= c.last {
 		v.caughtUp(c.at)
 		v.targets = v.targets[:0] // older, and lower

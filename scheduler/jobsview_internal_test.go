@@ -224,3 +224,23 @@ func TestViewOfAWatchThatLagsButMoves(t *testing.T) {
 	require.Empty(t, v.targets)
 	require.NoError(t, v.behind(now.Add(viewBehindLimit)))
 }
+
+// TestViewOfASlowCheck: a check vouches from when it was sent. On a
+// loaded server whose answers take longer than the check's life, every
+// answer would come too late to vouch for anything and nothing would
+// fire; a slow check stretches the life to twice its round trip.
+func TestViewOfASlowCheck(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC)
+	v := jobsView{}
+	v.delivered(7, t0)
+	v.answered(viewCheck{at: t0, done: t0.Add(viewFresh / 4), last: 7})
+	require.True(t, v.current(t0.Add(viewFresh/4)))
+	require.False(t, v.current(t0.Add(viewFresh)), "a quick check vouches for viewFresh")
+
+	slow := 3 * viewFresh / 2
+	v.answered(viewCheck{at: t0.Add(2 * viewFresh), done: t0.Add(2*viewFresh + slow), last: 7})
+	require.True(t, v.current(t0.Add(2*viewFresh+slow)), "the answer of a slow check still vouches")
+	require.False(t, v.aging(t0.Add(2*viewFresh+slow-time.Millisecond)))
+	require.False(t, v.current(t0.Add(2*viewFresh+2*slow)), "for twice its round trip")
+}
