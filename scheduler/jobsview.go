@@ -29,7 +29,8 @@ import (
 // fire while the jobs stream cannot answer — the slots wait, as for any
 // other outage, and are fired or accounted for when it answers again.
 const (
-	// viewFresh is how long a check vouches for the leader's copy.
+	// viewFresh is how long a check vouches for the leader's copy (longer
+	// after a slow check: jobsView.life).
 	viewFresh = time.Second
 	// viewRetry is how soon a check is sent again after one failed, or
 	// while the watch has not reached the revision the last one found.
