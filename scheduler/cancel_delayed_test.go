@@ -45,14 +45,7 @@ func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 	require.NoError(t, err)
 
 	s := b.start(t, "leader", nil)
-	natstest.Eventually(t, 10*time.Second, func() bool {
-		for _, e := range b.events(t, event.Cancelled) {
-			if e.Execution == id {
-				return true
-			}
-		}
-		return false
-	}, "the delayed run is cancelled")
+	natstest.Eventually(t, 10*time.Second, func() bool { return b.hasEvent(t, event.Cancelled, id) }, "the delayed run is cancelled")
 	// Rounds after the one that dropped the run: tick fires twice more.
 	ticks := countJob(b.works(t), "tick")
 	natstest.Eventually(t, 10*time.Second, func() bool { return countJob(b.works(t), "tick") >= ticks+2 }, "the leader goes on")

@@ -221,14 +221,7 @@ func TestDeletedJobsDelayedRunIsSkipped(t *testing.T) {
 		return false
 	}, "a slot of gone waits")
 	require.NoError(t, api.Call(t.Context(), b.nc, b.topo.Names(), api.VerbJobDelete, api.NameRequest{Name: "gone"}, nil))
-	natstest.Eventually(t, 10*time.Second, func() bool {
-		for _, e := range b.events(t, event.Skipped) {
-			if e.Execution == delayed {
-				return true
-			}
-		}
-		return false
-	}, "the delayed run is recorded skipped")
+	natstest.Eventually(t, 10*time.Second, func() bool { return b.hasEvent(t, event.Skipped, delayed) }, "the delayed run is recorded skipped")
 }
 
 // TestCompletionsCountDelayedSlots: a slot delayed before the job reached
@@ -276,6 +269,16 @@ func TestCompletionsCountDelayedSlots(t *testing.T) {
 	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "two", event.JobCompleted)) > 0 }, "two completes")
 	time.Sleep(2 * time.Second) // the fault would be a third fire now
 	require.Len(t, b.eventsOf(t, "two", event.Scheduled), 2, "two fires twice")
+}
+
+// hasEvent reports whether execution id has an event of kind.
+func (b *bundle) hasEvent(t *testing.T, kind event.Kind, id string) bool {
+	for _, e := range b.events(t, kind) {
+		if e.Execution == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *bundle) eventsOf(t *testing.T, name string, kind event.Kind) []event.Event {
