@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/streamio"
@@ -64,16 +64,23 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 	// that takes the message meanwhile (the chaos suite saw one between the
 	// check and the removal, which then ran it after it was recorded
 	// cancelled) finds the claim finished and records the same event
-	// instead of running it; a worker that claimed it first makes the
-	// claim fail, and is asked to cancel it.
-	claimed, err := r.claimCancelled(ctx, old.ID, seq)
+	// instead of running it; a worker that claimed it first holds the
+	// claim, and is asked to cancel it.
+	kv, err := r.s.js.KeyValue(ctx, r.s.names.ClaimsBucket())
+	var got claim.CancelOutcome
+	if err == nil {
+		got, _, err = claim.Cancel(ctx, kv, old.ID, seq, 1, "scheduler "+r.s.cfg.ID, r.now(), 0)
+	}
 	if err != nil {
 		r.log.WarnContext(ctx, "replace: cannot claim the waiting execution", "execution_id", old.ID, "error", err)
 		return
 	}
-	if !claimed {
+	switch got {
+	case claim.Held:
 		r.askCancel(ctx, old, seq, reason)
 		return
+	case claim.Over:
+		return // it ended meanwhile
 	}
 	stream, err := r.s.js.Stream(ctx, r.s.names.WorkStream())
 	if err == nil {
@@ -85,33 +92,6 @@ func (r *leaderRun) cancelForReplace(ctx context.Context, old job.Work, seq uint
 	// The worker's record of a finished claim is this event (one message
 	// ID: the first attempt's cancel).
 	r.emit(event.Event{Kind: event.Cancelled, Job: old.Job, Execution: old.ID, Time: r.now(), Attempt: 1, Reason: reason, Error: reason})
-}
-
-// cancelledClaim is a claim record (the worker's, worker/internal/claim)
-// that says the execution of the work message seq ended cancelled.
-type cancelledClaim struct {
-	Seq       uint64    `json:"seq"`
-	Attempt   int       `json:"attempt"`
-	Worker    string    `json:"worker"`
-	Final     string    `json:"final"`
-	Heartbeat time.Time `json:"heartbeat"`
-}
-
-// claimCancelled creates the claim of execution id as cancelled; false
-// means a worker claimed it first.
-func (r *leaderRun) claimCancelled(ctx context.Context, id string, seq uint64) (bool, error) {
-	kv, err := r.s.js.KeyValue(ctx, r.s.names.ClaimsBucket())
-	if err != nil {
-		return false, err
-	}
-	data, _ := json.Marshal(cancelledClaim{Seq: seq, Attempt: 1, Worker: "scheduler " + r.s.cfg.ID, Final: string(job.StateCancelled), Heartbeat: r.now().UTC()})
-	if _, err := kv.Create(ctx, id, data); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			return false, nil
-		}
-		return false, err
-	}
-	return true, nil
 }
 
 // delivered reports whether the work message seq of a queue has been

@@ -10,9 +10,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/schedule"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // A run's window and checkpoint: every attempt gets the previous slot of

@@ -14,7 +14,7 @@
 // # At least once, and fenced
 //
 // Before running, the worker claims the execution in the claims bucket (see
-// internal/claim): a second copy of an execution is dropped, a redelivery
+// pkg/claim): a second copy of an execution is dropped, a redelivery
 // takes the claim over, and a stale attempt that wakes up later cannot
 // record a final result (it records "superseded" instead). The message is
 // acked only after the log is stored and the final event is published, so

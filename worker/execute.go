@@ -12,10 +12,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/wirejson"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 	"github.com/jetcron/jetcron/worker/internal/logcap"
 )
 
@@ -133,8 +133,11 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 		// was lost, or it died right after): record it before acking, with
 		// the original's message ID, so it is stored once either way.
 		rec := c.Record()
-		e := event.Event{Kind: finalKind(job.State(rec.Final)), Job: work.Job, Execution: work.ID, Time: rec.Heartbeat, Attempt: rec.Attempt, Worker: rec.Worker,
-			Reason: fmt.Sprintf("result %s recorded by attempt %d on worker %s", rec.Final, rec.Attempt, rec.Worker)}
+		reason := fmt.Sprintf("result %s recorded by attempt %d on worker %s", rec.Final, rec.Attempt, rec.Worker)
+		if rec.Attempt == 0 {
+			reason = fmt.Sprintf("%s by %s before it ran", rec.Final, rec.Worker)
+		}
+		e := event.Event{Kind: finalKind(job.State(rec.Final)), Job: work.Job, Execution: work.ID, Time: rec.Heartbeat, Attempt: rec.Attempt, Worker: rec.Worker, Reason: reason}
 		if !w.publish(ctx, e) {
 			_ = msg.NakWithDelay(time.Second)
 			return

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/natsconn"
 	"github.com/jetcron/jetcron/pkg/streamio"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // GroupCommit says when a worker group-commits its events and claim

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 	"github.com/jetcron/jetcron/worker/internal/logcap"
 )
 

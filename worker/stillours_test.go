@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jetcron/jetcron/pkg/claim"
 	"github.com/jetcron/jetcron/pkg/clock"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
-	"github.com/jetcron/jetcron/worker/internal/claim"
 )
 
 // TestStillOursBeforeTheTaskStarts: an attempt whose claim another attempt

@@ -143,7 +143,7 @@ func TestCancelDelayedRun(t *testing.T) {
 		return found
 	}
 	slot := delayed()
-	require.Contains(t, s.ok("exec", "cancel", slot.ID, "--reason", "not this one"), "cancelling")
+	require.Contains(t, s.ok("exec", "cancel", slot.ID, "--reason", "not this one"), "cancelled")
 	x := s.waitState(slot.ID, 15*time.Second, job.StateCancelled)
 	require.Equal(t, "not this one", x.Error)
 

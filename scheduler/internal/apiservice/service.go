@@ -55,6 +55,7 @@ type Service struct {
 	jobs   jetstream.KeyValue
 	state  jetstream.KeyValue
 	pend   jetstream.KeyValue
+	claims jetstream.KeyValue
 	lead   jetstream.KeyValue
 	health jetstream.KeyValue // nil when the bucket does not exist yet
 	events *event.Publisher
@@ -117,6 +118,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return kv
 	}
 	s.jobs, s.state, s.pend, s.lead = open(s.names.JobsBucket()), open(s.names.StateBucket()), open(s.names.PendingBucket()), open(s.names.LeaderBucket())
+	s.claims = open(s.names.ClaimsBucket())
 	s.checkpoints, s.queueSettings = open(s.names.CheckpointsBucket()), open(s.names.QueuesBucket())
 	if err != nil {
 		return err

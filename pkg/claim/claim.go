@@ -66,7 +66,8 @@ const (
 	// Duplicate: another message owns the execution; drop this one.
 	Duplicate
 	// Finished: the execution already has its final result (an ack was
-	// lost); ack the message without running.
+	// lost, or it was cancelled before it ran: Cancel); ack the message
+	// without running.
 	Finished
 	// Stale: a newer attempt holds the claim; leave the message alone.
 	Stale
@@ -137,6 +138,9 @@ func Acquire(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, 
 			return nil, 0, fmt.Errorf("claim %s: damaged record: %w", id, err)
 		}
 		switch {
+		case cur.Final != "" && cur.Seq == 0:
+			// Cancelled before any message of it was claimed (Cancel).
+			return &Claim{kv: kv, key: id, rev: ent.Revision(), rec: cur}, Finished, nil
 		case cur.Seq != seq:
 			return nil, Duplicate, nil
 		case cur.Final != "":

@@ -1,0 +1,192 @@
+package apiservice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/claim"
+	"github.com/jetcron/jetcron/pkg/event"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/streamio"
+	"github.com/jetcron/jetcron/pkg/topology"
+)
+
+// An execution that an attempt holds but that no worker answers for yet
+// (claimed a moment ago, its worker subscribing to cancel requests) is
+// asked again, cancelTries times cancelRetry apart, before the caller is
+// told to try again.
+const (
+	cancelTries = 10
+	cancelRetry = 100 * time.Millisecond
+)
+
+// heldError: an attempt holds the execution but did not answer the cancel.
+type heldError struct{ id, worker string }
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("execution %s is starting on worker %s; try again in a moment: %v", e.id, e.worker, job.ErrConflict)
+}
+
+func (e *heldError) Unwrap() error { return job.ErrConflict }
+
+// cancel cancels an execution: a running one through the worker running
+// it, any other through its claim (fence).
+func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
+	var req api.CancelRequest
+	if err := decode(data, &req); err != nil {
+		return nil, err
+	}
+	jobName, _, err := job.ParseExecutionID(req.ID)
+	if err != nil {
+		return nil, job.Fieldf("id", "%v", err)
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = "cancelled by request"
+	}
+	for try := 1; ; try++ {
+		out, err := s.cancelOnce(ctx, jobName, req.ID, reason)
+		var held *heldError
+		if !errors.As(err, &held) || try == cancelTries {
+			return out, err
+		}
+		t := s.cfg.Clock.NewTimer(cancelRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C():
+		}
+	}
+}
+
+func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (any, error) {
+	// Running: the worker that runs it answers.
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	msg, err := s.nc.RequestWithContext(cctx, s.names.CancelSubject(id), []byte(reason))
+	cancel()
+	if err == nil && msg.Header.Get(topology.CancelEndedHeader) == "" {
+		return api.CancelResponse{ID: id, Result: "cancelling", Worker: string(msg.Data)}, nil
+	}
+	if !errors.Is(err, nats.ErrNoResponders) {
+		// Its task has ended and its result is being recorded, or no answer
+		// came (the worker was busy, or dropped its subscription as the run
+		// ended): an execution that has ended says so.
+		if x, gerr := s.reader.Get(ctx, id); gerr == nil && x.State.Final() {
+			return nil, alreadyEnded(x)
+		}
+		if err == nil {
+			return nil, fmt.Errorf("execution %s already ended; its result is being recorded: %w", id, job.ErrConflict)
+		}
+		return nil, fmt.Errorf("cancel %s: %w: %w", id, api.ErrUnavailable, err)
+	}
+	// Waiting for its time in the pending bucket. The leader may be
+	// publishing it this moment from its copy of the bucket: the claim
+	// decides, and removing the key keeps the next leader from trying.
+	if _, err := s.pend.Get(ctx, id); err == nil {
+		return s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(ctx context.Context) error {
+			return s.pend.Purge(ctx, id)
+		})
+	}
+	// Waiting in the work stream for a worker, or for its retry. A worker
+	// may have received it a moment ago: the claim decides, and removing
+	// the message keeps it from every other worker.
+	for _, filter := range []string{s.names.WorkSubject("*", jobName, "", true), s.names.WorkSubject("*", jobName, id, false)} {
+		msgs, err := streamio.DirectBatch(ctx, s.nc, streamio.DirectRequest{Stream: s.names.WorkStream(), Filter: filter, Batch: 100})
+		if err != nil {
+			return nil, fmt.Errorf("cancel %s: %w: %w", id, api.ErrUnavailable, err)
+		}
+		for _, m := range msgs {
+			var w job.Work
+			if json.Unmarshal(m.Data, &w) != nil || w.ID != id {
+				continue
+			}
+			// Its result may be recorded already, the worker's ack of the
+			// item still on its way: an execution that has ended says so,
+			// and keeps its one final event.
+			if x, gerr := s.reader.Get(ctx, id); gerr == nil && x.State.Final() {
+				return nil, alreadyEnded(x)
+			}
+			return s.fence(ctx, jobName, id, m.Seq, reason, s.ackWait(ctx, w.Spec.Queue), func(ctx context.Context) error {
+				stream, err := s.js.Stream(ctx, s.names.WorkStream())
+				if err == nil {
+					err = stream.DeleteMsg(ctx, m.Seq)
+				}
+				return err
+			})
+		}
+	}
+	x, err := s.reader.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x.State.Final() {
+		return nil, alreadyEnded(x)
+	}
+	if x.Delayed {
+		// The job's delayed run, held by the leader until the running
+		// execution ends: the claim decides, and a cancel request (a key in
+		// the pending bucket, so it reaches the next leader too) makes the
+		// leader drop it.
+		return s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(ctx context.Context) error {
+			value, _ := json.Marshal(job.Pending{ID: id, Job: jobName, At: s.now(), Trigger: x.Trigger, Cancel: reason, CreatedAt: s.now()})
+			if _, err := s.pend.Create(ctx, id, value); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+				return err
+			}
+			return nil
+		})
+	}
+	return nil, fmt.Errorf("execution %s is between two states (being handed to a worker, or recording its result); try again in a moment: %w", id, job.ErrConflict)
+}
+
+// fence cancels execution id, of work message seq (0 before it has one),
+// through its claim (claim.Cancel: the one arbiter between a cancel and
+// the attempts that would run it), then tidies away what still carries it
+// and records it cancelled. An attempt whose claim has not been renewed
+// for lost is taken to be lost with its worker.
+func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, reason string, lost time.Duration, tidy func(context.Context) error) (any, error) {
+	got, rec, err := claim.Cancel(ctx, s.claims, id, seq, 0, "api "+s.cfg.InstanceID, s.now(), lost)
+	if err != nil {
+		return nil, fmt.Errorf("cancel %s: %w: %w", id, api.ErrUnavailable, err)
+	}
+	switch got {
+	case claim.Over:
+		return nil, fmt.Errorf("execution %s already ended (%s): %w", id, rec.Final, job.ErrConflict)
+	case claim.Held:
+		return nil, &heldError{id: id, worker: rec.Worker}
+	}
+	if err := tidy(ctx); err != nil {
+		s.log.WarnContext(ctx, "cancelled execution not tidied away; its claim keeps it from running", "execution_id", id, "error", err)
+	}
+	s.cancelled(ctx, jobName, id, reason)
+	return api.CancelResponse{ID: id, Result: "cancelled"}, nil
+}
+
+// ackWait is how long a worker of queue may go without renewing its claim
+// before it is taken to be lost: the queue consumer's ack wait.
+func (s *Service) ackWait(ctx context.Context, queue string) time.Duration {
+	c, err := s.js.Consumer(ctx, s.names.WorkStream(), s.names.WorkConsumer(queue))
+	if err != nil || c.CachedInfo().Config.AckWait <= 0 {
+		return s.cfg.Topology.AckWait
+	}
+	return c.CachedInfo().Config.AckWait
+}
+
+// alreadyEnded is the answer to cancelling an execution that has ended.
+func alreadyEnded(x job.Execution) error {
+	return fmt.Errorf("execution %s already ended (%s): %w", x.ID, x.State, job.ErrConflict)
+}
+
+func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {
+	e := event.Event{Kind: event.Cancelled, Job: jobName, Execution: id, Time: s.now(), Reason: reason, Error: reason}
+	if _, err := s.events.Publish(ctx, e); err != nil {
+		s.log.WarnContext(ctx, "cancel event lost", "execution_id", id, "error", err)
+	}
+}

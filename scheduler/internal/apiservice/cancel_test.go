@@ -1,0 +1,151 @@
+package apiservice_test
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/claim"
+	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/natstest"
+)
+
+// dueRun is an enqueued run whose time has come: its key is still in the
+// pending bucket while the leader publishes it from its own copy of the
+// bucket (the key goes only once the round's events are stored, and a
+// leader whose watch lags still has it). It returns the run's ID and its
+// work message's sequence.
+func dueRun(t *testing.T, env natstest.Env) (string, uint64) {
+	t.Helper()
+	ctx, names := t.Context(), env.Topo.Names()
+	spec := createJob(t, env, "due")
+	var run api.RunResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobEnqueue, api.EnqueueRequest{Name: "due", At: time.Now()}, &run))
+	w, err := json.Marshal(job.Work{V: job.WorkVersion, ID: run.ExecutionID, Job: "due", ScheduledAt: run.At, Trigger: job.TriggerEnqueue, Spec: spec})
+	require.NoError(t, err)
+	ack, err := env.JS.Publish(ctx, names.WorkSubject(job.DefaultQueue, "due", run.ExecutionID, false), w)
+	require.NoError(t, err)
+	return run.ExecutionID, ack.Sequence
+}
+
+func claims(t *testing.T, env natstest.Env) jetstream.KeyValue {
+	t.Helper()
+	kv, err := env.JS.KeyValue(t.Context(), env.Topo.Names().ClaimsBucket())
+	require.NoError(t, err)
+	return kv
+}
+
+// TestCancelOfARunTheLeaderIsPublishing: the API answered "cancelled" for
+// a run whose key it found and removed, while the leader was publishing
+// it: the run ran after it was recorded cancelled, two final events. The
+// claim decides now: the worker that receives the message finds the
+// execution finished and does not run it.
+func TestCancelOfARunTheLeaderIsPublishing(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	id, seq := dueRun(t, env)
+
+	var out api.CancelResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id, Reason: "not now"}, &out))
+	require.Equal(t, "cancelled", out.Result)
+	pend, err := env.JS.KeyValue(ctx, names.PendingBucket())
+	require.NoError(t, err)
+	_, err = pend.Get(ctx, id)
+	require.True(t, errors.Is(err, jetstream.ErrKeyNotFound), "the key is removed: %v", err)
+
+	_, got, err := claim.Acquire(ctx, claims(t, env), id, seq, 1, "w1", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Finished, got, "the worker receiving the published run does not run it")
+}
+
+// TestCancelOfARunAWorkerJustClaimed: a worker claimed the run and has not
+// subscribed to cancel requests yet. The cancel is not answered
+// "cancelled" (the worker goes on to run it): it asks again, and the
+// worker, once listening, stops the run.
+func TestCancelOfARunAWorkerJustClaimed(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	id, seq := dueRun(t, env)
+	_, got, err := claim.Acquire(ctx, claims(t, env), id, seq, 1, "w1", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Acquired, got)
+
+	// The worker starts listening once the cancel has found the claim held
+	// (its read of the claim is the sign).
+	bucket := names.ClaimsBucket()
+	read := make(chan struct{})
+	var once sync.Once
+	mon, err := env.NC.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+id, func(*nats.Msg) { once.Do(func() { close(read) }) })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mon.Unsubscribe() })
+	asked := make(chan string, 1)
+	go func() {
+		<-read
+		sub, err := env.NC.Subscribe(names.CancelSubject(id), func(m *nats.Msg) {
+			asked <- string(m.Data)
+			_ = m.Respond([]byte("w1"))
+		})
+		if err == nil {
+			t.Cleanup(func() { _ = sub.Unsubscribe() })
+		}
+	}()
+	var out api.CancelResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id, Reason: "not now"}, &out))
+	require.Equal(t, "cancelling", out.Result)
+	require.Equal(t, "w1", out.Worker)
+	require.Equal(t, "not now", <-asked)
+}
+
+// TestCancelOfARunAWorkerHoldsSilently: an attempt that holds the run and
+// never answers (its worker stuck before listening) is not overruled
+// while its claim is fresh: the cancel conflicts, naming the worker, and
+// changes nothing.
+func TestCancelOfARunAWorkerHoldsSilently(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	id, seq := dueRun(t, env)
+	kv := claims(t, env)
+	c, _, err := claim.Acquire(ctx, kv, id, seq, 1, "w1", time.Now())
+	require.NoError(t, err)
+
+	err = api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id}, nil)
+	require.ErrorIs(t, err, job.ErrConflict)
+	require.ErrorContains(t, err, "starting on worker w1")
+	require.NoError(t, c.Renew(ctx, time.Now()), "the attempt still holds it")
+}
+
+// TestCancelOfAnAttemptLostWithItsWorker: the work item of a worker that
+// died waits for its redelivery. The cancel takes the claim over (its
+// holder has not renewed it for the ack wait), so the redelivery does not
+// run it, and the holder, if it was only frozen, learns it was superseded.
+func TestCancelOfAnAttemptLostWithItsWorker(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	id, seq := dueRun(t, env)
+	pend, err := env.JS.KeyValue(ctx, names.PendingBucket())
+	require.NoError(t, err)
+	require.NoError(t, pend.Purge(ctx, id)) // the leader removed the key once the run was out
+	kv := claims(t, env)
+	long := time.Now().Add(-time.Hour)
+	c, _, err := claim.Acquire(ctx, kv, id, seq, 1, "w1", long)
+	require.NoError(t, err)
+
+	var out api.CancelResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id}, &out))
+	require.Equal(t, "cancelled", out.Result)
+	_, got, err := claim.Acquire(ctx, kv, id, seq, 2, "w2", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Finished, got, "the redelivery does not run it")
+	require.ErrorIs(t, c.Renew(ctx, time.Now()), claim.ErrSuperseded)
+}
