@@ -207,3 +207,53 @@ func TestExhaustedDeliveriesDoNotLinger(t *testing.T) {
 		return natstest.MsgCount(t, natstest.JetStream(t, s.nc), s.topo.Names().WorkStream()) == 0
 	}, "the exhausted message left the work stream")
 }
+
+// TestCancelAtTheDueTime: enqueued runs cancelled as they fall due, while
+// the leader publishes them. A cancel answered "cancelled" is kept: the
+// run never starts, and it ends cancelled (the API used to remove the
+// run's pending key and answer "cancelled" while the leader published it
+// from its own copy, and it ran).
+func TestCancelAtTheDueTime(t *testing.T) {
+	t.Parallel()
+	s := start(t, options{})
+	s.ok("job", "create", "due", "--every", "1h", "--", "true")
+	const n = 12
+	first := time.Now().Add(2 * time.Second)
+	type answer struct {
+		id, result string
+		err        error
+	}
+	answers := make(chan answer, n)
+	for i := range n {
+		r, err := s.client.Enqueue(t.Context(), "due", first.Add(time.Duration(i)*300*time.Millisecond), nil)
+		require.NoError(t, err)
+		go func() {
+			time.Sleep(time.Until(r.At)) // the race is with the clock: cancel as it falls due
+			out, err := s.client.Cancel(t.Context(), r.ExecutionID, "at its time")
+			answers <- answer{r.ExecutionID, out.Result, err}
+		}()
+	}
+	var cancelled []string
+	for range n {
+		a := <-answers
+		if a.err != nil {
+			require.ErrorIs(t, a.err, job.ErrConflict, "%s", a.id) // ran and ended, or was being handed over
+			continue
+		}
+		if a.result == "cancelled" { // otherwise a worker was running it
+			cancelled = append(cancelled, a.id)
+		}
+	}
+	// A run published as it was cancelled would have run by the time a
+	// later one has.
+	last, err := s.client.Enqueue(t.Context(), "due", time.Now().Add(time.Second), nil)
+	require.NoError(t, err)
+	s.waitState(last.ExecutionID, 15*time.Second, job.StateSucceeded)
+	for _, id := range cancelled {
+		x, err := s.client.Execution(t.Context(), id)
+		require.NoError(t, err)
+		require.Equal(t, job.StateCancelled, x.State, "%s was answered cancelled: %+v", id, x)
+		require.Empty(t, x.Attempts, "%s was answered cancelled and never starts", id)
+	}
+	t.Logf("%d of %d answered cancelled", len(cancelled), n)
+}

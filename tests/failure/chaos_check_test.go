@@ -96,6 +96,10 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 	for id, es := range byExec {
 		checkExecution(r, id, es, runsByExec[id])
 	}
+	for id, answered := range c.cancelled {
+		checkCancelled(r, id, answered, byExec[id], runsByExec[id])
+	}
+	r.figure("cancels answered cancelled", "%d", len(c.cancelled))
 	for _, s := range c.silent(byExec) {
 		r.Lost++
 		r.problem("%s", s)
@@ -385,6 +389,19 @@ func checkExecution(r *report, id string, es []event.Event, runs []*run) {
 				r.problem("%s attempt %d started at %s, after its result (%s) was recorded at %s", id, x.attempt, x.start.Format("15:04:05.000"), fin[0].Kind, fin[0].Time.Format("15:04:05.000"))
 			}
 		}
+	}
+}
+
+// checkCancelled: an execution a cancel was answered "cancelled" for
+// starts no attempt after the answer, and ends cancelled.
+func checkCancelled(r *report, id string, answered time.Time, es []event.Event, runs []*run) {
+	for _, x := range runs {
+		if x.start.After(answered) {
+			r.problem("%s was answered cancelled at %s, and attempt %d started at %s", id, answered.Format("15:04:05.000"), x.attempt, x.start.Format("15:04:05.000"))
+		}
+	}
+	if fin := finals(es); len(fin) == 1 && fin[0].Kind != event.Cancelled {
+		r.problem("%s was answered cancelled, and ended %s: %v", id, fin[0].Kind, eventKinds(es))
 	}
 }
 

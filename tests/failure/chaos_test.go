@@ -88,6 +88,11 @@ type chaosRun struct {
 	ledger  map[string]*ledgerJob // by job name
 	outages []window
 	done    []action // what the harness carried out, when
+	// cancelled are the executions a cancel was answered "cancelled" for,
+	// with the answer's time: none may run after it (checkCancelled).
+	cancelled map[string]time.Time
+	// racing are the cancels sent at their run's due time (cancelAtDue).
+	racing sync.WaitGroup
 }
 
 // window is an interval of time.
@@ -134,7 +139,7 @@ type disabledWindow struct {
 
 func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs int) {
 	t.Logf("chaos seed %d (replay: go test ./tests/failure/ -run 'TestChaos' -args -seed %d)", seed, seed)
-	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}}
+	c := &chaosRun{t: t, ledger: map[string]*ledgerJob{}, cancelled: map[string]time.Time{}}
 	switch topo {
 	case "dev":
 		c.s, c.dev, _ = startDev(t, append([]string{"--workers", "4", "--group-commit", "all"}, chaosPruneArgs...)...)
@@ -166,6 +171,7 @@ func chaos(t *testing.T, seed uint64, topo string, length time.Duration, nJobs i
 	wg.Go(func() { c.play(begin, users) })
 	wg.Go(func() { c.play(begin, faults) })
 	wg.Wait()
+	c.racing.Wait()
 	pace(time.Until(begin.Add(length)))
 
 	c.s.stopFiring()
@@ -284,6 +290,28 @@ func transient(err error) bool {
 		errors.Is(err, nats.ErrDisconnected) || errors.Is(err, api.ErrUnavailable)
 }
 
+// cancel cancels execution id, noting an answer "cancelled"; only a
+// transient error is returned (to be retried).
+func (c *chaosRun) cancel(ctx context.Context, id string) error {
+	out, err := c.s.client.Cancel(ctx, id, "chaos cancel")
+	if err != nil && transient(err) {
+		return err
+	}
+	if err == nil && out.Result == "cancelled" {
+		c.mu.Lock()
+		c.cancelled[id] = time.Now()
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// cancelAtDue cancels the enqueued run id when it is due, as the leader
+// publishes it (the window item 35 of docs/reliability.md closed).
+func (c *chaosRun) cancelAtDue(id string, due time.Time) {
+	pace(time.Until(due))
+	_ = c.retry("cancel at its time", func(ctx context.Context) error { return c.cancel(ctx, id) })
+}
+
 // do carries out one action.
 func (c *chaosRun) do(a action) {
 	lj := c.jobLedger(a.Job)
@@ -294,6 +322,7 @@ func (c *chaosRun) do(a action) {
 	switch a.Kind {
 	case actRun, actEnqueue:
 		var id string
+		var due time.Time
 		err := c.retry(string(a.Kind), func(ctx context.Context) error {
 			if a.Kind == actRun {
 				r, err := cl.RunJob(ctx, a.Job, map[string]string{"chaos": "run"}, false)
@@ -301,13 +330,16 @@ func (c *chaosRun) do(a action) {
 				return err
 			}
 			r, err := cl.Enqueue(ctx, a.Job, time.Now().Add(a.Down), map[string]string{"chaos": "enqueue"})
-			id = r.ExecutionID
+			id, due = r.ExecutionID, r.At
 			return err
 		})
 		if err == nil {
 			c.mu.Lock()
 			lj.adhoc = append(lj.adhoc, id)
 			c.mu.Unlock()
+			if a.Arg == argCancelAtDue {
+				c.racing.Go(func() { c.cancelAtDue(id, due) })
+			}
 		}
 	case actCancel:
 		_ = c.retry("cancel", func(ctx context.Context) error {
@@ -317,11 +349,7 @@ func (c *chaosRun) do(a action) {
 			}
 			for _, x := range xs {
 				if !x.State.Final() {
-					_, err := cl.Cancel(ctx, x.ID, "chaos cancel")
-					if err != nil && transient(err) {
-						return err
-					}
-					return nil
+					return c.cancel(ctx, x.ID)
 				}
 			}
 			return nil

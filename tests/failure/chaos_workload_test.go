@@ -32,7 +32,7 @@ type actionKind string
 const (
 	// User actions.
 	actRun     actionKind = "run"     // job run (manual, respecting the overlap policy)
-	actEnqueue actionKind = "enqueue" // job enqueue for a few seconds later
+	actEnqueue actionKind = "enqueue" // job enqueue for a few seconds later (Arg argCancelAtDue: cancelled at its time)
 	actCancel  actionKind = "cancel"  // cancel one of the job's running or waiting executions
 	actDisable actionKind = "disable" // disable, enabled again by a later actEnable
 	actEnable  actionKind = "enable"  // enable (Arg "catchup": with catch-up)
@@ -47,6 +47,9 @@ const (
 	faultNATS    actionKind = "nats-9"      // SIGKILL of a NATS node, started again after Down
 	faultOutage  actionKind = "no-leader"   // every scheduler stopped for Down
 )
+
+// argCancelAtDue marks an enqueue whose run is cancelled when it is due.
+const argCancelAtDue = "cancelled at its time"
 
 // action is one entry of the timeline.
 type action struct {
@@ -227,6 +230,14 @@ func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, sta
 				deleted[name] = true
 				w.timeline = append(w.timeline, action{At: length/2 + time.Duration(rng.Int64N(int64(length/3))), Kind: actDelete, Job: name})
 			}
+		}
+	}
+	// Some enqueued runs are cancelled at their due time (their own
+	// generator, so that the rest of a seed's workload stays as it was).
+	race := rand.New(rand.NewPCG(seed^0xca9c, seed))
+	for i := range w.timeline {
+		if w.timeline[i].Kind == actEnqueue && race.IntN(2) == 0 {
+			w.timeline[i].Arg = argCancelAtDue
 		}
 	}
 	faults := []actionKind{faultTerm, faultKill, faultStop}
