@@ -320,27 +320,22 @@ func (s *Service) markCancelled(ctx context.Context, kv jetstream.KeyValue, key,
 }
 
 // cancelRun cancels one run of a cancelled backfill, as exec cancel does;
-// one that has ended, or has not reached the pending bucket yet, needs
-// nothing (the leader writes no run of a cancelled backfill).
+// one that has ended needs nothing. A leader writes a slot's pending run
+// after the record says it started, so the run may not exist yet, and a
+// leader that was writing it writes it anyway: its claim is written
+// cancelled now (fence), and whenever it is published, the worker that
+// receives it records the cancel instead of running it.
 func (s *Service) cancelRun(ctx context.Context, id, reason string) {
 	data, _ := json.Marshal(api.CancelRequest{ID: id, Reason: reason})
-	for attempt := 0; ; attempt++ {
-		_, err := s.cancel(ctx, data)
-		if errors.Is(err, job.ErrNotFound) && attempt < 4 {
-			// Marked started by the leader a moment before the cancel, its
-			// pending run may not be written yet.
-			t := s.cfg.Clock.NewTimer(250 * time.Millisecond)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C():
-			}
-			continue
+	_, err := s.cancel(ctx, data)
+	if errors.Is(err, job.ErrNotFound) {
+		jobName, _, _ := job.ParseExecutionID(id)
+		_, err = s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(context.Context) error { return nil })
+		if errors.As(err, new(*heldError)) {
+			_, err = s.cancel(ctx, data) // published and claimed meanwhile: its worker stops it
 		}
-		if err != nil && !errors.Is(err, job.ErrConflict) && !errors.Is(err, job.ErrNotFound) {
-			s.log.WarnContext(ctx, "backfill run not cancelled", "execution_id", id, "error", err)
-		}
-		return
+	}
+	if err != nil && !errors.Is(err, job.ErrConflict) {
+		s.log.WarnContext(ctx, "backfill run not cancelled", "execution_id", id, "error", err)
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jetcron/jetcron/pkg/api"
+	"github.com/jetcron/jetcron/pkg/backfill"
 	"github.com/jetcron/jetcron/pkg/claim"
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 )
@@ -148,4 +150,54 @@ func TestCancelOfAnAttemptLostWithItsWorker(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, claim.Finished, got, "the redelivery does not run it")
 	require.ErrorIs(t, c.Renew(ctx, time.Now()), claim.ErrSuperseded)
+}
+
+// TestBackfillCancelStopsARunNotWrittenYet: a leader marks a backfill slot
+// started, then writes its pending run. A backfill cancelled between the
+// two found no run to cancel (it looked for a second) and the run, written
+// after, ran. The run's claim is written cancelled now: whenever it is
+// published, it does not run.
+func TestBackfillCancelStopsARunNotWrittenYet(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	// A job every second, with no leader: once a slot has passed, record
+	// it failed (as a worker would), and a backfill has it to run again.
+	spec := job.Spec{Name: "often", Schedule: job.Schedule{Every: job.Duration(time.Second)}, Task: job.Task{Kind: job.TaskCommand, Command: []string{"true"}}}
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobCreate, api.CreateRequest{Spec: spec}, nil))
+	from := time.Now().UTC()
+	req := api.BackfillRequest{Name: "often", From: from, Only: backfill.OnlyFailed, MaxParallel: 1, DryRun: true}
+	var bf api.BackfillResponse
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		req.To = time.Now().UTC()
+		return api.Call(ctx, env.NC, names, api.VerbJobBackfill, req, &bf) == nil && len(bf.Selection.Skip) > 0
+	}, "a slot has passed")
+	slot := bf.Selection.Skip[0]
+	pub := event.NewPublisher(env.JS, names)
+	for _, k := range []event.Kind{event.Scheduled, event.Started, event.Failed} {
+		_, err := pub.Publish(ctx, event.Event{Kind: k, Job: "often", Execution: slot.ExecutionID, Time: time.Now().UTC(), Attempt: 1, ScheduledAt: event.Slot(slot.Slot), Trigger: job.TriggerSchedule})
+		require.NoError(t, err)
+	}
+	req.DryRun = false
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobBackfill, req, &bf))
+	// The leader marks the first slot started; its pending run is not
+	// written yet.
+	kv, err := env.JS.KeyValue(ctx, names.BackfillsBucket())
+	require.NoError(t, err)
+	key := backfill.Key("often", bf.Backfill.ID)
+	ent, err := kv.Get(ctx, key)
+	require.NoError(t, err)
+	var rec backfill.Backfill
+	require.NoError(t, json.Unmarshal(ent.Value(), &rec))
+	now := time.Now().UTC()
+	rec.Slots[0].Status, rec.Slots[0].StartedAt = backfill.SlotStarted, &now
+	value, err := json.Marshal(rec)
+	require.NoError(t, err)
+	_, err = kv.Update(ctx, key, value, ent.Revision())
+	require.NoError(t, err)
+
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobBackfillCancel, api.BackfillCancelRequest{Name: "often", Reason: "enough"}, nil))
+	_, got, err := claim.Acquire(ctx, claims(t, env), rec.Slots[0].ExecutionID, 9, 1, "w1", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Finished, got, "the run, written and published after the cancel, does not run")
 }
