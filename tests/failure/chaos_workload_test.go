@@ -232,12 +232,20 @@ func drawWorkload(seed uint64, topo string, length time.Duration, nJobs int, sta
 			}
 		}
 	}
-	// Some enqueued runs are cancelled at their due time (their own
-	// generator, so that the rest of a seed's workload stays as it was).
+	// Some enqueued runs are cancelled at their due time, and a few more
+	// are enqueued for that (their own generator, so that the rest of a
+	// seed's workload stays as it was).
 	race := rand.New(rand.NewPCG(seed^0xca9c, seed))
 	for i := range w.timeline {
 		if w.timeline[i].Kind == actEnqueue && race.IntN(2) == 0 {
 			w.timeline[i].Arg = argCancelAtDue
+		}
+	}
+	for range 4 {
+		name := w.jobs[race.IntN(len(w.jobs))].spec.Name
+		if !deleted[name] {
+			w.timeline = append(w.timeline, action{At: time.Duration(race.Int64N(int64(length - 5*time.Second))), Kind: actEnqueue, Job: name,
+				Down: time.Duration(1000+race.IntN(2000)) * time.Millisecond, Arg: argCancelAtDue})
 		}
 	}
 	faults := []actionKind{faultTerm, faultKill, faultStop}
