@@ -68,7 +68,7 @@ func (r *leaderRun) skipDelayed(name, why string) {
 		return
 	}
 	b := st.rt.Buffered
-	r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: r.now(), ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: why})
+	r.skipContended(event.Event{Kind: event.Skipped, Job: name, Execution: b.ID, Time: r.now(), ScheduledAt: event.Slot(b.Slot), Trigger: b.Trigger, Params: b.Params, ParentID: b.ParentID, Reason: why})
 	if b.Stored {
 		r.pending.purges = append(r.pending.purges, b.ID)
 	}

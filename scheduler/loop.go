@@ -54,6 +54,8 @@ type leaderRun struct {
 	// recovered is set once the tail of the streams is read (recover.go);
 	// the jobs loaded before have their unfired slots accounted for then.
 	recovered bool
+	// claims is the claims bucket, opened on first use (skip.go).
+	claims jetstream.KeyValue
 }
 
 func newLeaderRun(s *Scheduler, l *leader.Lease) *leaderRun {

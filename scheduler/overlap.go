@@ -144,7 +144,12 @@ func (r *leaderRun) busy(w *job.Work, from *job.Pending, why error) bool {
 	if w.Trigger == job.TriggerManual {
 		reason += "; use --force to run anyway"
 	}
-	r.emit(event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason})
+	e := event.Event{Kind: event.Skipped, Job: w.Job, Execution: w.ID, Time: now, ScheduledAt: event.Slot(w.ScheduledAt), WallTime: event.WallTime(w.ScheduledAt, w.Spec.Schedule.Location()), TZ: w.Spec.Schedule.TZ, Trigger: w.Trigger, Params: w.Params, ParentID: w.ParentID, Reason: reason}
+	if from != nil {
+		r.skipContended(e) // a pending run, which a cancel may be ending too
+	} else {
+		r.emit(e)
+	}
 	r.s.cfg.Metrics.slot("skipped", 1)
 	return false
 }

@@ -297,7 +297,7 @@ func (r *leaderRun) applyTail(name string, f *tailFacts) {
 			changed = true
 			continue
 		}
-		r.emit(event.Event{Kind: event.Skipped, Job: name, Execution: id, Time: now, ScheduledAt: e.ScheduledAt, Trigger: e.Trigger,
+		r.skipContended(event.Event{Kind: event.Skipped, Job: name, Execution: id, Time: now, ScheduledAt: e.ScheduledAt, Trigger: e.Trigger,
 			Reason: "the previous execution had not ended and another run was already waiting (overlap delay keeps one)"})
 	}
 	if changed {

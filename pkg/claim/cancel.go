@@ -18,10 +18,11 @@ type CancelOutcome int
 
 // Cancel outcomes.
 const (
-	// Fenced: the claim now says the execution ended cancelled. No attempt
-	// runs it any more: a worker that receives its message finds the claim
-	// finished and records the claim's result instead (Acquire: Finished),
-	// and an attempt the claim was taken from fails its next write.
+	// Fenced: the claim now says the execution ended (cancelled, or End's
+	// state). No attempt runs it any more: a worker that receives its
+	// message finds the claim finished and records the claim's result
+	// instead (Acquire: Finished), and an attempt the claim was taken from
+	// fails its next write.
 	Fenced CancelOutcome = iota + 1
 	// Held: a live attempt holds the execution (running, or about to
 	// start); the claim is unchanged. Ask that attempt to stop.
@@ -49,27 +50,35 @@ const (
 // so that the caller's cancelled event and a worker's record of the claim
 // (Acquire: Finished) carry one message ID.
 func Cancel(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, attempt int, by string, now time.Time, lost time.Duration) (CancelOutcome, Record, error) {
-	rec := Record{Seq: seq, Attempt: attempt, Worker: by, Final: string(job.StateCancelled), Heartbeat: now.UTC()}
+	return End(ctx, kv, id, seq, string(job.StateCancelled), attempt, by, now, lost)
+}
+
+// End is Cancel for any final state that an execution reaches without
+// running: the scheduler records a pending or delayed run skipped only
+// once End has written its claim skipped, so that a cancel racing the
+// decision and the skip do not both record an end.
+func End(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, final string, attempt int, by string, now time.Time, lost time.Duration) (CancelOutcome, Record, error) {
+	rec := Record{Seq: seq, Attempt: attempt, Worker: by, Final: final, Heartbeat: now.UTC()}
 	for try := 0; try < acquireTries; try++ {
 		if try > 0 && !pause(ctx, try) {
-			return 0, Record{}, fmt.Errorf("cancel claim %s: %w", id, ctx.Err())
+			return 0, Record{}, fmt.Errorf("end claim %s: %w", id, ctx.Err())
 		}
 		data, _ := json.Marshal(rec)
 		if _, err := kv.Create(ctx, id, data); err == nil {
 			return Fenced, rec, nil
 		} else if !errors.Is(err, jetstream.ErrKeyExists) {
-			return 0, Record{}, fmt.Errorf("cancel claim %s: %w", id, err)
+			return 0, Record{}, fmt.Errorf("end claim %s: %w", id, err)
 		}
 		ent, err := kv.Get(ctx, id)
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
 			continue // as in Acquire: a racing create not applied yet, or a lagging replica
 		}
 		if err != nil {
-			return 0, Record{}, fmt.Errorf("cancel claim %s: %w", id, err)
+			return 0, Record{}, fmt.Errorf("end claim %s: %w", id, err)
 		}
 		var cur Record
 		if err := wirejson.Unmarshal(ent.Value(), &cur); err != nil {
-			return 0, Record{}, fmt.Errorf("cancel claim %s: damaged record: %w", id, err)
+			return 0, Record{}, fmt.Errorf("end claim %s: damaged record: %w", id, err)
 		}
 		switch {
 		case cur.Final != "":
@@ -85,9 +94,9 @@ func Cancel(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, a
 			continue // an attempt took it meanwhile: look again
 		}
 		if err != nil {
-			return 0, Record{}, fmt.Errorf("cancel claim %s: %w", id, err)
+			return 0, Record{}, fmt.Errorf("end claim %s: %w", id, err)
 		}
 		return Fenced, over, nil
 	}
-	return 0, Record{}, fmt.Errorf("cancel claim %s: too much contention", id)
+	return 0, Record{}, fmt.Errorf("end claim %s: too much contention", id)
 }

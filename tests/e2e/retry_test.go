@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/natstest"
 )
@@ -237,7 +239,9 @@ func TestCancelAtTheDueTime(t *testing.T) {
 	for range n {
 		a := <-answers
 		if a.err != nil {
-			require.ErrorIs(t, a.err, job.ErrConflict, "%s", a.id) // ran and ended, or was being handed over
+			// It ran and ended, or was being handed over; or, on a loaded
+			// machine, its worker did not answer in time.
+			require.True(t, errors.Is(a.err, job.ErrConflict) || errors.Is(a.err, api.ErrUnavailable), "%s: %v", a.id, a.err)
 			continue
 		}
 		if a.result == "cancelled" { // otherwise a worker was running it
