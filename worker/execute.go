@@ -138,7 +138,14 @@ func (w *Worker) handleMessage(msg jetstream.Msg) {
 			reason = fmt.Sprintf("%s by %s before it ran", rec.Final, rec.Worker)
 		}
 		e := event.Event{Kind: finalKind(job.State(rec.Final)), Job: work.Job, Execution: work.ID, Time: rec.Heartbeat, Attempt: rec.Attempt, Worker: rec.Worker, Reason: reason}
-		if !w.publish(ctx, e) {
+		// Once: the role that wrote the claim may have recorded the event
+		// long ago, past the stream's duplicate window (a cancelled run
+		// that waited in a backlog).
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := w.events.PublishFirst(pctx, e)
+		cancel()
+		if err != nil {
+			x.log.Error("event not recorded", "kind", e.Kind, "error", err)
 			_ = msg.NakWithDelay(time.Second)
 			return
 		}

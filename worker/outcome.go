@@ -169,6 +169,8 @@ func finalKind(s job.State) event.Kind {
 		return event.TimedOut
 	case job.StateCancelled:
 		return event.Cancelled
+	case job.StateSkipped: // a pending run the scheduler skipped (claim.End)
+		return event.Skipped
 	default:
 		return event.Failed
 	}

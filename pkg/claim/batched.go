@@ -2,7 +2,6 @@ package claim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -62,7 +61,7 @@ func (b *batched) write(ctx context.Context, key string, value []byte, revision 
 // Update writes value if key's last revision is revision.
 func (b *batched) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, error) {
 	rev, err := b.write(ctx, key, value, revision)
-	if wrongLastSeq(err) {
+	if streamio.WrongLastSeq(err) {
 		return 0, fmt.Errorf("%w: %w", err, jetstream.ErrKeyRevisionMismatch)
 	}
 	return rev, err
@@ -75,19 +74,11 @@ func (b *batched) Create(ctx context.Context, key string, value []byte, opts ...
 		return b.KeyValue.Create(ctx, key, value, opts...)
 	}
 	rev, err := b.write(ctx, key, value, 0)
-	if wrongLastSeq(err) {
+	if streamio.WrongLastSeq(err) {
 		// The key has a message: a value (the client answers "key
 		// exists"), or a delete or purge marker, over which the client
 		// creates. Its Create tells the two apart the way it always does.
 		return b.KeyValue.Create(ctx, key, value)
 	}
 	return rev, err
-}
-
-// wrongLastSeq reports whether err is a failed last-subject-sequence check
-// (10071, or 10164 from a replicated stream).
-func wrongLastSeq(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }

@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,6 +73,36 @@ func (p *Publisher) Publish(ctx context.Context, e Event) (uint64, error) {
 	}
 	return ack.Sequence, nil
 }
+
+// PublishFirst appends e unless its execution already has an event of its
+// kind, whatever its attempt or its message ID: the record of a result
+// that another role may be recording too (a worker recording the result a
+// claim holds, beside the role that wrote it), which the stream's
+// duplicate window would let through twice once it has passed. The
+// stream checks it (the subject's last sequence must be none); it is
+// never sent through a committer, where a refused message would fail its
+// whole batch. A refusal, or the server answering that a publish of the
+// same message ID is being stored, means the event is there: nil.
+func (p *Publisher) PublishFirst(ctx context.Context, e Event) error {
+	m, err := p.Msg(e)
+	if err != nil {
+		return err
+	}
+	m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	_, err = streamio.Publish(ctx, p.js, m, 5*time.Second)
+	var apiErr *jetstream.APIError
+	if streamio.WrongLastSeq(err) || (errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeDuplicateInProcess) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("publish %s event of %s: %w", e.Kind, e.Token(), err)
+	}
+	return nil
+}
+
+// errCodeDuplicateInProcess is the server's answer to a message whose ID
+// another publish is storing this moment (JSStreamDuplicateMessageConflict).
+const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
 
 // PublishAsync starts appending e and returns a future for the ack; hot paths
 // keep many in flight.

@@ -122,3 +122,32 @@ func BenchmarkList100k(b *testing.B) {
 		}
 	})
 }
+
+// TestPublishFirst: an execution's event of a kind is stored once, whatever
+// the attempt or message ID of a second one (a worker recording the end a
+// claim holds, after the role that wrote the claim recorded it).
+func TestPublishFirst(t *testing.T) {
+	t.Parallel()
+	env := natstest.Ensured(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	pub := event.NewPublisher(env.JS, names)
+	now := time.Now().UTC()
+	id := job.AdHocExecutionID("once", now)
+	first := event.Event{Kind: event.Cancelled, Job: "once", Execution: id, Time: now, Reason: "by the API"}
+	require.NoError(t, pub.PublishFirst(ctx, first))
+	again := first
+	again.Attempt, again.Worker, again.Reason = 3, "w1", "from the claim"
+	require.NoError(t, pub.PublishFirst(ctx, again), "a second end is not an error")
+	other := event.Event{Kind: event.Scheduled, Job: "once", Execution: id, Time: now}
+	require.NoError(t, pub.PublishFirst(ctx, other), "another kind is stored")
+
+	stream, err := env.JS.Stream(ctx, names.EventsStream())
+	require.NoError(t, err)
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(names.EventSubject("once", id, ">")))
+	require.NoError(t, err)
+	require.Equal(t, map[string]uint64{names.EventSubject("once", id, string(event.Cancelled)): 1, names.EventSubject("once", id, string(event.Scheduled)): 1},
+		info.State.Subjects, "one event of each kind")
+	m, err := stream.GetLastMsgForSubject(ctx, names.EventSubject("once", id, string(event.Cancelled)))
+	require.NoError(t, err)
+	require.Contains(t, string(m.Data), "by the API")
+}

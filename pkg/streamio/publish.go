@@ -23,6 +23,15 @@ func Permanent(err error) bool {
 		errors.Is(err, nats.ErrBadSubject) || errors.Is(err, nats.ErrConnectionClosed)
 }
 
+// WrongLastSeq reports whether err is a stream's refusal of a message whose
+// expected last subject sequence was not the subject's (10071, or 10164
+// from a replicated stream).
+func WrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
 // Publish publishes msg and retries on transient errors — with the same
 // headers, hence the same Nats-Msg-Id — until it is acknowledged, the error
 // is Permanent, or ctx ends. Each try is bounded by tryTimeout.

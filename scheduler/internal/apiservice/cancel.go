@@ -186,18 +186,9 @@ func alreadyEnded(x job.Execution) error {
 
 func (s *Service) cancelled(ctx context.Context, jobName, id, reason string) {
 	e := event.Event{Kind: event.Cancelled, Job: jobName, Execution: id, Time: s.now(), Reason: reason, Error: reason}
-	_, err := s.events.Publish(ctx, e)
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeDuplicateInProcess {
-		// A worker that received the run is storing the same event (its
-		// record of the claim: one message ID) this moment.
-		return
-	}
-	if err != nil {
+	// A worker that received the run records the same end from its claim
+	// (Acquire: Finished): the first of the two is kept.
+	if err := s.events.PublishFirst(ctx, e); err != nil {
 		s.log.WarnContext(ctx, "cancel event lost", "execution_id", id, "error", err)
 	}
 }
-
-// errCodeDuplicateInProcess is the server's answer to a message whose ID
-// another publish of the same ID is storing (JSStreamDuplicateMessageConflict).
-const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
