@@ -77,6 +77,49 @@ func TestRemovedStoredDelayedRunIsNotRun(t *testing.T) {
 	requireDropped(t, b, s, state, id)
 }
 
+// TestDelayedRunCancelIsRecordedOnce: the API records the cancel of a
+// delayed run itself, and leaves a request for the leader to drop it. A
+// leader that learns of the request after the stream's duplicate window
+// (elected after a long outage) recorded the cancel a second time: two
+// ends. Here the API's event is stored under another message ID, as the
+// window would no longer catch it; the leader drops the run and records
+// nothing more.
+func TestDelayedRunCancelIsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	slot := time.Now().UTC().Truncate(time.Second)
+	id := job.ExecutionID("slow", slot)
+	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule})
+	names := b.topo.Names()
+	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
+	require.NoError(t, err)
+	e := event.Event{V: event.Version, Kind: event.Cancelled, Job: "slow", Execution: id, Time: slot, Reason: "stop", Error: "stop"}
+	data, err := json.Marshal(e)
+	require.NoError(t, err)
+	_, err = b.js.Publish(t.Context(), names.EventSubject("slow", id, string(event.Cancelled)), data, jetstream.WithMsgID("recorded long ago"))
+	require.NoError(t, err)
+	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
+	require.NoError(t, err)
+	req, err := json.Marshal(job.Pending{ID: id, Job: "slow", At: slot, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: slot})
+	require.NoError(t, err)
+	_, err = pend.Create(t.Context(), id, req)
+	require.NoError(t, err)
+
+	s := b.start(t, "leader", nil)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		_, err := pend.Get(t.Context(), id)
+		return err != nil
+	}, "the leader is done with the request")
+	requireDropped(t, b, s, state, id)
+	n := 0
+	for _, e := range b.events(t, event.Cancelled) {
+		if e.Execution == id {
+			n++
+		}
+	}
+	require.Equal(t, 1, n, "one cancelled event")
+}
+
 // withDelayedRun makes the jobs slow (every hour, overlap delay) and tick
 // (every second), stops their leader, and stores slow's state holding p as
 // its delayed run, as a term that ended before its flush left it. It

@@ -115,7 +115,7 @@ func (r *leaderRun) pendingChanged(ctx context.Context, c catalog.Change[job.Pen
 	if reason := c.Value.Cancel; reason != "" {
 		if r.dropDelayed(c.Key, nil) {
 			p := c.Value
-			r.emit(event.Event{Kind: event.Cancelled, Job: p.Job, Execution: p.ID, Time: r.now(), Reason: reason, Error: reason})
+			r.emitFirst(event.Event{Kind: event.Cancelled, Job: p.Job, Execution: p.ID, Time: r.now(), Reason: reason, Error: reason})
 			r.pending.afterFlush = append(r.pending.afterFlush, c.Key) // once the state without the run is stored
 			return
 		}

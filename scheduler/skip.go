@@ -9,8 +9,8 @@ import (
 	"github.com/jetcron/jetcron/pkg/job"
 )
 
-// skipWait bounds the claim write of skipContended, which the leader's
-// loop waits for.
+// skipWait bounds the writes of skipContended and emitFirst, which the
+// leader's loop waits for.
 const skipWait = 2 * time.Second
 
 // skipContended records e, the skipped event of a pending or delayed run,
@@ -47,4 +47,20 @@ func (r *leaderRun) skipContended(e event.Event) {
 		return
 	}
 	r.emit(e)
+}
+
+// emitFirst records e unless its execution has an event of its kind
+// already (event.PublishFirst): an end that another role records too. The
+// API records the cancel of a delayed run itself and leaves the request
+// for the leader to drop the run, which a leader elected after an outage
+// longer than the stream's duplicate window would record a second time.
+// The loop waits for the write (bounded); a write that fails goes with
+// the round's events instead.
+func (r *leaderRun) emitFirst(e event.Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), skipWait)
+	defer cancel()
+	if err := r.events.pub.PublishFirst(ctx, e); err != nil {
+		r.log.Warn("recording an end with the round's events", "execution_id", e.Execution, "kind", e.Kind, "error", err)
+		r.emit(e)
+	}
 }
