@@ -90,18 +90,18 @@ func TestCancelOfARunAWorkerJustClaimed(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = mon.Unsubscribe() })
 	asked := make(chan string, 1)
+	listening := make(chan *nats.Subscription, 1)
 	go func() {
 		<-read
-		sub, err := env.NC.Subscribe(names.CancelSubject(id), func(m *nats.Msg) {
+		sub, _ := env.NC.Subscribe(names.CancelSubject(id), func(m *nats.Msg) {
 			asked <- string(m.Data)
 			_ = m.Respond([]byte("w1"))
 		})
-		if err == nil {
-			t.Cleanup(func() { _ = sub.Unsubscribe() })
-		}
+		listening <- sub
 	}()
 	var out api.CancelResponse
 	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id, Reason: "not now"}, &out))
+	require.NoError(t, (<-listening).Unsubscribe())
 	require.Equal(t, "cancelling", out.Result)
 	require.Equal(t, "w1", out.Worker)
 	require.Equal(t, "not now", <-asked)
