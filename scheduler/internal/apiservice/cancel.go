@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -151,23 +152,32 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 // the attempts that would run it), then tidies away what still carries it
 // and records it cancelled. An attempt whose claim has not been renewed
 // for lost is taken to be lost with its worker.
+//
+// The claim lives for the claims bucket's TTL, and a run may wait longer
+// than that (due next week, or delayed behind a long run): what carries
+// it must go too. A tidy that fails answers unavailable, and the cancel
+// asked again finds its own claim (written by an API, "api …") and
+// finishes the work instead of answering that the run ended.
 func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, reason string, lost time.Duration, tidy func(context.Context) error) (any, error) {
-	got, rec, err := claim.Cancel(ctx, s.claims, id, seq, 0, "api "+s.cfg.InstanceID, s.now(), lost)
+	got, rec, err := claim.Cancel(ctx, s.claims, id, seq, 0, apiClaimant+s.cfg.InstanceID, s.now(), lost)
 	if err != nil {
 		return nil, fmt.Errorf("cancel %s: %w: %w", id, api.ErrUnavailable, err)
 	}
-	switch got {
-	case claim.Over:
-		return nil, fmt.Errorf("execution %s already ended (%s): %w", id, rec.Final, job.ErrConflict)
-	case claim.Held:
+	switch {
+	case got == claim.Held:
 		return nil, &heldError{id: id, worker: rec.Worker}
+	case got == claim.Over && (rec.Final != string(job.StateCancelled) || !strings.HasPrefix(rec.Worker, apiClaimant)):
+		return nil, fmt.Errorf("execution %s already ended (%s): %w", id, rec.Final, job.ErrConflict)
 	}
 	if err := tidy(ctx); err != nil {
-		s.log.WarnContext(ctx, "cancelled execution not tidied away; its claim keeps it from running", "execution_id", id, "error", err)
+		return nil, fmt.Errorf("cancel %s: the run will not start, but it is still waiting; ask again: %w: %w", id, api.ErrUnavailable, err)
 	}
 	s.cancelled(ctx, jobName, id, reason)
 	return api.CancelResponse{ID: id, Result: "cancelled"}, nil
 }
+
+// apiClaimant begins the worker name of a claim an API's cancel wrote.
+const apiClaimant = "api "
 
 // ackWait is how long a worker of queue may go without renewing its claim
 // before it is taken to be lost: the queue consumer's ack wait.

@@ -201,3 +201,36 @@ func TestBackfillCancelStopsARunNotWrittenYet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, claim.Finished, got, "the run, written and published after the cancel, does not run")
 }
+
+// TestCancelAskedAgainFinishesItsWork: a cancel writes the run's claim,
+// then removes the run's pending key. The claim lives for a day; a run due
+// later whose key stayed (the removal failed, and the cancel answered
+// unavailable) would run once the claim is gone. Asked again, the cancel
+// finds its own claim and removes the key, instead of answering that the
+// run ended.
+func TestCancelAskedAgainFinishesItsWork(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	createJob(t, env, "later")
+	var run api.RunResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbJobEnqueue, api.EnqueueRequest{Name: "later", At: time.Now().Add(72 * time.Hour)}, &run))
+	pend, err := env.JS.KeyValue(ctx, names.PendingBucket())
+	require.NoError(t, err)
+	ent, err := pend.Get(ctx, run.ExecutionID)
+	require.NoError(t, err)
+
+	var out api.CancelResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: run.ExecutionID}, &out))
+	require.Equal(t, "cancelled", out.Result)
+	_, err = pend.Create(ctx, run.ExecutionID, ent.Value()) // as if its removal had failed
+	require.NoError(t, err)
+
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: run.ExecutionID}, &out))
+	require.Equal(t, "cancelled", out.Result)
+	_, err = pend.Get(ctx, run.ExecutionID)
+	require.True(t, errors.Is(err, jetstream.ErrKeyNotFound), "the key is removed: %v", err)
+	err = api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: run.ExecutionID}, nil)
+	require.ErrorIs(t, err, job.ErrConflict, "with nothing left to remove, the run has ended")
+	require.ErrorContains(t, err, "already ended (cancelled)")
+}
