@@ -116,11 +116,7 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 				return nil, alreadyEnded(x)
 			}
 			return s.fence(ctx, jobName, id, m.Seq, reason, s.ackWait(ctx, w.Spec.Queue), func(ctx context.Context) error {
-				stream, err := s.js.Stream(ctx, s.names.WorkStream())
-				if err == nil {
-					err = stream.DeleteMsg(ctx, m.Seq)
-				}
-				return err
+				return s.deleteWork(ctx, m.Seq)
 			})
 		}
 	}
@@ -178,6 +174,24 @@ func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, rea
 
 // apiClaimant begins the worker name of a claim an API's cancel wrote.
 const apiClaimant = "api "
+
+// deleteWork removes the work message seq; one already gone (a worker
+// that received it found its claim finished and acked it) is removed.
+func (s *Service) deleteWork(ctx context.Context, seq uint64) error {
+	stream, err := s.js.Stream(ctx, s.names.WorkStream())
+	if err == nil {
+		err = stream.DeleteMsg(ctx, seq)
+	}
+	if err == nil {
+		return nil
+	}
+	// The client does not keep the server's error code for a delete: look.
+	msgs, gerr := streamio.DirectBatch(ctx, s.nc, streamio.DirectRequest{Stream: s.names.WorkStream(), Seq: seq, Batch: 1})
+	if gerr == nil && (len(msgs) == 0 || msgs[0].Seq != seq) {
+		return nil
+	}
+	return err
+}
 
 // ackWait is how long a worker of queue may go without renewing its claim
 // before it is taken to be lost: the queue consumer's ack wait.
