@@ -96,8 +96,8 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 	for id, es := range byExec {
 		checkExecution(r, id, es, runsByExec[id])
 	}
-	for id, answered := range c.cancelled {
-		checkCancelled(r, id, answered, byExec[id], runsByExec[id])
+	for id, sent := range c.cancelled {
+		checkCancelled(r, id, sent, byExec[id], runsByExec[id])
 	}
 	r.figure("cancels answered cancelled", "%d", len(c.cancelled))
 	for _, s := range c.silent(byExec) {
@@ -393,11 +393,11 @@ func checkExecution(r *report, id string, es []event.Event, runs []*run) {
 }
 
 // checkCancelled: an execution a cancel was answered "cancelled" for
-// starts no attempt after the answer, and ends cancelled.
-func checkCancelled(r *report, id string, answered time.Time, es []event.Event, runs []*run) {
+// starts no attempt after the cancel was sent, and ends cancelled.
+func checkCancelled(r *report, id string, sent time.Time, es []event.Event, runs []*run) {
 	for _, x := range runs {
-		if x.start.After(answered) {
-			r.problem("%s was answered cancelled at %s, and attempt %d started at %s", id, answered.Format("15:04:05.000"), x.attempt, x.start.Format("15:04:05.000"))
+		if x.start.After(sent) {
+			r.problem("%s was answered cancelled to a cancel sent at %s, and attempt %d started at %s", id, sent.Format("15:04:05.000"), x.attempt, x.start.Format("15:04:05.000"))
 		}
 	}
 	if fin := finals(es); len(fin) == 1 && fin[0].Kind != event.Cancelled {

@@ -89,7 +89,9 @@ type chaosRun struct {
 	outages []window
 	done    []action // what the harness carried out, when
 	// cancelled are the executions a cancel was answered "cancelled" for,
-	// with the answer's time: none may run after it (checkCancelled).
+	// with the time the cancel was sent: none may start after it
+	// (checkCancelled; an attempt that took the run before the cancel
+	// holds it, and the answer is then "cancelling" or a conflict).
 	cancelled map[string]time.Time
 	// racing are the cancels sent at their run's due time (cancelAtDue).
 	racing sync.WaitGroup
@@ -293,13 +295,14 @@ func transient(err error) bool {
 // cancel cancels execution id, noting an answer "cancelled"; only a
 // transient error is returned (to be retried).
 func (c *chaosRun) cancel(ctx context.Context, id string) error {
+	sent := time.Now()
 	out, err := c.s.client.Cancel(ctx, id, "chaos cancel")
 	if err != nil && transient(err) {
 		return err
 	}
 	if err == nil && out.Result == "cancelled" {
 		c.mu.Lock()
-		c.cancelled[id] = time.Now()
+		c.cancelled[id] = sent
 		c.mu.Unlock()
 	}
 	return nil
