@@ -336,3 +336,43 @@ func TestTakeoverDoesNotRepublishAPublishedRun(t *testing.T) {
 	}, "the key is removed")
 	require.Empty(t, b.eventsOf(t, "busy", event.Skipped), "the run is not recorded a second time")
 }
+
+// TestTakeoverOfAJobDeletedWithoutALeader: a job deleted while no leader
+// ran has the slots it owed until the deletion recorded missed by the
+// next leader, from its stored cursor. A slot the previous leader fired
+// after its last cursor write ran, and was recorded missed too: two ends
+// (chaos seed 3936468594, `[scheduled started succeeded missed]`). The
+// tail of the streams moves the cursor first, as for a job that exists.
+func TestTakeoverOfAJobDeletedWithoutALeader(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s1 := b.start(t, "first", nil)
+	natstest.Eventually(t, 10*time.Second, s1.Leading)
+	b.create(t, everyJob("gone", time.Second, job.OverlapAllow))
+	natstest.Eventually(t, 10*time.Second, func() bool { return len(b.eventsOf(t, "gone", event.Scheduled)) >= 3 }, "gone fires")
+	require.NoError(t, s1.Stop(t.Context()))
+	fired := b.eventsOf(t, "gone", event.Scheduled)
+	last := *fired[len(fired)-1].ScheduledAt
+	// The state as a leader that stopped before writing its last seconds
+	// left it; then the job is deleted with no leader running.
+	b.rewriteState(t, "gone", func(rt *job.Runtime) { rt.LastSlot = last.Add(-2 * time.Second) })
+	jobs, err := b.js.KeyValue(t.Context(), b.topo.Names().JobsBucket())
+	require.NoError(t, err)
+	require.NoError(t, jobs.Delete(t.Context(), "gone"))
+
+	s2 := b.start(t, "second", nil)
+	natstest.Eventually(t, 10*time.Second, s2.Leading)
+	state, err := b.js.KeyValue(t.Context(), b.topo.Names().StateBucket())
+	require.NoError(t, err)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		_, err := state.Get(t.Context(), "gone")
+		return err != nil
+	}, "the deleted job's state goes once its slots are accounted for")
+	for _, e := range b.eventsOf(t, "gone", event.Missed) {
+		first, upto := *e.ScheduledAt, *e.ScheduledAt
+		if e.Last != nil {
+			upto = *e.Last
+		}
+		require.True(t, first.After(last), "a slot that ran is not recorded missed: missed %s..%s, last fired %s", first, upto, last)
+	}
+}
