@@ -91,7 +91,14 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 	// Waiting for its time in the pending bucket. The leader may be
 	// publishing it this moment from its copy of the bucket: the claim
 	// decides, and removing the key keeps the next leader from trying.
-	if _, err := s.pend.Get(ctx, id); err == nil {
+	if ent, err := s.pend.Get(ctx, id); err == nil {
+		var p job.Pending
+		if json.Unmarshal(ent.Value(), &p) == nil && p.Cancel != "" {
+			// The request an earlier cancel of the delayed run left for the
+			// leader, which removes it once the run is dropped: that cancel
+			// fenced the run and recorded it.
+			return nil, fmt.Errorf("execution %s already ended (cancelled): %w", id, job.ErrConflict)
+		}
 		return s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(ctx context.Context) error {
 			return s.pend.Purge(ctx, id)
 		})

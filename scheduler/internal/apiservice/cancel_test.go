@@ -234,3 +234,32 @@ func TestCancelAskedAgainFinishesItsWork(t *testing.T) {
 	require.ErrorIs(t, err, job.ErrConflict, "with nothing left to remove, the run has ended")
 	require.ErrorContains(t, err, "already ended (cancelled)")
 }
+
+// TestCancelAgainLeavesTheLeadersRequest: a delayed run's cancel leaves a
+// request in the pending bucket for the leader that holds the run. A
+// second cancel found that key, took it for the run's own and removed it,
+// so a leader that had not read it yet kept the run (its claim still kept
+// it from running, for a day). The second cancel answers that the run
+// ended, and the request stays.
+func TestCancelAgainLeavesTheLeadersRequest(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	createJob(t, env, "held")
+	now := time.Now().UTC()
+	id := job.ExecutionID("held", now.Truncate(time.Second))
+	_, _, err := claim.Cancel(ctx, claims(t, env), id, 0, 0, "api a", now, time.Minute) // the first cancel's fence
+	require.NoError(t, err)
+	pend, err := env.JS.KeyValue(ctx, names.PendingBucket())
+	require.NoError(t, err)
+	req, err := json.Marshal(job.Pending{ID: id, Job: "held", At: now, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: now})
+	require.NoError(t, err)
+	_, err = pend.Create(ctx, id, req)
+	require.NoError(t, err)
+
+	err = api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id}, nil)
+	require.ErrorIs(t, err, job.ErrConflict)
+	require.ErrorContains(t, err, "already ended (cancelled)")
+	_, err = pend.Get(ctx, id)
+	require.NoError(t, err, "the leader's request stays")
+}
