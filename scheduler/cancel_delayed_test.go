@@ -29,20 +29,7 @@ import (
 func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	// slow is running (its work subject holds an item) and its next slot
-	// waits as its delayed run; the API has written a cancel request.
-	names := b.topo.Names()
-	slot := time.Now().UTC().Truncate(time.Second)
-	id := job.ExecutionID("slow", slot)
-	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule})
-	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
-	require.NoError(t, err)
-	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
-	require.NoError(t, err)
-	req, err := json.Marshal(job.Pending{ID: id, Job: "slow", At: slot, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: slot})
-	require.NoError(t, err)
-	_, err = pend.Create(t.Context(), id, req)
-	require.NoError(t, err)
+	id, state, pend := withCancelRequest(t, b)
 
 	s := b.start(t, "leader", nil)
 	natstest.Eventually(t, 10*time.Second, func() bool { return b.hasEvent(t, event.Cancelled, id) }, "the delayed run is cancelled")
@@ -52,7 +39,7 @@ func TestCancelledDelayedRunStaysCancelled(t *testing.T) {
 
 	// The term ends: its last flush stores what it knows.
 	requireDropped(t, b, s, state, id)
-	_, err = pend.Get(t.Context(), id)
+	_, err := pend.Get(t.Context(), id)
 	require.True(t, errors.Is(err, jetstream.ErrKeyNotFound), "the request is removed once the state is stored: %v", err)
 }
 
@@ -87,22 +74,12 @@ func TestRemovedStoredDelayedRunIsNotRun(t *testing.T) {
 func TestDelayedRunCancelIsRecordedOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	id, state, pend := withCancelRequest(t, b)
 	slot := time.Now().UTC().Truncate(time.Second)
-	id := job.ExecutionID("slow", slot)
-	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule})
-	names := b.topo.Names()
-	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
-	require.NoError(t, err)
 	e := event.Event{V: event.Version, Kind: event.Cancelled, Job: "slow", Execution: id, Time: slot, Reason: "stop", Error: "stop"}
 	data, err := json.Marshal(e)
 	require.NoError(t, err)
-	_, err = b.js.Publish(t.Context(), names.EventSubject("slow", id, string(event.Cancelled)), data, jetstream.WithMsgID("recorded long ago"))
-	require.NoError(t, err)
-	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
-	require.NoError(t, err)
-	req, err := json.Marshal(job.Pending{ID: id, Job: "slow", At: slot, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: slot})
-	require.NoError(t, err)
-	_, err = pend.Create(t.Context(), id, req)
+	_, err = b.js.Publish(t.Context(), b.topo.Names().EventSubject("slow", id, string(event.Cancelled)), data, jetstream.WithMsgID("recorded long ago"))
 	require.NoError(t, err)
 
 	s := b.start(t, "leader", nil)
@@ -118,6 +95,27 @@ func TestDelayedRunCancelIsRecordedOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, n, "one cancelled event")
+}
+
+// withCancelRequest sets up slow running (its work subject holds an item)
+// with its slot of this second waiting as its delayed run (withDelayedRun),
+// and the API's cancel request for that run in the pending bucket. It
+// returns the run's ID, the state bucket and the pending bucket.
+func withCancelRequest(t *testing.T, b *bundle) (string, jetstream.KeyValue, jetstream.KeyValue) {
+	t.Helper()
+	names := b.topo.Names()
+	slot := time.Now().UTC().Truncate(time.Second)
+	id := job.ExecutionID("slow", slot)
+	state := withDelayedRun(t, b, job.Pending{ID: id, Job: "slow", At: slot, Slot: slot, Trigger: job.TriggerSchedule})
+	_, err := b.js.Publish(t.Context(), names.WorkSubject(job.DefaultQueue, "slow", "", true), []byte(`{}`))
+	require.NoError(t, err)
+	pend, err := b.js.KeyValue(t.Context(), names.PendingBucket())
+	require.NoError(t, err)
+	req, err := json.Marshal(job.Pending{ID: id, Job: "slow", At: slot, Trigger: job.TriggerSchedule, Cancel: "stop", CreatedAt: slot})
+	require.NoError(t, err)
+	_, err = pend.Create(t.Context(), id, req)
+	require.NoError(t, err)
+	return id, state, pend
 }
 
 // withDelayedRun makes the jobs slow (every hour, overlap delay) and tick
