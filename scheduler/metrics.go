@@ -20,8 +20,13 @@ type Metrics struct {
 	watchdog *watchdog.Metrics
 }
 
-// NewMetrics registers the scheduler's metrics with reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
+// DefaultJobSeries is how many jobs have their own series by default.
+const DefaultJobSeries = watchdog.DefaultJobSeries
+
+// NewMetrics registers the scheduler's metrics with reg. At most jobSeries
+// jobs have their own series (jetcron_job_*, 0: none); jetcron_jobs
+// counts every job by health whatever the bound.
+func NewMetrics(reg prometheus.Registerer, jobSeries int) *Metrics {
 	m := &Metrics{
 		slots: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jetcron_scheduler_slots_total",
@@ -50,7 +55,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.slots, m.lateness, m.leases, m.ended, m.leading, m.jobs)
-	m.watchdog = watchdog.NewMetrics(reg)
+	m.watchdog = watchdog.NewMetrics(reg, jobSeries)
 	return m
 }
 

@@ -120,7 +120,7 @@ func startEnv(ctx context.Context, dir string, cfg envConfig, log *slog.Logger) 
 		ID:       "bench",
 		Topology: e.topo,
 		Logger:   log,
-		Metrics:  scheduler.NewMetrics(e.reg),
+		Metrics:  scheduler.NewMetrics(e.reg, scheduler.DefaultJobSeries),
 		NoBatch:  cfg.NoBatch,
 		// Zero keeps the scheduler's default.
 		FlushInterval: cfg.Flush,

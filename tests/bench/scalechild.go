@@ -85,7 +85,7 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	defer nc.Close()
 	reg := prometheus.NewRegistry()
 	s, err := scheduler.New(nc, scheduler.Config{ID: *id, Topology: topology.Config{}.WithDefaults(), SkipEnsure: true,
-		Logger: slog.New(slog.DiscardHandler), Metrics: scheduler.NewMetrics(reg)})
+		Logger: slog.New(slog.DiscardHandler), Metrics: scheduler.NewMetrics(reg, scheduler.DefaultJobSeries)})
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func (hs *healthSystem) startScheduler() {
 	t := hs.t
 	hs.reg = prometheus.NewRegistry()
 	sc, err := scheduler.New(natstest.Connect(t, hs.srv), scheduler.Config{Topology: hs.topo, FlushInterval: 200 * time.Millisecond,
-		WatchdogInterval: healthRound, Metrics: scheduler.NewMetrics(hs.reg)})
+		WatchdogInterval: healthRound, Metrics: scheduler.NewMetrics(hs.reg, scheduler.DefaultJobSeries)})
 	require.NoError(t, err)
 	require.NoError(t, sc.Start(t.Context()))
 	t.Cleanup(func() { _ = sc.Stop(context.Background()) })

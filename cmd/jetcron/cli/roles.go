@@ -71,6 +71,7 @@ func schedulerCommand() *cli.Command {
 			&cli.StringFlag{Name: "id", Usage: "replica ID (default hostname-random)", EnvVars: []string{"JETCRON_SCHEDULER_ID"}},
 			&cli.BoolFlag{Name: "skip-ensure", Usage: "do not create or update streams and buckets (an admin did)", EnvVars: []string{"JETCRON_SKIP_ENSURE"}},
 			&cli.DurationFlag{Name: "watchdog-interval", Value: 10 * time.Second, Usage: "how often this replica checks every job's health and slots", EnvVars: []string{"JETCRON_WATCHDOG_INTERVAL"}},
+			&cli.IntFlag{Name: "job-metrics", Value: scheduler.DefaultJobSeries, Usage: "jobs that have their own jetcron_job_* series on /metrics, at most (0: none; jetcron_jobs counts every job by health)", EnvVars: []string{"JETCRON_JOB_METRICS"}},
 			pruneIntervalFlag, pruneFloorFlag,
 		), notifyFlags()...),
 		Action: runScheduler,
@@ -81,6 +82,12 @@ func runScheduler(c *cli.Context) error {
 	log, topo, err := roleFlags(c)
 	if err != nil {
 		return err
+	}
+	if c.Duration("watchdog-interval") < 100*time.Millisecond {
+		return usageErr("--watchdog-interval: %s is shorter than 100ms", c.Duration("watchdog-interval"))
+	}
+	if c.Int("job-metrics") < 0 {
+		return usageErr("--job-metrics: %d is negative (0 exports no series per job)", c.Int("job-metrics"))
 	}
 	ncfg, err := notifyConfigOf(c, "")
 	if err != nil {
@@ -97,10 +104,7 @@ func runScheduler(c *cli.Context) error {
 	}
 	defer flushTraces()
 	reg := probe.NewRegistry()
-	if c.Duration("watchdog-interval") < 100*time.Millisecond {
-		return usageErr("--watchdog-interval: %s is shorter than 100ms", c.Duration("watchdog-interval"))
-	}
-	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg),
+	s, err := scheduler.New(nc, scheduler.Config{ID: c.String("id"), Topology: topo, SkipEnsure: c.Bool("skip-ensure"), Logger: log, Metrics: scheduler.NewMetrics(reg, c.Int("job-metrics")),
 		Tracer: tracer, Notify: ncfg, WatchdogInterval: c.Duration("watchdog-interval"),
 		PruneInterval: c.Duration("prune-interval"), PruneFloor: c.Duration("prune-floor")})
 	if err != nil {

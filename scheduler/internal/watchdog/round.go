@@ -24,6 +24,9 @@ func (w *Watchdog) round(ctx context.Context) {
 	var writes []stateWrite
 	defer func() { w.store(ctx, writes) }()
 	echoes := true // waiting for the echoes of the round's writes
+	// Jobs per health (ok apart: most jobs, counted without the map), and
+	// jobs the bound leaves without series.
+	byHealth, ok, omitted := map[alert.Health]int{}, 0, 0
 	// In the map's order: sorting a million names each round took a
 	// slice of them and their comparisons, and no reader needs an order.
 	for name, t := range w.trackers {
@@ -70,13 +73,24 @@ func (w *Watchdog) round(ctx context.Context) {
 		// Set only when they change: a million jobs' gauges each round
 		// cost the registry's lookups for nothing. A job that has been ok
 		// with nothing counted all along has none: a million such jobs'
-		// series took 380 bytes each.
+		// series took 380 bytes each. A job the bound leaves without
+		// series asks again each round.
 		if g := gaugesOf(shown, a.failures, a.lastSuccess); g != t.gauges && (t.gauges != gauges{} || g != quietGauges) {
-			w.cfg.Metrics.set(name, shown, a.failures, a.lastSuccess)
-			t.gauges = g
+			if w.cfg.Metrics.set(name, shown, a.failures, a.lastSuccess) {
+				t.gauges = g
+			} else {
+				omitted++
+			}
+		}
+		if shown == alert.OK {
+			ok++
+		} else {
+			byHealth[shown]++
 		}
 		t.trim(since.Add(-time.Minute), now)
 	}
+	byHealth[alert.OK] = ok
+	w.cfg.Metrics.counted(byHealth, omitted)
 }
 
 // settle decides the state that makes the stored one say v: when the

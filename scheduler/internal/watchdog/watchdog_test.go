@@ -144,7 +144,7 @@ func TestQuietJobsExportNoSeries(t *testing.T) {
 		require.NoError(t, err)
 	}
 	reg := prometheus.NewRegistry()
-	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg)})
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg, DefaultJobSeries)})
 	require.NoError(t, w.Start(t.Context()))
 	t.Cleanup(func() { _ = w.Stop(context.Background()) })
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -168,4 +168,90 @@ func TestQuietJobsExportNoSeries(t *testing.T) {
 	fake.Advance(5 * time.Second) // tick's slots: no leader fires them
 	require.NoError(t, w.Check(ctx))
 	require.Equal(t, map[string]float64{"tick": HealthValue[alert.Unaccounted]}, series())
+}
+
+// At most the bound's number of jobs have their own series, and the counts
+// per health cover every job: three unaccounted jobs under a bound of two
+// show two jobs' series, three unaccounted and one omitted; a deleted job
+// frees its series for the one left out.
+func TestJobSeriesAreBounded(t *testing.T) {
+	t.Parallel()
+	nc, js, topo := setup(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	fake := clock.NewFake(now)
+	jobs, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
+	require.NoError(t, err)
+	for name, every := range map[string]time.Duration{"quiet": time.Hour, "tick-a": time.Second, "tick-b": time.Second, "tick-c": time.Second} {
+		spec, err := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(every)},
+			Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
+			CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
+		require.NoError(t, err)
+		data, err := json.Marshal(spec)
+		require.NoError(t, err)
+		_, err = jobs.Create(t.Context(), name, data)
+		require.NoError(t, err)
+	}
+	reg := prometheus.NewRegistry()
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg, 2)})
+	require.NoError(t, w.Start(t.Context()))
+	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	type view struct {
+		series          map[string]float64 // jetcron_job_health by job
+		ok, unaccounted float64            // jetcron_jobs
+		omitted         float64
+	}
+	gather := func() view {
+		v := view{series: map[string]float64{}}
+		mfs, err := reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				switch mf.GetName() {
+				case "jetcron_job_health":
+					v.series[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+				case "jetcron_jobs":
+					switch m.GetLabel()[0].GetValue() {
+					case string(alert.OK):
+						v.ok = m.GetGauge().GetValue()
+					case string(alert.Unaccounted):
+						v.unaccounted = m.GetGauge().GetValue()
+					}
+				case "jetcron_job_series_omitted":
+					v.omitted = m.GetGauge().GetValue()
+				}
+			}
+		}
+		return v
+	}
+	require.NoError(t, w.Check(ctx))
+	v := gather()
+	require.Empty(t, v.series, "every job ok with nothing counted")
+	require.Equal(t, float64(4), v.ok)
+
+	fake.Advance(5 * time.Second) // the ticks' slots: no leader fires them
+	require.NoError(t, w.Check(ctx))
+	v = gather()
+	require.Len(t, v.series, 2, "the bound")
+	require.Equal(t, view{series: v.series, ok: 1, unaccounted: 3, omitted: 1}, v)
+	var held, left []string
+	for _, name := range []string{"tick-a", "tick-b", "tick-c"} {
+		if _, ok := v.series[name]; ok {
+			held = append(held, name)
+		} else {
+			left = append(left, name)
+		}
+	}
+	require.Len(t, left, 1)
+
+	require.NoError(t, jobs.Delete(t.Context(), held[0]))
+	require.Eventually(t, func() bool {
+		require.NoError(t, w.Check(ctx))
+		v = gather()
+		_, gone := v.series[held[0]]
+		return !gone && v.unaccounted == 2
+	}, 20*time.Second, 50*time.Millisecond, "the deletion reaches the watchdog")
+	require.Equal(t, view{series: map[string]float64{held[1]: 5, left[0]: 5}, ok: 1, unaccounted: 2}, v)
 }
