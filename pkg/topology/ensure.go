@@ -208,6 +208,8 @@ func (c Config) AlertsStreamConfig() jetstream.StreamConfig {
 		Storage:     c.storage(),
 		Replicas:    c.Replicas,
 		AllowDirect: true,
+		// A watchdog round appends its alerts in atomic batches.
+		AllowAtomicPublish: true,
 	}
 }
 

@@ -94,8 +94,8 @@ func (w *Watchdog) round(ctx context.Context) {
 }
 
 // settle decides the state that makes the stored one say v: when the
-// health changes it appends the alert, and returns the state to write
-// (store writes it, with a revision check, after the alert); it also
+// health changes, the state carries the alert that announces it (store
+// appends it, then writes the state with a revision check); it also
 // returns one when counters changed. A replica whose view of the job's
 // events is older than the stored one leaves the state to the replica that
 // is ahead. A failed write is tried again next round; an alert appended
@@ -124,20 +124,13 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 	next.Job = t.name
 	prev := next.Health
 	changed := prev != v.health
+	var al *alert.Alert
 	if changed {
 		if v.health == alert.OK {
 			v = t.recovery(prev)
 		}
-		al := alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
+		al = &alert.Alert{Job: t.name, Health: v.health, Previous: prev, Slot: v.slot, Execution: v.execution,
 			Revision: v.revision, Reason: v.reason, Time: now, Labels: t.def.Labels(), Detector: w.cfg.Detector}
-		pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		_, err := alert.Publish(pctx, w.js, w.names, al)
-		cancel()
-		if err != nil {
-			w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", t.name, "health", v.health, "error", err)
-			return stateWrite{}, false
-		}
-		w.log.InfoContext(ctx, "job health changed", "job", t.name, "health", v.health, "previous", prev, "reason", v.reason)
 		next.Health, next.Since, next.Reason, next.Slot, next.Execution = v.health, now, v.reason, v.slot, v.execution
 	}
 	counters := next.ConsecutiveFailures != a.failures || !next.LastSuccess.Equal(a.lastSuccess)
@@ -151,5 +144,5 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 		w.log.ErrorContext(ctx, "watchdog made an invalid health state", "job", t.name, "error", err)
 		return stateWrite{}, false
 	}
-	return stateWrite{t: t, next: next, data: data}, true
+	return stateWrite{t: t, next: next, data: data, alert: al}, true
 }

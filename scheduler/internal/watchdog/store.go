@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcron/jetcron/pkg/alert"
 	"github.com/jetcron/jetcron/pkg/health"
 	"github.com/jetcron/jetcron/pkg/streamio"
 )
@@ -15,11 +16,13 @@ import (
 // storeBatch is how many states a round gathers before it writes them.
 const storeBatch = 4 * streamio.MaxAtomicBatch
 
-// stateWrite is a job's health state that a round decided to store.
+// stateWrite is a job's health state that a round decided to store, and
+// the alert that announces its change of health (nil when it has none).
 type stateWrite struct {
-	t    *tracker
-	next health.State
-	data []byte
+	t     *tracker
+	next  health.State
+	data  []byte
+	alert *alert.Alert
 }
 
 // store writes the states a round decided, in atomic batches with several
@@ -35,6 +38,9 @@ type stateWrite struct {
 func (w *Watchdog) store(ctx context.Context, writes []stateWrite) (last uint64) {
 	if len(writes) == 0 || ctx.Err() != nil {
 		return 0 // a stopped round's states are decided again next time
+	}
+	if writes = w.announce(ctx, writes); len(writes) == 0 {
+		return 0
 	}
 	pre := "$KV." + w.health.Bucket() + "."
 	msgs := make([]*nats.Msg, len(writes))
@@ -93,4 +99,54 @@ func (w *Watchdog) write(ctx context.Context, sw stateWrite) uint64 {
 		w.log.WarnContext(ctx, "watchdog could not write a job's health; trying again next round", "job", t.name, "error", err)
 	}
 	return 0
+}
+
+// announce appends the alerts of writes, in atomic batches with several in
+// flight as store writes states (a round in which a hundred thousand jobs
+// changed health appended them one round trip and one fsync each), and
+// returns the writes whose alert is stored or that have none. A state is
+// written only after its alert: a replica that dies in between appends the
+// alert again, and the stream keeps one copy (its message ID). A write
+// whose alert could not be appended is dropped: the next round decides it
+// again.
+func (w *Watchdog) announce(ctx context.Context, writes []stateWrite) []stateWrite {
+	var msgs []*nats.Msg
+	var of []int // the write of each message
+	failed := make(map[int]bool)
+	for i, sw := range writes {
+		if sw.alert == nil {
+			continue
+		}
+		m, err := alert.Msg(w.names, *sw.alert)
+		if err != nil {
+			w.log.ErrorContext(ctx, "watchdog made an invalid alert", "job", sw.t.name, "health", sw.alert.Health, "error", err)
+			failed[i] = true
+			continue
+		}
+		msgs, of = append(msgs, m), append(of, i)
+	}
+	if len(msgs) > 0 {
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		acks := streamio.Pipelined(wctx, w.nc, w.js, msgs)
+		cancel()
+		for k, a := range acks {
+			sw := writes[of[k]]
+			if a.Err != nil {
+				w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", sw.t.name, "health", sw.alert.Health, "error", a.Err)
+				failed[of[k]] = true
+				continue
+			}
+			w.log.InfoContext(ctx, "job health changed", "job", sw.t.name, "health", sw.alert.Health, "previous", sw.alert.Previous, "reason", sw.alert.Reason)
+		}
+	}
+	if len(failed) == 0 {
+		return writes
+	}
+	kept := make([]stateWrite, 0, len(writes)-len(failed))
+	for i, sw := range writes {
+		if !failed[i] {
+			kept = append(kept, sw)
+		}
+	}
+	return kept
 }

@@ -156,3 +156,60 @@ func TestAwaitEchoes(t *testing.T) {
 	require.False(t, w.awaitEchoes(9, time.Hour), "a closed watch ends the wait")
 	require.Equal(t, uint64(7), w.healthRev)
 }
+
+// A round's alerts go out in batches before their states. Of 1,200 jobs
+// that turn unaccounted, 100 were announced already (another replica, or
+// this one before it died; their batch is refused and its alerts go one
+// by one): the stream keeps one copy of each, every
+// state is written after its alert, and a state whose alert cannot be
+// appended (here: an invalid one) is not written.
+func TestStoreAnnouncesInBatchesBeforeTheStates(t *testing.T) {
+	t.Parallel()
+	nc, js, topo := setup(t)
+	names := topo.Names()
+	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Second)
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Clock: clock.NewFake(now)})
+	w.health = kv
+
+	var writes []stateWrite
+	for i := range 1200 {
+		tr := newTracker(fmt.Sprintf("j-%04d", i))
+		slot := now.Add(-time.Minute)
+		al := &alert.Alert{Job: tr.name, Health: alert.Unaccounted, Previous: alert.OK, Slot: slot, Reason: "no start", Time: now, Detector: "a"}
+		if i == 7 {
+			al.Health = "bogus"
+		}
+		next := health.State{Job: tr.name, Health: alert.Unaccounted, Since: now, Slot: slot, Detector: "a", Updated: now}
+		data, err := health.Encode(next)
+		require.NoError(t, err)
+		writes = append(writes, stateWrite{t: tr, next: next, data: data, alert: al})
+	}
+	for _, sw := range writes[1100:] {
+		_, err := alert.Publish(t.Context(), js, names, *sw.alert)
+		require.NoError(t, err)
+	}
+	w.store(t.Context(), writes)
+
+	stream, err := js.Stream(t.Context(), names.AlertsStream())
+	require.NoError(t, err)
+	info, err := stream.Info(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, uint64(1199), info.State.Msgs, "one alert each, the invalid one left out")
+	for i, sw := range writes {
+		st, ok, err := health.Get(t.Context(), kv, sw.t.name)
+		require.NoError(t, err)
+		if i == 7 {
+			require.False(t, ok, "no state without its alert")
+			continue
+		}
+		require.True(t, ok, sw.t.name)
+		require.Equal(t, alert.Unaccounted, st.Health, sw.t.name)
+		ent, err := kv.Get(t.Context(), sw.t.name)
+		require.NoError(t, err)
+		last, err := stream.GetLastMsgForSubject(t.Context(), names.AlertSubject(sw.t.name))
+		require.NoError(t, err, sw.t.name)
+		require.Less(t, last.Time, ent.Created(), "%s: the alert is stored before the state", sw.t.name)
+	}
+}

@@ -82,7 +82,7 @@ func TestReplicasDetectOnceAndTheStateSurvives(t *testing.T) {
 }
 
 // setup starts a server with the topology in place.
-func setup(t *testing.T) (*nats.Conn, jetstream.JetStream, topology.Config) {
+func setup(t testing.TB) (*nats.Conn, jetstream.JetStream, topology.Config) {
 	t.Helper()
 	srv := natstest.RunJetStream(t)
 	nc := natstest.Connect(t, srv)
