@@ -62,6 +62,9 @@ type Delivery struct {
 	// Realert marks a repetition of a bad health; Test a `notify test`.
 	Realert bool `json:"realert,omitempty"`
 	Test    bool `json:"test,omitempty"`
+	// Summary counts the alerts a summary is about (Job is empty): a
+	// minute's alerts beyond the sink's limit.
+	Summary int `json:"summary,omitempty"`
 	// Attempt counts from 1.
 	Attempt int `json:"attempt"`
 	// Status is delivered, failed or gave_up.

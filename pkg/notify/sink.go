@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -26,6 +27,11 @@ const (
 	MaxMatch = 64
 	// MaxURLLen bounds a webhook URL.
 	MaxURLLen = 2048
+	// DefaultLimit is how many notifications a sink sends a minute, each
+	// scheduler replica, unless its Limit says otherwise.
+	DefaultLimit = 20
+	// MaxLimit bounds a sink's Limit.
+	MaxLimit = 10_000
 )
 
 // Sink is a notification sink: the value stored under SinkKey(name), and
@@ -52,6 +58,10 @@ type Sink struct {
 	// Realert repeats the last alert while the job stays in a bad health,
 	// every Realert (at least MinRealert). Zero sends each change once.
 	Realert job.Duration `json:"realert,omitempty" yaml:"realert,omitempty"`
+	// Limit is how many notifications the sink sends a minute (each
+	// scheduler replica counts its own); the alerts beyond it in a minute
+	// go as one summary at the minute's end. Zero is DefaultLimit.
+	Limit int `json:"limit,omitempty" yaml:"limit,omitempty"`
 	// CreatedAt and UpdatedAt are set by the API.
 	CreatedAt time.Time `json:"created_at,omitzero" yaml:"-"`
 	UpdatedAt time.Time `json:"updated_at,omitzero" yaml:"-"`
@@ -135,6 +145,9 @@ func (s Sink) Validate(names topology.Names) error {
 	case r > 0 && r < MinRealert:
 		add("realert", "%s is shorter than %s (0 sends each change once)", s.Realert, job.FormatDuration(MinRealert))
 	}
+	if s.Limit < 0 || s.Limit > MaxLimit {
+		add("limit", "%d is not between 1 and %d notifications a minute (0: %d)", s.Limit, MaxLimit, DefaultLimit)
+	}
 	if len(es) == 0 {
 		return nil
 	}
@@ -143,6 +156,9 @@ func (s Sink) Validate(names topology.Names) error {
 	}
 	return es
 }
+
+// PerMinute is how many notifications the sink sends a minute.
+func (s Sink) PerMinute() int { return cmp.Or(s.Limit, DefaultLimit) }
 
 func healthList() string {
 	hs := []string{}

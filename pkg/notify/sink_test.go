@@ -41,6 +41,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"repeated health", func(s *notify.Sink) { s.Health = []alert.Health{alert.Late, alert.Late} }, "health"},
 		{"negative realert", func(s *notify.Sink) { s.Realert = job.Duration(-time.Hour) }, "realert"},
 		{"tiny realert", func(s *notify.Sink) { s.Realert = job.Duration(time.Second) }, "realert"},
+		{"negative limit", func(s *notify.Sink) { s.Limit = -1 }, "limit"},
+		{"huge limit", func(s *notify.Sink) { s.Limit = notify.MaxLimit + 1 }, "limit"},
 	} {
 		s := ok
 		tc.edit(&s)

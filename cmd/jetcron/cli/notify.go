@@ -32,6 +32,7 @@ func notifyCommand() *cli.Command {
 					&cli.StringSliceFlag{Name: "match", Aliases: []string{"l"}, Usage: "only jobs with label K=V (repeatable)"},
 					&cli.StringSliceFlag{Name: "health", Usage: "only these healths, comma-separated: " + strings.Join(healthNames(), ", ")},
 					&cli.StringFlag{Name: "realert", Usage: "repeat while a job stays in a bad health, this often (e.g. 1h; at least 1m)"},
+					&cli.IntFlag{Name: "limit", Usage: fmt.Sprintf("notifications a minute, at most (each scheduler replica; default %d, up to %d); the alerts beyond it go as one summary at the minute's end", notify.DefaultLimit, notify.MaxLimit)},
 					&cli.StringFlag{Name: "description", Usage: "free text for people"},
 					&cli.BoolFlag{Name: "update", Usage: "replace the sink if it exists"},
 					&cli.BoolFlag{Name: "dry-run", Usage: "validate and show what would change, without changing anything"},
@@ -71,7 +72,7 @@ func healthNames() []string {
 // notifyFlagOf maps a sink's fields to the flags of `notify create`.
 var notifyFlagOf = map[string]string{
 	"name": "NAME", "webhook": "--webhook", "slack": "--slack", "subject": "--subject", "match": "--match",
-	"health": "--health", "realert": "--realert", "description": "--description",
+	"health": "--health", "realert": "--realert", "description": "--description", "limit": "--limit",
 }
 
 // sinkErr names a refused definition's fields by their flags (terms) and
@@ -111,7 +112,10 @@ func notifyCreateArgs(c *cli.Context) (notify.Sink, error) {
 	if err != nil {
 		return notify.Sink{}, err
 	}
-	s := notify.Sink{Name: name, Webhook: c.String("webhook"), Slack: c.Bool("slack"), Subject: c.String("subject"), Description: c.String("description")}
+	s := notify.Sink{Name: name, Webhook: c.String("webhook"), Slack: c.Bool("slack"), Subject: c.String("subject"), Description: c.String("description"), Limit: c.Int("limit")}
+	if c.IsSet("limit") && s.Limit == 0 {
+		return s, usageErr("--limit: 0 is not between 1 and %d notifications a minute (leave it out for %d)", notify.MaxLimit, notify.DefaultLimit)
+	}
 	if s.Match, err = keyValues("match", c.StringSlice("match")); err != nil {
 		return s, err
 	}
@@ -202,6 +206,7 @@ func printNotify(c *cli.Context, v api.NotifyView) error {
 	t.row("match", orDash(kvText(v.Match)))
 	t.row("health", orDash(healthsText(v.Health)))
 	t.row("realert", orDash(realertText(v.Realert)))
+	t.row("limit", fmt.Sprintf("%d a minute", v.PerMinute()))
 	if v.Description != "" {
 		t.row("description", v.Description)
 	}
@@ -215,8 +220,10 @@ func printNotify(c *cli.Context, v api.NotifyView) error {
 	fmt.Fprintln(w, "last deliveries (newest first):")
 	d := newTable(w, "TIME", "JOB", "HEALTH", "ATTEMPT", "STATUS", "CODE", "TOOK", "ERROR")
 	for _, x := range v.Deliveries {
-		health := string(x.Health)
+		job, health := x.Job, string(x.Health)
 		switch {
+		case x.Summary > 0:
+			job, health = fmt.Sprintf("(%d alerts)", x.Summary), "summary"
 		case x.Test:
 			health += " (test)"
 		case x.Realert:
@@ -226,7 +233,7 @@ func printNotify(c *cli.Context, v api.NotifyView) error {
 		if x.Code != 0 {
 			code = fmt.Sprint(x.Code)
 		}
-		d.row(fmtTime(&x.Time), x.Job, health, fmt.Sprint(x.Attempt), x.Status, code, fmtDuration(x.Duration), orDash(x.Error))
+		d.row(fmtTime(&x.Time), job, health, fmt.Sprint(x.Attempt), x.Status, code, fmtDuration(x.Duration), orDash(x.Error))
 	}
 	d.flush()
 	return nil

@@ -16,9 +16,12 @@ const kvTimeout = 10 * time.Second
 // come again (the state could not be read or written, or the notifier
 // stops mid-delivery).
 func (n *Notifier) deliver(ctx context.Context, w *sinkWorker, store notify.Store, t task) (retry bool) {
+	if w.budget.due(n.cfg.Clock.Now()) {
+		n.summarize(ctx, w, store) // the last minute's, before this one counts
+	}
 	def := *w.def.Load()
 	if t.realert {
-		n.attempts(ctx, def, store, t)
+		n.send(ctx, w, def, store, t)
 		return false
 	}
 	kctx, cancel := context.WithTimeout(ctx, kvTimeout)
@@ -33,8 +36,7 @@ func (n *Notifier) deliver(ctx context.Context, w *sinkWorker, store notify.Stor
 	}
 	var sent time.Time
 	if def.MatchesHealth(t.alert) {
-		_, stopped := n.attempts(ctx, def, store, t)
-		if stopped {
+		if stopped := n.send(ctx, w, def, store, t); stopped {
 			return true
 		}
 		// Sent, or given up: either way a repetition is due from now.
@@ -67,12 +69,25 @@ func (n *Notifier) saveState(ctx context.Context, store notify.Store, sink strin
 	return notify.ErrChanged
 }
 
-// attempts delivers t to a sink: up to MaxAttempts, with exponential
-// back-off, each recorded. It reports whether the sink took it, and
+// send sends t to a sink, or holds it for the minute's summary when the
+// sink sent its limit this minute (held, it counts as sent). It reports
 // whether ctx ended first.
-func (n *Notifier) attempts(ctx context.Context, def notify.Sink, store notify.Store, t task) (delivered, stopped bool) {
+func (n *Notifier) send(ctx context.Context, w *sinkWorker, def notify.Sink, store notify.Store, t task) (stopped bool) {
+	if !w.budget.take(n.cfg.Clock.Now(), def.PerMinute()) {
+		w.budget.hold(t)
+		return false
+	}
 	m := notify.NewMessage(def.Name, t.alert, n.cfg.UIURL)
 	m.Realert, m.Repeat = t.realert, t.repeat
+	_, stopped = n.attempts(ctx, def, store, m, notify.Delivery{
+		Job: t.alert.Job, Health: t.alert.Health, AlertID: t.alert.MsgID(), Seq: t.seq, Realert: t.realert})
+	return stopped
+}
+
+// attempts delivers m to a sink: up to MaxAttempts, with exponential
+// back-off, each recorded as rec with the attempt's outcome. It reports
+// whether the sink took it, and whether ctx ended first.
+func (n *Notifier) attempts(ctx context.Context, def notify.Sink, store notify.Store, m notify.Message, rec notify.Delivery) (delivered, stopped bool) {
 	backoff := n.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		r := n.sender.Send(ctx, def, m)
@@ -80,11 +95,9 @@ func (n *Notifier) attempts(ctx context.Context, def notify.Sink, store notify.S
 			return false, true // stopping: the alert comes again
 		}
 		last := r.Err == nil || r.Permanent || attempt >= n.cfg.MaxAttempts
-		d := notify.Delivery{
-			Time: n.cfg.Clock.Now().UTC(), Job: t.alert.Job, Health: t.alert.Health, AlertID: t.alert.MsgID(),
-			Seq: t.seq, Realert: t.realert, Attempt: attempt, Code: r.Code, Duration: r.Duration, By: n.cfg.ID,
-			Status: notify.StatusDelivered,
-		}
+		d := rec
+		d.Time, d.Attempt, d.Code, d.Duration, d.By = n.cfg.Clock.Now().UTC(), attempt, r.Code, r.Duration, n.cfg.ID
+		d.Status = notify.StatusDelivered
 		if r.Err != nil {
 			d.Error, d.Status = r.Err.Error(), notify.StatusFailed
 			if last {
@@ -94,13 +107,13 @@ func (n *Notifier) attempts(ctx context.Context, def notify.Sink, store notify.S
 		n.record(ctx, store, def.Name, d)
 		if last {
 			if r.Err != nil {
-				n.log.WarnContext(ctx, "notification not delivered; gave up", "sink", def.Name, "job", t.alert.Job, "health", t.alert.Health, "attempts", attempt, "error", r.Err)
+				n.log.WarnContext(ctx, "notification not delivered; gave up", "sink", def.Name, "job", rec.Job, "health", rec.Health, "summary", rec.Summary, "attempts", attempt, "error", r.Err)
 			} else {
-				n.log.InfoContext(ctx, "notification delivered", "sink", def.Name, "job", t.alert.Job, "health", t.alert.Health, "attempt", attempt, "realert", t.realert)
+				n.log.InfoContext(ctx, "notification delivered", "sink", def.Name, "job", rec.Job, "health", rec.Health, "summary", rec.Summary, "attempt", attempt, "realert", rec.Realert)
 			}
 			return r.Err == nil, false
 		}
-		n.log.InfoContext(ctx, "notification attempt failed; retrying", "sink", def.Name, "job", t.alert.Job, "attempt", attempt, "retry_in", backoff, "error", r.Err)
+		n.log.InfoContext(ctx, "notification attempt failed; retrying", "sink", def.Name, "job", rec.Job, "summary", rec.Summary, "attempt", attempt, "retry_in", backoff, "error", r.Err)
 		wait := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():

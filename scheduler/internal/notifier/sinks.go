@@ -34,6 +34,8 @@ type sinkWorker struct {
 	// stopping is set when the notifier stops (the alerts left come
 	// again), not when the sink is deleted (they are done with).
 	stopping atomic.Bool
+	// budget limits the notifications a minute; only the worker uses it.
+	budget budget
 }
 
 // loadSinks watches the sinks' definitions, starting, updating and
@@ -176,6 +178,8 @@ func (n *Notifier) runSink(ctx context.Context, w *sinkWorker, store notify.Stor
 			if t.track != nil {
 				t.track.done(retry && !(ctx.Err() != nil && !w.stopping.Load()))
 			}
+		case <-w.budget.poll():
+			n.summarize(ctx, w, store)
 		}
 	}
 }
