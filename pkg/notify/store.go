@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -83,6 +84,38 @@ func (s Store) State(ctx context.Context, sink, job string) (State, uint64, erro
 	var st State
 	_ = json.Unmarshal(ent.Value(), &st) // a damaged state starts again
 	return st, ent.Revision(), nil
+}
+
+// States calls fn with every state of a sink and its revision, in one
+// pass over the bucket (a watch that ends once it has delivered what is
+// stored), until fn returns false: a million states are one stream of
+// messages, not a million reads. A damaged state is passed as the zero
+// State.
+func (s Store) States(ctx context.Context, sink string, fn func(job string, st State, rev uint64) bool) error {
+	w, err := s.KV.Watch(ctx, SinkStateKeys(sink), jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("read states of %s: %w", sink, err)
+	}
+	defer func() { _ = w.Stop() }()
+	prefix := strings.TrimSuffix(SinkStateKeys(sink), "*")
+	for {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("read states of %s: %w", sink, ctx.Err())
+		case ent, ok := <-w.Updates():
+			if !ok {
+				return fmt.Errorf("read states of %s: the watch ended", sink)
+			}
+			if ent == nil {
+				return nil // every stored state delivered
+			}
+			var st State
+			_ = json.Unmarshal(ent.Value(), &st) // a damaged state starts again
+			if !fn(strings.TrimPrefix(ent.Key(), prefix), st, ent.Revision()) {
+				return nil
+			}
+		}
+	}
 }
 
 // ErrChanged means a revision-checked write lost to another writer.
