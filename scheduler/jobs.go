@@ -120,7 +120,7 @@ func (r *leaderRun) jobChanged(ctx context.Context, c catalog.Change[jobdef.Def]
 	} else {
 		r.jobs.byName[name] = &known{def: def}
 	}
-	r.retained.set(spec)
+	r.retained.set(name, spec.Retention, spec.Completions)
 	if prev != nil && scheduleChanged(prev.Spec(), spec) && r.state.peek(name).Completed {
 		st := r.state.get(name)
 		st.rt.Completed = false

@@ -112,6 +112,9 @@ type options struct {
 	// ScaleIdle is how long the scale phase watches its first scheduler
 	// idle once the API calls are answered (0: not at all).
 	ScaleIdle time.Duration
+	// ScaleRetention keeps the last that many executions of every scale
+	// job (job.Retention.Executions; 0: no retention).
+	ScaleRetention int
 }
 
 // quickFlags are the -quick settings: every phase, scaled down so that a
@@ -154,6 +157,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
 	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
 	fs.DurationVar(&o.ScaleIdle, "scale-idle", 30*time.Second, "scale: how long the first scheduler is watched idle, for its CPU and resident set (0: not at all)")
+	fs.IntVar(&o.ScaleRetention, "scale-retention", 0, "scale: every job keeps its last that many executions (retention; 0: none)")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover; e2e phases: the heap profile at the window's start and end, to FILE.<phase>.base and FILE.<phase> (what the window allocated: go tool pprof -sample_index=alloc_space -diff_base FILE.<phase>.base FILE.<phase>)")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")
 	if err := fs.Parse(args); err != nil {
@@ -217,6 +221,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-steady-rate: %d is not in 1-100000", o.SteadyRate)
 	case o.ScaleJobs < 1 || o.ScaleJobs > 10_000_000:
 		return fmt.Errorf("-scale-jobs: %d is not in 1-10000000", o.ScaleJobs)
+	case o.ScaleRetention < 0:
+		return fmt.Errorf("-scale-retention: %d is negative", o.ScaleRetention)
 	case o.SteadyDuration < time.Second:
 		return fmt.Errorf("-steady-duration: %s is shorter than 1s", o.SteadyDuration)
 	}

@@ -78,7 +78,13 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	fmt.Fprintf(progress, "scale: writing %d definitions into the jobs bucket\n", o.ScaleJobs)
 	start := time.Now()
 	anchor := start.Add(2 * time.Hour).Truncate(time.Second)
-	if err := loadJobs(ctx, e, o.ScaleJobs, func(i int) job.Spec { return scaleJob(i, anchor) }); err != nil {
+	if err := loadJobs(ctx, e, o.ScaleJobs, func(i int) job.Spec {
+		s := scaleJob(i, anchor)
+		if o.ScaleRetention > 0 {
+			s.Retention = &job.Retention{Executions: o.ScaleRetention}
+		}
+		return s
+	}); err != nil {
 		return res, err
 	}
 	res.Load = time.Since(start)
