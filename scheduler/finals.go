@@ -44,7 +44,8 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan final {
 		DeliverPolicy:  jetstream.DeliverNewPolicy,
 	})
 	if err != nil {
-		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry", "error", err)
+		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry, and every job with a retention is pruned each round", "error", err)
+		r.retained.followAll()
 		return out
 	}
 	// The consumer recreates itself after a gap or a lost connection; it
@@ -55,13 +56,15 @@ func (r *leaderRun) watchFinals(ctx context.Context) <-chan final {
 		if job.ValidateName(name) != nil {
 			return
 		}
+		r.retained.touch(name) // never dropped: its next prune may let an execution go
 		select {
 		case out <- final{job: name, execution: exec}:
 		default:
 		}
 	})
 	if err != nil {
-		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry", "error", err)
+		r.log.WarnContext(ctx, "not following final events; delayed runs wait for their retry, and every job with a retention is pruned each round", "error", err)
+		r.retained.followAll()
 		return out
 	}
 	r.bg.Add(1)

@@ -27,17 +27,37 @@ const DefaultPruneInterval = 5 * time.Minute
 // retainedJobs are the jobs whose retention deletes executions, with what
 // pruning needs of each (a whole Spec each was about 770 bytes held per
 // job: a million jobs made from a template that keeps their last runs
-// held 0.75 GB more). The loop writes it (jobChanged); the pruning reads
-// a copy.
+// held 0.75 GB more), and whether each needs pruning. A round prunes only
+// the jobs that ended an execution since their last prune (the final
+// events the leader follows, touch), whose definition changed, or whose
+// kept executions have come to their limit by age (retention.Next): it
+// read every such job's events each round, a million reads every five
+// minutes for a million jobs that keep their runs, most of them for
+// nothing. The loop writes it (jobChanged, the finals' watch); the
+// pruning reads a copy.
 type retainedJobs struct {
 	mu   sync.Mutex
-	jobs map[string]retained
+	jobs map[string]*retained
+	// every prunes each job every round: the final events are not
+	// followed (the watch could not start).
+	every bool
 }
 
-// retained is what pruning reads of a job's definition.
+// retained is what pruning reads of a job's definition, and when it needs
+// pruning again.
 type retained struct {
 	retention   job.Retention
 	completions int
+	changes     uint64    // touches so far: a final, a new definition
+	pruned      uint64    // changes at the last prune
+	next        time.Time // a kept execution may go then (zero: none)
+}
+
+// due is one job a round prunes: the definition pruning reads, and the
+// changes it prunes up to.
+type due struct {
+	spec    job.Spec
+	changes uint64
 }
 
 func (rj *retainedJobs) set(name string, r *job.Retention, completions int) {
@@ -48,9 +68,31 @@ func (rj *retainedJobs) set(name string, r *job.Retention, completions int) {
 		return
 	}
 	if rj.jobs == nil {
-		rj.jobs = map[string]retained{}
+		rj.jobs = map[string]*retained{}
 	}
-	rj.jobs[name] = retained{retention: *r, completions: completions}
+	j := rj.jobs[name]
+	if j == nil {
+		j = &retained{}
+		rj.jobs[name] = j
+	}
+	j.retention, j.completions = *r, completions
+	j.changes++ // a new retention may let executions go
+}
+
+// touch records that a job ended an execution.
+func (rj *retainedJobs) touch(name string) {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	if j := rj.jobs[name]; j != nil {
+		j.changes++
+	}
+}
+
+// followAll makes every round prune every job.
+func (rj *retainedJobs) followAll() {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	rj.every = true
 }
 
 func (rj *retainedJobs) remove(name string) {
@@ -59,16 +101,27 @@ func (rj *retainedJobs) remove(name string) {
 	delete(rj.jobs, name)
 }
 
-// snapshot returns the jobs as the definitions pruning reads: their name,
-// retention and completions.
-func (rj *retainedJobs) snapshot() []job.Spec {
+// snapshot returns the jobs a round at now prunes.
+func (rj *retainedJobs) snapshot(now time.Time) []due {
 	rj.mu.Lock()
 	defer rj.mu.Unlock()
-	out := make([]job.Spec, 0, len(rj.jobs))
+	var out []due
 	for name, j := range rj.jobs {
-		out = append(out, job.Spec{Name: name, Retention: &j.retention, Completions: j.completions})
+		if rj.every || j.changes != j.pruned || !j.next.IsZero() && !now.Before(j.next) {
+			out = append(out, due{spec: job.Spec{Name: name, Retention: &j.retention, Completions: j.completions}, changes: j.changes})
+		}
 	}
 	return out
+}
+
+// pruned records a job's prune up to changes: it needs another once it
+// changes again, or at next.
+func (rj *retainedJobs) pruned(name string, changes uint64, next time.Time) {
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	if j := rj.jobs[name]; j != nil {
+		j.pruned, j.next = changes, next
+	}
 }
 
 // startPruning prunes every PruneInterval until ctx ends.
@@ -85,7 +138,7 @@ func (r *leaderRun) startPruning(ctx context.Context) {
 				return
 			case <-t.C():
 			}
-			jobs := r.retained.snapshot()
+			jobs := r.retained.snapshot(r.now())
 			if len(jobs) == 0 {
 				continue
 			}
@@ -102,16 +155,18 @@ func (r *leaderRun) startPruning(ctx context.Context) {
 				r.log.WarnContext(ctx, "pruning: the events stream", "error", err)
 				continue
 			}
-			for _, spec := range jobs {
+			for _, d := range jobs {
 				if ctx.Err() != nil || !r.lease.Valid() {
 					break
 				}
-				p, err := retention.PruneExecutions(ctx, evs, spec, r.now(), r.s.cfg.PruneFloor, false)
-				switch {
-				case err != nil:
-					r.log.WarnContext(ctx, "pruning a job's executions failed", "job", spec.Name, "deleted", len(p.Deleted), "error", err)
-				case len(p.Deleted) > 0:
-					r.log.InfoContext(ctx, "pruned executions by the job's retention", "job", spec.Name, "deleted", len(p.Deleted), "kept", p.Kept)
+				p, err := retention.PruneExecutions(ctx, evs, d.spec, r.now(), r.s.cfg.PruneFloor, false)
+				if err != nil {
+					r.log.WarnContext(ctx, "pruning a job's executions failed", "job", d.spec.Name, "deleted", len(p.Deleted), "error", err)
+					continue // pruned again next round
+				}
+				r.retained.pruned(d.spec.Name, d.changes, p.Next)
+				if len(p.Deleted) > 0 {
+					r.log.InfoContext(ctx, "pruned executions by the job's retention", "job", d.spec.Name, "deleted", len(p.Deleted), "kept", p.Kept)
 				}
 			}
 		}

@@ -78,6 +78,17 @@ func TestRetentionPrunesWholeExecutions(t *testing.T) {
 	require.Len(t, b.eventsOf(t, "kept", event.Succeeded), 2, "6 and 8, each whole")
 	require.Len(t, b.eventsOf(t, "kept", event.Failed), 2, "5 and 7")
 	require.Len(t, b.eventsOf(t, "other", event.Scheduled), 10, "a job without retention keeps everything")
+
+	// The running one ends: the next round prunes the job again (its
+	// final event), and 6 goes.
+	_, err = pub.Publish(t.Context(), event.Event{Kind: event.Succeeded, Job: "kept", Execution: job.ExecutionID("kept", slot(9)), Time: slot(9).Add(time.Minute), Attempt: 1})
+	require.NoError(t, err)
+	natstest.Eventually(t, 10*time.Second, func() bool {
+		return len(b.eventsOf(t, "kept", event.JobPruned)) == 2 && len(b.eventsOf(t, "kept", event.Succeeded)) == 2
+	}, "the leader prunes the job that ended an execution")
+	for _, e := range b.eventsOf(t, "kept", event.Succeeded) {
+		require.NotEqual(t, job.ExecutionID("kept", slot(6)), e.Execution)
+	}
 }
 
 // lockedBuffer is a log sink the scheduler writes from several goroutines.

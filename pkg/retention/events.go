@@ -70,6 +70,38 @@ func Select(r *job.Retention, execs []Finished, now time.Time, floor time.Durati
 	return out
 }
 
+// Next returns the first instant after now at which Select lets one of
+// kept go without another execution ending: its floor or its kind's
+// history passed. It is the zero time when none ever goes that way (the
+// counts keep them all until newer ones end). Select lets more go as time
+// passes, so the first such instant is found by bisecting the instants
+// at which one of kept crosses a limit.
+func Next(r *job.Retention, kept []Finished, now time.Time, floor time.Duration) time.Time {
+	if !r.LimitsExecutions() || len(kept) == 0 {
+		return time.Time{}
+	}
+	var at []time.Time
+	for _, x := range kept {
+		at = append(at, x.Ended.Add(floor))
+		if _, d := r.ExecutionLimits(x.Failed); d > 0 {
+			at = append(at, x.Ended.Add(d+time.Nanosecond)) // Select: ended longer ago than d
+		}
+	}
+	at = slices.DeleteFunc(at, func(t time.Time) bool { return !t.After(now) })
+	slices.SortFunc(at, time.Time.Compare)
+	at = slices.CompactFunc(at, time.Time.Equal)
+	i, _ := slices.BinarySearchFunc(at, true, func(t time.Time, _ bool) int {
+		if len(Select(r, kept, t, floor)) > 0 {
+			return 1 // at or after the first
+		}
+		return -1
+	})
+	if i == len(at) {
+		return time.Time{}
+	}
+	return at[i]
+}
+
 // FinishedOf folds a job's events (in stream order) into its finished
 // executions. Job-level events and unfinished executions are left out,
 // and so is an event whose execution is not an execution ID of its job:
@@ -129,6 +161,9 @@ type Pruned struct {
 	Job     string     `json:"job"`
 	Deleted []Finished `json:"deleted"`
 	Kept    int        `json:"kept"`
+	// Next is when an execution kept now may go without a new one ending
+	// (Next); zero when none will.
+	Next time.Time `json:"-"`
 }
 
 // PruneExecutions deletes the events of spec's finished executions its
@@ -156,6 +191,9 @@ func PruneExecutions(ctx context.Context, evs Events, spec job.Spec, now time.Ti
 	}
 	del := Select(spec.Retention, fin, now, floor)
 	p.Kept = finished - len(del)
+	p.Next = Next(spec.Retention, slices.DeleteFunc(slices.Clone(fin), func(x Finished) bool {
+		return slices.ContainsFunc(del, func(d Finished) bool { return d.ID == x.ID })
+	}), now, floor)
 	if dry || len(del) == 0 {
 		p.Deleted = append(p.Deleted, del...)
 		return p, nil

@@ -183,3 +183,39 @@ func TestPruneIgnoresForgedIDs(t *testing.T) {
 	require.Empty(t, p.Deleted)
 	require.Empty(t, f.purged)
 }
+
+// Next is when a kept execution may go without another ending: when it
+// leaves the floor while beyond the newest N, or passes its history; never
+// when the counts keep it.
+func TestNextIsWhenAKeptExecutionMayGo(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	fin := func(id string, ago time.Duration, failed bool) retention.Finished {
+		ended := now.Add(-ago)
+		return retention.Finished{ID: id, Slot: ended.Add(-time.Minute), Last: ended.Add(-time.Minute), Ended: ended, Failed: failed}
+	}
+	floor := time.Hour
+	for _, tc := range []struct {
+		name string
+		r    *job.Retention
+		kept []retention.Finished
+		want time.Time
+	}{
+		{"the counts keep them", &job.Retention{Executions: 2}, []retention.Finished{fin("a", 10*time.Minute, false), fin("b", 2*time.Hour, false)}, time.Time{}},
+		{"beyond the newest N, in the floor", &job.Retention{Executions: 1}, []retention.Finished{fin("a", 10*time.Minute, false), fin("b", 20*time.Minute, false)}, now.Add(40 * time.Minute)},
+		{"its history passes", &job.Retention{History: job.Duration(24 * time.Hour)}, []retention.Finished{fin("a", 23*time.Hour, false)}, now.Add(time.Hour + time.Nanosecond)},
+		{"a failure's history", &job.Retention{Executions: 5, FailedHistory: job.Duration(48 * time.Hour)}, []retention.Finished{fin("a", 23*time.Hour, false), fin("f", 47*time.Hour, true)}, now.Add(time.Hour + time.Nanosecond)},
+		{"none kept", &job.Retention{Executions: 1}, nil, time.Time{}},
+		{"no limit on executions", &job.Retention{Logs: job.Duration(time.Hour)}, []retention.Finished{fin("a", 10*time.Minute, false)}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Empty(t, retention.Select(tc.r, tc.kept, now, floor), "all kept at now")
+			got := retention.Next(tc.r, tc.kept, now, floor)
+			require.True(t, tc.want.Equal(got), "next %s, want %s", got, tc.want)
+			if !got.IsZero() {
+				require.Empty(t, retention.Select(tc.r, tc.kept, got.Add(-time.Nanosecond), floor), "none goes before it")
+				require.NotEmpty(t, retention.Select(tc.r, tc.kept, got, floor), "one goes then")
+			}
+		})
+	}
+}
