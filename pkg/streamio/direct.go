@@ -105,25 +105,29 @@ func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) (dir
 	}
 	data, _ := json.Marshal(body)
 	inbox := nc.NewRespInbox()
-	sub, err := nc.SubscribeSync(inbox)
+	// The answer is at most the batch's messages and one that ends it: a
+	// channel that holds them all never drops one. (A synchronous
+	// subscription's channel holds 65,536, half a megabyte allocated by
+	// every read.)
+	answers := make(chan *nats.Msg, body["batch"].(int)+2)
+	sub, err := nc.ChanSubscribe(inbox, answers)
 	if err != nil {
 		return directAnswer{}, fmt.Errorf("direct get: %w", err)
 	}
 	defer sub.Unsubscribe()
-	if err := sub.SetPendingLimits(-1, -1); err != nil {
-		return directAnswer{}, fmt.Errorf("direct get: %w", err)
-	}
 	if err := nc.PublishRequest(apiOrDefault(req.API)+".DIRECT.GET."+req.Stream, inbox, data); err != nil {
 		return directAnswer{}, fmt.Errorf("direct get: %w", err)
 	}
 	var out directAnswer
 	for {
-		m, err := sub.NextMsgWithContext(ctx)
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
+		var m *nats.Msg
+		select {
+		case m = <-answers:
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return directAnswer{}, fmt.Errorf("%w: %s", ErrDirectTimeout, req.Stream)
 			}
-			return directAnswer{}, fmt.Errorf("direct get %s: %w", req.Stream, err)
+			return directAnswer{}, fmt.Errorf("direct get %s: %w", req.Stream, ctx.Err())
 		}
 		if len(m.Data) == 0 && m.Header != nil {
 			switch m.Header.Get("Status") {
