@@ -109,11 +109,17 @@ type CancelRequest struct {
 }
 
 // CancelResponse says what the cancel did: "cancelling" (a worker is
-// stopping it), or "cancelled" (it had not started and never will).
+// stopping it), or "cancelled" (it was waiting, and will not start: for
+// its time, a worker, or its retry; see AfterAttempt).
 type CancelResponse struct {
 	ID     string `json:"id"`
 	Result string `json:"result"`
 	Worker string `json:"worker,omitempty"`
+	// AfterAttempt, with result cancelled, is an attempt that ran while
+	// the cancel was on its way (on Worker): it ended, with a failure,
+	// before the cancel reached it, and the cancel stopped what would
+	// have followed (its retries). Zero when no attempt ran meanwhile.
+	AfterAttempt int `json:"after_attempt,omitempty"`
 }
 
 // JobView is a job as the API shows it: its definition and what the

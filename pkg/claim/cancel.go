@@ -48,7 +48,9 @@ const (
 //
 // The written record names by as its worker and attempt as its attempt,
 // so that the caller's cancelled event and a worker's record of the claim
-// (Acquire: Finished) carry one message ID.
+// (Acquire: Finished) carry one message ID; after a takeover, its
+// Previous is the claim it replaced (which attempt ran last, and when its
+// holder last wrote it).
 func Cancel(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, attempt int, by string, now time.Time, lost time.Duration) (CancelOutcome, Record, error) {
 	return End(ctx, kv, id, seq, string(job.StateCancelled), attempt, by, now, lost)
 }
@@ -96,6 +98,7 @@ func End(ctx context.Context, kv jetstream.KeyValue, id string, seq uint64, fina
 		if err != nil {
 			return 0, Record{}, fmt.Errorf("end claim %s: %w", id, err)
 		}
+		over.Previous = &cur
 		return Fenced, over, nil
 	}
 	return 0, Record{}, fmt.Errorf("end claim %s: too much contention", id)

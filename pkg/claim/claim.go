@@ -52,6 +52,9 @@ type Record struct {
 	Ended bool `json:"ended,omitempty"`
 	// Heartbeat is when the holder last renewed the claim.
 	Heartbeat time.Time `json:"heartbeat"`
+	// Previous is, in what End returns after it took a claim over, the
+	// record it replaced (never stored).
+	Previous *Record `json:"-"`
 }
 
 // Outcome of Acquire.

@@ -96,10 +96,10 @@ func (c *chaosRun) check(pw *pidWatch, end time.Time) *report {
 	for id, es := range byExec {
 		checkExecution(r, id, es, runsByExec[id])
 	}
-	for id, sent := range c.cancelled {
-		checkCancelled(r, id, sent, byExec[id], runsByExec[id])
+	for id, from := range c.cancelled {
+		checkCancelled(r, id, from, byExec[id], runsByExec[id])
 	}
-	r.figure("cancels answered cancelled", "%d", len(c.cancelled))
+	r.figure("cancels answered cancelled", "%d (%d after an attempt that ran meanwhile)", len(c.cancelled), c.ranFirst)
 	for _, s := range c.silent(byExec) {
 		r.Lost++
 		r.problem("%s", s)
@@ -393,11 +393,12 @@ func checkExecution(r *report, id string, es []event.Event, runs []*run) {
 }
 
 // checkCancelled: an execution a cancel was answered "cancelled" for
-// starts no attempt after the cancel was sent, and ends cancelled.
-func checkCancelled(r *report, id string, sent time.Time, es []event.Event, runs []*run) {
+// starts no attempt after from (when the cancel was sent, or answered if
+// the answer says an attempt ran meanwhile), and ends cancelled.
+func checkCancelled(r *report, id string, from time.Time, es []event.Event, runs []*run) {
 	for _, x := range runs {
-		if x.start.After(sent) {
-			r.problem("%s was answered cancelled to a cancel sent at %s, and attempt %d started at %s", id, sent.Format("15:04:05.000"), x.attempt, x.start.Format("15:04:05.000"))
+		if x.start.After(from) {
+			r.problem("%s was answered cancelled to a cancel sent (or answered) at %s, and attempt %d started at %s", id, from.Format("15:04:05.000"), x.attempt, x.start.Format("15:04:05.000"))
 		}
 	}
 	if fin := finals(es); len(fin) == 1 && fin[0].Kind != event.Cancelled {

@@ -89,10 +89,14 @@ type chaosRun struct {
 	outages []window
 	done    []action // what the harness carried out, when
 	// cancelled are the executions a cancel was answered "cancelled" for,
-	// with the time the cancel was sent: none may start after it
-	// (checkCancelled; an attempt that took the run before the cancel
-	// holds it, and the answer is then "cancelling" or a conflict).
+	// with the time from which none may start (checkCancelled): when the
+	// cancel was sent (an attempt that took the run before the cancel
+	// holds it, and the answer is then "cancelling" or a conflict), or,
+	// for an answer that an attempt ran meanwhile (after_attempt), when
+	// it was answered.
 	cancelled map[string]time.Time
+	// ranFirst counts the answers "cancelled" after an attempt ran.
+	ranFirst int
 	// racing are the cancels sent at their run's due time (cancelAtDue).
 	racing sync.WaitGroup
 }
@@ -303,6 +307,10 @@ func (c *chaosRun) cancel(ctx context.Context, id string) error {
 	if err == nil && out.Result == "cancelled" {
 		c.mu.Lock()
 		c.cancelled[id] = sent
+		if out.AfterAttempt > 0 {
+			c.cancelled[id] = time.Now()
+			c.ranFirst++
+		}
 		c.mu.Unlock()
 	}
 	return nil

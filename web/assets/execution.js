@@ -42,7 +42,9 @@ function executionPage(main, id) {
     if (!ev.target.closest('#cancel')) return;
     try {
       const r = await api(`/api/v1/executions/${encodeURIComponent(id)}/cancel`, {method: 'POST', body: {reason: 'cancelled from the web UI'}});
-      toast(r.result === 'cancelling' ? 'Cancelling on ' + r.worker : 'Cancelled', 'ok');
+      toast(r.result === 'cancelling' ? 'Cancelling on ' + r.worker
+        : r.after_attempt ? 'Cancelled: attempt ' + r.after_attempt + ' ran on ' + r.worker + ' before the cancel reached it; no retry will run'
+        : 'Cancelled', 'ok');
     } catch (e) {
       failed(e);
     }

@@ -286,9 +286,11 @@ func cancelExecution(c *cli.Context, cl *client.Client, id string) error {
 	if err != nil {
 		return err
 	}
-	switch r.Result {
-	case "cancelling":
+	switch {
+	case r.Result == "cancelling":
 		fmt.Fprintf(c.App.Writer, "%s: cancelling on worker %s\n", id, r.Worker)
+	case r.AfterAttempt > 0:
+		fmt.Fprintf(c.App.Writer, "%s: %s; attempt %d ran on worker %s and ended before the cancel reached it, and no retry will run\n", id, r.Result, r.AfterAttempt, r.Worker)
 	default:
 		fmt.Fprintf(c.App.Writer, "%s: %s\n", id, r.Result)
 	}

@@ -330,7 +330,7 @@ func (s *Service) cancelRun(ctx context.Context, id, reason string) {
 	_, err := s.cancel(ctx, data)
 	if errors.Is(err, job.ErrNotFound) {
 		jobName, _, _ := job.ParseExecutionID(id)
-		_, err = s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(context.Context) error { return nil })
+		_, err = s.fence(ctx, jobName, id, 0, reason, s.now(), s.cfg.Topology.AckWait, func(context.Context) error { return nil })
 		if errors.As(err, new(*heldError)) {
 			_, err = s.cancel(ctx, data) // published and claimed meanwhile: its worker stops it
 		}

@@ -29,7 +29,10 @@ const (
 )
 
 // heldError: an attempt holds the execution but did not answer the cancel.
-type heldError struct{ id, worker string }
+type heldError struct {
+	id, worker string
+	attempt    int
+}
 
 func (e *heldError) Error() string {
 	return fmt.Sprintf("execution %s is starting on worker %s; try again in a moment: %v", e.id, e.worker, job.ErrConflict)
@@ -52,10 +55,21 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 	if reason == "" {
 		reason = "cancelled by request"
 	}
+	start := s.now()
+	var held *heldError // the first attempt found holding the run
 	for try := 1; ; try++ {
-		out, err := s.cancelOnce(ctx, jobName, req.ID, reason)
-		var held *heldError
-		if !errors.As(err, &held) || try == cancelTries {
+		out, err := s.cancelOnce(ctx, jobName, req.ID, reason, start)
+		var h *heldError
+		if errors.As(err, &h) && held == nil {
+			held = h
+		}
+		if r, ok := out.(api.CancelResponse); ok && r.Result == "cancelled" && r.AfterAttempt == 0 && held != nil {
+			// It ended before the cancel reached it (a retry is what was
+			// left to cancel): the answer says it ran.
+			r.AfterAttempt, r.Worker = held.attempt, held.worker
+			out = r
+		}
+		if h == nil || try == cancelTries {
 			return out, err
 		}
 		t := s.cfg.Clock.NewTimer(cancelRetry)
@@ -68,7 +82,9 @@ func (s *Service) cancel(ctx context.Context, data []byte) (any, error) {
 	}
 }
 
-func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (any, error) {
+// cancelOnce is one look at where the execution is; start is when the
+// cancel came.
+func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string, start time.Time) (any, error) {
 	// Running: the worker that runs it answers.
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	msg, err := s.nc.RequestWithContext(cctx, s.names.CancelSubject(id), []byte(reason))
@@ -99,7 +115,7 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 			// fenced the run and recorded it.
 			return nil, fmt.Errorf("execution %s already ended (cancelled): %w", id, job.ErrConflict)
 		}
-		return s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(ctx context.Context) error {
+		return s.fence(ctx, jobName, id, 0, reason, start, s.cfg.Topology.AckWait, func(ctx context.Context) error {
 			return s.pend.Purge(ctx, id)
 		})
 	}
@@ -122,7 +138,7 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 			if x, gerr := s.reader.Get(ctx, id); gerr == nil && x.State.Final() {
 				return nil, alreadyEnded(x)
 			}
-			return s.fence(ctx, jobName, id, m.Seq, reason, s.ackWait(ctx, w.Spec.Queue), func(ctx context.Context) error {
+			return s.fence(ctx, jobName, id, m.Seq, reason, start, s.ackWait(ctx, w.Spec.Queue), func(ctx context.Context) error {
 				return s.deleteWork(ctx, m.Seq)
 			})
 		}
@@ -139,7 +155,7 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 		// execution ends: the claim decides, and a cancel request (a key in
 		// the pending bucket, so it reaches the next leader too) makes the
 		// leader drop it.
-		return s.fence(ctx, jobName, id, 0, reason, s.cfg.Topology.AckWait, func(ctx context.Context) error {
+		return s.fence(ctx, jobName, id, 0, reason, start, s.cfg.Topology.AckWait, func(ctx context.Context) error {
 			value, _ := json.Marshal(job.Pending{ID: id, Job: jobName, At: s.now(), Trigger: x.Trigger, Cancel: reason, CreatedAt: s.now()})
 			if _, err := s.pend.Create(ctx, id, value); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 				return err
@@ -154,21 +170,23 @@ func (s *Service) cancelOnce(ctx context.Context, jobName, id, reason string) (a
 // through its claim (claim.Cancel: the one arbiter between a cancel and
 // the attempts that would run it), then tidies away what still carries it
 // and records it cancelled. An attempt whose claim has not been renewed
-// for lost is taken to be lost with its worker.
+// for lost is taken to be lost with its worker. A claim taken over from an
+// attempt whose holder wrote it after start (the cancel came) is an
+// attempt that ran while the cancel was on its way: the answer says so.
 //
 // The claim lives for the claims bucket's TTL, and a run may wait longer
 // than that (due next week, or delayed behind a long run): what carries
 // it must go too. A tidy that fails answers unavailable, and the cancel
 // asked again finds its own claim (written by an API, "api …") and
 // finishes the work instead of answering that the run ended.
-func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, reason string, lost time.Duration, tidy func(context.Context) error) (any, error) {
+func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, reason string, start time.Time, lost time.Duration, tidy func(context.Context) error) (any, error) {
 	got, rec, err := claim.Cancel(ctx, s.claims, id, seq, 0, apiClaimant+s.cfg.InstanceID, s.now(), lost)
 	if err != nil {
 		return nil, fmt.Errorf("cancel %s: %w: %w", id, api.ErrUnavailable, err)
 	}
 	switch {
 	case got == claim.Held:
-		return nil, &heldError{id: id, worker: rec.Worker}
+		return nil, &heldError{id: id, worker: rec.Worker, attempt: rec.Attempt}
 	case got == claim.Over && (rec.Final != string(job.StateCancelled) || !strings.HasPrefix(rec.Worker, apiClaimant)):
 		return nil, fmt.Errorf("execution %s already ended (%s): %w", id, rec.Final, job.ErrConflict)
 	}
@@ -176,7 +194,11 @@ func (s *Service) fence(ctx context.Context, jobName, id string, seq uint64, rea
 		return nil, fmt.Errorf("cancel %s: the run will not start, but it is still waiting; ask again: %w: %w", id, api.ErrUnavailable, err)
 	}
 	s.cancelled(ctx, jobName, id, reason)
-	return api.CancelResponse{ID: id, Result: "cancelled"}, nil
+	out := api.CancelResponse{ID: id, Result: "cancelled"}
+	if p := rec.Previous; p != nil && p.Attempt > 0 && !p.Heartbeat.Before(start) {
+		out.AfterAttempt, out.Worker = p.Attempt, p.Worker
+	}
+	return out, nil
 }
 
 // apiClaimant begins the worker name of a claim an API's cancel wrote.

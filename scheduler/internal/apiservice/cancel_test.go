@@ -1,6 +1,7 @@
 package apiservice_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -105,6 +106,45 @@ func TestCancelOfARunAWorkerJustClaimed(t *testing.T) {
 	require.Equal(t, "cancelling", out.Result)
 	require.Equal(t, "w1", out.Worker)
 	require.Equal(t, "not now", <-asked)
+}
+
+// TestCancelOfARunWhoseAttemptEndsMeanwhile: a worker claimed the run a
+// moment before the cancel, and its attempt fails and hands the run back
+// for a retry before the cancel reaches it (the worker never listened).
+// The cancel stops the retry and answers cancelled, saying that attempt 1
+// ran on w1: found in the chaos suite (seed 3270831658), where the answer
+// was a bare "cancelled" for a run that had started after the cancel was
+// sent.
+func TestCancelOfARunWhoseAttemptEndsMeanwhile(t *testing.T) {
+	t.Parallel()
+	env := serve(t)
+	ctx, names := t.Context(), env.Topo.Names()
+	id, seq := dueRun(t, env)
+	kv := claims(t, env)
+	c, got, err := claim.Acquire(ctx, kv, id, seq, 1, "w1", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Acquired, got)
+
+	// The attempt fails once the cancel has found the claim held (its read
+	// of the claim is the sign).
+	bucket := names.ClaimsBucket()
+	read := make(chan struct{})
+	var once sync.Once
+	mon, err := env.NC.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+id, func(*nats.Msg) { once.Do(func() { close(read) }) })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mon.Unsubscribe() })
+	failed := make(chan error, 1)
+	go func() {
+		<-read
+		failed <- c.Failed(context.Background(), time.Now())
+	}()
+	var out api.CancelResponse
+	require.NoError(t, api.Call(ctx, env.NC, names, api.VerbExecCancel, api.CancelRequest{ID: id, Reason: "not now"}, &out))
+	require.NoError(t, <-failed)
+	require.Equal(t, api.CancelResponse{ID: id, Result: "cancelled", Worker: "w1", AfterAttempt: 1}, out)
+	_, got, err = claim.Acquire(ctx, kv, id, seq, 2, "w2", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, claim.Finished, got, "the retry does not run")
 }
 
 // TestCancelOfARunAWorkerHoldsSilently: an attempt that holds the run and
