@@ -82,14 +82,8 @@ func TestCancelOfARunAWorkerJustClaimed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, claim.Acquired, got)
 
-	// The worker starts listening once the cancel has found the claim held
-	// (its read of the claim is the sign).
-	bucket := names.ClaimsBucket()
-	read := make(chan struct{})
-	var once sync.Once
-	mon, err := env.NC.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+id, func(*nats.Msg) { once.Do(func() { close(read) }) })
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = mon.Unsubscribe() })
+	// The worker starts listening once the cancel has found the claim held.
+	read := claimRead(t, env, id)
 	asked := make(chan string, 1)
 	listening := make(chan *nats.Subscription, 1)
 	go func() {
@@ -106,6 +100,19 @@ func TestCancelOfARunAWorkerJustClaimed(t *testing.T) {
 	require.Equal(t, "cancelling", out.Result)
 	require.Equal(t, "w1", out.Worker)
 	require.Equal(t, "not now", <-asked)
+}
+
+// claimRead is closed when the first read of execution id's claim is
+// asked of the server (a cancel's look at it).
+func claimRead(t *testing.T, env natstest.Env, id string) <-chan struct{} {
+	t.Helper()
+	bucket := env.Topo.Names().ClaimsBucket()
+	read := make(chan struct{})
+	var once sync.Once
+	mon, err := env.NC.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+id, func(*nats.Msg) { once.Do(func() { close(read) }) })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = mon.Unsubscribe() })
+	return read
 }
 
 // TestCancelOfARunWhoseAttemptEndsMeanwhile: a worker claimed the run a
@@ -125,14 +132,8 @@ func TestCancelOfARunWhoseAttemptEndsMeanwhile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, claim.Acquired, got)
 
-	// The attempt fails once the cancel has found the claim held (its read
-	// of the claim is the sign).
-	bucket := names.ClaimsBucket()
-	read := make(chan struct{})
-	var once sync.Once
-	mon, err := env.NC.Subscribe("$JS.API.DIRECT.GET.KV_"+bucket+".$KV."+bucket+"."+id, func(*nats.Msg) { once.Do(func() { close(read) }) })
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = mon.Unsubscribe() })
+	// The attempt fails once the cancel has found the claim held.
+	read := claimRead(t, env, id)
 	failed := make(chan error, 1)
 	go func() {
 		<-read

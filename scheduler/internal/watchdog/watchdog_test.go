@@ -131,18 +131,7 @@ func TestQuietJobsExportNoSeries(t *testing.T) {
 	nc, js, topo := setup(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	fake := clock.NewFake(now)
-	jobs, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
-	require.NoError(t, err)
-	for name, every := range map[string]time.Duration{"quiet": time.Hour, "tick": time.Second} {
-		spec, err := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(every)},
-			Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
-			CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
-		require.NoError(t, err)
-		data, err := json.Marshal(spec)
-		require.NoError(t, err)
-		_, err = jobs.Create(t.Context(), name, data)
-		require.NoError(t, err)
-	}
+	createEvery(t, js, topo, now, map[string]time.Duration{"quiet": time.Hour, "tick": time.Second})
 	reg := prometheus.NewRegistry()
 	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg, DefaultJobSeries)})
 	require.NoError(t, w.Start(t.Context()))
@@ -179,18 +168,7 @@ func TestJobSeriesAreBounded(t *testing.T) {
 	nc, js, topo := setup(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	fake := clock.NewFake(now)
-	jobs, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
-	require.NoError(t, err)
-	for name, every := range map[string]time.Duration{"quiet": time.Hour, "tick-a": time.Second, "tick-b": time.Second, "tick-c": time.Second} {
-		spec, err := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(every)},
-			Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
-			CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
-		require.NoError(t, err)
-		data, err := json.Marshal(spec)
-		require.NoError(t, err)
-		_, err = jobs.Create(t.Context(), name, data)
-		require.NoError(t, err)
-	}
+	jobs := createEvery(t, js, topo, now, map[string]time.Duration{"quiet": time.Hour, "tick-a": time.Second, "tick-b": time.Second, "tick-c": time.Second})
 	reg := prometheus.NewRegistry()
 	w := New(nc, js, Config{Topology: topo, Detector: "a", Interval: time.Hour, Clock: fake, Metrics: NewMetrics(reg, 2)})
 	require.NoError(t, w.Start(t.Context()))
@@ -254,4 +232,23 @@ func TestJobSeriesAreBounded(t *testing.T) {
 		return !gone && v.unaccounted == 2
 	}, 20*time.Second, 50*time.Millisecond, "the deletion reaches the watchdog")
 	require.Equal(t, view{series: map[string]float64{held[1]: 5, left[0]: 5}, ok: 1, unaccounted: 2}, v)
+}
+
+// createEvery creates jobs that run every interval from now, each expected
+// to start within 2s, and returns the jobs bucket.
+func createEvery(t *testing.T, js jetstream.JetStream, topo topology.Config, now time.Time, every map[string]time.Duration) jetstream.KeyValue {
+	t.Helper()
+	jobs, err := js.KeyValue(t.Context(), topo.Names().JobsBucket())
+	require.NoError(t, err)
+	for name, d := range every {
+		spec, err := job.Spec{Name: name, Schedule: job.Schedule{Every: job.Duration(d)},
+			Task:      job.Task{Kind: job.TaskCommand, Command: []string{"true"}},
+			CreatedAt: now, EnabledAt: now, Expect: job.Expect{StartWithin: job.Duration(2 * time.Second)}}.Normalize()
+		require.NoError(t, err)
+		data, err := json.Marshal(spec)
+		require.NoError(t, err)
+		_, err = jobs.Create(t.Context(), name, data)
+		require.NoError(t, err)
+	}
+	return jobs
 }
