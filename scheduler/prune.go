@@ -33,11 +33,12 @@ const DefaultPruneInterval = 5 * time.Minute
 // kept executions have come to their limit by age (retention.Next): it
 // read every such job's events each round, a million reads every five
 // minutes for a million jobs that keep their runs, most of them for
-// nothing. The loop writes it (jobChanged, the finals' watch); the
-// pruning reads a copy.
+// nothing. Every fullRound-th round still prunes every job, in case the
+// watch of final events stopped without a word. The loop writes it
+// (jobChanged, the finals' watch); the pruning reads a copy.
 type retainedJobs struct {
 	mu   sync.Mutex
-	jobs map[string]*retained
+	jobs map[string]retained
 	// every prunes each job every round: the final events are not
 	// followed (the watch could not start).
 	every bool
@@ -68,23 +69,21 @@ func (rj *retainedJobs) set(name string, r *job.Retention, completions int) {
 		return
 	}
 	if rj.jobs == nil {
-		rj.jobs = map[string]*retained{}
+		rj.jobs = map[string]retained{}
 	}
 	j := rj.jobs[name]
-	if j == nil {
-		j = &retained{}
-		rj.jobs[name] = j
-	}
 	j.retention, j.completions = *r, completions
 	j.changes++ // a new retention may let executions go
+	rj.jobs[name] = j
 }
 
 // touch records that a job ended an execution.
 func (rj *retainedJobs) touch(name string) {
 	rj.mu.Lock()
 	defer rj.mu.Unlock()
-	if j := rj.jobs[name]; j != nil {
+	if j, ok := rj.jobs[name]; ok {
 		j.changes++
+		rj.jobs[name] = j
 	}
 }
 
@@ -101,13 +100,18 @@ func (rj *retainedJobs) remove(name string) {
 	delete(rj.jobs, name)
 }
 
-// snapshot returns the jobs a round at now prunes.
-func (rj *retainedJobs) snapshot(now time.Time) []due {
+// fullRound: every fullRound-th round prunes every job (an hour apart by
+// default).
+const fullRound = 12
+
+// snapshot returns the jobs a round at now prunes: all of them, or those
+// that may have an execution to let go.
+func (rj *retainedJobs) snapshot(now time.Time, all bool) []due {
 	rj.mu.Lock()
 	defer rj.mu.Unlock()
 	var out []due
 	for name, j := range rj.jobs {
-		if rj.every || j.changes != j.pruned || !j.next.IsZero() && !now.Before(j.next) {
+		if all || rj.every || j.changes != j.pruned || !j.next.IsZero() && !now.Before(j.next) {
 			out = append(out, due{spec: job.Spec{Name: name, Retention: &j.retention, Completions: j.completions}, changes: j.changes})
 		}
 	}
@@ -119,8 +123,9 @@ func (rj *retainedJobs) snapshot(now time.Time) []due {
 func (rj *retainedJobs) pruned(name string, changes uint64, next time.Time) {
 	rj.mu.Lock()
 	defer rj.mu.Unlock()
-	if j := rj.jobs[name]; j != nil {
+	if j, ok := rj.jobs[name]; ok {
 		j.pruned, j.next = changes, next
+		rj.jobs[name] = j
 	}
 }
 
@@ -130,7 +135,7 @@ func (r *leaderRun) startPruning(ctx context.Context) {
 	go func() {
 		defer r.bg.Done()
 		evs := &eventsStore{r: r, reader: event.NewReader(r.s.nc, r.s.js, r.s.names), pub: event.NewPublisher(r.s.js, r.s.names)}
-		for {
+		for round := 1; ; round++ {
 			t := r.s.cfg.Clock.NewTimer(r.s.cfg.PruneInterval)
 			select {
 			case <-ctx.Done():
@@ -138,7 +143,7 @@ func (r *leaderRun) startPruning(ctx context.Context) {
 				return
 			case <-t.C():
 			}
-			jobs := r.retained.snapshot(r.now())
+			jobs := r.retained.snapshot(r.now(), round%fullRound == 0)
 			if len(jobs) == 0 {
 				continue
 			}
