@@ -101,6 +101,10 @@ func (w *Watchdog) write(ctx context.Context, sw stateWrite) uint64 {
 	return 0
 }
 
+// logEach is how many changes of health a batch logs one by one; the rest
+// are counted in one line (after an outage, every job changes at once).
+const logEach = 20
+
 // announce appends the alerts of writes, in atomic batches with several in
 // flight as store writes states (a round in which a hundred thousand jobs
 // changed health appended them one round trip and one fsync each), and
@@ -129,14 +133,28 @@ func (w *Watchdog) announce(ctx context.Context, writes []stateWrite) []stateWri
 		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 		acks := streamio.Pipelined(wctx, w.nc, w.js, msgs)
 		cancel()
+		var changed, lost int
+		more := map[alert.Health]int{} // the changes not logged one by one
 		for k, a := range acks {
 			sw := writes[of[k]]
 			if a.Err != nil {
-				w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", sw.t.name, "health", sw.alert.Health, "error", a.Err)
+				if lost++; lost == 1 {
+					w.log.WarnContext(ctx, "watchdog could not append an alert; trying again next round", "job", sw.t.name, "health", sw.alert.Health, "error", a.Err)
+				}
 				failed[of[k]] = true
 				continue
 			}
-			w.log.InfoContext(ctx, "job health changed", "job", sw.t.name, "health", sw.alert.Health, "previous", sw.alert.Previous, "reason", sw.alert.Reason)
+			if changed++; changed <= logEach {
+				w.log.InfoContext(ctx, "job health changed", "job", sw.t.name, "health", sw.alert.Health, "previous", sw.alert.Previous, "reason", sw.alert.Reason)
+			} else {
+				more[sw.alert.Health]++
+			}
+		}
+		if len(more) > 0 {
+			w.log.InfoContext(ctx, "more jobs changed health", "jobs", changed-logEach, "by_health", more)
+		}
+		if lost > 1 {
+			w.log.WarnContext(ctx, "watchdog could not append more alerts; trying again next round", "alerts", lost-1)
 		}
 	}
 	if len(failed) == 0 {

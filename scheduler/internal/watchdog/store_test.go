@@ -1,7 +1,10 @@
 package watchdog
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,7 +173,8 @@ func TestStoreAnnouncesInBatchesBeforeTheStates(t *testing.T) {
 	kv, err := js.KeyValue(t.Context(), names.HealthBucket())
 	require.NoError(t, err)
 	now := time.Now().UTC().Truncate(time.Second)
-	w := New(nc, js, Config{Topology: topo, Detector: "a", Clock: clock.NewFake(now)})
+	var logged bytes.Buffer
+	w := New(nc, js, Config{Topology: topo, Detector: "a", Clock: clock.NewFake(now), Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	w.health = kv
 
 	var writes []stateWrite
@@ -197,6 +201,10 @@ func TestStoreAnnouncesInBatchesBeforeTheStates(t *testing.T) {
 	info, err := stream.Info(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, uint64(1199), info.State.Msgs, "one alert each, the invalid one left out")
+	// The log names a batch's first changes and counts the rest in a line
+	// (a million jobs after an outage are not a million lines).
+	require.Equal(t, logEach, strings.Count(logged.String(), `msg="job health changed"`))
+	require.Contains(t, logged.String(), `msg="more jobs changed health" component=scheduler.watchdog jobs=1179`)
 	for i, sw := range writes {
 		st, ok, err := health.Get(t.Context(), kv, sw.t.name)
 		require.NoError(t, err)
