@@ -89,9 +89,13 @@ func directAsk(ctx context.Context, nc *nats.Conn, req DirectRequest) (directAns
 }
 
 func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) (directAnswer, error) {
-	body := map[string]any{"batch": max(req.Batch, 1)}
+	batch := max(req.Batch, 1)
 	if len(req.lastFor) > 0 {
-		body["multi_last"], body["batch"] = req.lastFor, len(req.lastFor)
+		batch = len(req.lastFor)
+	}
+	body := map[string]any{"batch": batch}
+	if len(req.lastFor) > 0 {
+		body["multi_last"] = req.lastFor
 	} else if !req.StartTime.IsZero() && req.Seq == 0 {
 		body["start_time"] = req.StartTime.UTC()
 	} else {
@@ -109,7 +113,7 @@ func directBatchOnce(ctx context.Context, nc *nats.Conn, req DirectRequest) (dir
 	// channel that holds them all never drops one. (A synchronous
 	// subscription's channel holds 65,536, half a megabyte allocated by
 	// every read.)
-	answers := make(chan *nats.Msg, body["batch"].(int)+2)
+	answers := make(chan *nats.Msg, batch+2)
 	sub, err := nc.ChanSubscribe(inbox, answers)
 	if err != nil {
 		return directAnswer{}, fmt.Errorf("direct get: %w", err)

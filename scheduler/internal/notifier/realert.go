@@ -28,6 +28,11 @@ func (n *Notifier) realertLoop(ctx context.Context, store notify.Store) {
 	}
 }
 
+// scanTimeout bounds one pass over a sink's records: a watch that stops
+// delivering (NATS gone mid-scan) must not hold the next scans back. A
+// million records take seconds.
+const scanTimeout = 5 * time.Minute
+
 // realertScan queues a repetition for every (sink, job) whose bad health
 // has gone unrepeated for the sink's interval. Each is claimed first by a
 // revision-checked update of its state, so one replica sends it.
@@ -57,7 +62,9 @@ func (n *Notifier) realertSink(ctx context.Context, store notify.Store, w *sinkW
 	// One pass over the states. Reading each on its own took a round trip
 	// per job: about 150,000 outlasted the scan's 10 s bound, and the jobs
 	// after them were never repeated (BenchmarkRealertScan200k).
-	err := store.States(ctx, w.name, func(job string, st notify.State, rev uint64) bool {
+	sctx, cancel := context.WithTimeout(ctx, scanTimeout)
+	defer cancel()
+	err := store.States(sctx, w.name, func(job string, st notify.State, rev uint64) bool {
 		if isBad(st.Alert) && st.RealertDue(def.Realert.D(), now) && def.Matches(st.Alert) {
 			failed = n.realert(ctx, store, w, job, st, rev)
 		}
