@@ -206,7 +206,7 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 	capture, err := x.openCapture()
 	switch {
 	case err != nil:
-		o = outcome{state: job.StateFailed, err: "cannot capture output: " + err.Error(), retryable: true}
+		o = outcome{state: job.StateFailed, err: "cannot capture output: " + err.Error(), handBack: true}
 	case pre != nil:
 		o = *pre
 	case run && !x.stillOurs(ctx):
@@ -216,7 +216,7 @@ func (x *execution) runAndFinish(ctx context.Context, pre *outcome, run bool) {
 		o = outcome{superseded: true}
 	case run:
 		if err := x.loadWindow(ctx); err != nil {
-			o = outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+			o = outcome{state: job.StateFailed, err: err.Error(), handBack: true}
 			break
 		}
 		o = x.execute(runCtx)

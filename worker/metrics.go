@@ -24,7 +24,7 @@ func NewMetrics(reg prometheus.Registerer, busy func() float64, slots float64) *
 		attempts: prometheus.NewCounter(prometheus.CounterOpts{Name: "jetcron_worker_attempts_total", Help: "Attempts started."}),
 		finals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jetcron_worker_attempts_finished_total",
-			Help: "Attempts ended, by outcome: succeeded, failed, timed_out, cancelled, retrying, interrupted, superseded.",
+			Help: "Attempts ended, by outcome: succeeded, failed, timed_out, cancelled, retrying, handed_back (the task could not start), interrupted, superseded.",
 		}, []string{"outcome"}),
 		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jetcron_worker_executions_finished_total",

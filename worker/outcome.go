@@ -24,6 +24,11 @@ type outcome struct {
 	err      string
 	// retryable failures get another attempt while retries are left.
 	retryable bool
+	// handBack: the task did not start, for a reason of the system's (a
+	// store it reads was unreachable, the worker's disk or identities):
+	// the attempt hands the execution back without using a retry
+	// (handback.go).
+	handBack bool
 	// retryAfter, when set, is the delay before the next attempt.
 	retryAfter time.Duration
 	followUps  []job.FollowUp
@@ -112,6 +117,10 @@ func (x *execution) finish(ctx context.Context, o outcome, capture *logcap.Captu
 		return
 	}
 
+	if o.handBack && x.delivery < w.queueLimits(spec.Queue).maxDeliver {
+		x.handBack(ctx, base, now)
+		return
+	}
 	if o.state == job.StateSucceeded {
 		if err := x.commitCheckpoint(ctx, &o); errors.Is(err, errCheckpointSuperseded) {
 			x.superseded(ctx, base)

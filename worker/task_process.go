@@ -39,12 +39,12 @@ func (x *execution) runProcess(ctx context.Context, programOf programFunc) outco
 	spec := &x.work.Spec
 	cred, release, err := x.w.ident.acquire()
 	if err != nil {
-		return outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+		return outcome{state: job.StateFailed, err: err.Error(), handBack: true}
 	}
 	defer release() // after cleanup: no process of the run is left by then
 	dir, cleanup, err := x.w.runDir(x.work.ID, x.attempt, cred)
 	if err != nil {
-		return outcome{state: job.StateFailed, err: err.Error(), retryable: true}
+		return outcome{state: job.StateFailed, err: err.Error(), handBack: true}
 	}
 	defer cleanup()
 	env := x.env(dir)

@@ -55,13 +55,18 @@ func (s *scriptRunner) run(ctx context.Context, x *execution) outcome {
 func (s *scriptRunner) closeIdle() {}
 
 // program runs the script from a sealed memfd (fd 3: scriptFD) with its
-// interpreter; a script that cannot be fetched fails the run, for good
-// when its bytes do not match the pinned digest.
+// interpreter; a script that is gone from the store or whose bytes do not
+// match the pinned digest fails the run, one the store cannot serve now
+// hands it back (handback.go).
 func (s *scriptRunner) program(ctx context.Context, x *execution, _ []string) (program, *outcome) {
 	t := &x.work.Spec.Task
 	script, err := s.fetch(ctx, t.Script)
 	if err != nil {
-		return program{}, &outcome{state: job.StateFailed, err: err.Error(), retryable: !isChecksumMismatch(err)}
+		notFound := errors.Is(err, objstore.ErrNotFound)
+		if isChecksumMismatch(err) || notFound {
+			return program{}, &outcome{state: job.StateFailed, err: err.Error(), retryable: notFound}
+		}
+		return program{}, &outcome{state: job.StateFailed, err: err.Error(), handBack: true}
 	}
 	return program{path: s.w.cfg.Interpreters[t.Interpreter], argv: scriptArgv(t.Interpreter, t.Args), extra: []*os.File{script}}, nil
 }

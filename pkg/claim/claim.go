@@ -47,8 +47,9 @@ type Record struct {
 	Failures int `json:"failures,omitempty"`
 	// Final is the final state once recorded; empty while unfinished.
 	Final string `json:"final,omitempty"`
-	// Ended marks an attempt that ended with a failure and handed the
-	// execution back for a retry (not one lost with its worker).
+	// Ended marks an attempt that handed the execution back: for a retry
+	// after a failure, or without a result when it could not start its
+	// task (Release); not one lost with its worker.
 	Ended bool `json:"ended,omitempty"`
 	// Heartbeat is when the holder last renewed the claim.
 	Heartbeat time.Time `json:"heartbeat"`
@@ -238,6 +239,17 @@ func (c *Claim) Renew(ctx context.Context, now time.Time) error {
 func (c *Claim) Failed(ctx context.Context, now time.Time) error {
 	rec := c.rec
 	rec.Failures++
+	rec.Ended = true
+	rec.Heartbeat = now.UTC()
+	return c.update(ctx, rec)
+}
+
+// Release hands the execution back after an attempt that could not start
+// its task for a reason of the system's (a store it reads was unreachable,
+// the worker's disk): not a failure, so no retry is used, and the next
+// delivery acquires the claim as a retry's does, with no takeover.
+func (c *Claim) Release(ctx context.Context, now time.Time) error {
+	rec := c.rec
 	rec.Ended = true
 	rec.Heartbeat = now.UTC()
 	return c.update(ctx, rec)

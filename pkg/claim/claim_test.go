@@ -64,17 +64,26 @@ func TestAcquireLifecycle(t *testing.T) {
 		require.Equal(t, Acquired, got)
 		require.Equal(t, 1, b.Record().Failures)
 
-		// A redelivery after attempt 2 was lost takes it over; attempt 2 is fenced.
-		c, got, err := Acquire(ctx, kv, id, 7, 3, "w3", now)
+		// An attempt that could not start releases it: no failure counted,
+		// and the next delivery is not a takeover either.
+		require.NoError(t, b.Release(ctx, now))
+		b, got, err = Acquire(ctx, kv, id, 7, 3, "w1", now)
+		require.NoError(t, err)
+		require.Equal(t, Acquired, got)
+		require.Equal(t, 1, b.Record().Failures, "a release is not a failure")
+		require.Equal(t, 3, b.Record().Attempt)
+
+		// A redelivery after attempt 3 was lost takes it over; attempt 3 is fenced.
+		c, got, err := Acquire(ctx, kv, id, 7, 4, "w3", now)
 		require.NoError(t, err)
 		require.Equal(t, TookOver, got)
-		require.Equal(t, 2, c.Previous.Attempt)
+		require.Equal(t, 3, c.Previous.Attempt)
 		require.ErrorIs(t, b.Finish(ctx, "succeeded", now), ErrSuperseded)
 		require.ErrorIs(t, b.Renew(ctx, now), ErrSuperseded)
 
 		// The current attempt records the result; a later delivery is finished.
 		require.NoError(t, c.Finish(ctx, "succeeded", now))
-		_, got, err = Acquire(ctx, kv, id, 7, 4, "w1", now)
+		_, got, err = Acquire(ctx, kv, id, 7, 5, "w1", now)
 		require.NoError(t, err)
 		require.Equal(t, Finished, got)
 
