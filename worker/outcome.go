@@ -46,6 +46,9 @@ type outcome struct {
 func (x *execution) classify(o *outcome) {
 	cause := context.Cause(x.ctx)
 	o.cause = cause
+	if cause != nil {
+		o.handBack = false // what stopped the run is its result, not the system's failure
+	}
 	var ce *cancelledError
 	switch {
 	case cause == nil:
