@@ -29,7 +29,9 @@ var accounting = map[event.Kind]bool{
 //     it fell in, plus the lease, one period and chaosSlack;
 //   - Lost: an execution left scheduled or running without a final event,
 //     a delayed run never resolved, a manual, enqueued or follow-up run
-//     with no event;
+//     with no event, an attempt recorded failed or retrying though its
+//     task never started (every job runs the probe, which always starts;
+//     only a hand back, "did not start", waits for the next delivery);
 //   - Duplicates: a slot scheduled twice, two final events, an attempt
 //     started twice, a run started after its execution's result was
 //     recorded, more fires than the job's completions;
@@ -375,6 +377,12 @@ func checkExecution(r *report, id string, es []event.Event, runs []*run) {
 	starts := map[int]int{}
 	for _, x := range runs {
 		starts[x.attempt]++
+	}
+	for _, e := range es {
+		if (e.Kind == event.Failed || e.Kind == event.Retrying) && starts[e.Attempt] == 0 && !strings.HasPrefix(e.Error, "did not start: ") {
+			r.Lost++
+			r.problem("%s attempt %d recorded %s though its task never started: %s", id, e.Attempt, e.Kind, e.Error)
+		}
 	}
 	for a, n := range starts {
 		if n > 1 {
