@@ -115,6 +115,10 @@ type options struct {
 	// ScaleRetention keeps the last that many executions of every scale
 	// job (job.Retention.Executions; 0: no retention).
 	ScaleRetention int
+	// ScaleRunOnce makes every scale job run once (a no-op Go handler on a
+	// worker in the bench process, scaleRunRate slots a second) before the
+	// first scheduler is measured again, and the takeover after it.
+	ScaleRunOnce bool
 }
 
 // quickFlags are the -quick settings: every phase, scaled down so that a
@@ -157,6 +161,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.ScaleJobs, "scale-jobs", 1_000_000, "scale: job definitions one scheduler holds")
 	fs.StringVar(&o.ScaleMemLimit, "scale-gomemlimit", "", "scale: GOMEMLIMIT of the scheduler processes, e.g. 1GiB (default: none, the runtime's default)")
 	fs.DurationVar(&o.ScaleIdle, "scale-idle", 30*time.Second, "scale: how long the first scheduler is watched idle, for its CPU and resident set (0: not at all)")
+	fs.BoolVar(&o.ScaleRunOnce, "scale-run-once", false, "scale: every job runs once (a no-op Go handler) before the API and the takeover are measured, and the schedulers' memory is measured again after the runs")
 	fs.IntVar(&o.ScaleRetention, "scale-retention", 0, "scale: every job keeps its last that many executions (retention; 0: none)")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "scale: write each scheduler process's heap profile, once it has planned every job, to FILE.first and FILE.takeover; e2e phases: the heap profile at the window's start and end, to FILE.<phase>.base and FILE.<phase> (what the window allocated: go tool pprof -sample_index=alloc_space -diff_base FILE.<phase>.base FILE.<phase>)")
 	quick := fs.Bool("quick", false, "scaled-down run for a smoke test: -jobs 300 -rate 100 -duration 2s -e2e-jobs 200 -steady-rate 50 -steady-duration 2s (later flags still apply)")

@@ -31,6 +31,16 @@ func (r report) printScale(out io.Writer) {
 	table(out, rows, true)
 	fmt.Fprintf(out, "  (times from the process's start; CPU: its CPU time until all planned; takeover: the second\n")
 	fmt.Fprintf(out, "   process starts once the first resigned)\n")
+	if s.Runs > 0 {
+		fmt.Fprintf(out, "  every job ran once (a no-op Go handler, %s slots a second): the last recorded %s after the first scheduler planned\n",
+			thousands(scaleRunRate), secs(s.Runs))
+		rows := [][]string{{"scheduler, once every job has run", "CPU so far", "live heap", "RSS", "peak RSS"}}
+		rows = append(rows, []string{"first, after the runs", secs(s.Ran.CPU), mib(int64(s.Ran.HeapAlloc)), mib(s.Ran.RSS), mib(s.Ran.PeakRSS)})
+		if s.Settled.Step != "" {
+			rows = append(rows, []string{"takeover, after leading " + secs(s.IdleWindow), secs(s.Settled.CPU), mib(int64(s.Settled.HeapAlloc)), mib(s.Settled.RSS), mib(s.Settled.PeakRSS)})
+		}
+		table(out, rows, true)
+	}
 	if s.IdleWindow > 0 {
 		fmt.Fprintf(out, "  first scheduler idle for %s (nothing due; its watchdog checks every job each round): CPU %s, %.1f%% of a core; RSS %s\n",
 			secs(s.IdleWindow), secs(s.Idle), 100*s.Idle.Seconds()/s.IdleWindow.Seconds(), mib(s.IdleRSS))

@@ -10,10 +10,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/api"
 	"github.com/jetcron/jetcron/pkg/job"
+	"github.com/jetcron/jetcron/pkg/topology"
+	"github.com/jetcron/jetcron/worker"
 )
 
 // scaleResult is what the scale phase measured: -scale-jobs definitions in
@@ -45,6 +48,12 @@ type scaleResult struct {
 	// end of it.
 	IdleWindow, Idle time.Duration
 	IdleRSS          int64
+	// With -scale-run-once: Runs is how long the runs took, from the
+	// first scheduler's plan until the last was recorded; Ran the first
+	// scheduler's figures then, and Settled the second's after it has
+	// led for IdleWindow (its history of the runs read).
+	Runs          time.Duration
+	Ran, Settled  childReport
 }
 
 // childFigures are one scheduler process's figures.
@@ -78,8 +87,27 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 	fmt.Fprintf(progress, "scale: writing %d definitions into the jobs bucket\n", o.ScaleJobs)
 	start := time.Now()
 	anchor := start.Add(2 * time.Hour).Truncate(time.Second)
+	var ran atomic.Int64
+	if o.ScaleRunOnce {
+		// Definitions written into the bucket skip the API, which makes
+		// their queue's consumer.
+		queue := scaleRunJob(0, 1, start).WithDefaults().Queue
+		if err := topology.EnsureQueue(ctx, e.js, e.topo, queue); err != nil {
+			return res, fmt.Errorf("queue %s: %w", queue, err)
+		}
+		noop := worker.HandlerFunc(func(context.Context, *worker.Run) error {
+			ran.Add(1)
+			return nil
+		})
+		if err := e.startWorker(ctx, workerConfig{Concurrency: 256, Handlers: map[string]worker.Handler{noopHandler: noop}}, log); err != nil {
+			return res, err
+		}
+	}
 	if err := loadJobs(ctx, e, o.ScaleJobs, func(i int) job.Spec {
 		s := scaleJob(i, anchor)
+		if o.ScaleRunOnce {
+			s = scaleRunJob(i, o.ScaleJobs, start.Add(2*time.Second))
+		}
 		if o.ScaleRetention > 0 {
 			s.Retention = &job.Retention{Executions: o.ScaleRetention}
 		}
@@ -95,7 +123,21 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 		return res, err
 	}
 	res.First = first.figures
-	fmt.Fprintf(progress, "scale: first scheduler planned %d jobs in %s; measuring the API\n", o.ScaleJobs, res.First.Planned.Round(time.Millisecond))
+	fmt.Fprintf(progress, "scale: first scheduler planned %d jobs in %s\n", o.ScaleJobs, res.First.Planned.Round(time.Millisecond))
+	if o.ScaleRunOnce {
+		fmt.Fprintf(progress, "scale: every job runs once\n")
+		t := time.Now()
+		if err := waitRuns(ctx, e, &ran, int64(o.ScaleJobs), progress); err != nil {
+			first.stop()
+			return res, err
+		}
+		res.Runs = time.Since(t)
+		if res.Ran, err = first.report(); err != nil {
+			first.stop()
+			return res, err
+		}
+	}
+	fmt.Fprintf(progress, "scale: measuring the API\n")
 	if err := measureScaleAPI(ctx, e, o.ScaleJobs, &res); err != nil {
 		first.stop()
 		return res, err
@@ -118,10 +160,54 @@ func measureScale(ctx context.Context, o options, dir string, log *slog.Logger, 
 		return res, err
 	}
 	res.Takeover = second.figures
+	if o.ScaleRunOnce && o.ScaleIdle > 0 {
+		fmt.Fprintf(progress, "scale: the second scheduler leads for %s\n", o.ScaleIdle)
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.ScaleIdle):
+		}
+		if res.Settled, err = second.report(); err != nil {
+			second.stop()
+			return res, err
+		}
+	}
 	if _, err := second.stop(); err != nil {
 		return res, err
 	}
 	return res, nil
+}
+
+// scaleRunRate is how many slots a second come due with -scale-run-once.
+const scaleRunRate = 2000
+
+// scaleRunJob is the i-th of n jobs of a scale phase whose jobs run once:
+// a no-op Go handler every 24 h from a slot of its own, the n slots spread
+// from first at scaleRunRate a second. Slots that pass before the
+// scheduler has planned fire as catch-up (within the default 5 minutes).
+func scaleRunJob(i, n int, first time.Time) job.Spec {
+	spread := time.Duration(n) * time.Second / scaleRunRate
+	s := benchJob(fmt.Sprintf("scale-%07d", i), first.Add(time.Duration(int64(spread)*int64(i)/int64(n))).Truncate(time.Millisecond), 24*time.Hour)
+	s.Task = job.Task{Kind: job.TaskGo, Handler: noopHandler}
+	return s
+}
+
+// waitRuns waits until the worker has run n executions and every work
+// item is settled (its final event stored before its ack).
+func waitRuns(ctx context.Context, e *env, ran *atomic.Int64, n int64, progress io.Writer) error {
+	last := time.Now()
+	return poll(ctx, time.Hour, 100*time.Millisecond, func() (bool, error) {
+		got := ran.Load()
+		st, err := e.js.Stream(ctx, e.names.WorkStream())
+		if err != nil {
+			return false, err
+		}
+		queued := st.CachedInfo().State.Msgs
+		if time.Since(last) >= 10*time.Second {
+			fmt.Fprintf(progress, "scale: %d of %d ran, %d queued\n", got, n, queued)
+			last = time.Now()
+		}
+		return got >= n && queued == 0, nil
+	})
 }
 
 // scaleJob is the i-th job of the scale phase: half `every 1h` anchored
@@ -285,6 +371,14 @@ func (c *child) next() (childReport, error) {
 		return r, fmt.Errorf("%w: %s: %s", errChild, r.Step, r.Error)
 	}
 	return r, nil
+}
+
+// report asks the process for its figures now.
+func (c *child) report() (childReport, error) {
+	if _, err := io.WriteString(c.stdin, "report\n"); err != nil {
+		return childReport{}, fmt.Errorf("%w: %w", errChild, err)
+	}
+	return c.next()
 }
 
 // stop closes the process's input, which stops it gracefully, and returns

@@ -55,3 +55,29 @@ func TestQuickScale(t *testing.T) {
 	require.Contains(t, out.String(), "300 jobs in one scheduler")
 	require.Contains(t, out.String(), "takeover")
 }
+
+// TestQuickScaleRunOnce: with -scale-run-once every job runs once before
+// the first scheduler is measured again, and the second is measured after
+// it has led for the idle window.
+func TestQuickScaleRunOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded server, a worker and two scheduler processes")
+	}
+	t.Parallel()
+	o, err := parseFlags([]string{"-run", "scale", "-scale-jobs", "300", "-scale-idle", "1s", "-scale-run-once", "-dir", t.TempDir()}, io.Discard)
+	require.NoError(t, err)
+	rep, err := run(t.Context(), o, io.Discard)
+	require.NoError(t, err)
+	s := rep.Scale
+	require.NotNil(t, s)
+	require.Positive(t, s.Runs)
+	require.Equal(t, "report", s.Ran.Step)
+	require.Positive(t, s.Ran.HeapAlloc)
+	require.Equal(t, "report", s.Settled.Step)
+	require.Positive(t, s.Settled.RSS)
+
+	var out bytes.Buffer
+	rep.print(&out)
+	require.Contains(t, out.String(), "every job ran once")
+	require.Contains(t, out.String(), "takeover, after leading")
+}

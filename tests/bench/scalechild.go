@@ -30,7 +30,8 @@ const childCommand = "scale-scheduler"
 
 // childReport is what a scheduler process of the scale phase tells its
 // parent, one JSON line per step: "leading" once it holds the lease,
-// "planned" once its plan holds every job, "stopped" after a graceful stop.
+// "planned" once its plan holds every job, "report" when asked, "stopped"
+// after a graceful stop.
 type childReport struct {
 	Step string `json:"step"`
 	// Since is the time from the process's start to the step.
@@ -62,7 +63,7 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	url := fs.String("url", "", "NATS URL")
 	id := fs.String("id", "scale", "replica ID")
 	n := fs.Int("n", 0, "jobs to wait for")
-	memprofile := fs.String("memprofile", "", "heap profile once every job is planned (FILE), and at the resident set's highest after that (FILE.peak)")
+	memprofile := fs.String("memprofile", "", "heap profile once every job is planned (FILE), at the resident set's highest after that (FILE.peak), and when asked for a report (FILE.report)")
 	cpuprofile := fs.String("cpuprofile", "", "CPU profile from the start until every job is planned")
 	wait := fs.Duration("timeout", 10*time.Minute, "longest wait for the plan")
 	if err := fs.Parse(args); err != nil {
@@ -127,8 +128,21 @@ func runChild(args []string, stdin io.Reader, stdout io.Writer) error {
 	if *memprofile != "" {
 		stopPeaks = profilePeaks(*memprofile+".peak", planned.PeakRSS)
 	}
-	// The parent measures the API meanwhile; it closes stdin to stop us.
-	_, _ = io.Copy(io.Discard, bufio.NewReader(stdin))
+	// The parent measures the API meanwhile, asks for the figures again
+	// with a line "report", and closes stdin to stop us.
+	lines := bufio.NewScanner(stdin)
+	for lines.Scan() {
+		if lines.Text() == "report" {
+			r := childReport{Step: "report", CPU: cpuTime()}
+			memFigures(&r)
+			if *memprofile != "" {
+				if err := writeHeapProfile(*memprofile + ".report"); err != nil {
+					r.Error = err.Error()
+				}
+			}
+			say(r)
+		}
+	}
 	stopPeaks()
 	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
