@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/job"
 	"github.com/jetcron/jetcron/pkg/ledger"
 )
@@ -32,6 +33,8 @@ type window struct {
 	now   time.Time
 	// keepFrom is the first keepFrom of an activity the round makes.
 	keepFrom time.Time
+	// scratch, when set, is the round's buffer for a job's kept events.
+	scratch *[]event.Event
 }
 
 // evaluate derives the job's health at w.now from its expectations, its
@@ -94,9 +97,12 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 		}
 		return
 	}
-	quiet := t.act == nil && len(t.older) == 0
-	if quiet && w.now.UnixNano() < t.quietUntil {
-		return // nothing to find before then (below)
+	// A job that did nothing, or whose slots in the window all ended, and
+	// that has one definition and no episode of unaccounted slots open,
+	// has nothing to find before quietUntil (below).
+	still := len(t.older) == 0 && a.unaccounted.IsZero()
+	if still && w.now.UnixNano() < t.quietUntil {
+		return
 	}
 	t.quietUntil = 0
 	grace := t.def.Expect().Grace()
@@ -105,10 +111,17 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 	if err != nil {
 		return
 	}
-	l := ledger.Account(x, a.events)
+	var evs []event.Event
+	if w.scratch != nil {
+		*w.scratch = a.events(t.name, *w.scratch)
+		evs = *w.scratch
+	} else {
+		evs = a.events(t.name, nil)
+	}
+	l := ledger.Account(x, evs)
 	var unaccounted []time.Time
 	var late *ledger.Row
-	firstDue := w.now
+	firstDue, waiting := w.now, false
 	for i, r := range l.Rows {
 		switch {
 		case r.Fired == ledger.FiredUnaccounted:
@@ -118,14 +131,21 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 		case r.Fired == ledger.FiredDue && r.Slot.Before(firstDue):
 			firstDue = r.Slot
 		}
+		if r.Result == ledger.ResultPending {
+			waiting = true
+		}
 	}
-	if quiet && len(unaccounted) == 0 {
-		// A job that did nothing (no event, no state but a quiet one, one
-		// definition) can only become unaccounted: once a silent slot is
-		// older than the grace (and its jitter). The first is a due slot
-		// of this ledger, or one after now. Until then its ledger says the
-		// same, and a round spares computing it: a million quiet jobs cost
-		// a comparison each.
+	if still && len(unaccounted) == 0 && !waiting {
+		// A job whose slots in the window all ended or never fired (and
+		// one that did nothing: no event, no state but a quiet one) can
+		// only become unaccounted without a new event: once a silent slot
+		// is older than the grace (and its jitter). The first is a due
+		// slot of this ledger, or one after now. Until then its ledger
+		// says the same, and a round spares computing it: a million jobs
+		// that ran cost a comparison each, not a ledger. A slot fired and
+		// waiting to start may become late with time alone: not spared.
+		// Any event of the job (apply) or a new definition (define) ends
+		// the wait.
 		t.quietUntil = firstDue.Add(grace).UnixNano()
 	}
 	switch {
@@ -154,8 +174,9 @@ func (t *tracker) checkSlots(w window, found map[alert.Health]verdict) {
 
 // recordedSince reports whether an event names a slot at or after at.
 func (a *activity) recordedSince(at time.Time) bool {
-	for _, s := range a.eventSlot {
-		if !s.Before(at) {
+	from := at.UnixNano()
+	for i := range a.kept {
+		if a.kept[i].about >= from {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/alert"
+	"github.com/jetcron/jetcron/pkg/event"
 	"github.com/jetcron/jetcron/pkg/health"
 )
 
@@ -27,6 +28,7 @@ func (w *Watchdog) round(ctx context.Context) {
 	// Jobs per health (ok apart: most jobs, counted without the map), and
 	// jobs the bound leaves without series.
 	byHealth, ok, omitted := map[alert.Health]int{}, 0, 0
+	var scratch []event.Event // a job's kept events, for its ledger
 	// In the map's order: sorting a million names each round took a
 	// slice of them and their comparisons, and no reader needs an order.
 	for name, t := range w.trackers {
@@ -51,7 +53,7 @@ func (w *Watchdog) round(ctx context.Context) {
 		if from := w.from.Add(skew); since.Before(from) {
 			since = from
 		}
-		v := t.evaluate(window{since: since, now: now, keepFrom: since.Add(-time.Minute)})
+		v := t.evaluate(window{since: since, now: now, keepFrom: since.Add(-time.Minute), scratch: &scratch})
 		if sw, ok := w.settle(ctx, t, v, now); ok {
 			writes = append(writes, sw)
 			if len(writes) == storeBatch {

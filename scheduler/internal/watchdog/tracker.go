@@ -41,8 +41,9 @@ type tracker struct {
 	older []ledger.Revision
 	// gauges are the values the job's metrics were last set to.
 	gauges gauges
-	// quietUntil is when a job without activity may first have an
-	// unaccounted slot (Unix nanoseconds; see checkSlots); 0: unknown.
+	// quietUntil is when a job without activity, or whose slots all
+	// ended, may first have an unaccounted slot (Unix nanoseconds; see
+	// checkSlots); 0: unknown.
 	quietUntil int64
 	// quietRev is the revision in the health bucket of the job's stored
 	// state while it says only "ok, nothing counted" (quiet), and
@@ -57,10 +58,8 @@ type tracker struct {
 // activity is what a job did: the recent events of its slots, its running
 // executions, its counters and its stored health state.
 type activity struct {
-	// events are the events of the job's slots within the window, and
-	// eventSlot the slot (the last one of a range) each is about.
-	events    []event.Event
-	eventSlot []time.Time
+	// kept are the events of the job's slots within the window (kept.go).
+	kept []kept
 	// keepFrom is the oldest slot whose events are kept: older ones are
 	// out of every window (memory stays bounded during the replay too).
 	keepFrom time.Time
@@ -234,6 +233,7 @@ type sample struct {
 // counted again. (A job's first activity keeps every event: the watchdog
 // makes it first, with the keepFrom of its window.)
 func (t *tracker) apply(e event.Event) sample {
+	t.quietUntil = 0 // the ledger may change: checkSlots computes it again
 	a := t.activity(time.Time{})
 	counted := e.Seq > a.seq
 	if counted {
@@ -249,8 +249,7 @@ func (t *tracker) apply(e event.Event) sample {
 		// shows them pruned, not unaccounted (a replica that reads the
 		// look-back again after a restart finds them gone).
 		if !e.Last.Before(a.keepFrom) {
-			a.events = append(a.events, e)
-			a.eventSlot = append(a.eventSlot, *e.Last)
+			a.keepSlot(keepEvent(e, *e.Last), false)
 		}
 		return out
 	}
@@ -267,12 +266,12 @@ func (t *tracker) apply(e event.Event) sample {
 		}
 		a.running[e.Execution] = run{started: e.Time, attempt: e.Attempt}
 	case event.Retrying, event.Abandoned:
-		delete(a.running, e.Execution)
+		a.ended(e.Execution)
 	}
 	if !e.Kind.Final() {
 		return out
 	}
-	delete(a.running, e.Execution)
+	a.ended(e.Execution)
 	if !counted {
 		return out
 	}
@@ -293,11 +292,19 @@ func (t *tracker) apply(e event.Event) sample {
 	return out
 }
 
+// ended forgets a running execution; a job with none left holds no map.
+func (a *activity) ended(id string) {
+	delete(a.running, id)
+	if len(a.running) == 0 {
+		a.running = nil
+	}
+}
+
 // idle reports whether the tracker holds nothing worth keeping for a job
 // without a definition.
 func (t *tracker) idle() bool {
 	a := t.view()
-	return t.def == nil && len(a.events) == 0 && len(a.running) == 0
+	return t.def == nil && len(a.kept) == 0 && len(a.running) == 0
 }
 
 // keepSlotEvent keeps an event of a slot for the ledger, unless its slot
@@ -312,10 +319,7 @@ func (a *activity) keepSlotEvent(e event.Event, counted bool) sample {
 		last = *e.Last
 	}
 	if !last.Before(a.keepFrom) {
-		ev := e
-		ev.Params, ev.FollowUps, ev.LogURL, ev.Error = nil, nil, "", "" // memory: the ledger needs none
-		a.events = append(a.events, ev)
-		a.eventSlot = append(a.eventSlot, last)
+		a.keepSlot(keepEvent(e, last), settles(&e))
 	}
 	if e.Kind == event.Started && e.Attempt <= 1 && counted {
 		return sample{lateness: e.Time.Sub(at), ok: true}
@@ -348,19 +352,14 @@ func (t *tracker) trim(cutoff, now time.Time) {
 		return
 	}
 	a.keepFrom = cutoff
-	keep := 0
-	for i, at := range a.eventSlot {
-		if at.Before(cutoff) {
-			continue
-		}
-		a.events[keep], a.eventSlot[keep] = a.events[i], at
-		keep++
+	from := cutoff.UnixNano()
+	a.kept = slices.DeleteFunc(a.kept, func(k kept) bool { return k.about < from })
+	if len(a.kept) == 0 {
+		a.kept = nil // a job whose slots left the window holds no array
 	}
-	clear(a.events[keep:])
-	a.events, a.eventSlot = a.events[:keep], a.eventSlot[:keep]
 	for id, r := range a.running {
 		if now.Sub(r.started) > maxRunAge {
-			delete(a.running, id)
+			a.ended(id)
 		}
 	}
 }

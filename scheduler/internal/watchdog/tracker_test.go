@@ -167,13 +167,13 @@ func TestTrimKeepsTheWindow(t *testing.T) {
 	var one [1]ledger.Revision
 	require.Len(t, tr.revisions(&one), 3)
 	tr.trim(t0.Add(90*time.Second), t0.Add(100*time.Second))
-	require.Len(t, tr.act.events, 10)
+	require.Len(t, tr.act.kept, 10)
 	require.Empty(t, tr.older, "only the revision in force at the cutoff and later ones")
 	require.Equal(t, uint64(3), tr.rev())
 	// A late event of a slot before the cutoff is counted, not kept.
 	tr.apply(ev(event.Started, t0.Add(5*time.Second), t0.Add(100*time.Second), 200))
 	tr.apply(adhoc(event.Failed, job.ExecutionID("tick", t0.Add(5*time.Second)), t0.Add(101*time.Second), 201, time.Second))
-	require.Len(t, tr.act.events, 10)
+	require.Len(t, tr.act.kept, 10)
 	require.Equal(t, 1, tr.act.failures)
 }
 
@@ -218,6 +218,40 @@ func TestQuietJobSparesItsLedger(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(100, func() { tr.evaluate(w) }), "a quiet job's check allocates nothing")
 	tr.define(jobdef.Own(*hourly, 2, t0.Add(time.Minute)))
 	require.Zero(t, tr.quietUntil, "a new definition is checked anew")
+}
+
+// TestEndedJobSparesItsLedger: a job whose slots in the window all ended
+// is spared its ledger as a quiet job is, until a new event or a silent
+// slot past its grace; a slot fired and waiting to start is never spared,
+// it may become late with time alone. (Not parallel: it counts
+// allocations.)
+func TestEndedJobSparesItsLedger(t *testing.T) {
+	tr := every1s(job.Expect{StartWithin: job.Duration(2 * time.Second)})
+	tr.apply(ev(event.Scheduled, t0, t0, 1))
+	tr.apply(ev(event.Started, t0, t0, 2))
+	tr.apply(ev(event.Succeeded, t0, t0.Add(100*time.Millisecond), 3))
+	w := window{since: t0, now: t0.Add(500 * time.Millisecond)}
+	require.Equal(t, alert.OK, tr.evaluate(w).health)
+	require.Equal(t, t0.Add(2500*time.Millisecond).UnixNano(), tr.quietUntil, "the next slot (t0+1s) may be unaccounted past its grace, not before now + grace")
+	require.Zero(t, testing.AllocsPerRun(100, func() { tr.evaluate(w) }), "an ended job's check allocates nothing")
+	v := tr.evaluate(window{since: t0, now: t0.Add(3500 * time.Millisecond)})
+	require.Equal(t, alert.Unaccounted, v.health, "a silent slot past its grace is found")
+	require.Equal(t, t0.Add(time.Second), v.slot)
+
+	// A fired slot waiting to start becomes late with time alone.
+	tr = every1s(job.Expect{StartWithin: job.Duration(2 * time.Second)})
+	tr.apply(ev(event.Scheduled, t0, t0, 1))
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(500 * time.Millisecond)}).health)
+	require.Zero(t, tr.quietUntil, "not spared while a slot waits to start")
+	require.Equal(t, alert.Late, tr.evaluate(window{since: t0, now: t0.Add(2100 * time.Millisecond)}).health)
+
+	// An event ends the wait.
+	tr = every1s(job.Expect{StartWithin: job.Duration(2 * time.Second)})
+	tr.apply(ev(event.Skipped, t0, t0, 1))
+	require.Equal(t, alert.OK, tr.evaluate(window{since: t0, now: t0.Add(500 * time.Millisecond)}).health)
+	require.NotZero(t, tr.quietUntil)
+	tr.apply(ev(event.Scheduled, t0.Add(time.Second), t0.Add(time.Second), 2))
+	require.Zero(t, tr.quietUntil, "a new event: the ledger is computed again")
 }
 
 // TestTrackerSize: every replica keeps a tracker per job, a million at
