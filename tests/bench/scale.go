@@ -52,8 +52,8 @@ type scaleResult struct {
 	// first scheduler's plan until the last was recorded; Ran the first
 	// scheduler's figures then, and Settled the second's after it has
 	// led for IdleWindow (its history of the runs read).
-	Runs          time.Duration
-	Ran, Settled  childReport
+	Runs         time.Duration
+	Ran, Settled childReport
 }
 
 // childFigures are one scheduler process's figures.
