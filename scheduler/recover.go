@@ -57,6 +57,7 @@ func (r *leaderRun) takeOver(ctx context.Context) error {
 		return fmt.Errorf("read what the previous leader did last: %w", err)
 	}
 	r.recovered = true
+	r.state.written = nil // read by recoverTail alone: a map entry per job, freed
 	r.dropUnstoredDelayed(ctx)
 	if err := r.rebuildHolders(ctx); err != nil {
 		return fmt.Errorf("read the executions holding concurrency keys: %w", err)

@@ -35,7 +35,8 @@ type stateStore struct {
 	entries map[string]*stateEntry
 	dirty   map[string]bool
 	deleted map[string]bool
-	// written is when each entry loaded was last stored (see recover.go).
+	// written is when each entry loaded was last stored, for the
+	// takeover's recoverTail (recover.go), which frees it.
 	written map[string]time.Time
 }
 

@@ -199,11 +199,11 @@ func (t *tracker) recovery(prev alert.Health) verdict {
 			v.execution, v.reason = a.lastSuccessExec, "execution "+a.lastSuccessExec+" succeeded"
 		}
 	case alert.Late:
-		v.slot, v.reason = a.stored.Slot, "slot "+a.stored.Slot.Format(time.RFC3339)+" started"
+		v.slot, v.reason = a.stored.slotTime(), "slot "+a.stored.slotTime().Format(time.RFC3339)+" started"
 	case alert.Unaccounted:
-		v.slot, v.reason = a.stored.Slot, "slot "+a.stored.Slot.Format(time.RFC3339)+" is accounted for"
+		v.slot, v.reason = a.stored.slotTime(), "slot "+a.stored.slotTime().Format(time.RFC3339)+" is accounted for"
 	case alert.Overrunning:
-		v.execution, v.reason = a.stored.Execution, "execution "+a.stored.Execution+" ended"
+		v.execution, v.reason = a.stored.execution, "execution "+a.stored.execution+" ended"
 	}
 	if v.execution == "" && v.slot.IsZero() && v.revision == 0 {
 		// Nothing of the job ended the condition: its definition changed

@@ -69,8 +69,8 @@ func (w *Watchdog) round(ctx context.Context) {
 		}
 		a := t.view()
 		shown := v.health
-		if a.hasStored && a.stored.Seq > a.seq {
-			shown = a.stored.Health // another replica is ahead: show what it decided
+		if a.hasStored && a.stored.seq > a.seq {
+			shown = a.stored.health // another replica is ahead: show what it decided
 		}
 		// Set only when they change: a million jobs' gauges each round
 		// cost the registry's lookups for nothing. A job that has been ok
@@ -118,10 +118,10 @@ func (w *Watchdog) settle(ctx context.Context, t *tracker, v verdict, now time.T
 	a := t.view()
 	next := health.State{Health: alert.OK, Since: now}
 	if a.hasStored {
-		if a.seq < a.stored.Seq {
+		if a.seq < a.stored.seq {
 			return stateWrite{}, false
 		}
-		next = a.stored
+		next = a.stored.state(t.name)
 	}
 	next.Job = t.name
 	prev := next.Health

@@ -58,7 +58,7 @@ func TestStoreWritesInBatchesAndKeepsTheRevisionCheck(t *testing.T) {
 		if tr.name == "j-0007" {
 			require.Equal(t, theirRev, tr.storedRev())
 			require.Equal(t, "b", stored.Detector)
-			require.Equal(t, alert.Failing, tr.act.stored.Health, "read back, not overwritten")
+			require.Equal(t, alert.Failing, tr.act.stored.health, "read back, not overwritten")
 			continue
 		}
 		require.Nil(t, tr.act, "a quiet state needs no activity")
@@ -107,7 +107,7 @@ func TestDrainHealthAdoptsWhatIsReady(t *testing.T) {
 	w.drainHealth() // returns with the channel empty, not blocked on it
 	require.Zero(t, len(ch))
 	require.Equal(t, uint64(5), a.storedRev())
-	require.Equal(t, alert.Failing, a.view().stored.Health)
+	require.Equal(t, alert.Failing, a.view().stored.health)
 	require.Equal(t, uint64(9), b.storedRev(), "an older state is not adopted, nor one that does not decode")
 	require.NotContains(t, w.trackers, "gone")
 

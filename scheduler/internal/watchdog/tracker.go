@@ -81,7 +81,7 @@ type activity struct {
 	completedAfter time.Time
 
 	// The stored state and its revision in the health bucket.
-	stored    health.State
+	stored    heldState
 	storedRev uint64
 	hasStored bool
 }
@@ -103,7 +103,7 @@ func (t *tracker) activity(keepFrom time.Time) *activity {
 	if t.act == nil {
 		t.act = &activity{keepFrom: keepFrom}
 		if t.quietRev != 0 {
-			t.act.stored, t.act.storedRev, t.act.hasStored = t.quietState(), uint64(t.quietRev), true
+			t.act.stored, t.act.storedRev, t.act.hasStored = holdState(t.quietState()), uint64(t.quietRev), true
 			t.quietRev, t.quietSince = 0, 0
 		}
 	}
@@ -129,7 +129,7 @@ func (t *tracker) keepStored(s health.State, rev uint64, keepFrom time.Time) {
 		return
 	}
 	a := t.activity(keepFrom)
-	a.stored, a.storedRev, a.hasStored = s, rev, true
+	a.stored, a.storedRev, a.hasStored = holdState(s), rev, true
 }
 
 // storedRev is the revision of the job's stored state (0: none).

@@ -259,6 +259,32 @@ func TestEndedJobSparesItsLedger(t *testing.T) {
 func TestTrackerSize(t *testing.T) {
 	t.Parallel()
 	require.LessOrEqual(t, unsafe.Sizeof(tracker{}), uintptr(96))
+	// What every job that has run holds besides (4 cache lines: 430
+	// bytes, a 448-byte allocation, with a whole health.State in it).
+	require.LessOrEqual(t, unsafe.Sizeof(activity{}), uintptr(320))
+}
+
+// TestHeldStateIsTheStoredState: what an activity holds of a stored state
+// gives back every field a round reads and carries into its next write.
+func TestHeldStateIsTheStoredState(t *testing.T) {
+	t.Parallel()
+	for _, s := range []health.State{
+		{Job: "tick", Health: alert.OK, Since: t0},
+		{Job: "tick", Health: alert.Health(string([]byte("failing"))), Since: t0, Reason: "3 consecutive failed executions", Execution: "tick-20261204T120000Z",
+			ConsecutiveFailures: 3, LastSuccess: t0.Add(-time.Hour), Seq: 42},
+		{Job: "tick", Health: alert.Unaccounted, Since: t0.Add(time.Second), Slot: t0, Reason: "slot …", Seq: 7},
+	} {
+		s.V, s.Detector, s.Updated = health.Version, "a", t0.Add(time.Minute)
+		h := holdState(s)
+		got := h.state("tick")
+		got.V, got.Detector, got.Updated = s.V, s.Detector, s.Updated // set anew on every write
+		require.True(t, reflect.DeepEqual(s, got) || (got.Since.Equal(s.Since) && got.Slot.Equal(s.Slot) && got.LastSuccess.Equal(s.LastSuccess) &&
+			got.Health == s.Health && got.Reason == s.Reason && got.Execution == s.Execution && got.ConsecutiveFailures == s.ConsecutiveFailures && got.Seq == s.Seq), "%+v", got)
+		require.Equal(t, s.Slot.IsZero(), got.Slot.IsZero())
+		require.Equal(t, s.LastSuccess.IsZero(), got.LastSuccess.IsZero())
+	}
+	h := holdState(health.State{Health: alert.Health(string([]byte("failing")))})
+	require.Equal(t, unsafe.StringData(string(alert.Failing)), unsafe.StringData(string(h.health)), "the health shares the constant's bytes")
 }
 
 // TestPrunedSlotsAreNotUnaccounted: a replica that reads the look-back
