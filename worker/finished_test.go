@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -25,35 +24,22 @@ import (
 func TestFinishedClaimRecordsTheLostFinalEvent(t *testing.T) {
 	t.Parallel()
 	env := natstest.Ensured(t)
-	srv, nc, js, topo := env.Srv, env.NC, env.JS, env.Topo
+	nc, js, topo := env.NC, env.JS, env.Topo
 	ctx := t.Context()
 	names := topo.Names()
 
 	marker := filepath.Join(t.TempDir(), "ran")
-	spec := job.Spec{Name: "once", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
-		Task: job.Task{Kind: job.TaskCommand, Command: []string{"touch", marker}}}.WithDefaults()
-	slot := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	w := job.Work{V: job.WorkVersion, ID: job.ExecutionID("once", slot), Job: "once", ScheduledAt: slot, Trigger: job.TriggerSchedule, Spec: spec}
-	data, err := json.Marshal(w)
-	require.NoError(t, err)
-	ack, err := js.Publish(ctx, names.WorkSubject(job.DefaultQueue, "once", w.ID, false), data)
-	require.NoError(t, err)
+	w, seq := publishSlot(t, js, names, job.Spec{Name: "once", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"touch", marker}}})
 
 	// What the lost attempt left: a final result in the claim, no event.
 	claims, err := js.KeyValue(ctx, names.ClaimsBucket())
 	require.NoError(t, err)
-	rec, _ := json.Marshal(map[string]any{"seq": ack.Sequence, "attempt": 1, "worker": "gone", "final": "succeeded", "heartbeat": slot.Add(time.Second)})
+	rec, _ := json.Marshal(map[string]any{"seq": seq, "attempt": 1, "worker": "gone", "final": "succeeded", "heartbeat": testSlot.Add(time.Second)})
 	_, err = claims.Create(ctx, w.ID, rec)
 	require.NoError(t, err)
 
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: natstest.WorkDir(t)})
-	require.NoError(t, err)
-	require.NoError(t, wk.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = wk.Stop(sctx)
-	})
+	startWorker(t, env, worker.Config{})
 
 	reader := event.NewReader(nc, js, names)
 	natstest.Eventually(t, 20*time.Second, func() bool {

@@ -1,10 +1,9 @@
 package worker_test
 
 import (
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -36,26 +35,13 @@ func startHandBack(t *testing.T, topo topology.Config) handBackEnv {
 	ctx := t.Context()
 	names := topo.Names()
 
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: natstest.WorkDir(t)})
-	require.NoError(t, err)
-	require.NoError(t, wk.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = wk.Stop(sctx)
-	})
+	wk := startWorker(t, env, worker.Config{})
 	natstest.Eventually(t, 20*time.Second, func() bool { return wk.Ready() == nil }, "the worker is ready")
 	require.NoError(t, env.JS.DeleteKeyValue(ctx, names.CheckpointsBucket()))
 
 	marker := filepath.Join(natstest.SharedDir(t), "ran")
-	spec := job.Spec{Name: "refresh", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
-		Task: job.Task{Kind: job.TaskCommand, Command: []string{"sh", "-c", "echo run >> " + marker}}}.WithDefaults()
-	slot := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	w := job.Work{V: job.WorkVersion, ID: job.ExecutionID("refresh", slot), Job: "refresh", ScheduledAt: slot, Trigger: job.TriggerSchedule, Spec: spec}
-	data, err := json.Marshal(w)
-	require.NoError(t, err)
-	_, err = env.JS.Publish(ctx, names.WorkSubject(job.DefaultQueue, "refresh", w.ID, false), data)
-	require.NoError(t, err)
+	w, _ := publishSlot(t, env.JS, names, job.Spec{Name: "refresh", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+		Task: job.Task{Kind: job.TaskCommand, Command: []string{"sh", "-c", "echo run >> " + marker}}})
 	return handBackEnv{env: env, id: w.ID, marker: marker, reader: event.NewReader(nc, env.JS, names)}
 }
 
@@ -66,7 +52,7 @@ func (h handBackEnv) kinds(t *testing.T) ([]string, []event.Event) {
 	require.NoError(t, err)
 	var out []string
 	for _, e := range evs {
-		out = append(out, string(e.Kind)+"#"+string(rune('0'+e.Attempt)))
+		out = append(out, string(e.Kind)+"#"+strconv.Itoa(e.Attempt))
 	}
 	return out, evs
 }

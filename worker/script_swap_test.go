@@ -2,8 +2,6 @@ package worker_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"testing"
 	"time"
@@ -24,7 +22,7 @@ import (
 // path. (Not parallel: the hook is global.)
 func TestSwappedScriptIsNotExecuted(t *testing.T) {
 	env := natstest.Ensured(t)
-	srv, nc, js, topo := env.Srv, env.NC, env.JS, env.Topo
+	nc, js, topo := env.NC, env.JS, env.Topo
 	ctx := t.Context()
 	names := topo.Names()
 
@@ -40,24 +38,9 @@ func TestSwappedScriptIsNotExecuted(t *testing.T) {
 		swapped++
 	})()
 
-	wk, err := worker.New(natstest.Connect(t, srv), worker.Config{Topology: topo, Concurrency: 1, WorkDir: natstest.WorkDir(t),
-		Interpreters: worker.DefaultInterpreters("/usr/bin:/bin")})
-	require.NoError(t, err)
-	require.NoError(t, wk.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = wk.Stop(sctx)
-	})
-
-	spec := job.Spec{Name: "swap", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
-		Task: job.Task{Kind: job.TaskScript, Interpreter: "bash", Script: ref}}.WithDefaults()
-	slot := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	w := job.Work{V: job.WorkVersion, ID: job.ExecutionID("swap", slot), Job: "swap", ScheduledAt: slot, Trigger: job.TriggerSchedule, Spec: spec}
-	data, err := json.Marshal(w)
-	require.NoError(t, err)
-	_, err = js.Publish(ctx, names.WorkSubject(job.DefaultQueue, "swap", w.ID, false), data)
-	require.NoError(t, err)
+	startWorker(t, env, worker.Config{Interpreters: worker.DefaultInterpreters("/usr/bin:/bin")})
+	w, _ := publishSlot(t, js, names, job.Spec{Name: "swap", Schedule: job.Schedule{Every: job.Duration(time.Hour)},
+		Task: job.Task{Kind: job.TaskScript, Interpreter: "bash", Script: ref}})
 
 	reader := event.NewReader(nc, js, names)
 	var x job.Execution
