@@ -23,7 +23,7 @@ const (
 	Scheduled  Kind = "scheduled"  // published to the work stream
 	Delayed    Kind = "delayed"    // waits for the running execution (overlap delay)
 	Started    Kind = "started"    // an attempt began on a worker
-	Retrying   Kind = "retrying"   // an attempt failed; another follows at next_attempt_at
+	Retrying   Kind = "retrying"   // an attempt failed, or could not start ("did not start: …"); another follows at next_attempt_at
 	Succeeded  Kind = "succeeded"  // final
 	Failed     Kind = "failed"     // final
 	TimedOut   Kind = "timed_out"  // final
