@@ -49,7 +49,7 @@ func (x *execution) handBack(ctx context.Context, base event.Event, now time.Tim
 	next := now.Add(delay).UTC()
 	e := base
 	e.Kind, e.NextAttempt = event.Retrying, &next
-	e.Error = "did not start: " + base.Error
+	e.Error = event.DidNotStart + base.Error
 	x.w.publish(ctx, e)
 	x.settle(settleRetry, delay)
 	x.w.cfg.Metrics.finished("handed_back")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,7 @@ func TestAnAttemptThatCannotStartHandsTheRunBack(t *testing.T) {
 	x, err := h.reader.Get(t.Context(), h.id)
 	require.NoError(t, err)
 	require.Equal(t, job.StateSucceeded, x.State, "the job has no retries, and the run was not failed")
+	require.Contains(t, x.Notes, "attempt 1 did not start, handed back: "+strings.TrimPrefix(evs[1].Error, event.DidNotStart))
 	out, err := os.ReadFile(h.marker)
 	require.NoError(t, err)
 	require.Equal(t, "run\n", string(out), "the command ran once")

@@ -15,6 +15,11 @@ const Version = 1
 // JobToken is the execution token of job-level events.
 const JobToken = "_"
 
+// DidNotStart begins the error of a retrying event whose attempt could not
+// start its task for a reason of the system's (a store that did not
+// answer, the worker's disk) and handed the run back: no retry was used.
+const DidNotStart = "did not start: "
+
 // Kind is what happened.
 type Kind string
 
@@ -23,7 +28,7 @@ const (
 	Scheduled  Kind = "scheduled"  // published to the work stream
 	Delayed    Kind = "delayed"    // waits for the running execution (overlap delay)
 	Started    Kind = "started"    // an attempt began on a worker
-	Retrying   Kind = "retrying"   // an attempt failed, or could not start ("did not start: …"); another follows at next_attempt_at
+	Retrying   Kind = "retrying"   // an attempt failed, or could not start (its error begins with DidNotStart); another follows at next_attempt_at
 	Succeeded  Kind = "succeeded"  // final
 	Failed     Kind = "failed"     // final
 	TimedOut   Kind = "timed_out"  // final

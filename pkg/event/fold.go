@@ -2,6 +2,7 @@ package event
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jetcron/jetcron/pkg/job"
@@ -100,7 +101,11 @@ func apply(x *job.Execution, e *Event) {
 			x.Notes = append(x.Notes, "cancelled before it started")
 		}
 		if e.Kind == Retrying {
-			x.Notes = append(x.Notes, "attempt failed: "+e.Error)
+			if why, ok := strings.CutPrefix(e.Error, DidNotStart); ok {
+				x.Notes = append(x.Notes, "attempt "+itoa(e.Attempt)+" did not start, handed back: "+why)
+			} else {
+				x.Notes = append(x.Notes, "attempt failed: "+e.Error)
+			}
 		}
 	case Skipped, Missed:
 		x.State = e.Kind.State()

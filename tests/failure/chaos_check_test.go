@@ -379,7 +379,7 @@ func checkExecution(r *report, id string, es []event.Event, runs []*run) {
 		starts[x.attempt]++
 	}
 	for _, e := range es {
-		if (e.Kind == event.Failed || e.Kind == event.Retrying) && starts[e.Attempt] == 0 && !strings.HasPrefix(e.Error, "did not start: ") {
+		if (e.Kind == event.Failed || e.Kind == event.Retrying) && starts[e.Attempt] == 0 && !strings.HasPrefix(e.Error, event.DidNotStart) {
 			r.Lost++
 			r.problem("%s attempt %d recorded %s though its task never started: %s", id, e.Attempt, e.Kind, e.Error)
 		}
